@@ -1,0 +1,90 @@
+//! A rayon thread pool mapping over the workers.
+//!
+//! The pool is built once per backend and reused across runs, as a program
+//! would; the warm-up run wakes its threads. With fewer pool threads than
+//! workers, rayon's work stealing spreads the workers over the threads.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
+
+use crate::backend::{Backend, panic_message};
+use crate::error::{Error, WorkerFailure};
+use crate::report::{WorkerReport, run_worker};
+use crate::workload::Workload;
+
+/// Workers as tasks of a dedicated rayon `ThreadPool`.
+#[derive(Debug)]
+pub struct RayonBackend {
+    pool: rayon::ThreadPool,
+    threads: usize,
+}
+
+const NAME: &str = "rayon";
+
+impl RayonBackend {
+    /// A backend with a pool of `threads` threads.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] when `threads` is 0, [`Error::Setup`] when the
+    /// pool's threads cannot be created.
+    pub fn new(threads: usize) -> Result<RayonBackend, Error> {
+        if threads == 0 {
+            return Err(Error::InvalidOption {
+                option: "threads",
+                value: threads.to_string(),
+                reason: "the rayon pool needs at least one thread",
+            });
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("gilfree-rayon-{i}"))
+            .build()
+            .map_err(|err| Error::Setup {
+                backend: NAME,
+                what: "could not build the thread pool",
+                source: std::io::Error::other(err),
+            })?;
+        Ok(RayonBackend { pool, threads })
+    }
+
+    /// The pool's thread count.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+}
+
+impl Backend for RayonBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn description(&self) -> &'static str {
+        "a rayon ThreadPool of --threads threads, par_iter over the workers"
+    }
+
+    fn parallelism(&self, workload: &Workload) -> usize {
+        workload.workers().min(self.threads)
+    }
+
+    fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
+        self.pool.install(|| {
+            (0..workload.workers())
+                .into_par_iter()
+                .map(|worker| {
+                    // Catch a panic here so that it names its worker instead of
+                    // resurfacing anonymously from `install`.
+                    let outcome = catch_unwind(AssertUnwindSafe(|| run_worker(workload, worker)))
+                        .unwrap_or_else(|payload| {
+                            Err(WorkerFailure::Panicked(panic_message(&*payload)))
+                        });
+                    outcome.map_err(|failure| Error::Worker {
+                        backend: NAME,
+                        worker,
+                        failure,
+                    })
+                })
+                .collect()
+        })
+    }
+}

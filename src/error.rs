@@ -1,0 +1,212 @@
+//! The library's one error type.
+//!
+//! Errors fall in two families that a caller treats differently: the input was
+//! wrong ([`Error::is_usage`] — fix the arguments and try again; the binary exits
+//! with code 2), or a run failed (a worker died, a system call failed, a backend
+//! returned wrong sums — the binary exits with code 1). Every runtime error
+//! names the backend, and the worker when one is to blame.
+
+use std::io;
+
+/// Anything that can go wrong in gilfree.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workload's parameters are out of range; see [`WorkloadError`].
+    #[error(transparent)]
+    InvalidWorkload(#[from] WorkloadError),
+
+    /// A driver or backend option is out of range (for example zero measured
+    /// runs, or a rayon pool of zero threads).
+    #[error("{option} = {value}: {reason}")]
+    InvalidOption {
+        /// The option's name, as the command line spells it without dashes.
+        option: &'static str,
+        /// The value that was given.
+        value: String,
+        /// What a valid value looks like.
+        reason: &'static str,
+    },
+
+    /// A backend could not be set up at all (before any worker started).
+    #[error("{backend} backend: {what}")]
+    Setup {
+        /// The backend's name.
+        backend: &'static str,
+        /// What was being done.
+        what: &'static str,
+        /// The underlying failure.
+        #[source]
+        source: io::Error,
+    },
+
+    /// One worker of a backend failed.
+    #[error("{backend} backend: worker {worker} {failure}")]
+    Worker {
+        /// The backend's name.
+        backend: &'static str,
+        /// The worker's index, `0..workers`.
+        worker: usize,
+        /// What went wrong.
+        #[source]
+        failure: WorkerFailure,
+    },
+
+    /// A backend returned a set of reports that does not cover the workers
+    /// exactly once (a bug in the backend, never in the user's input).
+    #[error("{backend} backend: {problem}")]
+    BadReports {
+        /// The backend's name.
+        backend: &'static str,
+        /// What is wrong with the reports.
+        problem: String,
+    },
+
+    /// A backend computed a different sum for a worker than the sequential
+    /// baseline did for the same workload: the central correctness property
+    /// of gilfree is broken.
+    #[error(
+        "{backend} backend: worker {worker} summed to {got} in measured run {run}, \
+         but the sequential baseline summed it to {expected}"
+    )]
+    Mismatch {
+        /// The backend's name.
+        backend: &'static str,
+        /// The worker whose sum differs.
+        worker: usize,
+        /// Which measured run (1-based) showed the difference first.
+        run: usize,
+        /// The sum the backend reported.
+        got: i64,
+        /// The sequential baseline's sum.
+        expected: i64,
+    },
+}
+
+impl Error {
+    /// Whether the error is the caller's input rather than a runtime failure.
+    ///
+    /// The command-line tool exits with code 2 for these and 1 for the rest.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidWorkload(_) | Error::InvalidOption { .. }
+        )
+    }
+}
+
+/// Why a workload was rejected by [`Workload::new`](crate::Workload::new).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkloadError {
+    /// `workers` was zero.
+    #[error("workers = 0: a run needs at least one worker")]
+    NoWorkers,
+
+    /// More workers than gilfree supports.
+    #[error("workers = {workers}: at most {max} workers are supported")]
+    TooManyWorkers {
+        /// The requested worker count.
+        workers: usize,
+        /// [`MAX_WORKERS`](crate::workload::MAX_WORKERS).
+        max: usize,
+    },
+
+    /// `low > high`: the inclusive range is empty.
+    #[error("low = {low} is greater than high = {high}: the range low..=high is empty")]
+    EmptyRange {
+        /// The lower bound.
+        low: i64,
+        /// The upper bound.
+        high: i64,
+    },
+
+    /// The largest (or smallest) possible total does not fit in an `i64`.
+    #[error(
+        "{workers} workers × {count} numbers in [{low}, {high}] can sum to {extreme}, \
+         which overflows the 64-bit sum; lower the count, the workers or the range"
+    )]
+    SumOverflow {
+        /// The worker count.
+        workers: usize,
+        /// Numbers per worker.
+        count: u64,
+        /// The lower bound.
+        low: i64,
+        /// The upper bound.
+        high: i64,
+        /// The extreme total that does not fit, as text (it may exceed `i128`).
+        extreme: String,
+    },
+
+    /// `--materialize` asks for a per-worker vector larger than the address space.
+    #[error("count = {count}: a materialized vector of that many i64 does not fit in memory")]
+    MaterializeTooLarge {
+        /// Numbers per worker.
+        count: u64,
+    },
+}
+
+/// What went wrong with one worker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerFailure {
+    /// The worker's thread could not be created.
+    #[error("could not be started: {0}")]
+    Spawn(#[source] io::Error),
+
+    /// `pipe(2)` failed while setting the worker up.
+    #[error("could not get a pipe: {0}")]
+    Pipe(#[source] io::Error),
+
+    /// `fork(2)` failed while starting the worker.
+    #[error("could not be forked: {0}")]
+    Fork(#[source] io::Error),
+
+    /// The worker's thread panicked.
+    #[error("panicked: {0}")]
+    Panicked(String),
+
+    /// `--materialize` could not allocate the worker's vector.
+    #[error("could not allocate {bytes} bytes for its materialized numbers")]
+    OutOfMemory {
+        /// The size of the vector that failed.
+        bytes: u64,
+    },
+
+    /// The worker process was killed by a signal.
+    #[error("was killed by signal {signal} ({name})")]
+    Killed {
+        /// The signal number.
+        signal: i32,
+        /// The signal's name, such as `SIGKILL`.
+        name: &'static str,
+    },
+
+    /// The worker process exited with a non-zero status.
+    #[error("exited with status {code}{meaning}")]
+    Exited {
+        /// The exit status.
+        code: i32,
+        /// What gilfree's child code meant by it, if it is one of its own
+        /// codes (starts with `": "`), else empty.
+        meaning: &'static str,
+    },
+
+    /// The worker process sent fewer or more bytes than one result record.
+    #[error("sent {got} bytes instead of a {expected}-byte result record")]
+    ShortRecord {
+        /// Bytes received before end of file.
+        got: usize,
+        /// The record size.
+        expected: usize,
+    },
+
+    /// The worker process sent a record that does not decode.
+    #[error("sent a garbled result record: {0}")]
+    BadRecord(&'static str),
+
+    /// Reading the worker's pipe or waiting for it failed.
+    #[error("could not be collected: {0}")]
+    Collect(#[source] io::Error),
+}

@@ -1,0 +1,286 @@
+//! The `gilfree` command: parse the arguments, run the driver, print the report.
+//!
+//! Exit codes: 0 success, 1 a run failed (a worker died, sums disagreed),
+//! 2 the arguments were wrong.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use gilfree::backend::{BackendKind, BackendOptions};
+use gilfree::driver::{Driver, Plan, Progress};
+use gilfree::{Backend, Workload, WorkloadSpec};
+
+const COLUMNS_HELP: &str = "\
+Columns of the table:
+  backend     how the workers ran (--list-backends describes each)
+  wall        median wall-clock time of the measured runs; 'wall min' is the fastest
+  user, sys   median CPU time in user and kernel mode, of this process and of the
+              child processes reaped during the run (so forked workers count)
+  CPU         (user + sys) / wall, as a percentage of one core, as `time` prints it:
+              100% = one core busy, 200% = two
+  speedup     sequential median wall / this backend's median wall
+  efficiency  speedup / min(workers able to run at once, logical cores); 100% = every
+              usable core did useful work all the time
+  numbers/s   workers × count / median wall
+  sums        ✓ when every measured run gave every worker the same sum as the
+              sequential baseline; otherwise ✗ and the exit code is 1
+
+The sequential backend always runs: it is the baseline for speedup and the oracle
+for the sums. Exit codes: 0 success, 1 a run failed, 2 invalid arguments.";
+
+/// Run the book's parallel-sum workload (8 workers × 1,000,000 random integers in
+/// [1, 100], from "The Hacker's Guide to Python", chapter 11) on threads, channels,
+/// rayon and forked processes, and measure how each scales against a sequential
+/// baseline.
+#[derive(Debug, Parser)]
+#[command(name = "gilfree", version, about, after_long_help = COLUMNS_HELP)]
+struct Args {
+    /// Backends to run: sequential, threads, channels, rayon, process, or all.
+    /// Repeat the flag or separate names with commas. The sequential baseline
+    /// always runs too.
+    #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', default_value = "all", value_parser = parse_backends)]
+    backends: Vec<Vec<BackendKind>>,
+
+    /// Number of workers (threads or processes).
+    #[arg(
+        short,
+        long,
+        default_value_t = 8,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    workers: usize,
+
+    /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
+    /// (suffixes k, M, G).
+    #[arg(short = 'n', long, default_value = "1_000_000", allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
+    count: u64,
+
+    /// Smallest number that can be drawn (inclusive; may be negative).
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        value_name = "INT"
+    )]
+    low: i64,
+
+    /// Largest number that can be drawn (inclusive; may be negative).
+    #[arg(
+        long,
+        default_value_t = 100,
+        allow_negative_numbers = true,
+        value_name = "INT"
+    )]
+    high: i64,
+
+    /// Seed of every worker's stream. Without it a seed is drawn from the OS
+    /// and printed, so that the run can be repeated exactly.
+    #[arg(short, long, allow_negative_numbers = true, value_name = "U64")]
+    seed: Option<u64>,
+
+    /// Measured runs per backend; the table shows their median and minimum.
+    #[arg(
+        short,
+        long,
+        default_value_t = 5,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    runs: usize,
+
+    /// Unmeasured warm-up runs per backend before the measured ones.
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    warmup: usize,
+
+    /// Threads in the rayon pool [default: logical cores].
+    #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
+    threads: Option<usize>,
+
+    /// Build each worker's numbers into a vector before summing them, as the
+    /// book's list comprehension does (costs count × 8 bytes per worker).
+    #[arg(long)]
+    materialize: bool,
+
+    /// List the backends with a line on each, and exit.
+    #[arg(long)]
+    list_backends: bool,
+}
+
+fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
+    if value.trim().eq_ignore_ascii_case("all") {
+        return Ok(BackendKind::ALL.to_vec());
+    }
+    value
+        .parse::<BackendKind>()
+        .map(|kind| vec![kind])
+        .map_err(|err| err.to_string())
+}
+
+/// A count: digits with optional `_` separators and an optional k/M/G suffix.
+fn parse_count(value: &str) -> Result<u64, String> {
+    let invalid =
+        || format!("'{value}' is not a count; use a whole number like 1000000, 1_000_000 or 1M");
+    let cleaned: String = value.trim().chars().filter(|&c| c != '_').collect();
+    let (digits, multiplier) = match cleaned.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&cleaned[..i], 1_000),
+        Some((i, 'M')) => (&cleaned[..i], 1_000_000),
+        Some((i, 'G')) => (&cleaned[..i], 1_000_000_000),
+        _ => (cleaned.as_str(), 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("'{value}' is larger than {}", u64::MAX))
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
+                let _ = err.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line: clap's first line names the flag and the problem.
+            let rendered = err.render().to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see gilfree --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            let usage = err
+                .downcast_ref::<gilfree::Error>()
+                .is_some_and(gilfree::Error::is_usage);
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = BackendOptions {
+        rayon_threads: args.threads.unwrap_or_else(num_cpus::get),
+    };
+    if args.list_backends {
+        for kind in BackendKind::ALL {
+            let backend = kind.build(&options)?;
+            println!("{:<12}{}", backend.name(), backend.description());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let drawn_seed = args.seed.is_none();
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => getrandom::u64().context("could not draw a seed from the OS; pass --seed")?,
+    };
+    let workload = Workload::new(WorkloadSpec {
+        workers: args.workers,
+        count: args.count,
+        low: args.low,
+        high: args.high,
+        seed,
+        materialize: args.materialize,
+        ..WorkloadSpec::default()
+    })
+    .map_err(gilfree::Error::from)?;
+    let driver = Driver::new(
+        workload,
+        Plan {
+            runs: args.runs,
+            warmup: args.warmup,
+        },
+    )?;
+
+    let mut kinds: Vec<BackendKind> = args.backends.into_iter().flatten().collect();
+    kinds.sort();
+    kinds.dedup();
+    let backends = kinds
+        .iter()
+        .map(|kind| kind.build(&options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+
+    let show_progress = std::io::stderr().is_terminal();
+    let report = driver.run_with_progress(&backends, |event| {
+        if let (
+            true,
+            Progress::Run {
+                backend,
+                index,
+                of,
+                warmup,
+            },
+        ) = (show_progress, event)
+        {
+            let kind = if warmup { "warm-up" } else { "run" };
+            eprint!("\r\x1b[2K{backend}: {kind} {index}/{of}");
+            let _ = std::io::stderr().flush();
+        }
+    });
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    let report = report?;
+
+    if drawn_seed {
+        println!("seed {seed} was drawn from the OS; repeat this run with --seed {seed}");
+    }
+    if let Some(rayon) = kinds
+        .contains(&BackendKind::Rayon)
+        .then_some(options.rayon_threads)
+    {
+        println!("rayon:    a pool of {rayon} threads (--threads)");
+    }
+    print!("{}", gilfree::render::text(&report));
+    report.verify()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_accept_separators_and_suffixes() {
+        assert_eq!(parse_count("1000000"), Ok(1_000_000));
+        assert_eq!(parse_count("10_000_000"), Ok(10_000_000));
+        assert_eq!(parse_count("1M"), Ok(1_000_000));
+        assert_eq!(parse_count("250k"), Ok(250_000));
+        assert_eq!(parse_count("2G"), Ok(2_000_000_000));
+        assert_eq!(parse_count("0"), Ok(0));
+        for bad in ["", "M", "-5", "1.5M", "ten", "1e6"] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
+        assert!(parse_count("99999999999999999999").is_err());
+        assert!(parse_count("18446744073709551615G").is_err());
+    }
+
+    #[test]
+    fn the_argument_definitions_are_consistent() {
+        use clap::CommandFactory;
+        Args::command().debug_assert();
+    }
+}

@@ -1,0 +1,296 @@
+//! The human-readable report: a header, one table row per backend, the
+//! per-worker results as the book prints them, and notes computed from the
+//! measurements. Pure: a [`Report`] in, text out.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::driver::{BackendResult, Report};
+
+/// Below this baseline wall time the job is so short that starting threads
+/// and processes is a visible share of it.
+const SHORT_JOB: Duration = Duration::from_millis(50);
+
+/// The whole report as text, ending in a newline.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    out.push('\n');
+    table(&mut out, report);
+    out.push('\n');
+    results(&mut out, report);
+    notes(&mut out, report);
+    out
+}
+
+fn header(out: &mut String, report: &Report) {
+    let w = &report.workload;
+    let _ = writeln!(
+        out,
+        "workload: {} workers × {} random integers in [{}, {}]{}, {}, seed {}",
+        w.workers(),
+        group_digits(i128::from(w.count())),
+        w.low(),
+        w.high(),
+        if w.materialize() {
+            " (materialized)"
+        } else {
+            ""
+        },
+        w.generator().name(),
+        w.seed(),
+    );
+    let _ = writeln!(
+        out,
+        "runs:     {} measured per backend after {} warm-up{}; times are medians unless marked min",
+        report.plan.runs,
+        report.plan.warmup,
+        if report.plan.warmup == 1 { "" } else { "s" },
+    );
+    let _ = writeln!(
+        out,
+        "machine:  {} logical cores, {} physical",
+        report.machine.logical_cores, report.machine.physical_cores
+    );
+}
+
+const COLUMNS: [(&str, usize); 10] = [
+    ("backend", 10),
+    ("wall", 10),
+    ("wall min", 10),
+    ("user", 10),
+    ("sys", 10),
+    ("CPU", 6),
+    ("speedup", 8),
+    ("efficiency", 10),
+    ("numbers/s", 10),
+    ("sums", 5),
+];
+
+fn table(out: &mut String, report: &Report) {
+    let header: Vec<String> = COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect();
+    row(out, &header);
+    for result in &report.results {
+        row(out, &cells(report, result));
+    }
+    let parallelism: Vec<String> = report
+        .results
+        .iter()
+        .map(|r| format!("{} {}", r.name, report.usable_parallelism(r)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nCPU = (user + sys) / wall, of one core (200% = two cores busy). speedup = sequential wall / wall.\n\
+         efficiency = speedup / workers able to run at once on {} cores: {}.",
+        report.machine.logical_cores,
+        parallelism.join(", ")
+    );
+}
+
+fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
+    let dash = || "—".to_owned();
+    vec![
+        result.name.to_owned(),
+        duration(result.wall_median()),
+        duration(result.wall_min()),
+        duration(result.user_median()),
+        duration(result.system_median()),
+        format!("{:.0}%", result.cpu_percent_median()),
+        report
+            .speedup(result)
+            .map_or_else(dash, |s| format!("{s:.2}×")),
+        report
+            .efficiency(result)
+            .map_or_else(dash, |e| format!("{:.0}%", e * 100.0)),
+        report.throughput(result).map_or_else(dash, rate),
+        match result.mismatch {
+            None => "✓".to_owned(),
+            Some(m) => format!("✗ w{}", m.worker),
+        },
+    ]
+}
+
+fn row(out: &mut String, cells: &[String]) {
+    for (i, (cell, (_, width))) in cells.iter().zip(COLUMNS).enumerate() {
+        let pad = width.saturating_sub(cell.chars().count());
+        if i == 0 {
+            out.push_str(cell);
+            out.push_str(&" ".repeat(pad));
+        } else {
+            out.push_str("  ");
+            out.push_str(&" ".repeat(pad));
+            out.push_str(cell);
+        }
+    }
+    // No trailing spaces.
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    out.push('\n');
+}
+
+/// How many per-worker sums the results line shows before eliding.
+const RESULTS_SHOWN: usize = 16;
+
+fn results(out: &mut String, report: &Report) {
+    let shown: Vec<String> = report
+        .sums
+        .iter()
+        .take(RESULTS_SHOWN)
+        .map(i64::to_string)
+        .collect();
+    let more = report.sums.len().saturating_sub(RESULTS_SHOWN);
+    let _ = writeln!(
+        out,
+        "Results: [{}{}]",
+        shown.join(", "),
+        if more > 0 {
+            format!(", … {more} more")
+        } else {
+            String::new()
+        }
+    );
+    let expected = report.expected_total();
+    let _ = write!(
+        out,
+        "Total:   {} (expected {} = {} × {} × ({} + {}) / 2",
+        group_digits(i128::from(report.total())),
+        group_float(expected),
+        report.workload.workers(),
+        group_digits(i128::from(report.workload.count())),
+        report.workload.low(),
+        report.workload.high(),
+    );
+    match report.total_z_score() {
+        Some(z) => {
+            let _ = writeln!(out, "; off by {z:+.2} σ)");
+        }
+        None => out.push_str(")\n"),
+    }
+}
+
+fn notes(out: &mut String, report: &Report) {
+    let baseline = report.baseline().wall_median();
+    if baseline < SHORT_JOB && report.results.len() > 1 && report.workload.count() > 0 {
+        // Aim for a baseline of about half a second.
+        let factor = (0.5 / baseline.as_secs_f64().max(1e-6)).max(1.0);
+        let suggested = round_up_1_2_5(report.workload.count() as f64 * factor);
+        let _ = writeln!(
+            out,
+            "\nnote: the whole job took {} on one core, so starting threads (~30 µs each) and \
+             processes (~130 µs each) is a visible share of it; try --count {} to see scaling clearly.",
+            duration(baseline),
+            group_digits(suggested as i128).replace(',', "_"),
+        );
+    }
+    let logical = report.machine.logical_cores;
+    if logical < report.workload.workers() && report.results.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\nnote: {} workers share {} cores, so at most {}× speedup is possible here.",
+            report.workload.workers(),
+            logical,
+            logical
+        );
+    }
+}
+
+/// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
+fn round_up_1_2_5(x: f64) -> u64 {
+    let mut power = 1u64;
+    loop {
+        for step in [1, 2, 5] {
+            let candidate = power.saturating_mul(step);
+            if candidate as f64 >= x || power >= 10u64.pow(18) {
+                return candidate;
+            }
+        }
+        power *= 10;
+    }
+}
+
+/// A duration with three or four significant digits and a unit that fits.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 1.0 {
+        format!("{secs:.3} s")
+    } else if secs >= 1e-3 {
+        format!("{:.2} ms", secs * 1e3)
+    } else {
+        format!("{:.1} µs", secs * 1e6)
+    }
+}
+
+/// A rate in numbers per second with an SI prefix: `1.92 G/s`.
+pub fn rate(per_second: f64) -> String {
+    let (value, prefix) = if per_second >= 1e9 {
+        (per_second / 1e9, "G")
+    } else if per_second >= 1e6 {
+        (per_second / 1e6, "M")
+    } else if per_second >= 1e3 {
+        (per_second / 1e3, "k")
+    } else {
+        (per_second, "")
+    };
+    format!("{value:.2} {prefix}/s")
+}
+
+/// An integer with thousands separators: `404,002,118`.
+pub fn group_digits(n: i128) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An expected value, which is a whole number or a half: grouped, with `.5` if needed.
+fn group_float(x: f64) -> String {
+    let whole = x.trunc();
+    let grouped = group_digits(whole as i128);
+    if (x - whole).abs() > 1e-9 {
+        let sign = if x < 0.0 && whole == 0.0 { "-" } else { "" };
+        format!("{sign}{grouped}.5")
+    } else {
+        grouped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_grouped_in_threes() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(-404_002_118), "-404,002,118");
+        assert_eq!(group_float(404_000_000.0), "404,000,000");
+        assert_eq!(group_float(2.5), "2.5");
+        assert_eq!(group_float(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn durations_and_rates_pick_a_unit() {
+        assert_eq!(duration(Duration::from_micros(12)), "12.0 µs");
+        assert_eq!(duration(Duration::from_micros(4_210)), "4.21 ms");
+        assert_eq!(duration(Duration::from_millis(1_660)), "1.660 s");
+        assert_eq!(rate(1.92e9), "1.92 G/s");
+        assert_eq!(rate(512.0), "512.00 /s");
+    }
+
+    #[test]
+    fn suggestions_round_up_to_1_2_or_5_times_a_power_of_ten() {
+        assert_eq!(round_up_1_2_5(1.78e7), 20_000_000);
+        assert_eq!(round_up_1_2_5(1e7), 10_000_000);
+        assert_eq!(round_up_1_2_5(3e3), 5_000);
+        assert_eq!(round_up_1_2_5(0.5), 1);
+    }
+}

@@ -1,0 +1,143 @@
+//! What one worker hands back, and how it is measured.
+
+use std::time::Duration;
+
+use crate::error::WorkerFailure;
+use crate::kernel;
+use crate::sys;
+use crate::workload::Workload;
+
+/// One worker's result and the facts needed to draw its timeline.
+///
+/// Times are on `CLOCK_MONOTONIC`, which is system-wide, so the reports of
+/// forked children line up with their parent's clock and with each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerReport {
+    /// The worker's index, `0..workers`.
+    pub worker: usize,
+    /// The sum of the worker's numbers.
+    pub sum: i64,
+    /// When the worker started computing, in ns on `CLOCK_MONOTONIC`.
+    pub start_ns: u64,
+    /// When the worker finished computing, in ns on `CLOCK_MONOTONIC`.
+    pub finish_ns: u64,
+    /// CPU time the worker's thread spent computing (`CLOCK_THREAD_CPUTIME_ID`).
+    pub cpu_time: Duration,
+    /// The CPU the worker was on when it started, where the platform says.
+    pub cpu_at_start: Option<u32>,
+    /// The CPU the worker was on when it finished, where the platform says.
+    pub cpu_at_finish: Option<u32>,
+    /// The id of the process the worker ran in.
+    pub pid: u32,
+    /// The kernel id of the thread the worker ran on (0 where unknown).
+    pub tid: u32,
+}
+
+impl WorkerReport {
+    /// Wall time from start to finish.
+    pub fn wall(&self) -> Duration {
+        Duration::from_nanos(self.finish_ns.saturating_sub(self.start_ns))
+    }
+}
+
+/// Runs worker `worker` of `workload` on the calling thread and reports it.
+///
+/// Streams the numbers, or with [`Workload::materialize`] collects them into a
+/// vector first (allocated fallibly, so an impossible size is an error rather
+/// than an abort). This is the common body of every thread-based backend.
+///
+/// # Errors
+/// [`WorkerFailure::OutOfMemory`] when the materialized vector cannot be allocated.
+pub fn run_worker(workload: &Workload, worker: usize) -> Result<WorkerReport, WorkerFailure> {
+    measure(worker, || {
+        if !workload.materialize() {
+            return Ok(kernel::worker_sum(workload, worker));
+        }
+        let count = workload.count() as usize;
+        let mut numbers: Vec<i64> = Vec::new();
+        numbers
+            .try_reserve_exact(count)
+            .map_err(|_| WorkerFailure::OutOfMemory {
+                bytes: workload.count().saturating_mul(8),
+            })?;
+        numbers.resize(count, 0);
+        kernel::fill_worker_numbers(workload, worker, &mut numbers);
+        Ok(kernel::sum_numbers(&numbers))
+    })
+}
+
+/// Reads the clocks around `compute` and builds the report.
+///
+/// Allocates nothing itself and uses only async-signal-safe calls, so a forked
+/// child may call it with an allocation-free `compute`.
+pub(crate) fn measure<E>(
+    worker: usize,
+    compute: impl FnOnce() -> Result<i64, E>,
+) -> Result<WorkerReport, E> {
+    let cpu_at_start = sys::current_cpu();
+    let start_ns = sys::monotonic_ns();
+    let cpu_start_ns = sys::thread_cpu_ns();
+    let sum = compute()?;
+    let cpu_end_ns = sys::thread_cpu_ns();
+    let finish_ns = sys::monotonic_ns();
+    let cpu_at_finish = sys::current_cpu();
+    Ok(WorkerReport {
+        worker,
+        sum,
+        start_ns,
+        finish_ns,
+        cpu_time: Duration::from_nanos(cpu_end_ns.saturating_sub(cpu_start_ns)),
+        cpu_at_start,
+        cpu_at_finish,
+        pid: sys::process_id(),
+        tid: sys::thread_id(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::WorkloadSpec;
+
+    #[test]
+    fn a_worker_report_carries_real_measurements() {
+        let w = Workload::new(WorkloadSpec {
+            count: 2_000_000,
+            ..WorkloadSpec::default()
+        })
+        .unwrap();
+        let report = run_worker(&w, 3).unwrap();
+        assert_eq!(report.worker, 3);
+        assert_eq!(report.sum, kernel::worker_sum(&w, 3));
+        assert!(report.finish_ns > report.start_ns);
+        assert!(report.cpu_time > Duration::ZERO);
+        // A thread cannot use more CPU than wall time (plus clock slack).
+        assert!(report.cpu_time <= report.wall() + Duration::from_millis(2));
+        assert_eq!(report.pid, std::process::id());
+        if cfg!(target_os = "linux") {
+            assert!(report.cpu_at_start.is_some() && report.cpu_at_finish.is_some());
+            assert_ne!(report.tid, 0);
+        }
+    }
+
+    #[test]
+    fn materialized_and_streamed_workers_agree() {
+        let spec = WorkloadSpec {
+            count: 100_001,
+            seed: 17,
+            ..WorkloadSpec::default()
+        };
+        let streamed = Workload::new(spec.clone()).unwrap();
+        let materialized = Workload::new(WorkloadSpec {
+            materialize: true,
+            ..spec
+        })
+        .unwrap();
+        for worker in 0..8 {
+            assert_eq!(
+                run_worker(&materialized, worker).unwrap().sum,
+                run_worker(&streamed, worker).unwrap().sum
+            );
+        }
+    }
+}

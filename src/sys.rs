@@ -1,0 +1,170 @@
+//! Thin wrappers over the clocks and counters that the measurements rest on.
+//!
+//! Everything here is a single system call with no allocation and no lock, so
+//! the forked children of the process backend may call it: `clock_gettime`,
+//! `getpid` and `getrusage` are async-signal-safe, and `gettid` and
+//! `sched_getcpu` are lock-free system calls (or vDSO reads) on Linux.
+//! Linux-only facilities have a fallback on other Unix systems.
+
+use std::time::Duration;
+
+/// Reads a clock, in nanoseconds. Clocks that cannot fail for a valid id.
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock ids passed here
+    // (CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID) exist on every supported
+    // system, so the call cannot fail and `ts` is always written.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    debug_assert_eq!(rc, 0);
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
+}
+
+/// Now on `CLOCK_MONOTONIC`, in nanoseconds since an arbitrary (boot-time) epoch.
+///
+/// The clock is system-wide: a forked child's readings line up with its parent's.
+pub(crate) fn monotonic_ns() -> u64 {
+    clock_ns(libc::CLOCK_MONOTONIC)
+}
+
+/// The CPU time consumed so far by the calling thread (`CLOCK_THREAD_CPUTIME_ID`),
+/// in nanoseconds. Unlike `RUSAGE_THREAD`, which moves in scheduler ticks, this
+/// has nanosecond resolution.
+pub(crate) fn thread_cpu_ns() -> u64 {
+    clock_ns(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// The CPU the calling thread is running on, when the platform says.
+pub(crate) fn current_cpu() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: sched_getcpu takes no arguments and only reads kernel state.
+        let cpu = unsafe { libc::sched_getcpu() };
+        u32::try_from(cpu).ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// The calling process's id.
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
+
+/// The calling thread's kernel id (Linux), or 0 where there is no such id.
+pub(crate) fn thread_id() -> u32 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid takes no arguments and cannot fail.
+        let tid = unsafe { libc::gettid() };
+        tid as u32
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
+/// One reading of `getrusage(2)`: CPU time and peak resident memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ResourceUsage {
+    /// Time spent in user mode.
+    pub user: Duration,
+    /// Time spent in the kernel on the process's behalf.
+    pub system: Duration,
+    /// Peak resident set size (`ru_maxrss`), in bytes.
+    pub max_rss_bytes: u64,
+}
+
+/// Whose resources to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Who {
+    /// The calling process, all threads.
+    SelfProcess,
+    /// All children that have terminated and been waited for.
+    Children,
+}
+
+/// Reads `getrusage(2)` for `who`.
+pub(crate) fn resource_usage(who: Who) -> ResourceUsage {
+    let who = match who {
+        Who::SelfProcess => libc::RUSAGE_SELF,
+        Who::Children => libc::RUSAGE_CHILDREN,
+    };
+    // SAFETY: rusage is plain old data, for which all-zero bytes are valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage and `who` a valid selector;
+    // with those, getrusage cannot fail.
+    let rc = unsafe { libc::getrusage(who, &mut usage) };
+    debug_assert_eq!(rc, 0);
+    ResourceUsage {
+        user: timeval(usage.ru_utime),
+        system: timeval(usage.ru_stime),
+        max_rss_bytes: max_rss_bytes(usage.ru_maxrss as u64),
+    }
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64)
+}
+
+/// `ru_maxrss` is in kilobytes on Linux and the BSDs, in bytes on macOS.
+fn max_rss_bytes(raw: u64) -> u64 {
+    if cfg!(target_os = "macos") {
+        raw
+    } else {
+        raw.saturating_mul(1024)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monotonic_clock_never_goes_back() {
+        let a = monotonic_ns();
+        let b = monotonic_ns();
+        assert!(b >= a);
+    }
+
+    #[test]
+    fn thread_cpu_time_grows_with_work() {
+        let before = thread_cpu_ns();
+        let mut x = 0u64;
+        while thread_cpu_ns() - before < 2_000_000 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(thread_cpu_ns() - before >= 2_000_000);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn current_cpu_is_one_of_the_machines_cpus() {
+        let cpu = current_cpu().expect("Linux reports the current CPU");
+        // Allowed CPUs may be sparse; the id is below the configured count.
+        // SAFETY: sysconf is always safe to call.
+        let configured = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) };
+        assert!(i64::from(cpu) < configured as i64);
+    }
+
+    #[test]
+    fn self_usage_counts_this_processs_cpu() {
+        let before = resource_usage(Who::SelfProcess);
+        let start = thread_cpu_ns();
+        let mut x = 0u64;
+        while thread_cpu_ns() - start < 20_000_000 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let after = resource_usage(Who::SelfProcess);
+        let cpu = (after.user + after.system) - (before.user + before.system);
+        assert!(cpu >= Duration::from_millis(15), "{cpu:?}");
+        assert!(after.max_rss_bytes > 0);
+    }
+}

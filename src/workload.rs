@@ -1,0 +1,369 @@
+//! What every backend computes: W workers, each summing `count` random integers.
+//!
+//! A [`Workload`] is validated once, when it is built, so backends and the
+//! driver never meet an impossible one: at least one worker, a non-empty
+//! range, and totals that fit the 64-bit sum whatever numbers are drawn.
+
+use crate::error::WorkloadError;
+use std::sync::Arc;
+
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::kernel::{self, Sampler};
+
+/// The largest worker count a [`Workload`] accepts.
+///
+/// Far beyond what is useful on any machine (each worker is a thread or a
+/// process), and low enough that a typo cannot ask for millions of threads.
+pub const MAX_WORKERS: usize = 65_536;
+
+/// The pseudo-random generator behind every worker's stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Generator {
+    /// xoshiro256++ (Blackman & Vigna), as implemented by `rand_xoshiro`,
+    /// seeded through SplitMix64, one `jump()` (2^128 steps) apart per worker,
+    /// each 64-bit output giving two 32-bit candidates sampled with Lemire's
+    /// method. See [`kernel`](crate::kernel) for the exact definition.
+    #[default]
+    Xoshiro256PlusPlus,
+}
+
+impl Generator {
+    /// The generator's name, as printed in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Generator::Xoshiro256PlusPlus => "xoshiro256++",
+        }
+    }
+}
+
+/// The parameters of a workload, before validation.
+///
+/// `Default` is the book's workload: 8 workers × 1,000,000 numbers in 1..=100,
+/// with seed 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadSpec {
+    /// Number of workers (threads, tasks or processes, depending on the backend).
+    pub workers: usize,
+    /// Numbers each worker draws and sums.
+    pub count: u64,
+    /// Smallest number that can be drawn (inclusive).
+    pub low: i64,
+    /// Largest number that can be drawn (inclusive).
+    pub high: i64,
+    /// The run's seed; worker `i`'s numbers are a pure function of `(seed, i)`.
+    pub seed: u64,
+    /// The generator behind the streams.
+    pub generator: Generator,
+    /// Collect each worker's numbers into a vector before summing them, as the
+    /// book's list comprehension does, instead of summing them as they are drawn.
+    pub materialize: bool,
+}
+
+impl Default for WorkloadSpec {
+    fn default() -> Self {
+        WorkloadSpec {
+            workers: 8,
+            count: 1_000_000,
+            low: 1,
+            high: 100,
+            seed: 0,
+            generator: Generator::default(),
+            materialize: false,
+        }
+    }
+}
+
+/// A validated workload. Cheap to clone; identical on every backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    spec: WorkloadSpec,
+    sampler: Sampler,
+    /// Worker `i`'s generator state at the start of its stream.
+    streams: Arc<[Xoshiro256PlusPlus]>,
+}
+
+impl Workload {
+    /// Validates `spec`.
+    ///
+    /// # Errors
+    /// [`WorkloadError`] when there are no workers or more than
+    /// [`MAX_WORKERS`], when `low > high`, when some possible total of all
+    /// workers' numbers does not fit in an `i64`, or when `materialize` asks
+    /// for a vector larger than the address space.
+    pub fn new(spec: WorkloadSpec) -> Result<Workload, WorkloadError> {
+        let WorkloadSpec {
+            workers,
+            count,
+            low,
+            high,
+            materialize,
+            ..
+        } = spec;
+        if workers == 0 {
+            return Err(WorkloadError::NoWorkers);
+        }
+        if workers > MAX_WORKERS {
+            return Err(WorkloadError::TooManyWorkers {
+                workers,
+                max: MAX_WORKERS,
+            });
+        }
+        if low > high {
+            return Err(WorkloadError::EmptyRange { low, high });
+        }
+        // The grand total must fit, which implies every worker's sum fits.
+        let numbers = i128::from(count) * workers as i128;
+        for bound in [low, high] {
+            let fits = numbers
+                .checked_mul(i128::from(bound))
+                .is_some_and(|t| i64::try_from(t).is_ok());
+            if !fits {
+                let extreme = (numbers.unsigned_abs() as f64) * (bound as f64);
+                return Err(WorkloadError::SumOverflow {
+                    workers,
+                    count,
+                    low,
+                    high,
+                    extreme: format!("{extreme:.3e}"),
+                });
+            }
+        }
+        if materialize {
+            let fits = count.checked_mul(8).is_some_and(|bytes| {
+                usize::try_from(bytes).is_ok_and(|b| b <= isize::MAX as usize)
+            });
+            if !fits {
+                return Err(WorkloadError::MaterializeTooLarge { count });
+            }
+        }
+        Ok(Workload {
+            sampler: Sampler::new(low, high),
+            streams: kernel::stream_starts(spec.seed, workers).into(),
+            spec,
+        })
+    }
+
+    /// The parameters this workload was built from.
+    pub fn spec(&self) -> &WorkloadSpec {
+        &self.spec
+    }
+
+    /// Number of workers.
+    pub fn workers(&self) -> usize {
+        self.spec.workers
+    }
+
+    /// Numbers per worker.
+    pub fn count(&self) -> u64 {
+        self.spec.count
+    }
+
+    /// Numbers drawn by all workers together.
+    pub fn total_numbers(&self) -> u64 {
+        self.spec.count * self.spec.workers as u64
+    }
+
+    /// Smallest possible number (inclusive).
+    pub fn low(&self) -> i64 {
+        self.spec.low
+    }
+
+    /// Largest possible number (inclusive).
+    pub fn high(&self) -> i64 {
+        self.spec.high
+    }
+
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.spec.seed
+    }
+
+    /// The generator behind the streams.
+    pub fn generator(&self) -> Generator {
+        self.spec.generator
+    }
+
+    /// Whether workers build a vector before summing.
+    pub fn materialize(&self) -> bool {
+        self.spec.materialize
+    }
+
+    /// The expected value of one worker's sum: `count × (low + high) / 2`.
+    pub fn expected_worker_sum(&self) -> f64 {
+        self.spec.count as f64 * (self.spec.low as f64 + self.spec.high as f64) / 2.0
+    }
+
+    /// The standard deviation of one worker's sum: `sqrt(count × (n² − 1) / 12)`
+    /// where `n = high − low + 1`, the variance of a discrete uniform variable.
+    pub fn worker_sum_std_dev(&self) -> f64 {
+        let n = (self.spec.high as f64 - self.spec.low as f64) + 1.0;
+        (self.spec.count as f64 * (n * n - 1.0) / 12.0).sqrt()
+    }
+
+    /// A workload without the overflow checks, so kernel tests can reach the
+    /// wide and full-range samplers with more than one number.
+    #[cfg(test)]
+    pub(crate) fn new_unchecked(spec: WorkloadSpec) -> Workload {
+        Workload {
+            sampler: Sampler::new(spec.low, spec.high),
+            streams: kernel::stream_starts(spec.seed, spec.workers).into(),
+            spec,
+        }
+    }
+
+    /// Worker `worker`'s generator, positioned at the start of its stream.
+    /// A copy of a cached state: no allocation, so forked children may call it.
+    pub(crate) fn stream(&self, worker: usize) -> Xoshiro256PlusPlus {
+        self.streams[worker].clone()
+    }
+
+    pub(crate) fn sampler(&self) -> &Sampler {
+        &self.sampler
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> WorkloadSpec {
+        WorkloadSpec::default()
+    }
+
+    #[test]
+    fn the_default_is_the_books_workload() {
+        let w = Workload::new(spec()).unwrap();
+        assert_eq!(
+            (w.workers(), w.count(), w.low(), w.high()),
+            (8, 1_000_000, 1, 100)
+        );
+        assert_eq!(w.total_numbers(), 8_000_000);
+        assert_eq!(w.expected_worker_sum(), 50_500_000.0);
+    }
+
+    #[test]
+    fn zero_workers_are_rejected() {
+        let err = Workload::new(WorkloadSpec {
+            workers: 0,
+            ..spec()
+        })
+        .unwrap_err();
+        assert_eq!(err, WorkloadError::NoWorkers);
+    }
+
+    #[test]
+    fn too_many_workers_are_rejected() {
+        let err = Workload::new(WorkloadSpec {
+            workers: MAX_WORKERS + 1,
+            ..spec()
+        })
+        .unwrap_err();
+        assert!(matches!(err, WorkloadError::TooManyWorkers { .. }));
+        assert!(
+            Workload::new(WorkloadSpec {
+                workers: MAX_WORKERS,
+                ..spec()
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_empty_range_is_rejected_and_a_single_value_is_not() {
+        let err = Workload::new(WorkloadSpec {
+            low: 5,
+            high: 4,
+            ..spec()
+        })
+        .unwrap_err();
+        assert_eq!(err, WorkloadError::EmptyRange { low: 5, high: 4 });
+        assert!(
+            Workload::new(WorkloadSpec {
+                low: -7,
+                high: -7,
+                ..spec()
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn totals_that_overflow_i64_are_rejected_at_the_boundary() {
+        // 2 workers × 2 numbers × high: fits exactly when 4 × high <= i64::MAX.
+        let base = WorkloadSpec {
+            workers: 2,
+            count: 2,
+            low: 0,
+            ..spec()
+        };
+        let max_high = i64::MAX / 4;
+        assert!(
+            Workload::new(WorkloadSpec {
+                high: max_high,
+                ..base.clone()
+            })
+            .is_ok()
+        );
+        let err = Workload::new(WorkloadSpec {
+            high: max_high + 1,
+            ..base.clone()
+        })
+        .unwrap_err();
+        assert!(matches!(err, WorkloadError::SumOverflow { .. }), "{err}");
+        // The negative side is checked too, and i64::MIN itself fits once.
+        let low_side = WorkloadSpec {
+            workers: 1,
+            count: 1,
+            low: i64::MIN,
+            high: 0,
+            ..spec()
+        };
+        assert!(Workload::new(low_side.clone()).is_ok());
+        let err = Workload::new(WorkloadSpec {
+            count: 2,
+            ..low_side
+        })
+        .unwrap_err();
+        assert!(matches!(err, WorkloadError::SumOverflow { .. }));
+        // A count beyond i64 with a zero range is fine: the sum is always 0.
+        assert!(
+            Workload::new(WorkloadSpec {
+                count: u64::MAX,
+                low: 0,
+                high: 0,
+                ..spec()
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_materialized_vector_beyond_the_address_space_is_rejected() {
+        let huge = WorkloadSpec {
+            count: u64::MAX / 4,
+            low: 0,
+            high: 0,
+            materialize: true,
+            ..spec()
+        };
+        assert!(matches!(
+            Workload::new(huge).unwrap_err(),
+            WorkloadError::MaterializeTooLarge { .. }
+        ));
+    }
+
+    #[test]
+    fn the_standard_deviation_matches_the_discrete_uniform_formula() {
+        // One number in 1..=6 (a die): variance 35/12.
+        let w = Workload::new(WorkloadSpec {
+            count: 1,
+            low: 1,
+            high: 6,
+            ..spec()
+        })
+        .unwrap();
+        assert!((w.worker_sum_std_dev() - (35.0f64 / 12.0).sqrt()).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,251 @@
+//! The real binary: output, exit codes and messages.
+
+use std::process::{Command, Output};
+
+fn gilfree(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The table rows' first words.
+fn rows(out: &str) -> Vec<String> {
+    let names = ["sequential", "threads", "channels", "rayon", "process"];
+    out.lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| names.contains(word))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn results_line(out: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with("Results: ["))
+        .expect("a Results line")
+        .to_owned()
+}
+
+#[test]
+fn the_default_run_succeeds_and_prints_every_backend() {
+    let output = gilfree(&[]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        rows(&out),
+        ["sequential", "threads", "channels", "rayon", "process"]
+    );
+    assert!(
+        out.contains("8 workers × 1,000,000 random integers in [1, 100]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("5 measured per backend after 1 warm-up"),
+        "{out}"
+    );
+    assert!(
+        out.contains("was drawn from the OS; repeat this run with --seed"),
+        "{out}"
+    );
+    assert_eq!(out.matches('✓').count(), 5, "{out}");
+    let results = results_line(&out);
+    assert_eq!(results.matches(", ").count(), 7, "{results}");
+    assert!(
+        out.contains("(expected 404,000,000 = 8 × 1,000,000 × (1 + 100) / 2"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_drawn_seed_can_be_repeated() {
+    let first = stdout(&gilfree(&["-n", "1000", "-r", "1", "-b", "threads"]));
+    let seed = first
+        .split("repeat this run with --seed ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the seed is printed")
+        .to_owned();
+    let again = stdout(&gilfree(&[
+        "-n", "1000", "-r", "1", "-b", "threads", "--seed", &seed,
+    ]));
+    assert_eq!(results_line(&first), results_line(&again));
+    assert!(!again.contains("drawn from the OS"));
+}
+
+#[test]
+fn backend_rayon_prints_the_baseline_and_rayon_only() {
+    let output = gilfree(&[
+        "--backend",
+        "rayon",
+        "-n",
+        "10k",
+        "--seed",
+        "1",
+        "--threads",
+        "3",
+    ]);
+    assert!(output.status.success());
+    let out = stdout(&output);
+    assert_eq!(rows(&out), ["sequential", "rayon"]);
+    assert!(out.contains("a pool of 3 threads"), "{out}");
+}
+
+#[test]
+fn backends_can_be_repeated_or_comma_separated() {
+    let output = gilfree(&[
+        "-b",
+        "process,threads",
+        "-b",
+        "channels",
+        "-b",
+        "threads",
+        "-n",
+        "1k",
+        "-s",
+        "3",
+    ]);
+    assert!(output.status.success());
+    assert_eq!(
+        rows(&stdout(&output)),
+        ["sequential", "threads", "channels", "process"]
+    );
+}
+
+#[test]
+fn a_fixed_seed_gives_the_same_results_on_every_backend_and_run() {
+    let a = stdout(&gilfree(&[
+        "-s", "2015", "-n", "50k", "-w", "3", "--low", "-10", "--high", "10",
+    ]));
+    let b = stdout(&gilfree(&[
+        "-s",
+        "2015",
+        "-n",
+        "50k",
+        "-w",
+        "3",
+        "--low",
+        "-10",
+        "--high",
+        "10",
+        "--materialize",
+    ]));
+    assert_eq!(results_line(&a), results_line(&b));
+    assert!(a.contains("in [-10, 10]"));
+    assert!(b.contains("(materialized)"));
+}
+
+#[test]
+fn a_short_job_gets_a_note_suggesting_a_larger_count() {
+    let out = stdout(&gilfree(&["-n", "1000", "-s", "1", "-r", "1"]));
+    assert!(out.contains("note: the whole job took"), "{out}");
+    assert!(out.contains("try --count "), "{out}");
+}
+
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let output = gilfree(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(expected), "{args:?}: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line, got {err}"
+    );
+    assert!(!err.contains("panicked"));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_problem() {
+    assert_usage_error(
+        &["--workers", "0"],
+        "workers = 0: a run needs at least one worker",
+    );
+    assert_usage_error(
+        &["--low", "5", "--high", "4"],
+        "low = 5 is greater than high = 4",
+    );
+    assert_usage_error(
+        &["--backend", "fibers"],
+        "unknown backend 'fibers' (valid: all, sequential, threads, channels, rayon, process)",
+    );
+    assert_usage_error(
+        &["--workers", "eight"],
+        "invalid value 'eight' for '--workers <N>'",
+    );
+    assert_usage_error(&["--count", "lots"], "'lots' is not a count");
+    assert_usage_error(
+        &["--runs", "0"],
+        "runs = 0: at least one measured run is needed",
+    );
+    assert_usage_error(
+        &["--threads", "0"],
+        "threads = 0: the rayon pool needs at least one thread",
+    );
+    assert_usage_error(
+        &["--workers", "100000"],
+        "at most 65536 workers are supported",
+    );
+    assert_usage_error(
+        &["--count", "1G", "--high", "100000000000"],
+        "overflows the 64-bit sum",
+    );
+    assert_usage_error(&["--seed", "-1"], "invalid value '-1' for '--seed <U64>'");
+    assert_usage_error(
+        &["--workers", "-3"],
+        "invalid value '-3' for '--workers <N>'",
+    );
+    assert_usage_error(&["--frobnicate"], "unexpected argument '--frobnicate'");
+}
+
+#[test]
+fn help_explains_every_flag_and_column() {
+    let out = stdout(&gilfree(&["--help"]));
+    for flag in [
+        "--backend",
+        "--workers",
+        "--count",
+        "--low",
+        "--high",
+        "--seed",
+        "--runs",
+        "--warmup",
+        "--threads",
+        "--materialize",
+        "--list-backends",
+    ] {
+        assert!(out.contains(flag), "--help lacks {flag}");
+    }
+    for column in [
+        "wall",
+        "user, sys",
+        "CPU",
+        "speedup",
+        "efficiency",
+        "numbers/s",
+        "sums",
+    ] {
+        assert!(out.contains(column), "--help lacks the {column} column");
+    }
+    assert!(out.contains("sequential baseline"));
+}
+
+#[test]
+fn list_backends_describes_each() {
+    let output = gilfree(&["--list-backends"]);
+    assert!(output.status.success());
+    let out = stdout(&output);
+    assert_eq!(
+        rows(&out),
+        ["sequential", "threads", "channels", "rayon", "process"]
+    );
+    assert!(out.contains("fork"));
+}

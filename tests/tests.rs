@@ -1,0 +1,6 @@
+//! Integration tests: one binary, a module per area (as ripgrep's `tests/`).
+
+mod backends;
+mod cli;
+mod driver;
+mod oracle;
