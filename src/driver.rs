@@ -2,7 +2,7 @@
 //!
 //! For each backend the [`Driver`] makes `warmup` unmeasured runs, then `runs`
 //! measured ones (Victor Stinner's advice in the book: several runs, keep the
-//! median and the minimum). A measured run records its wall time and the CPU
+//! median and the minimum), interleaved in rounds across the backends. A measured run records its wall time and the CPU
 //! time that `getrusage` says the process and its reaped children used during
 //! it, so the process backend's CPU is counted once its children are waited
 //! for. Every run's per-worker sums are compared with the sequential
@@ -356,15 +356,17 @@ impl Driver {
         mut progress: impl FnMut(Progress),
     ) -> Result<Report, Error> {
         let baseline = SequentialBackend;
-        let mut first = self.measure(&baseline, None, &mut progress)?;
-        let sums = first.runs[0].sums();
-        first.mismatch = find_mismatch(&first.runs, &sums);
-        let mut results = vec![first];
-        for backend in backends {
-            if backend.name() == baseline.name() {
-                continue;
-            }
-            results.push(self.measure(*backend, Some(&sums), &mut progress)?);
+        let mut all: Vec<&dyn Backend> = vec![&baseline];
+        all.extend(
+            backends
+                .iter()
+                .copied()
+                .filter(|b| b.name() != baseline.name()),
+        );
+        let mut results = self.measure(&all, &mut progress)?;
+        let sums = results[0].runs[0].sums();
+        for result in &mut results {
+            result.mismatch = find_mismatch(&result.runs, &sums);
         }
         Ok(Report {
             workload: self.workload.clone(),
@@ -385,43 +387,54 @@ impl Driver {
         backend: &dyn Backend,
         expected: Option<&[i64]>,
     ) -> Result<BackendResult, Error> {
-        self.measure(backend, expected, &mut |_| {})
+        let mut result = self.measure(&[backend], &mut |_| {})?.remove(0);
+        result.mismatch = expected.and_then(|sums| find_mismatch(&result.runs, sums));
+        Ok(result)
     }
 
+    /// Every backend's warm-ups, then the measured runs in rounds: run 1 of
+    /// every backend, then run 2 of every backend, and so on. Interleaving
+    /// spreads a slow drift of the machine's speed (another tenant, the clock
+    /// frequency) over all backends instead of penalizing whichever ran
+    /// during it, so the ratios between backends stay fair.
     fn measure(
         &self,
-        backend: &dyn Backend,
-        expected: Option<&[i64]>,
+        backends: &[&dyn Backend],
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<BackendResult, Error> {
-        let name = backend.name();
-        for index in 1..=self.plan.warmup {
-            progress(Progress::Run {
-                backend: name,
-                index,
-                of: self.plan.warmup,
-                warmup: true,
-            });
-            backend.run(&self.workload)?;
+    ) -> Result<Vec<BackendResult>, Error> {
+        for backend in backends {
+            for index in 1..=self.plan.warmup {
+                progress(Progress::Run {
+                    backend: backend.name(),
+                    index,
+                    of: self.plan.warmup,
+                    warmup: true,
+                });
+                backend.run(&self.workload)?;
+            }
         }
-        let mut runs = Vec::with_capacity(self.plan.runs);
+        let mut results: Vec<BackendResult> = backends
+            .iter()
+            .map(|backend| BackendResult {
+                name: backend.name(),
+                description: backend.description(),
+                parallelism: backend.parallelism(&self.workload),
+                runs: Vec::with_capacity(self.plan.runs),
+                mismatch: None,
+            })
+            .collect();
         for index in 1..=self.plan.runs {
-            progress(Progress::Run {
-                backend: name,
-                index,
-                of: self.plan.runs,
-                warmup: false,
-            });
-            runs.push(self.measure_once(backend)?);
+            for (backend, result) in backends.iter().zip(&mut results) {
+                progress(Progress::Run {
+                    backend: backend.name(),
+                    index,
+                    of: self.plan.runs,
+                    warmup: false,
+                });
+                result.runs.push(self.measure_once(*backend)?);
+            }
         }
-        let mismatch = expected.and_then(|sums| find_mismatch(&runs, sums));
-        Ok(BackendResult {
-            name,
-            description: backend.description(),
-            parallelism: backend.parallelism(&self.workload),
-            runs,
-            mismatch,
-        })
+        Ok(results)
     }
 
     fn measure_once(&self, backend: &dyn Backend) -> Result<RunMeasurement, Error> {

@@ -166,6 +166,17 @@ fn results(out: &mut String, report: &Report) {
         }
         None => out.push_str(")\n"),
     }
+    let peak = report
+        .results
+        .iter()
+        .map(BackendResult::peak_rss_bytes)
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "Memory:  {:.1} MB peak resident (this process or its largest worker process)",
+        peak as f64 / 1e6
+    );
 }
 
 fn notes(out: &mut String, report: &Report) {
@@ -211,7 +222,9 @@ fn round_up_1_2_5(x: f64) -> u64 {
 /// A duration with three or four significant digits and a unit that fits.
 pub fn duration(d: Duration) -> String {
     let secs = d.as_secs_f64();
-    if secs >= 1.0 {
+    if d.is_zero() {
+        "0".to_owned()
+    } else if secs >= 1.0 {
         format!("{secs:.3} s")
     } else if secs >= 1e-3 {
         format!("{:.2} ms", secs * 1e3)
@@ -279,6 +292,7 @@ mod tests {
 
     #[test]
     fn durations_and_rates_pick_a_unit() {
+        assert_eq!(duration(Duration::ZERO), "0");
         assert_eq!(duration(Duration::from_micros(12)), "12.0 µs");
         assert_eq!(duration(Duration::from_micros(4_210)), "4.21 ms");
         assert_eq!(duration(Duration::from_millis(1_660)), "1.660 s");

@@ -6,7 +6,7 @@
 
 use crossbeam::channel;
 
-use crate::backend::{Backend, panic_message};
+use crate::backend::{Backend, panic_message, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::report::{WorkerReport, run_worker};
 use crate::workload::Workload;
@@ -46,7 +46,7 @@ impl Backend for ChannelsBackend {
                 match spawned {
                     Ok(handle) => handles.push((worker, handle)),
                     Err(err) => {
-                        first_error = Some(worker_error(worker, WorkerFailure::Spawn(err)));
+                        first_error = Some(worker_error(NAME, worker, WorkerFailure::Spawn(err)));
                         break;
                     }
                 }
@@ -54,7 +54,11 @@ impl Backend for ChannelsBackend {
             for (worker, handle) in handles {
                 if let Err(payload) = handle.join() {
                     first_error.get_or_insert_with(|| {
-                        worker_error(worker, WorkerFailure::Panicked(panic_message(&*payload)))
+                        worker_error(
+                            NAME,
+                            worker,
+                            WorkerFailure::Panicked(panic_message(&*payload)),
+                        )
                     });
                 }
             }
@@ -74,15 +78,7 @@ impl Backend for ChannelsBackend {
         }
         receiver
             .try_iter()
-            .map(|(worker, report)| report.map_err(|failure| worker_error(worker, failure)))
+            .map(|(worker, report)| report.map_err(|failure| worker_error(NAME, worker, failure)))
             .collect()
-    }
-}
-
-fn worker_error(worker: usize, failure: WorkerFailure) -> Error {
-    Error::Worker {
-        backend: NAME,
-        worker,
-        failure,
     }
 }

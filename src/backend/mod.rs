@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+use crate::error::{Error, WorkerFailure};
 use crate::report::WorkerReport;
 use crate::workload::Workload;
 
@@ -152,6 +152,15 @@ impl FromStr for BackendKind {
             .into_iter()
             .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| UnknownBackend(name.to_owned()))
+    }
+}
+
+/// The error for a failed worker of `backend`.
+pub(crate) fn worker_error(backend: &'static str, worker: usize, failure: WorkerFailure) -> Error {
+    Error::Worker {
+        backend,
+        worker,
+        failure,
     }
 }
 

@@ -42,7 +42,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::kernel;
 use crate::report::{self, WorkerReport};
@@ -81,7 +81,7 @@ impl Backend for ProcessBackend {
         let mut children = Children(Vec::with_capacity(workload.workers()));
         for worker in 0..workload.workers() {
             let (read_end, write_end) =
-                pipe().map_err(|err| worker_error(worker, WorkerFailure::Pipe(err)))?;
+                pipe().map_err(|err| worker_error(NAME, worker, WorkerFailure::Pipe(err)))?;
             // SAFETY: the child branch below calls only async-signal-safe or
             // lock-free code (see the module docs) and leaves through `_exit`,
             // so no lock, allocator state or destructor of the parent's other
@@ -89,7 +89,7 @@ impl Backend for ProcessBackend {
             let pid = unsafe { libc::fork() };
             if pid < 0 {
                 let err = io::Error::last_os_error();
-                return Err(worker_error(worker, WorkerFailure::Fork(err)));
+                return Err(worker_error(NAME, worker, WorkerFailure::Fork(err)));
             }
             if pid == 0 {
                 child_main(workload, worker, write_end.as_raw_fd());
@@ -108,11 +108,11 @@ impl Backend for ProcessBackend {
             let read_end = child.read_end.take().expect("each pipe is read once");
             File::from(read_end)
                 .read_to_end(&mut child.record)
-                .map_err(|err| worker_error(child.worker, WorkerFailure::Collect(err)))?;
+                .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
         }
         for child in &mut children.0 {
             let status = wait_for(child.pid)
-                .map_err(|err| worker_error(child.worker, WorkerFailure::Collect(err)))?;
+                .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
             child.status = Some(status);
         }
         children
@@ -122,17 +122,9 @@ impl Backend for ProcessBackend {
                 let status = child.status.expect("every child was reaped above");
                 check_status(status)
                     .and_then(|()| decode(&child.record, child.worker))
-                    .map_err(|failure| worker_error(child.worker, failure))
+                    .map_err(|failure| worker_error(NAME, child.worker, failure))
             })
             .collect()
-    }
-}
-
-fn worker_error(worker: usize, failure: WorkerFailure) -> Error {
-    Error::Worker {
-        backend: NAME,
-        worker,
-        failure,
     }
 }
 

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
-use crate::backend::{Backend, panic_message};
+use crate::backend::{Backend, panic_message, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::report::{WorkerReport, run_worker};
 use crate::workload::Workload;
@@ -45,7 +45,7 @@ impl Backend for ThreadsBackend {
             match spawned {
                 Ok(handle) => handles.push((worker, handle)),
                 Err(err) => {
-                    first_error = Some(worker_error(worker, WorkerFailure::Spawn(err)));
+                    first_error = Some(worker_error(NAME, worker, WorkerFailure::Spawn(err)));
                     break;
                 }
             }
@@ -54,7 +54,11 @@ impl Backend for ThreadsBackend {
         for (worker, handle) in handles {
             if let Err(payload) = handle.join() {
                 first_error.get_or_insert_with(|| {
-                    worker_error(worker, WorkerFailure::Panicked(panic_message(&*payload)))
+                    worker_error(
+                        NAME,
+                        worker,
+                        WorkerFailure::Panicked(panic_message(&*payload)),
+                    )
                 });
             }
         }
@@ -65,15 +69,7 @@ impl Backend for ThreadsBackend {
         let results = std::mem::take(&mut *results.lock().unwrap_or_else(PoisonError::into_inner));
         results
             .into_iter()
-            .map(|(worker, report)| report.map_err(|failure| worker_error(worker, failure)))
+            .map(|(worker, report)| report.map_err(|failure| worker_error(NAME, worker, failure)))
             .collect()
-    }
-}
-
-fn worker_error(worker: usize, failure: WorkerFailure) -> Error {
-    Error::Worker {
-        backend: NAME,
-        worker,
-        failure,
     }
 }
