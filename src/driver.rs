@@ -2,11 +2,12 @@
 //!
 //! For each backend the [`Driver`] makes `warmup` unmeasured runs, then `runs`
 //! measured ones (Victor Stinner's advice in the book: several runs, keep the
-//! median and the minimum), interleaved in rounds across the backends. A measured run records its wall time and the CPU
-//! time that `getrusage` says the process and its reaped children used during
-//! it, so the process backend's CPU is counted once its children are waited
-//! for. Every run's per-worker sums are compared with the sequential
-//! baseline's: gilfree's central correctness property.
+//! median and the minimum), interleaved in rounds across the backends. A
+//! measured run records its wall time and the CPU time that `getrusage` says
+//! the process and its reaped children used during it, so the process
+//! backend's CPU is counted once its children are waited for. Every run's
+//! per-worker sums are compared with the sequential baseline's: gilfree's
+//! central correctness property.
 
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rayon::prelude::*;
 
-use crate::backend::{Backend, panic_message};
+use crate::backend::{Backend, panic_message, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::report::{WorkerReport, run_worker};
 use crate::workload::Workload;
@@ -78,11 +78,7 @@ impl Backend for RayonBackend {
                         .unwrap_or_else(|payload| {
                             Err(WorkerFailure::Panicked(panic_message(&*payload)))
                         });
-                    outcome.map_err(|failure| Error::Worker {
-                        backend: NAME,
-                        worker,
-                        failure,
-                    })
+                    outcome.map_err(|failure| worker_error(NAME, worker, failure))
                 })
                 .collect()
         })

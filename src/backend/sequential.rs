@@ -3,7 +3,7 @@
 //! Speedups are measured against it, and its sums are the oracle the driver
 //! checks every other backend against.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, worker_error};
 use crate::error::Error;
 use crate::report::{WorkerReport, run_worker};
 use crate::workload::Workload;
@@ -28,11 +28,8 @@ impl Backend for SequentialBackend {
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         (0..workload.workers())
             .map(|worker| {
-                run_worker(workload, worker).map_err(|failure| Error::Worker {
-                    backend: self.name(),
-                    worker,
-                    failure,
-                })
+                run_worker(workload, worker)
+                    .map_err(|failure| worker_error(self.name(), worker, failure))
             })
             .collect()
     }
