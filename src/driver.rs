@@ -9,7 +9,7 @@
 //! per-worker sums are compared with the sequential baseline's: gilfree's
 //! central correctness property.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::backend::{Backend, SequentialBackend};
 use crate::error::Error;
@@ -35,20 +35,33 @@ impl Default for Plan {
 }
 
 /// The machine the measurements were taken on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
+    /// The processor's model name, or `"unknown"`.
+    pub cpu_model: String,
     /// Logical cores (hardware threads) available to this process.
     pub logical_cores: usize,
     /// Physical cores.
     pub physical_cores: usize,
+    /// The operating system, as Rust names it (`linux`, `macos`, …).
+    pub os: String,
+    /// The kernel's name, release and version (`uname -srv`), or `"unknown"`.
+    pub kernel: String,
+    /// The CPU architecture (`x86_64`, `aarch64`, …).
+    pub arch: String,
 }
 
 impl Machine {
     /// Asks the operating system.
     pub fn detect() -> Machine {
+        let unknown = || "unknown".to_owned();
         Machine {
+            cpu_model: sys::cpu_model().unwrap_or_else(unknown),
             logical_cores: num_cpus::get().max(1),
             physical_cores: num_cpus::get_physical().max(1),
+            os: std::env::consts::OS.to_owned(),
+            kernel: sys::kernel().unwrap_or_else(unknown),
+            arch: std::env::consts::ARCH.to_owned(),
         }
     }
 }
@@ -64,11 +77,13 @@ pub struct RunMeasurement {
     pub system: Duration,
     /// The part of `user + system` that reaped children used.
     pub children_cpu: Duration,
-    /// This process's peak resident set size so far (a high-water mark over
-    /// its whole life, not just this run), in bytes.
+    /// This process's peak resident set size during the run, in bytes. On
+    /// Linux the peak is reset before each run; elsewhere it is a high-water
+    /// mark over the process's whole life.
     pub self_peak_rss_bytes: u64,
-    /// The largest peak resident set size of any child reaped so far, in bytes
-    /// (0 when no child was ever reaped).
+    /// The largest peak resident set size of a worker process reaped during
+    /// the run ([`WorkerReport::peak_rss_bytes`]), in bytes; 0 when the
+    /// workers were threads.
     pub children_peak_rss_bytes: u64,
     /// The workers' reports, sorted by worker index.
     pub workers: Vec<WorkerReport>,
@@ -162,6 +177,28 @@ impl BackendResult {
         self.summarize(self.walls(), stats::std_dev)
     }
 
+    /// Robust standard deviation of the wall time ([`stats::robust_std_dev`]).
+    pub fn wall_robust_std_dev(&self) -> Duration {
+        self.summarize(self.walls(), stats::robust_std_dev)
+    }
+
+    /// How many runs' wall times are outliers ([`stats::outliers`]).
+    pub fn wall_outliers(&self) -> usize {
+        stats::outliers(&self.walls())
+    }
+
+    /// Mean user CPU time.
+    pub fn user_mean(&self) -> Duration {
+        let values = self.runs.iter().map(|r| r.user.as_secs_f64()).collect();
+        self.summarize(values, stats::mean)
+    }
+
+    /// Mean system CPU time.
+    pub fn system_mean(&self) -> Duration {
+        let values = self.runs.iter().map(|r| r.system.as_secs_f64()).collect();
+        self.summarize(values, stats::mean)
+    }
+
     /// Median user CPU time.
     pub fn user_median(&self) -> Duration {
         let values = self.runs.iter().map(|r| r.user.as_secs_f64()).collect();
@@ -180,12 +217,28 @@ impl BackendResult {
         stats::median(&values).unwrap_or(0.0)
     }
 
-    /// The highest peak resident set size seen: this process's or a child's,
-    /// whichever is larger, in bytes.
+    /// The highest peak resident set size seen: this process's or a worker
+    /// process's, whichever is larger, in bytes.
     pub fn peak_rss_bytes(&self) -> u64 {
+        self.self_peak_rss_bytes()
+            .max(self.children_peak_rss_bytes())
+    }
+
+    /// This process's highest peak resident set size over the runs, in bytes.
+    pub fn self_peak_rss_bytes(&self) -> u64 {
         self.runs
             .iter()
-            .map(|r| r.self_peak_rss_bytes.max(r.children_peak_rss_bytes))
+            .map(|r| r.self_peak_rss_bytes)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The highest peak resident set size of any worker process, in bytes
+    /// (0 when the workers were threads).
+    pub fn children_peak_rss_bytes(&self) -> u64 {
+        self.runs
+            .iter()
+            .map(|r| r.children_peak_rss_bytes)
             .max()
             .unwrap_or(0)
     }
@@ -209,6 +262,8 @@ pub struct Report {
     pub results: Vec<BackendResult>,
     /// The baseline's per-worker sums: the values every backend must reproduce.
     pub sums: Vec<i64>,
+    /// When the driver started.
+    pub started: SystemTime,
 }
 
 impl Report {
@@ -227,6 +282,25 @@ impl Report {
     pub fn speedup(&self, result: &BackendResult) -> Option<f64> {
         let wall = result.wall_median().as_secs_f64();
         (wall > 0.0).then(|| self.baseline().wall_median().as_secs_f64() / wall)
+    }
+
+    /// [`speedup`](Self::speedup) with its standard deviation, propagated
+    /// from both backends' robust spread of wall times
+    /// ([`BackendResult::wall_robust_std_dev`], [`stats::ratio_with_error`]):
+    /// the "1.93 ± 0.04" of the summary. Medians and a median-based spread
+    /// go together, and neither is thrown by one disturbed run.
+    pub fn speedup_with_error(&self, result: &BackendResult) -> Option<(f64, f64)> {
+        if std::ptr::eq(result, self.baseline()) {
+            // Exactly 1: the same runs on both sides of the ratio.
+            return self.speedup(result).map(|s| (s, 0.0));
+        }
+        let sample = |r: &BackendResult| {
+            (
+                r.wall_median().as_secs_f64(),
+                r.wall_robust_std_dev().as_secs_f64(),
+            )
+        };
+        stats::ratio_with_error(sample(self.baseline()), sample(result))
     }
 
     /// The workers that can really run at once: `min(parallelism, logical cores)`.
@@ -356,6 +430,7 @@ impl Driver {
         backends: &[&dyn Backend],
         mut progress: impl FnMut(Progress),
     ) -> Result<Report, Error> {
+        let started = SystemTime::now();
         let baseline = SequentialBackend;
         let mut all: Vec<&dyn Backend> = vec![&baseline];
         all.extend(
@@ -372,9 +447,10 @@ impl Driver {
         Ok(Report {
             workload: self.workload.clone(),
             plan: self.plan,
-            machine: self.machine,
+            machine: self.machine.clone(),
             results,
             sums,
+            started,
         })
     }
 
@@ -439,6 +515,8 @@ impl Driver {
     }
 
     fn measure_once(&self, backend: &dyn Backend) -> Result<RunMeasurement, Error> {
+        // Outside the timed part: resetting walks the page tables.
+        sys::reset_peak_rss();
         let self_before = sys::resource_usage(Who::SelfProcess);
         let children_before = sys::resource_usage(Who::Children);
         let started = Instant::now();
@@ -450,13 +528,18 @@ impl Driver {
         let children_user = children_after.user.saturating_sub(children_before.user);
         let children_system = children_after.system.saturating_sub(children_before.system);
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
+        let children_peak_rss_bytes = workers
+            .iter()
+            .filter_map(|w| w.peak_rss_bytes)
+            .max()
+            .unwrap_or(0);
         Ok(RunMeasurement {
             wall,
             user: self_after.user.saturating_sub(self_before.user) + children_user,
             system: self_after.system.saturating_sub(self_before.system) + children_system,
             children_cpu: children_user + children_system,
-            self_peak_rss_bytes: self_after.max_rss_bytes,
-            children_peak_rss_bytes: children_after.max_rss_bytes,
+            self_peak_rss_bytes: sys::self_peak_rss_bytes(),
+            children_peak_rss_bytes,
             workers,
         })
     }
@@ -516,6 +599,7 @@ mod tests {
             cpu_at_finish: None,
             pid: 0,
             tid: 0,
+            peak_rss_bytes: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! names the backend, and the worker when one is to blame.
 
 use std::io;
+use std::path::PathBuf;
 
 /// Anything that can go wrong in gilfree.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,36 @@ pub enum Error {
         problem: String,
     },
 
+    /// An export destination cannot be used (checked before the run starts).
+    #[error("{flag} {}: {problem}", path.display())]
+    ExportPath {
+        /// The flag that named it, such as `--export-json`.
+        flag: &'static str,
+        /// The destination.
+        path: PathBuf,
+        /// Why it cannot be used.
+        problem: String,
+    },
+
+    /// Writing an export failed after the run.
+    #[error("could not write the export to {}", path.display())]
+    ExportWrite {
+        /// The destination (`-` for standard output).
+        path: PathBuf,
+        /// The underlying failure.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A file given to `compare` is not a JSON export this version can read.
+    #[error("{}: {problem}", path.display())]
+    BadExport {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
     /// A backend computed a different sum for a worker than the sequential
     /// baseline did for the same workload: the central correctness property
     /// of gilfree is broken.
@@ -90,7 +121,10 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Error::InvalidWorkload(_) | Error::InvalidOption { .. }
+            Error::InvalidWorkload(_)
+                | Error::InvalidOption { .. }
+                | Error::ExportPath { .. }
+                | Error::BadExport { .. }
         )
     }
 }

@@ -20,6 +20,8 @@
 //! - [`Driver`] — warm-up and measured runs of each backend, with wall and
 //!   `getrusage` CPU time, verifying every run's sums against the sequential
 //!   baseline; it returns a [`Report`], which [`render::text`] prints.
+//! - [`export`] — the report as JSON, CSV or Markdown, in hyperfine's
+//!   conventions; [`compare`] sets two JSON exports side by side.
 //!
 //! # Example
 //!
@@ -53,8 +55,10 @@
 compile_error!("gilfree needs a Unix system: its process backend forks");
 
 pub mod backend;
+pub mod compare;
 pub mod driver;
 pub mod error;
+pub mod export;
 pub mod kernel;
 pub mod render;
 pub mod report;

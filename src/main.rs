@@ -4,12 +4,14 @@
 //! 2 the arguments were wrong.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use gilfree::backend::{BackendKind, BackendOptions};
 use gilfree::driver::{Driver, Plan, Progress};
+use gilfree::export::{ExportFormat, ExportManager};
 use gilfree::{Backend, Workload, WorkloadSpec};
 
 const COLUMNS_HELP: &str = "\
@@ -27,15 +29,52 @@ Columns of the table:
   sums        ✓ when every measured run gave every worker the same sum as the
               sequential baseline; otherwise ✗ and the exit code is 1
 
+Summary: 'X ran S ± e times faster than sequential', S the speedup, e its standard
+deviation from both backends' spread of runs (1.4826 × median absolute deviation).
+Memory: peak resident set size of this process during each backend's runs, and of
+the largest worker process where workers are processes.
+
 The sequential backend always runs: it is the baseline for speedup and the oracle
-for the sums. Exit codes: 0 success, 1 a run failed, 2 invalid arguments.";
+for the sums. The export formats are described in docs/export-schema.md.
+Exit codes: 0 success, 1 a run failed (or compare found differing sums for the
+same workload), 2 invalid arguments.";
 
 /// Run the book's parallel-sum workload (8 workers × 1,000,000 random integers in
 /// [1, 100], from "The Hacker's Guide to Python", chapter 11) on threads, channels,
 /// rayon and forked processes, and measure how each scales against a sequential
 /// baseline.
 #[derive(Debug, Parser)]
-#[command(name = "gilfree", version, about, after_long_help = COLUMNS_HELP)]
+#[command(
+    name = "gilfree",
+    version,
+    about,
+    after_long_help = COLUMNS_HELP,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    args: Args,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare two JSON exports (from --export-json): per backend, the ratio of
+    /// median wall times new/old with its spread, both speedups, and every
+    /// difference in workload, machine and version.
+    Compare {
+        /// The earlier export.
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        /// The later export.
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Backends to run: sequential, threads, channels, rayon, process, or all.
     /// Repeat the flag or separate names with commas. The sequential baseline
@@ -112,6 +151,19 @@ struct Args {
     /// List the backends with a line on each, and exit.
     #[arg(long)]
     list_backends: bool,
+
+    /// Write every measurement (per run and per worker) as JSON to FILE; `-`
+    /// for standard output. `gilfree compare` reads these files.
+    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    export_json: Option<PathBuf>,
+
+    /// Write one row per backend as CSV to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    export_csv: Option<PathBuf>,
+
+    /// Write the table as Markdown to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    export_markdown: Option<PathBuf>,
 }
 
 fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
@@ -146,8 +198,8 @@ fn parse_count(value: &str) -> Result<u64, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(args) => args,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;
             if matches!(
@@ -157,17 +209,18 @@ fn main() -> ExitCode {
                 let _ = err.print();
                 return ExitCode::SUCCESS;
             }
-            // One line: clap's first line names the flag and the problem.
-            let rendered = err.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("error: invalid arguments");
-            eprintln!("{first} (see gilfree --help)");
+            eprintln!(
+                "{} (see gilfree --help)",
+                one_line(&err.render().to_string())
+            );
             return ExitCode::from(2);
         }
     };
-    match run(args) {
+    let outcome = match cli.command {
+        Some(Command::Compare { old, new }) => compare(&old, &new),
+        None => run(cli.args),
+    };
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -177,6 +230,37 @@ fn main() -> ExitCode {
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
+}
+
+/// clap's message in one line: its first line names the flag and the
+/// problem; a first line ending in ':' ("required arguments were not
+/// provided:") takes the list below it.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: invalid arguments");
+    if first.ends_with(':') {
+        let items: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage:")).collect();
+        format!("{first} {}", items.join(", "))
+    } else {
+        first.to_owned()
+    }
+}
+
+fn compare(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
+    let old_export = gilfree::compare::read_export(old)?;
+    let new_export = gilfree::compare::read_export(new)?;
+    let comparison = gilfree::compare::compare(
+        &old_export,
+        &old.display().to_string(),
+        &new_export,
+        &new.display().to_string(),
+    );
+    print!("{}", comparison.text);
+    Ok(if comparison.sums_consistent {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -214,13 +298,31 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     )?;
 
+    let requests: Vec<(ExportFormat, &Path)> = [
+        (ExportFormat::Json, &args.export_json),
+        (ExportFormat::Csv, &args.export_csv),
+        (ExportFormat::Markdown, &args.export_markdown),
+    ]
+    .into_iter()
+    .filter_map(|(format, path)| Some((format, path.as_deref()?)))
+    .collect();
+    // Checked now, so that a mistyped directory fails before a long run.
+    let exports = ExportManager::new(&requests)?;
+
     let mut kinds: Vec<BackendKind> = args.backends.into_iter().flatten().collect();
     kinds.sort();
     kinds.dedup();
-    let backends = kinds
+    let backends = match kinds
         .iter()
         .map(|kind| kind.build(&options))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(backends) => backends,
+        Err(err) => {
+            exports.abandon();
+            return Err(err.into());
+        }
+    };
     let backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
 
     let show_progress = std::io::stderr().is_terminal();
@@ -243,18 +345,35 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     if show_progress {
         eprint!("\r\x1b[2K");
     }
-    let report = report?;
+    let report = match report {
+        Ok(report) => report,
+        Err(err) => {
+            exports.abandon();
+            return Err(err.into());
+        }
+    };
 
+    // With an export on standard output, the table goes to standard error so
+    // that the two never mix.
+    let mut text = String::new();
     if drawn_seed {
-        println!("seed {seed} was drawn from the OS; repeat this run with --seed {seed}");
+        text.push_str(&format!(
+            "seed {seed} was drawn from the OS; repeat this run with --seed {seed}\n"
+        ));
     }
-    if let Some(rayon) = kinds
-        .contains(&BackendKind::Rayon)
-        .then_some(options.rayon_threads)
-    {
-        println!("rayon:    a pool of {rayon} threads (--threads)");
+    if kinds.contains(&BackendKind::Rayon) {
+        text.push_str(&format!(
+            "rayon:    a pool of {} threads (--threads)\n",
+            options.rayon_threads
+        ));
     }
-    print!("{}", gilfree::render::text(&report));
+    text.push_str(&gilfree::render::text(&report));
+    if exports.uses_stdout() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    exports.write(&report)?;
     report.verify()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -281,6 +400,6 @@ mod tests {
     #[test]
     fn the_argument_definitions_are_consistent() {
         use clap::CommandFactory;
-        Args::command().debug_assert();
+        Cli::command().debug_assert();
     }
 }

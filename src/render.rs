@@ -17,8 +17,10 @@ pub fn text(report: &Report) -> String {
     header(&mut out, report);
     out.push('\n');
     table(&mut out, report);
+    summary(&mut out, report);
     out.push('\n');
     results(&mut out, report);
+    memory(&mut out, report);
     notes(&mut out, report);
     out
 }
@@ -68,10 +70,17 @@ const COLUMNS: [(&str, usize); 10] = [
 ];
 
 fn table(out: &mut String, report: &Report) {
-    let header: Vec<String> = COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect();
-    row(out, &header);
+    // The first column widens for a long backend name (a user's own backend).
+    let mut columns = COLUMNS;
+    columns[0].1 = report
+        .results
+        .iter()
+        .map(|r| r.name.chars().count())
+        .fold(COLUMNS[0].1, usize::max);
+    let header: Vec<String> = columns.iter().map(|(name, _)| (*name).to_owned()).collect();
+    row_in(out, &header, &columns);
     for result in &report.results {
-        row(out, &cells(report, result));
+        row_in(out, &cells(report, result), &columns);
     }
     let parallelism: Vec<String> = report
         .results
@@ -110,8 +119,10 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
     ]
 }
 
-fn row(out: &mut String, cells: &[String]) {
-    for (i, (cell, (_, width))) in cells.iter().zip(COLUMNS).enumerate() {
+/// Appends one row of an aligned table: the first cell left-aligned, the
+/// others right-aligned, each padded to its column's width.
+pub(crate) fn row_in(out: &mut String, cells: &[String], columns: &[(&str, usize)]) {
+    for (i, (cell, (_, width))) in cells.iter().zip(columns).enumerate() {
         let pad = width.saturating_sub(cell.chars().count());
         if i == 0 {
             out.push_str(cell);
@@ -166,20 +177,124 @@ fn results(out: &mut String, report: &Report) {
         }
         None => out.push_str(")\n"),
     }
-    let peak = report
-        .results
-        .iter()
-        .map(BackendResult::peak_rss_bytes)
-        .max()
-        .unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "Memory:  {:.1} MB peak resident (this process or its largest worker process)",
-        peak as f64 / 1e6
-    );
 }
 
+/// hyperfine's closing lines: how many times faster each backend ran than the
+/// baseline, fastest first, with the spread of the ratio.
+fn summary(out: &mut String, report: &Report) {
+    let mut rows: Vec<(&BackendResult, f64, f64)> = report
+        .results
+        .iter()
+        .skip(1)
+        .filter_map(|r| {
+            let (s, e) = report.speedup_with_error(r)?;
+            Some((r, s, e))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let baseline = report.baseline().name;
+    out.push_str("\nSummary\n");
+    for (result, speedup, error) in rows {
+        let _ = if speedup >= 1.0 {
+            writeln!(
+                out,
+                "  {} ran {speedup:.2} ± {error:.2} times faster than {baseline}",
+                result.name
+            )
+        } else {
+            // 1/S, with the error carried through the inverse.
+            writeln!(
+                out,
+                "  {} ran {:.2} ± {:.2} times slower than {baseline}",
+                result.name,
+                1.0 / speedup,
+                error / (speedup * speedup)
+            )
+        };
+    }
+}
+
+/// Peak resident memory per backend: the measuring process's, and the largest
+/// worker process's where workers were processes.
+fn memory(out: &mut String, report: &Report) {
+    let parts: Vec<String> = report
+        .results
+        .iter()
+        .map(|r| {
+            let children = r.children_peak_rss_bytes();
+            if children > 0 {
+                format!(
+                    "{} {} (+ {} per worker process)",
+                    r.name,
+                    megabytes(r.self_peak_rss_bytes()),
+                    megabytes(children)
+                )
+            } else {
+                format!("{} {}", r.name, megabytes(r.self_peak_rss_bytes()))
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "Memory:  peak resident, {}", parts.join(", "));
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Above this spread between a backend's fastest and slowest run, relative
+/// to its median, the figures are too noisy to trust to the percent.
+const WIDE_SPREAD: f64 = 0.25;
+
 fn notes(out: &mut String, report: &Report) {
+    let with_outliers: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.wall_outliers() > 0)
+        .map(|r| {
+            format!(
+                "{} ({} of {} runs)",
+                r.name,
+                r.wall_outliers(),
+                r.runs.len()
+            )
+        })
+        .collect();
+    if !with_outliers.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nwarning: statistical outliers in the wall times of {}: another program probably \
+             interfered. Re-run on a quiet machine, or with more --runs.",
+            with_outliers.join(", ")
+        );
+    }
+    let spread: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| {
+            let median = r.wall_median().as_secs_f64();
+            median > 0.0 && (r.wall_max() - r.wall_min()).as_secs_f64() / median > WIDE_SPREAD
+        })
+        .map(|r| {
+            format!(
+                "{} {}–{}",
+                r.name,
+                duration(r.wall_min()),
+                duration(r.wall_max())
+            )
+        })
+        .collect();
+    if !spread.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nwarning: the runs were noisy (fastest–slowest more than {:.0}% of the median): {}. \
+             Compare medians with care; more --runs or a quieter machine narrow it.",
+            WIDE_SPREAD * 100.0,
+            spread.join(", ")
+        );
+    }
     let baseline = report.baseline().wall_median();
     if baseline < SHORT_JOB && report.results.len() > 1 && report.workload.count() > 0 {
         // Aim for a baseline of about half a second.
@@ -187,7 +302,7 @@ fn notes(out: &mut String, report: &Report) {
         let suggested = round_up_1_2_5(report.workload.count() as f64 * factor);
         let _ = writeln!(
             out,
-            "\nnote: the whole job took {} on one core, so starting threads (~30 µs each) and \
+            "\nwarning: the whole job took {} on one core, so starting threads (~30 µs each) and \
              processes (~130 µs each) is a visible share of it; try --count {} to see scaling clearly.",
             duration(baseline),
             group_digits(suggested as i128).replace(',', "_"),

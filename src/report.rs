@@ -31,6 +31,10 @@ pub struct WorkerReport {
     pub pid: u32,
     /// The kernel id of the thread the worker ran on (0 where unknown).
     pub tid: u32,
+    /// Peak resident set size of the worker's own process, in bytes, when it
+    /// had one: the `ru_maxrss` that `wait4` reports for a forked child.
+    /// `None` for workers that ran as threads of the measuring process.
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl WorkerReport {
@@ -91,6 +95,7 @@ pub(crate) fn measure<E>(
         cpu_at_finish,
         pid: sys::process_id(),
         tid: sys::thread_id(),
+        peak_rss_bytes: None,
     })
 }
 

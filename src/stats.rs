@@ -46,9 +46,84 @@ pub fn max(values: &[f64]) -> Option<f64> {
     values.iter().copied().max_by(f64::total_cmp)
 }
 
+/// A value is an outlier when it lies more than this many median absolute
+/// deviations (MAD) from the median: ten standard deviations, each estimated
+/// robustly as 1.4826 × MAD. hyperfine's threshold, on Iglewicz and Hoaglin's
+/// modified Z-score.
+pub const OUTLIER_THRESHOLD: f64 = 1.4826 * 10.0;
+
+/// How many of `values` are outliers by [`OUTLIER_THRESHOLD`]. With a median
+/// absolute deviation of zero (most values equal) nothing counts as one.
+pub fn outliers(values: &[f64]) -> usize {
+    let Some(center) = median(values) else {
+        return 0;
+    };
+    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
+    let mad = median(&deviations).unwrap_or(0.0);
+    if mad == 0.0 {
+        return 0;
+    }
+    deviations
+        .iter()
+        .filter(|d| **d / mad > OUTLIER_THRESHOLD)
+        .count()
+}
+
+/// A robust standard deviation: 1.4826 × the median absolute deviation,
+/// which equals σ for normally distributed values but, unlike the sample
+/// standard deviation, is not blown up by one disturbed run. `None` when
+/// there are no values.
+pub fn robust_std_dev(values: &[f64]) -> Option<f64> {
+    let center = median(values)?;
+    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
+    Some(1.4826 * median(&deviations)?)
+}
+
+/// The ratio `a / b` of two central values, with its standard deviation
+/// propagated to first order from each sample's relative spread (as
+/// hyperfine computes the "±" of "ran N times faster"). `a` and `b` are
+/// `(central value, spread)`; `None` when `b`'s central value is not positive.
+pub fn ratio_with_error(a: (f64, f64), b: (f64, f64)) -> Option<(f64, f64)> {
+    let relative = |(center, spread): (f64, f64)| {
+        if center > 0.0 { spread / center } else { 0.0 }
+    };
+    (b.0 > 0.0).then(|| {
+        let ratio = a.0 / b.0;
+        (ratio, ratio * relative(a).hypot(relative(b)))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_far_away_values_are_outliers() {
+        assert_eq!(outliers(&[]), 0);
+        assert_eq!(outliers(&[1.0, 1.0, 1.0, 9.0]), 0, "MAD 0: undecidable");
+        assert_eq!(outliers(&[10.0, 10.2, 9.9, 10.1, 10.0]), 0);
+        // Median 10.05, MAD 0.1 → σ ≈ 0.148; 11.3 is 1.25 away, 8.4 σ: not ten.
+        assert_eq!(outliers(&[10.0, 10.1, 9.9, 10.1, 9.9, 11.3]), 0);
+        assert_eq!(outliers(&[10.0, 10.1, 9.9, 10.1, 9.9, 30.0]), 1);
+    }
+
+    #[test]
+    fn ratio_errors_add_in_quadrature() {
+        let (r, e) = ratio_with_error((20.0, 2.0), (10.0, 0.0)).unwrap();
+        assert_eq!(r, 2.0);
+        assert!((e - 0.2).abs() < 1e-12);
+        let (_, e) = ratio_with_error((20.0, 2.0), (10.0, 1.0)).unwrap();
+        assert!((e - 2.0 * 0.02f64.sqrt()).abs() < 1e-12);
+        assert!(ratio_with_error((1.0, 0.0), (0.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn the_robust_spread_ignores_one_wild_value() {
+        assert_eq!(robust_std_dev(&[]), None);
+        assert_eq!(robust_std_dev(&[5.0]), Some(0.0));
+        // MAD of [1, 2, 3, 4, 100] around 3 is 1.
+        assert!((robust_std_dev(&[1.0, 2.0, 3.0, 4.0, 100.0]).unwrap() - 1.4826).abs() < 1e-12);
+    }
 
     #[test]
     fn the_median_of_odd_and_even_counts() {

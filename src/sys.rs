@@ -115,12 +115,88 @@ fn timeval(tv: libc::timeval) -> Duration {
 }
 
 /// `ru_maxrss` is in kilobytes on Linux and the BSDs, in bytes on macOS.
-fn max_rss_bytes(raw: u64) -> u64 {
+pub(crate) fn max_rss_bytes(raw: u64) -> u64 {
     if cfg!(target_os = "macos") {
         raw
     } else {
         raw.saturating_mul(1024)
     }
+}
+
+/// Resets this process's peak resident set size to its current size, so that
+/// the next `ru_maxrss` reading shows the peak of what ran in between.
+/// Returns whether the platform allowed it (Linux ≥ 4.0 does, through
+/// `/proc/self/clear_refs`); elsewhere the peak stays a high-water mark over
+/// the process's whole life.
+pub(crate) fn reset_peak_rss() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        std::fs::write("/proc/self/clear_refs", b"5").is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+/// This process's peak resident set size, in bytes, as the peak that
+/// [`reset_peak_rss`] resets: `VmHWM` from `/proc/self/status` on Linux.
+/// `ru_maxrss` is not used there because it also keeps the peak of the
+/// address space the process had before `exec` — for a program started by a
+/// large process, the parent's size at `fork`.
+pub(crate) fn self_peak_rss_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let from_status = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+                let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                Some(kb * 1024)
+            });
+        if let Some(bytes) = from_status {
+            return bytes;
+        }
+    }
+    resource_usage(Who::SelfProcess).max_rss_bytes
+}
+
+/// The processor's model name, where the platform says (`/proc/cpuinfo` on
+/// Linux).
+pub(crate) fn cpu_model() -> Option<String> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    cpuinfo.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        let key = key.trim();
+        // x86 says "model name"; some ARM kernels say "Model" or "Hardware".
+        matches!(key, "model name" | "Model" | "Hardware" | "cpu model")
+            .then(|| value.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The kernel's name, release and version, as `uname -srv` prints them.
+pub(crate) fn kernel() -> Option<String> {
+    // SAFETY: utsname is plain old data, for which all-zero bytes are valid.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `uts` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut uts) } != 0 {
+        return None;
+    }
+    let field = |chars: &[libc::c_char]| {
+        let bytes: Vec<u8> = chars
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    Some(format!(
+        "{} {} {}",
+        field(&uts.sysname),
+        field(&uts.release),
+        field(&uts.version)
+    ))
 }
 
 #[cfg(test)]
@@ -166,5 +242,24 @@ mod tests {
         let cpu = (after.user + after.system) - (before.user + before.system);
         assert!(cpu >= Duration::from_millis(15), "{cpu:?}");
         assert!(after.max_rss_bytes > 0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_peak_resets_to_the_current_size() {
+        // Touch 64 MB, free it, reset: the peak must fall well below it.
+        let big = vec![1u8; 64 << 20];
+        std::hint::black_box(&big);
+        drop(big);
+        assert!(self_peak_rss_bytes() >= 64 << 20);
+        assert!(reset_peak_rss());
+        assert!(self_peak_rss_bytes() < 64 << 20);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_machine_describes_itself() {
+        assert!(kernel().unwrap().starts_with("Linux "));
+        assert!(!cpu_model().unwrap_or_else(|| "x".to_owned()).is_empty());
     }
 }

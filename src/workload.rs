@@ -30,6 +30,9 @@ pub enum Generator {
 }
 
 impl Generator {
+    /// Every generator, the default first.
+    pub const ALL: [Generator; 1] = [Generator::Xoshiro256PlusPlus];
+
     /// The generator's name, as printed in reports.
     pub fn name(self) -> &'static str {
         match self {

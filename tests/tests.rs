@@ -2,5 +2,7 @@
 
 mod backends;
 mod cli;
+mod compare;
 mod driver;
+mod export;
 mod oracle;

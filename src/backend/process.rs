@@ -9,7 +9,8 @@
 //! a write end left open in the parent would make the read wait forever).
 //! The child computes its sum, `write(2)`s one fixed-size binary record of
 //! [`RECORD_LEN`] bytes and calls `_exit`. The parent then reads every pipe to
-//! end-of-file, `waitpid`s every child and decodes the records.
+//! end-of-file, reaps every child with `wait4` (which also reports the
+//! child's own peak memory) and decodes the records.
 //!
 //! A record is far below `PIPE_BUF` and the pipe's capacity, so a child's
 //! write never blocks: the parent may read the pipes in any order without
@@ -46,6 +47,7 @@ use crate::backend::{Backend, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::kernel;
 use crate::report::{self, WorkerReport};
+use crate::sys;
 use crate::workload::Workload;
 
 /// One forked child process per worker, results over one pipe per child.
@@ -100,7 +102,7 @@ impl Backend for ProcessBackend {
                 pid,
                 read_end: Some(read_end),
                 record: Vec::new(),
-                status: None,
+                reaped: None,
             });
         }
 
@@ -111,17 +113,21 @@ impl Backend for ProcessBackend {
                 .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
         }
         for child in &mut children.0 {
-            let status = wait_for(child.pid)
+            let reaped = wait_for(child.pid)
                 .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
-            child.status = Some(status);
+            child.reaped = Some(reaped);
         }
         children
             .0
             .iter()
             .map(|child| {
-                let status = child.status.expect("every child was reaped above");
-                check_status(status)
+                let reaped = child.reaped.expect("every child was reaped above");
+                check_status(reaped.status)
                     .and_then(|()| decode(&child.record, child.worker))
+                    .map(|report| WorkerReport {
+                        peak_rss_bytes: Some(reaped.peak_rss_bytes),
+                        ..report
+                    })
                     .map_err(|failure| worker_error(NAME, child.worker, failure))
             })
             .collect()
@@ -134,8 +140,17 @@ struct Child {
     pid: libc::pid_t,
     read_end: Option<OwnedFd>,
     record: Vec<u8>,
-    /// The `waitpid` status, once reaped.
-    status: Option<libc::c_int>,
+    /// Set once the child has been waited for.
+    reaped: Option<Reaped>,
+}
+
+/// What `wait4` tells of a child that ended.
+#[derive(Debug, Clone, Copy)]
+struct Reaped {
+    /// The raw wait status.
+    status: libc::c_int,
+    /// The child's own peak resident set size, in bytes.
+    peak_rss_bytes: u64,
 }
 
 /// The children of one run. Dropping it kills and reaps every child not yet
@@ -144,11 +159,11 @@ struct Children(Vec<Child>);
 
 impl Drop for Children {
     fn drop(&mut self) {
-        for child in self.0.iter_mut().filter(|c| c.status.is_none()) {
+        for child in self.0.iter_mut().filter(|c| c.reaped.is_none()) {
             // SAFETY: `pid` is our own child and not yet reaped, so the id
             // cannot have been reused by another process.
             unsafe { libc::kill(child.pid, libc::SIGKILL) };
-            child.status = wait_for(child.pid).ok();
+            child.reaped = wait_for(child.pid).ok();
         }
     }
 }
@@ -164,13 +179,18 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// `waitpid(pid)`, retried on `EINTR`; returns the raw status.
-fn wait_for(pid: libc::pid_t) -> io::Result<libc::c_int> {
+/// `wait4(pid)`, retried on `EINTR`.
+fn wait_for(pid: libc::pid_t) -> io::Result<Reaped> {
     loop {
         let mut status = 0;
-        // SAFETY: `status` is a valid int to write; `pid` is our child.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
-            return Ok(status);
+        // SAFETY: rusage is plain old data, for which all-zero bytes are valid.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `status` and `usage` are valid and writable; `pid` is our child.
+        if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } == pid {
+            return Ok(Reaped {
+                status,
+                peak_rss_bytes: sys::max_rss_bytes(usage.ru_maxrss as u64),
+            });
         }
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
@@ -179,7 +199,7 @@ fn wait_for(pid: libc::pid_t) -> io::Result<libc::c_int> {
     }
 }
 
-/// Turns a `waitpid` status into `Ok` for a clean exit, else the failure.
+/// Turns a wait status into `Ok` for a clean exit, else the failure.
 fn check_status(status: libc::c_int) -> Result<(), WorkerFailure> {
     if libc::WIFSIGNALED(status) {
         let signal = libc::WTERMSIG(status);
@@ -375,6 +395,7 @@ fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, WorkerFailure> {
         cpu_at_finish: cpu(cpu_finish),
         pid: (ids >> 32) as u32,
         tid: ids as u32,
+        peak_rss_bytes: None,
     })
 }
 
@@ -393,6 +414,7 @@ mod tests {
             cpu_at_finish: None,
             pid: 4242,
             tid: 4343,
+            peak_rss_bytes: None,
         }
     }
 

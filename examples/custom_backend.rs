@@ -1,0 +1,125 @@
+//! How to add a backend: implement [`gilfree::Backend`] and hand it to the
+//! [`Driver`] next to the built-in ones. The driver times it, counts its CPU,
+//! and checks its per-worker sums against the sequential baseline's, exactly
+//! as for `threads`, `rayon` or `process`.
+//!
+//! What it teaches: the trait's contract — `run` returns one
+//! [`WorkerReport`] per worker, in any order, or an error naming the worker
+//! that failed — and one more way to share a result between threads: scoped
+//! threads (`std::thread::scope`, which may borrow the workload) adding their
+//! sums into one `AtomicI64`, with no lock at all.
+//!
+//! ```text
+//! cargo run --release --example custom_backend               # 8 × 1,000,000
+//! cargo run --release --example custom_backend -- 10000000   # COUNT
+//! ```
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::thread;
+
+use gilfree::backend::{BackendKind, BackendOptions};
+use gilfree::report::run_worker;
+use gilfree::{Backend, Driver, Plan, WorkerFailure, WorkerReport, Workload, WorkloadSpec};
+
+/// One scoped thread per worker; every worker also adds its sum into a single
+/// atomic accumulator, the grand total.
+#[derive(Debug, Default)]
+struct ScopedAtomicBackend {
+    /// The grand total of the last run, as the atomic accumulated it.
+    last_total: AtomicI64,
+}
+
+impl Backend for ScopedAtomicBackend {
+    fn name(&self) -> &'static str {
+        "scoped-atomic"
+    }
+
+    fn description(&self) -> &'static str {
+        "std::thread::scope, one thread per worker, sums added into one AtomicI64"
+    }
+
+    fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, gilfree::Error> {
+        let total = AtomicI64::new(0);
+        let reports = thread::scope(|scope| {
+            // Spawn every worker before joining any, so that they run at once.
+            let handles: Vec<_> = (0..workload.workers())
+                .map(|worker| {
+                    let total = &total;
+                    scope.spawn(move || {
+                        let report = run_worker(workload, worker)?;
+                        // Relaxed is enough: the scope's join orders every add
+                        // before the load below.
+                        total.fetch_add(report.sum, Ordering::Relaxed);
+                        Ok::<_, WorkerFailure>(report)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .enumerate()
+                .map(|(worker, handle)| {
+                    let failure = match handle.join() {
+                        Ok(Ok(report)) => return Ok(report),
+                        Ok(Err(failure)) => failure,
+                        Err(_) => WorkerFailure::Panicked("the worker thread panicked".into()),
+                    };
+                    Err(gilfree::Error::Worker {
+                        backend: self.name(),
+                        worker,
+                        failure,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        self.last_total
+            .store(total.load(Ordering::Relaxed), Ordering::Relaxed);
+        Ok(reports)
+    }
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    let count = match std::env::args().nth(1) {
+        Some(arg) => arg
+            .parse()
+            .map_err(|_| "usage: custom_backend [COUNT] (a whole number)")?,
+        None => 1_000_000,
+    };
+    let workload = Workload::new(WorkloadSpec {
+        count,
+        seed: 2015,
+        ..WorkloadSpec::default()
+    })?;
+
+    let custom = ScopedAtomicBackend::default();
+    let rayon = BackendKind::Rayon.build(&BackendOptions {
+        rayon_threads: num_cpus::get(),
+    })?;
+    let driver = Driver::new(workload, Plan::default())?;
+    let report = driver.run(&[&custom, rayon.as_ref()])?;
+
+    print!("{}", gilfree::render::text(&report));
+    // The driver has checked every per-worker sum; check the atomic total too.
+    report.verify()?;
+    let atomic_total = custom.last_total.load(Ordering::Relaxed);
+    if atomic_total != report.total() {
+        return Err(format!(
+            "the atomic total {atomic_total} differs from the sum of the sums {}",
+            report.total()
+        )
+        .into());
+    }
+    println!("\nscoped-atomic: the AtomicI64 holds {atomic_total}, the sum of every worker's sum.");
+    Ok(())
+}

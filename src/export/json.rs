@@ -1,0 +1,414 @@
+//! The JSON export: everything the driver measured, per backend, per run and
+//! per worker, with the workload, the machine and the gilfree version, so
+//! that a file stands on its own. `gilfree compare` reads it back.
+//!
+//! hyperfine's fields keep their names and meaning (`results[].command`,
+//! `mean`, `stddev`, `median`, `min`, `max`, `user`, `system`, `times`, all
+//! in seconds), so scripts written for hyperfine's JSON — its
+//! `plot_whisker.py`, say — read these files too. The schema is described
+//! field by field in `docs/export-schema.md`.
+
+use std::io;
+
+use serde::{Deserialize, Serialize};
+
+use crate::driver::{BackendResult, Report, RunMeasurement};
+use crate::export::{Exporter, rfc3339_utc};
+use crate::report::WorkerReport;
+
+/// The version of the layout below. It grows by one whenever a field is
+/// removed or changes meaning; adding a field does not change it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole JSON export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonExport {
+    /// [`SCHEMA_VERSION`] of the gilfree that wrote the file.
+    pub schema_version: u32,
+    /// The version of the gilfree that wrote the file.
+    pub gilfree_version: String,
+    /// When the run started, RFC 3339 in UTC.
+    pub started: String,
+    /// The workload every backend ran.
+    pub workload: WorkloadRecord,
+    /// How often each backend ran.
+    pub plan: PlanRecord,
+    /// Where it ran.
+    pub machine: MachineRecord,
+    /// The backend the speedups are relative to (`sequential`).
+    pub baseline: String,
+    /// The baseline's per-worker sums, in worker order.
+    pub sums: Vec<i64>,
+    /// The sum of `sums`.
+    pub total: i64,
+    /// `workers × count × (low + high) / 2`.
+    pub expected_total: f64,
+    /// How many standard deviations `total` lies from `expected_total`
+    /// (`null` when every number is the same).
+    pub total_z_score: Option<f64>,
+    /// One entry per backend, the baseline first.
+    pub results: Vec<ResultRecord>,
+}
+
+/// The workload, as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadRecord {
+    /// Number of workers.
+    pub workers: usize,
+    /// Numbers per worker.
+    pub count: u64,
+    /// Smallest number that can be drawn.
+    pub low: i64,
+    /// Largest number that can be drawn.
+    pub high: i64,
+    /// The seed of every worker's stream.
+    pub seed: u64,
+    /// The generator's name (`xoshiro256++`).
+    pub generator: String,
+    /// Whether each worker built its numbers into a vector first.
+    pub materialize: bool,
+    /// `workers × count`.
+    pub total_numbers: u64,
+}
+
+/// The driver's plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    /// Measured runs per backend.
+    pub runs: usize,
+    /// Unmeasured warm-up runs per backend.
+    pub warmup: usize,
+}
+
+/// The machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineRecord {
+    /// The processor's model name.
+    pub cpu_model: String,
+    /// Logical cores available to the process.
+    pub logical_cores: usize,
+    /// Physical cores.
+    pub physical_cores: usize,
+    /// The operating system (`linux`).
+    pub os: String,
+    /// `uname -srv`.
+    pub kernel: String,
+    /// The CPU architecture (`x86_64`).
+    pub arch: String,
+}
+
+/// Everything measured for one backend. Times in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRecord {
+    /// The backend's name (hyperfine's field name, so its scripts work).
+    pub command: String,
+    /// The backend's name.
+    pub backend: String,
+    /// The backend's one-line description.
+    pub description: String,
+    /// Workers the backend can run at once.
+    pub parallelism: usize,
+    /// `min(parallelism, logical cores)`: the divisor of `efficiency`.
+    pub usable_parallelism: usize,
+    /// Mean wall time.
+    pub mean: f64,
+    /// Sample standard deviation of the wall time (`null` for one run).
+    pub stddev: Option<f64>,
+    /// Median wall time.
+    pub median: f64,
+    /// Shortest wall time.
+    pub min: f64,
+    /// Longest wall time.
+    pub max: f64,
+    /// Mean user CPU time (of this process and its reaped children).
+    pub user: f64,
+    /// Mean system CPU time.
+    pub system: f64,
+    /// Median user CPU time (the table's `user` column).
+    pub user_median: f64,
+    /// Median system CPU time (the table's `sys` column).
+    pub system_median: f64,
+    /// The wall time of every measured run, in order.
+    pub times: Vec<f64>,
+    /// How many of `times` are outliers (more than 10 robust σ from the median).
+    pub outliers: usize,
+    /// Median CPU utilization, in % of one core.
+    pub cpu_percent: f64,
+    /// Baseline median wall ÷ this median wall.
+    pub speedup: Option<f64>,
+    /// Standard deviation of `speedup`, propagated from both backends' robust
+    /// spread (1.4826 × the median absolute deviation of `times`).
+    pub speedup_stddev: Option<f64>,
+    /// `speedup / usable_parallelism`, as a fraction (1.0 = 100 %).
+    pub efficiency: Option<f64>,
+    /// Numbers drawn and summed per second of median wall time.
+    pub throughput: Option<f64>,
+    /// The larger of the next two, in bytes.
+    pub peak_rss_bytes: u64,
+    /// Peak resident set size of the measuring process during the runs, in bytes.
+    pub self_peak_rss_bytes: u64,
+    /// Largest peak resident set size of a worker process, in bytes (0 for threads).
+    pub children_peak_rss_bytes: u64,
+    /// Whether every run's sums equal the baseline's.
+    pub verified: bool,
+    /// The first difference from the baseline, if any.
+    pub mismatch: Option<MismatchRecord>,
+    /// The per-worker sums of the first measured run.
+    pub sums: Vec<i64>,
+    /// Every measured run.
+    pub runs: Vec<RunRecord>,
+}
+
+/// A difference from the baseline's sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MismatchRecord {
+    /// The measured run, 1-based.
+    pub run: usize,
+    /// The worker.
+    pub worker: usize,
+    /// The backend's sum.
+    pub got: i64,
+    /// The baseline's sum.
+    pub expected: i64,
+}
+
+/// One measured run. Times in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Wall time.
+    pub wall: f64,
+    /// User CPU time of this process and of the children reaped during the run.
+    pub user: f64,
+    /// System CPU time, likewise.
+    pub system: f64,
+    /// The children's share of `user + system`.
+    pub children_cpu: f64,
+    /// `(user + system) / wall`, in % of one core.
+    pub cpu_percent: f64,
+    /// Peak resident set size of the measuring process during the run, in bytes.
+    pub self_peak_rss_bytes: u64,
+    /// Largest peak resident set size of a worker process in the run, in bytes.
+    pub children_peak_rss_bytes: u64,
+    /// One report per worker, in worker order.
+    pub workers: Vec<WorkerRecord>,
+}
+
+/// A [`WorkerReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerRecord {
+    /// The worker's index.
+    pub worker: usize,
+    /// Its sum.
+    pub sum: i64,
+    /// When it started computing, ns on `CLOCK_MONOTONIC`.
+    pub start_ns: u64,
+    /// When it finished, ns on `CLOCK_MONOTONIC`.
+    pub finish_ns: u64,
+    /// CPU time of its thread, in ns.
+    pub cpu_time_ns: u64,
+    /// The CPU it started on.
+    pub cpu_at_start: Option<u32>,
+    /// The CPU it finished on.
+    pub cpu_at_finish: Option<u32>,
+    /// Its process id.
+    pub pid: u32,
+    /// Its thread id.
+    pub tid: u32,
+    /// Peak resident set size of its own process, in bytes (process backend).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+impl JsonExport {
+    /// The export of `report`.
+    pub fn from_report(report: &Report) -> JsonExport {
+        let w = &report.workload;
+        let m = &report.machine;
+        JsonExport {
+            schema_version: SCHEMA_VERSION,
+            gilfree_version: env!("CARGO_PKG_VERSION").to_owned(),
+            started: rfc3339_utc(report.started),
+            workload: WorkloadRecord {
+                workers: w.workers(),
+                count: w.count(),
+                low: w.low(),
+                high: w.high(),
+                seed: w.seed(),
+                generator: w.generator().name().to_owned(),
+                materialize: w.materialize(),
+                total_numbers: w.total_numbers(),
+            },
+            plan: PlanRecord {
+                runs: report.plan.runs,
+                warmup: report.plan.warmup,
+            },
+            machine: MachineRecord {
+                cpu_model: m.cpu_model.clone(),
+                logical_cores: m.logical_cores,
+                physical_cores: m.physical_cores,
+                os: m.os.clone(),
+                kernel: m.kernel.clone(),
+                arch: m.arch.clone(),
+            },
+            baseline: report.baseline().name.to_owned(),
+            sums: report.sums.clone(),
+            total: report.total(),
+            expected_total: report.expected_total(),
+            total_z_score: report.total_z_score(),
+            results: report
+                .results
+                .iter()
+                .map(|r| result_record(report, r))
+                .collect(),
+        }
+    }
+
+    /// The export of the backend called `name`.
+    pub fn result(&self, name: &str) -> Option<&ResultRecord> {
+        self.results.iter().find(|r| r.backend == name)
+    }
+}
+
+fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
+    let secs = |d: std::time::Duration| d.as_secs_f64();
+    let speedup = report.speedup_with_error(result);
+    ResultRecord {
+        command: result.name.to_owned(),
+        backend: result.name.to_owned(),
+        description: result.description.to_owned(),
+        parallelism: result.parallelism,
+        usable_parallelism: report.usable_parallelism(result),
+        mean: secs(result.wall_mean()),
+        stddev: (result.runs.len() > 1).then(|| secs(result.wall_std_dev())),
+        median: secs(result.wall_median()),
+        min: secs(result.wall_min()),
+        max: secs(result.wall_max()),
+        user: secs(result.user_mean()),
+        system: secs(result.system_mean()),
+        user_median: secs(result.user_median()),
+        system_median: secs(result.system_median()),
+        times: result.runs.iter().map(|r| secs(r.wall)).collect(),
+        outliers: result.wall_outliers(),
+        cpu_percent: result.cpu_percent_median(),
+        speedup: speedup.map(|(s, _)| s),
+        speedup_stddev: speedup.map(|(_, e)| e),
+        efficiency: report.efficiency(result),
+        throughput: report.throughput(result),
+        peak_rss_bytes: result.peak_rss_bytes(),
+        self_peak_rss_bytes: result.self_peak_rss_bytes(),
+        children_peak_rss_bytes: result.children_peak_rss_bytes(),
+        verified: result.verified(),
+        mismatch: result.mismatch.map(|m| MismatchRecord {
+            run: m.run,
+            worker: m.worker,
+            got: m.got,
+            expected: m.expected,
+        }),
+        sums: result
+            .runs
+            .first()
+            .map(RunMeasurement::sums)
+            .unwrap_or_default(),
+        runs: result.runs.iter().map(run_record).collect(),
+    }
+}
+
+fn run_record(run: &RunMeasurement) -> RunRecord {
+    RunRecord {
+        wall: run.wall.as_secs_f64(),
+        user: run.user.as_secs_f64(),
+        system: run.system.as_secs_f64(),
+        children_cpu: run.children_cpu.as_secs_f64(),
+        cpu_percent: run.cpu_percent(),
+        self_peak_rss_bytes: run.self_peak_rss_bytes,
+        children_peak_rss_bytes: run.children_peak_rss_bytes,
+        workers: run.workers.iter().map(worker_record).collect(),
+    }
+}
+
+fn worker_record(w: &WorkerReport) -> WorkerRecord {
+    WorkerRecord {
+        worker: w.worker,
+        sum: w.sum,
+        start_ns: w.start_ns,
+        finish_ns: w.finish_ns,
+        cpu_time_ns: u64::try_from(w.cpu_time.as_nanos()).unwrap_or(u64::MAX),
+        cpu_at_start: w.cpu_at_start,
+        cpu_at_finish: w.cpu_at_finish,
+        pid: w.pid,
+        tid: w.tid,
+        peak_rss_bytes: w.peak_rss_bytes,
+    }
+}
+
+/// Writes [`JsonExport`]s, pretty-printed, ending in a newline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonExporter;
+
+impl Exporter for JsonExporter {
+    fn serialize(&self, report: &Report) -> io::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(&JsonExport::from_report(report))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
+/// Why a file could not be read as a gilfree JSON export.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// Not JSON, or JSON of another shape.
+    #[error("not a gilfree JSON export ({0})")]
+    NotAnExport(String),
+    /// A gilfree export of a schema this version cannot read.
+    #[error(
+        "written with export schema {found}, but this gilfree {} reads schema {SCHEMA_VERSION}",
+        env!("CARGO_PKG_VERSION")
+    )]
+    Schema {
+        /// The file's `schema_version`.
+        found: u64,
+    },
+}
+
+/// Parses a JSON export, checking its schema version first so that a file
+/// from another version gets a message about versions, not about fields.
+///
+/// # Errors
+/// See [`ReadError`].
+pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: Option<u64>,
+    }
+    let version: Version =
+        serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
+    match version.schema_version {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(found) => return Err(ReadError::Schema { found }),
+        None => {
+            return Err(ReadError::NotAnExport(
+                "it has no schema_version field".to_owned(),
+            ));
+        }
+    }
+    serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_files_are_refused_with_a_reason() {
+        let err = read(b"[1, 2]").unwrap_err();
+        assert!(err.to_string().starts_with("not a gilfree JSON export"));
+        let err = read(br#"{"results": []}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not a gilfree JSON export (it has no schema_version field)"
+        );
+        let err = read(br#"{"schema_version": 99}"#).unwrap_err();
+        assert_eq!(err, ReadError::Schema { found: 99 });
+        let err = read(br#"{"schema_version": 1, "results": []}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field"), "{err}");
+    }
+}

@@ -1,0 +1,265 @@
+//! Exports: each format written, parsed back, and checked against the report
+//! and the table it came from; peak memory as the exports record it.
+
+use std::path::{Path, PathBuf};
+
+use gilfree::backend::{BackendKind, BackendOptions};
+use gilfree::driver::{Driver, Plan, Report};
+use gilfree::export::json::{self, JsonExport, SCHEMA_VERSION};
+use gilfree::export::{ExportFormat, ExportManager, csv::COLUMNS};
+use gilfree::{Backend, Workload, WorkloadSpec};
+
+fn report(backends: &[BackendKind], workers: usize, count: u64, materialize: bool) -> Report {
+    let workload = Workload::new(WorkloadSpec {
+        workers,
+        count,
+        seed: 2015,
+        materialize,
+        ..WorkloadSpec::default()
+    })
+    .unwrap();
+    let built: Vec<Box<dyn Backend>> = backends
+        .iter()
+        .map(|k| k.build(&BackendOptions { rayon_threads: 2 }).unwrap())
+        .collect();
+    let refs: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
+    Driver::new(workload, Plan { runs: 3, warmup: 0 })
+        .unwrap()
+        .run(&refs)
+        .unwrap()
+}
+
+fn small_report() -> Report {
+    report(&BackendKind::ALL, 4, 50_000, false)
+}
+
+fn serialize(format: ExportFormat, report: &Report) -> String {
+    String::from_utf8(format.exporter().serialize(report).unwrap()).unwrap()
+}
+
+/// A fresh directory under the target dir, for files a test writes.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_json_export_round_trips_and_matches_the_report() {
+    let report = small_report();
+    let text = serialize(ExportFormat::Json, &report);
+    let export = json::read(text.as_bytes()).unwrap();
+    assert_eq!(export, JsonExport::from_report(&report));
+
+    assert_eq!(export.schema_version, SCHEMA_VERSION);
+    assert_eq!(export.gilfree_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(export.started.len(), "2026-11-26T21:04:05Z".len());
+    assert_eq!(export.workload.workers, 4);
+    assert_eq!(export.workload.count, 50_000);
+    assert_eq!(export.workload.seed, 2015);
+    assert_eq!(export.workload.generator, "xoshiro256++");
+    assert_eq!(export.machine.logical_cores, report.machine.logical_cores);
+    assert!(export.machine.kernel.starts_with("Linux"));
+    assert_eq!(export.plan.runs, 3);
+    assert_eq!(export.sums, report.sums);
+    assert_eq!(export.total, report.sums.iter().sum::<i64>());
+
+    let names: Vec<&str> = export.results.iter().map(|r| r.backend.as_str()).collect();
+    assert_eq!(
+        names,
+        ["sequential", "threads", "channels", "rayon", "process"]
+    );
+    for (record, result) in export.results.iter().zip(&report.results) {
+        assert_eq!(record.command, record.backend, "hyperfine's key");
+        assert_eq!(record.median, result.wall_median().as_secs_f64());
+        assert_eq!(record.min, result.wall_min().as_secs_f64());
+        assert_eq!(record.max, result.wall_max().as_secs_f64());
+        assert!(record.min <= record.median && record.median <= record.max);
+        assert_eq!(record.times.len(), 3);
+        assert_eq!(record.runs.len(), 3);
+        assert_eq!(record.speedup, report.speedup(result));
+        assert_eq!(record.efficiency, report.efficiency(result));
+        assert_eq!(record.cpu_percent, result.cpu_percent_median());
+        assert!(record.verified && record.mismatch.is_none());
+        assert_eq!(record.sums, report.sums);
+        for (run, time) in record.runs.iter().zip(&record.times) {
+            assert_eq!(run.wall, *time);
+            assert_eq!(run.workers.len(), 4);
+            let sums: Vec<i64> = run.workers.iter().map(|w| w.sum).collect();
+            assert_eq!(sums, report.sums);
+            for (i, w) in run.workers.iter().enumerate() {
+                assert_eq!(w.worker, i);
+                assert!(w.start_ns <= w.finish_ns);
+                // Only forked workers have a process, and so a peak, of their own.
+                assert_eq!(w.peak_rss_bytes.is_some(), record.backend == "process");
+            }
+        }
+    }
+    assert_eq!(export.results[0].speedup, Some(1.0));
+    assert_eq!(export.results[0].speedup_stddev, Some(0.0));
+}
+
+#[test]
+fn the_json_export_agrees_with_the_printed_table() {
+    let report = small_report();
+    let export = JsonExport::from_report(&report);
+    let table = gilfree::render::text(&report);
+    for record in &export.results {
+        let line = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(record.backend.as_str()))
+            .unwrap_or_else(|| panic!("a row for {} in\n{table}", record.backend));
+        let speedup = format!("{:.2}×", record.speedup.unwrap());
+        assert!(line.contains(&speedup), "{speedup} not in {line}");
+        let cpu = format!("{:.0}%", record.cpu_percent);
+        assert!(line.contains(&cpu), "{cpu} not in {line}");
+    }
+}
+
+#[test]
+fn the_csv_export_has_hyperfines_columns_first_and_one_row_per_backend() {
+    let report = small_report();
+    let text = serialize(ExportFormat::Csv, &report);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, COLUMNS);
+    assert_eq!(
+        &header[..8],
+        [
+            "command", "mean", "stddev", "median", "user", "system", "min", "max"
+        ]
+    );
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), report.results.len());
+    for (row, result) in rows.iter().zip(&report.results) {
+        assert_eq!(&row[column("command")], result.name);
+        let number = |name: &str| row[column(name)].parse::<f64>().unwrap();
+        assert_eq!(number("median"), result.wall_median().as_secs_f64());
+        assert_eq!(number("mean"), result.wall_mean().as_secs_f64());
+        assert_eq!(number("speedup"), report.speedup(result).unwrap());
+        assert_eq!(number("peak_rss_bytes"), result.peak_rss_bytes() as f64);
+        assert_eq!(&row[column("verified")], "true");
+        assert_eq!(&row[column("workers")], "4");
+        assert_eq!(&row[column("count")], "50000");
+        assert_eq!(&row[column("seed")], "2015");
+        assert_eq!(&row[column("runs")], "3");
+    }
+}
+
+#[test]
+fn the_markdown_export_is_a_table_with_a_row_per_backend() {
+    let report = small_report();
+    let text = serialize(ExportFormat::Markdown, &report);
+    let mut lines = text.lines();
+    let caption = lines.next().unwrap();
+    assert!(
+        caption.starts_with(
+            "4 workers × 50,000 random integers in [1, 100] (xoshiro256++, seed 2015)"
+        ),
+        "{caption}"
+    );
+    assert_eq!(lines.next(), Some(""));
+    let table: Vec<Vec<String>> = lines
+        .map(|l| {
+            assert!(l.starts_with("| ") || l.starts_with("|:"), "{l}");
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(table.len(), 2 + report.results.len());
+    let header = &table[0];
+    assert_eq!(header[0], "Backend");
+    assert!(header[1].starts_with("Mean ["), "{header:?}");
+    assert_eq!(header.len(), 11);
+    assert_eq!(
+        table[1].len(),
+        1,
+        "the alignment row is one cell: {:?}",
+        table[1]
+    );
+    for (row, result) in table[2..].iter().zip(&report.results) {
+        assert_eq!(row.len(), 11, "{row:?}");
+        assert_eq!(row[0], format!("`{}`", result.name));
+        assert!(row[1].contains(" ± "), "{row:?}");
+        let speedup = format!("{:.2} ± ", report.speedup(result).unwrap());
+        assert!(row[6].starts_with(&speedup), "{row:?}");
+        assert_eq!(row[10], "✓");
+    }
+}
+
+#[test]
+fn exports_go_to_files_and_a_created_file_is_removed_when_the_run_is_abandoned() {
+    let dir = scratch("export-manager");
+    let new = dir.join("new.json");
+    let existing = dir.join("existing.csv");
+    std::fs::write(&existing, "previous results\n").unwrap();
+
+    let manager = ExportManager::new(&[
+        (ExportFormat::Json, new.as_path()),
+        (ExportFormat::Csv, existing.as_path()),
+    ])
+    .unwrap();
+    assert!(!manager.uses_stdout());
+    manager.abandon();
+    assert!(!new.exists(), "a file made for a failed run is removed");
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "previous results\n",
+        "an existing file is left as it was"
+    );
+
+    let manager = ExportManager::new(&[
+        (ExportFormat::Json, new.as_path()),
+        (ExportFormat::Csv, existing.as_path()),
+    ])
+    .unwrap();
+    let report = report(&[BackendKind::Rayon], 2, 1_000, false);
+    manager.write(&report).unwrap();
+    assert!(json::read(&std::fs::read(&new).unwrap()).is_ok());
+    let csv = std::fs::read_to_string(&existing).unwrap();
+    assert!(csv.starts_with("command,mean,"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "header, sequential, rayon: {csv}");
+}
+
+#[test]
+fn bad_export_destinations_are_refused_before_anything_runs() {
+    let missing = Path::new("/nonexistent-gilfree-dir/out.json");
+    let err = ExportManager::new(&[(ExportFormat::Json, missing)]).unwrap_err();
+    assert!(err.is_usage());
+    assert!(
+        err.to_string()
+            .starts_with("--export-json /nonexistent-gilfree-dir/out.json: "),
+        "{err}"
+    );
+    let dash = Path::new("-");
+    let err = ExportManager::new(&[(ExportFormat::Json, dash), (ExportFormat::Markdown, dash)])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--export-markdown -: standard output is already taken by --export-json; \
+         write one of them to a file"
+    );
+}
+
+#[test]
+fn worker_processes_report_their_own_peak_memory() {
+    // 4 MB of numbers per materialized worker: each child's peak holds them.
+    let report = report(&[BackendKind::Process], 2, 500_000, true);
+    let process = report.result("process").unwrap();
+    assert!(process.children_peak_rss_bytes() >= 4_000_000);
+    for run in &process.runs {
+        for worker in &run.workers {
+            assert!(worker.peak_rss_bytes.unwrap() >= 4_000_000, "{worker:?}");
+        }
+    }
+    assert_eq!(report.baseline().children_peak_rss_bytes(), 0);
+}
