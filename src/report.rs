@@ -47,8 +47,8 @@ impl WorkerReport {
 /// Runs worker `worker` of `workload` on the calling thread and reports it.
 ///
 /// Streams the numbers, or with [`Workload::materialize`] collects them into a
-/// vector first (allocated fallibly, so an impossible size is an error rather
-/// than an abort). This is the common body of every thread-based backend.
+/// buffer first (memory mapped, so that an impossible size is an error rather
+/// than an abort, and the memory is returned to the system when the worker ends). This is the common body of every thread-based backend.
 ///
 /// # Errors
 /// [`WorkerFailure::OutOfMemory`] when the materialized vector cannot be allocated.
@@ -57,16 +57,15 @@ pub fn run_worker(workload: &Workload, worker: usize) -> Result<WorkerReport, Wo
         if !workload.materialize() {
             return Ok(kernel::worker_sum(workload, worker));
         }
-        let count = workload.count() as usize;
-        let mut numbers: Vec<i64> = Vec::new();
-        numbers
-            .try_reserve_exact(count)
-            .map_err(|_| WorkerFailure::OutOfMemory {
+        // Workload::new checked that count × 8 bytes fits in a usize.
+        let mut buffer = sys::NumberBuffer::new(workload.count() as usize).ok_or(
+            WorkerFailure::OutOfMemory {
                 bytes: workload.count().saturating_mul(8),
-            })?;
-        numbers.resize(count, 0);
-        kernel::fill_worker_numbers(workload, worker, &mut numbers);
-        Ok(kernel::sum_numbers(&numbers))
+            },
+        )?;
+        let numbers = buffer.as_mut_slice();
+        kernel::fill_worker_numbers(workload, worker, numbers);
+        Ok(kernel::sum_numbers(numbers))
     })
 }
 

@@ -123,6 +123,75 @@ pub(crate) fn max_rss_bytes(raw: u64) -> u64 {
     }
 }
 
+/// A zero-filled buffer of `i64`s in an anonymous private memory mapping,
+/// unmapped when dropped.
+///
+/// Materialized numbers live here rather than in a `Vec` for two reasons:
+/// the pages go back to the kernel on drop (malloc keeps large freed blocks
+/// resident and reuses them, which would make every later run's peak memory
+/// look as large as the largest earlier one), and `mmap`/`munmap` are plain
+/// system calls, safe to use in a forked child of a multi-threaded parent.
+pub(crate) struct NumberBuffer {
+    ptr: std::ptr::NonNull<i64>,
+    count: usize,
+}
+
+impl NumberBuffer {
+    /// Maps room for `count` numbers; `None` when the kernel refuses (not
+    /// enough memory or address space).
+    pub(crate) fn new(count: usize) -> Option<NumberBuffer> {
+        if count == 0 {
+            return Some(NumberBuffer {
+                ptr: std::ptr::NonNull::dangling(),
+                count: 0,
+            });
+        }
+        let len = count.checked_mul(std::mem::size_of::<i64>())?;
+        // SAFETY: an anonymous private mapping with no address hint touches
+        // no existing memory.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return None;
+        }
+        Some(NumberBuffer {
+            ptr: std::ptr::NonNull::new(ptr.cast::<i64>())?,
+            count,
+        })
+    }
+
+    /// The numbers, all zero at first.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [i64] {
+        // SAFETY: the mapping holds `count` i64s, is page-aligned (so aligned
+        // for i64), zero-filled (valid i64s) and owned by `self` alone; for
+        // count 0 a dangling, aligned pointer is valid for an empty slice.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.count) }
+    }
+}
+
+impl Drop for NumberBuffer {
+    fn drop(&mut self) {
+        if self.count > 0 {
+            // SAFETY: unmapping exactly the mapping `new` made, which nothing
+            // refers to any more (slices borrowed from `self` have ended).
+            unsafe {
+                libc::munmap(
+                    self.ptr.as_ptr().cast(),
+                    self.count * std::mem::size_of::<i64>(),
+                )
+            };
+        }
+    }
+}
+
 /// Resets this process's peak resident set size to its current size, so that
 /// the next `ru_maxrss` reading shows the peak of what ran in between.
 /// Returns whether the platform allowed it (Linux ≥ 4.0 does, through
@@ -254,6 +323,16 @@ mod tests {
         assert!(self_peak_rss_bytes() >= 64 << 20);
         assert!(reset_peak_rss());
         assert!(self_peak_rss_bytes() < 64 << 20);
+    }
+
+    #[test]
+    fn number_buffers_are_zeroed_writable_and_may_be_empty() {
+        let mut buffer = NumberBuffer::new(1000).unwrap();
+        assert!(buffer.as_mut_slice().iter().all(|&n| n == 0));
+        buffer.as_mut_slice()[999] = -7;
+        assert_eq!(buffer.as_mut_slice()[999], -7);
+        assert!(NumberBuffer::new(0).unwrap().as_mut_slice().is_empty());
+        assert!(NumberBuffer::new(usize::MAX / 4).is_none());
     }
 
     #[cfg(target_os = "linux")]

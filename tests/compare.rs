@@ -110,6 +110,15 @@ fn memory_cost_of_materializing_shows_in_the_export() {
         threads(&materialized)
     );
     assert!(threads(&streaming) < 32_000_000, "{}", threads(&streaming));
+    // Each backend's peak is its own: sequential holds one worker's 16 MB at a time.
+    let sequential = materialized
+        .result("sequential")
+        .unwrap()
+        .self_peak_rss_bytes;
+    assert!(
+        (16_000_000..48_000_000).contains(&sequential),
+        "{sequential}"
+    );
     assert_eq!(streaming.sums, materialized.sums);
 }
 

@@ -283,33 +283,15 @@ fn child_sum(workload: &Workload, worker: usize) -> Result<i64, i32> {
     if !workload.materialize() || workload.count() == 0 {
         return Ok(kernel::worker_sum(workload, worker));
     }
-    // Workload::new checked that count × 8 bytes fits in a usize.
-    let count = workload.count() as usize;
-    let len = count * std::mem::size_of::<i64>();
-    // SAFETY: an anonymous private mapping with no address hint: it touches
-    // no existing memory, and mmap is async-signal-safe.
-    let ptr = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if ptr == libc::MAP_FAILED {
+    // Workload::new checked that count × 8 bytes fits in a usize. The buffer
+    // is an mmap, never the allocator, which may be locked by another thread
+    // of the parent.
+    let Some(mut buffer) = sys::NumberBuffer::new(workload.count() as usize) else {
         return Err(EXIT_OUT_OF_MEMORY);
-    }
-    // SAFETY: the mapping is `len` bytes, page-aligned (so aligned for i64),
-    // zero-filled (valid i64s), and nothing else refers to it.
-    let numbers = unsafe { std::slice::from_raw_parts_mut(ptr.cast::<i64>(), count) };
+    };
+    let numbers = buffer.as_mut_slice();
     kernel::fill_worker_numbers(workload, worker, numbers);
-    let sum = kernel::sum_numbers(numbers);
-    // SAFETY: unmapping exactly the mapping made above, no longer used. The
-    // process is about to exit, so a failure would not matter.
-    unsafe { libc::munmap(ptr, len) };
-    Ok(sum)
+    Ok(kernel::sum_numbers(numbers))
 }
 
 /// `write(2)` all of `bytes`, retrying on `EINTR` and short writes.
