@@ -5,14 +5,7 @@ use std::path::{Path, PathBuf};
 use gilfree::export::json;
 
 use crate::cli::{gilfree, stderr, stdout};
-
-/// A fresh directory under the target dir, for files a test writes.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::export::scratch;
 
 /// Runs gilfree with `args` plus `--export-json path` and returns the path.
 fn export(path: &Path, args: &[&str]) -> PathBuf {

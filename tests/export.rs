@@ -38,7 +38,7 @@ fn serialize(format: ExportFormat, report: &Report) -> String {
 }
 
 /// A fresh directory under the target dir, for files a test writes.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
