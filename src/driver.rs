@@ -415,8 +415,10 @@ impl Driver {
     /// in [`BackendResult::mismatch`] and reported by [`Report::verify`].
     ///
     /// # Errors
-    /// The first backend error (a worker failed), or [`Error::BadReports`]
-    /// when a backend does not report each worker exactly once.
+    /// [`Error::WorkerLimit`] before anything runs when a backend cannot run
+    /// that many workers here ([`Backend::check`]); the first backend error
+    /// (a worker failed); or [`Error::BadReports`] when a backend does not
+    /// report each worker exactly once.
     pub fn run(&self, backends: &[&dyn Backend]) -> Result<Report, Error> {
         self.run_with_progress(backends, |_| {})
     }
@@ -479,6 +481,9 @@ impl Driver {
         backends: &[&dyn Backend],
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<BackendResult>, Error> {
+        for backend in backends {
+            backend.check(&self.workload)?;
+        }
         for backend in backends {
             for index in 1..=self.plan.warmup {
                 progress(Progress::Run {

@@ -41,7 +41,8 @@ pub enum Error {
         source: io::Error,
     },
 
-    /// One worker of a backend failed.
+    /// One worker of a backend failed. (The failure is part of the message,
+    /// so it is not also given as the error's `source`.)
     #[error("{backend} backend: worker {worker} {failure}")]
     Worker {
         /// The backend's name.
@@ -49,8 +50,34 @@ pub enum Error {
         /// The worker's index, `0..workers`.
         worker: usize,
         /// What went wrong.
-        #[source]
         failure: WorkerFailure,
+    },
+
+    /// The workload asks a backend for more workers than this system can run
+    /// at once (checked before anything runs).
+    #[error("{backend} backend: {workers} workers need {need}, but {limit}; {advice}")]
+    WorkerLimit {
+        /// The backend's name.
+        backend: &'static str,
+        /// The requested worker count.
+        workers: usize,
+        /// What that many workers need, such as "65536 threads at once".
+        need: String,
+        /// The limit in the way, with where it comes from.
+        limit: String,
+        /// What to do instead.
+        advice: &'static str,
+    },
+
+    /// The run was stopped by a signal (SIGINT or SIGTERM) before it finished.
+    #[error("{backend} backend: interrupted by {name}")]
+    Interrupted {
+        /// The backend that was running.
+        backend: &'static str,
+        /// The signal number.
+        signal: i32,
+        /// The signal's name.
+        name: &'static str,
     },
 
     /// A backend returned a set of reports that does not cover the workers
@@ -125,6 +152,7 @@ impl Error {
                 | Error::InvalidOption { .. }
                 | Error::ExportPath { .. }
                 | Error::BadExport { .. }
+                | Error::WorkerLimit { .. }
         )
     }
 }
@@ -186,16 +214,31 @@ pub enum WorkloadError {
 #[non_exhaustive]
 pub enum WorkerFailure {
     /// The worker's thread could not be created.
-    #[error("could not be started: {0}")]
-    Spawn(#[source] io::Error),
+    #[error("could not be started: {error}{hint}")]
+    Spawn {
+        /// Why.
+        error: io::Error,
+        /// What the error means here, starting with `"; "`, or empty.
+        hint: String,
+    },
 
     /// `pipe(2)` failed while setting the worker up.
-    #[error("could not get a pipe: {0}")]
-    Pipe(#[source] io::Error),
+    #[error("could not get a pipe: {error}{hint}")]
+    Pipe {
+        /// Why.
+        error: io::Error,
+        /// What the error means here, starting with `"; "`, or empty.
+        hint: String,
+    },
 
     /// `fork(2)` failed while starting the worker.
-    #[error("could not be forked: {0}")]
-    Fork(#[source] io::Error),
+    #[error("could not be forked: {error}{hint}")]
+    Fork {
+        /// Why.
+        error: io::Error,
+        /// What the error means here, starting with `"; "`, or empty.
+        hint: String,
+    },
 
     /// The worker's thread panicked.
     #[error("panicked: {0}")]
@@ -227,8 +270,9 @@ pub enum WorkerFailure {
         meaning: &'static str,
     },
 
-    /// The worker process sent fewer or more bytes than one result record.
-    #[error("sent {got} bytes instead of a {expected}-byte result record")]
+    /// The worker process sent fewer or more bytes than one result record
+    /// (0: it exited without sending anything).
+    #[error("{}", short_record(*got, *expected))]
     ShortRecord {
         /// Bytes received before end of file.
         got: usize,
@@ -242,5 +286,55 @@ pub enum WorkerFailure {
 
     /// Reading the worker's pipe or waiting for it failed.
     #[error("could not be collected: {0}")]
-    Collect(#[source] io::Error),
+    Collect(io::Error),
+}
+
+impl WorkerFailure {
+    /// A thread that could not be spawned, with what the error means.
+    pub fn spawn(error: io::Error) -> WorkerFailure {
+        let hint = match error.raw_os_error() {
+            Some(libc::EAGAIN | libc::ENOMEM) => "; the system's limit on threads or memory \
+                maps was reached: use fewer --workers, or the rayon backend"
+                .to_owned(),
+            _ => String::new(),
+        };
+        WorkerFailure::Spawn { error, hint }
+    }
+
+    /// A pipe that could not be made, with the open-file limit when that is why.
+    pub fn pipe(error: io::Error) -> WorkerFailure {
+        let hint = match error.raw_os_error() {
+            Some(libc::EMFILE) => format!(
+                "; the limit of open files per process is {} (ulimit -n): use fewer --workers \
+                 or raise the limit",
+                crate::sys::limit_text(libc::RLIMIT_NOFILE)
+            ),
+            Some(libc::ENFILE) => "; the system-wide limit of open files was reached".to_owned(),
+            _ => String::new(),
+        };
+        WorkerFailure::Pipe { error, hint }
+    }
+
+    /// A fork that failed, with the process limits when that is why.
+    pub fn fork(error: io::Error) -> WorkerFailure {
+        let hint = match error.raw_os_error() {
+            Some(libc::EAGAIN) => format!(
+                "; a limit on processes was reached (ulimit -u: {}, kernel.pid_max: {}): use \
+                 fewer --workers",
+                crate::sys::limit_text(libc::RLIMIT_NPROC),
+                crate::sys::pid_max().map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+            ),
+            Some(libc::ENOMEM) => "; not enough memory for another process".to_owned(),
+            _ => String::new(),
+        };
+        WorkerFailure::Fork { error, hint }
+    }
+}
+
+fn short_record(got: usize, expected: usize) -> String {
+    if got == 0 {
+        "exited without sending its result".to_owned()
+    } else {
+        format!("sent {got} bytes instead of a {expected}-byte result record")
+    }
 }

@@ -59,9 +59,12 @@ pub mod compare;
 pub mod driver;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fault;
 pub mod kernel;
 pub mod render;
 pub mod report;
+pub mod signals;
 pub mod stats;
 mod sys;
 pub mod workload;

@@ -198,6 +198,20 @@ fn parse_count(value: &str) -> Result<u64, String> {
 }
 
 fn main() -> ExitCode {
+    // First, before any thread exists: every later thread and forked worker
+    // inherits the blocked signals, and one thread handles them.
+    if let Err(err) = gilfree::signals::exit_cleanly_on_signals(clear_progress_line) {
+        eprintln!("error: could not set up signal handling: {err}");
+        return ExitCode::from(1);
+    }
+    // A worker's panic is reported as an error naming the worker; the default
+    // hook would print it a second time, out of order.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !gilfree::report::in_worker() {
+            default_hook(info);
+        }
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -223,12 +237,29 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(err) => {
+            if matches!(
+                err.downcast_ref::<gilfree::Error>(),
+                Some(gilfree::Error::Interrupted { .. })
+            ) {
+                // The signal thread is reaping the children and will exit
+                // with the signal's code and message.
+                loop {
+                    std::thread::park();
+                }
+            }
             eprintln!("error: {err:#}");
             let usage = err
                 .downcast_ref::<gilfree::Error>()
                 .is_some_and(gilfree::Error::is_usage);
             ExitCode::from(if usage { 2 } else { 1 })
         }
+    }
+}
+
+/// Erases the progress line, if one is being shown.
+fn clear_progress_line() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
     }
 }
 
@@ -290,6 +321,15 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..WorkloadSpec::default()
     })
     .map_err(gilfree::Error::from)?;
+    // A fault for the tests of failure handling (see gilfree::fault).
+    let workload = match std::env::var(gilfree::fault::ENV_VAR).map(|spec| spec.parse()) {
+        Ok(Ok(injection)) => workload.with_fault(injection),
+        Ok(Err(message)) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(_) => workload,
+    };
     let driver = Driver::new(
         workload,
         Plan {
@@ -381,6 +421,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn counts_accept_separators_and_suffixes() {
@@ -395,6 +436,50 @@ mod tests {
         }
         assert!(parse_count("99999999999999999999").is_err());
         assert!(parse_count("18446744073709551615G").is_err());
+    }
+
+    proptest! {
+        /// Any command line, however wrong, parses or is refused by clap, and
+        /// what parses is validated without a panic: the path every input
+        /// takes before a run.
+        #[test]
+        fn no_command_line_makes_parsing_or_validation_panic(
+            args in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(vec![
+                        "-w", "--workers", "-n", "--count", "--low", "--high", "-s", "--seed",
+                        "-r", "--runs", "--warmup", "-t", "--threads", "-b", "--backend",
+                        "--materialize", "--export-json", "compare", "all", "rayon,process",
+                        "0", "-1", "1", "8", "65536", "65537", "1M", "1_000", "9G", "1e6",
+                        "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+                        "", " ", "x", "--", "-", "--count=", "--workers=-0",
+                    ]).prop_map(str::to_owned),
+                    "\\PC{0,12}",
+                ],
+                0..8,
+            )
+        ) {
+            let argv = std::iter::once("gilfree".to_owned()).chain(args);
+            if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
+                let _ = Workload::new(WorkloadSpec {
+                    workers: args.workers,
+                    count: args.count,
+                    low: args.low,
+                    high: args.high,
+                    seed: args.seed.unwrap_or(0),
+                    materialize: args.materialize,
+                    ..WorkloadSpec::default()
+                });
+                let _ = Plan { runs: args.runs, warmup: args.warmup };
+            }
+        }
+
+        /// Counts parse exactly when they are digits (with `_`) and an optional suffix.
+        #[test]
+        fn counts_never_panic_and_round_trip(n in proptest::num::u64::ANY, text in "\\PC{0,24}") {
+            prop_assert_eq!(parse_count(&n.to_string()), Ok(n));
+            let _ = parse_count(&text);
+        }
     }
 
     #[test]

@@ -230,6 +230,99 @@ pub(crate) fn self_peak_rss_bytes() -> u64 {
     resource_usage(Who::SelfProcess).max_rss_bytes
 }
 
+/// A resource limit's soft value as text: a number, or `unlimited`.
+pub(crate) fn limit_text(resource: LimitResource) -> String {
+    match soft_limit(resource) {
+        Some(n) => n.to_string(),
+        None => "unlimited".to_owned(),
+    }
+}
+
+/// The type `getrlimit` takes for its resource on this platform.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(crate) type LimitResource = libc::__rlimit_resource_t;
+/// The type `getrlimit` takes for its resource on this platform.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub(crate) type LimitResource = libc::c_int;
+
+/// A resource limit's soft value; `None` for unlimited (or unreadable).
+pub(crate) fn soft_limit(resource: LimitResource) -> Option<u64> {
+    // SAFETY: rlimit is plain old data, for which all-zero bytes are valid.
+    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: `limit` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(resource, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return None;
+    }
+    Some(limit.rlim_cur as u64)
+}
+
+/// Raises the soft limit on open files to the hard limit, as far as the
+/// platform allows, and returns the new soft limit (`None`: unlimited).
+/// Each forked worker holds a pipe open in the parent until it is collected.
+pub(crate) fn raise_open_file_limit() -> Option<u64> {
+    // SAFETY: rlimit is plain old data, for which all-zero bytes are valid.
+    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: `limit` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0
+        && limit.rlim_cur < limit.rlim_max
+    {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: `raised` is a valid rlimit; raising the soft limit up to the
+        // hard one is always permitted. A failure leaves the old limit.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) };
+    }
+    soft_limit(libc::RLIMIT_NOFILE)
+}
+
+/// The number of file descriptors this process has open (Linux), or `None`.
+pub(crate) fn open_fds() -> Option<usize> {
+    std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count())
+}
+
+/// `kernel.pid_max` (Linux): the highest process or thread id, so also the
+/// most processes and threads the whole system can have at once.
+pub(crate) fn pid_max() -> Option<u64> {
+    read_number("/proc/sys/kernel/pid_max")
+}
+
+/// `kernel.threads-max` (Linux): the most threads the system allows.
+pub(crate) fn threads_max() -> Option<u64> {
+    read_number("/proc/sys/kernel/threads-max")
+}
+
+/// `vm.max_map_count` (Linux): the most memory maps one process may have.
+pub(crate) fn max_map_count() -> Option<u64> {
+    read_number("/proc/sys/vm/max_map_count")
+}
+
+/// How many processes and threads exist on the system now (Linux: the
+/// fourth field of `/proc/loadavg`, `running/total`).
+pub(crate) fn system_tasks() -> Option<u64> {
+    let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
+    loadavg
+        .split_whitespace()
+        .nth(3)?
+        .split_once('/')?
+        .1
+        .parse()
+        .ok()
+}
+
+/// Whether this process runs as root (which `RLIMIT_NPROC` does not bind).
+pub(crate) fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn read_number(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
 /// The processor's model name, where the platform says (`/proc/cpuinfo` on
 /// Linux).
 pub(crate) fn cpu_model() -> Option<String> {

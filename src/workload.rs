@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::fault::{Fault, Injection};
 use crate::kernel::{self, Sampler};
 
 /// The largest worker count a [`Workload`] accepts.
@@ -85,6 +86,8 @@ pub struct Workload {
     sampler: Sampler,
     /// Worker `i`'s generator state at the start of its stream.
     streams: Arc<[Xoshiro256PlusPlus]>,
+    /// Faults to inject, in tests ([`crate::fault`]).
+    faults: Vec<Injection>,
 }
 
 impl Workload {
@@ -145,6 +148,7 @@ impl Workload {
             sampler: Sampler::new(low, high),
             streams: kernel::stream_starts(spec.seed, workers).into(),
             spec,
+            faults: Vec::new(),
         })
     }
 
@@ -213,7 +217,25 @@ impl Workload {
             sampler: Sampler::new(spec.low, spec.high),
             streams: kernel::stream_starts(spec.seed, spec.workers).into(),
             spec,
+            faults: Vec::new(),
         }
+    }
+
+    /// This workload with a fault injected into one worker (added to any
+    /// injected before; the first that hits a worker applies). For tests
+    /// only; see [`crate::fault`].
+    #[doc(hidden)]
+    pub fn with_fault(mut self, injection: Injection) -> Workload {
+        self.faults.push(injection);
+        self
+    }
+
+    /// The fault injected into `worker` when `backend` runs it, if any.
+    pub(crate) fn fault_for(&self, worker: usize, backend: Option<&str>) -> Option<Fault> {
+        self.faults
+            .iter()
+            .find(|injection| injection.hits(worker, backend))
+            .map(|injection| injection.fault)
     }
 
     /// Worker `worker`'s generator, positioned at the start of its stream.
@@ -230,6 +252,37 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Validation never panics, and what it accepts is safe to run: the
+        /// extreme totals fit in an i64 and the worker count is in range.
+        #[test]
+        fn validation_accepts_only_workloads_whose_sums_fit(
+            workers in prop_oneof![0usize..20, Just(MAX_WORKERS), Just(MAX_WORKERS + 1), Just(usize::MAX)],
+            count in prop_oneof![0u64..1000, Just(u64::MAX), Just(1u64 << 40), any::<u64>()],
+            low in prop_oneof![any::<i64>(), -5i64..5, Just(i64::MIN), Just(i64::MAX)],
+            high in prop_oneof![any::<i64>(), -5i64..5, Just(i64::MIN), Just(i64::MAX)],
+            materialize in any::<bool>(),
+        ) {
+            let spec = WorkloadSpec { workers, count, low, high, seed: 1, materialize, ..WorkloadSpec::default() };
+            match Workload::new(spec) {
+                Ok(w) => {
+                    prop_assert!((1..=MAX_WORKERS).contains(&w.workers()));
+                    prop_assert!(low <= high);
+                    let n = i128::from(w.count()) * w.workers() as i128;
+                    prop_assert!(n * i128::from(high) <= i128::from(i64::MAX));
+                    prop_assert!(n * i128::from(low) >= i128::from(i64::MIN));
+                }
+                Err(err) => {
+                    // One line, naming a value that was given.
+                    let text = err.to_string();
+                    prop_assert!(!text.contains('\n'));
+                    prop_assert!(!text.is_empty());
+                }
+            }
+        }
+    }
 
     fn spec() -> WorkloadSpec {
         WorkloadSpec::default()

@@ -79,7 +79,7 @@ fn an_unwritable_export_path_fails_at_once_with_exit_code_2() {
 
 #[test]
 fn memory_cost_of_materializing_shows_in_the_export() {
-    // 4 threads × 2M numbers × 8 bytes = 64 MB held at once when materialized.
+    // 4 threads × 2M numbers × 8 bytes: up to 64 MB at once when materialized.
     let args = [
         "-w",
         "4",
@@ -97,12 +97,14 @@ fn memory_cost_of_materializing_shows_in_the_export() {
     with.push("--materialize");
     let materialized = json::read(&gilfree(&with).stdout).unwrap();
     let threads = |e: &json::JsonExport| e.result("threads").unwrap().self_peak_rss_bytes;
+    // The four threads' 16 MB buffers overlap in time (how much depends on
+    // the scheduling); streaming holds none of them.
     assert!(
-        threads(&materialized) >= 64_000_000,
+        threads(&materialized) >= 24_000_000,
         "{}",
         threads(&materialized)
     );
-    assert!(threads(&streaming) < 32_000_000, "{}", threads(&streaming));
+    assert!(threads(&streaming) < 16_000_000, "{}", threads(&streaming));
     // Each backend's peak is its own: sequential holds one worker's 16 MB at a time.
     let sequential = materialized
         .result("sequential")

@@ -6,3 +6,4 @@ mod compare;
 mod driver;
 mod export;
 mod oracle;
+mod robustness;

@@ -6,9 +6,9 @@
 
 use crossbeam::channel;
 
-use crate::backend::{Backend, panic_message, worker_error};
+use crate::backend::{Backend, check_thread_limit, panic_message, worker_error};
 use crate::error::{Error, WorkerFailure};
-use crate::report::{WorkerReport, run_worker};
+use crate::report::{WorkerReport, run_worker_caught};
 use crate::workload::Workload;
 
 /// One crossbeam scoped thread per worker, reports sent over a channel.
@@ -26,6 +26,10 @@ impl Backend for ChannelsBackend {
         "one crossbeam scoped thread per worker, sending its report over a channel"
     }
 
+    fn check(&self, workload: &Workload) -> Result<(), Error> {
+        check_thread_limit(NAME, workload)
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let workers = workload.workers();
         // Bounded to the worker count: no send ever blocks.
@@ -39,14 +43,14 @@ impl Backend for ChannelsBackend {
                     .builder()
                     .name(format!("gilfree-channel-{worker}"))
                     .spawn(move |_| {
-                        let report = run_worker(workload, worker);
+                        let report = run_worker_caught(NAME, workload, worker);
                         // The receiver outlives the scope, so this cannot fail.
                         let _ = sender.send((worker, report));
                     });
                 match spawned {
                     Ok(handle) => handles.push((worker, handle)),
                     Err(err) => {
-                        first_error = Some(worker_error(NAME, worker, WorkerFailure::Spawn(err)));
+                        first_error = Some(worker_error(NAME, worker, WorkerFailure::spawn(err)));
                         break;
                     }
                 }

@@ -9,10 +9,11 @@ use std::str::FromStr;
 
 use crate::error::{Error, WorkerFailure};
 use crate::report::WorkerReport;
+use crate::sys;
 use crate::workload::Workload;
 
 mod channels;
-mod process;
+pub mod process;
 mod rayon;
 mod sequential;
 mod threads;
@@ -51,6 +52,20 @@ pub trait Backend: Send + Sync {
     /// `min(parallelism, logical cores)`. Defaults to one per worker.
     fn parallelism(&self, workload: &Workload) -> usize {
         workload.workers()
+    }
+
+    /// Checks, before anything runs, that this system can run the workload's
+    /// workers the way this backend does: enough threads, processes or open
+    /// files. The driver calls it for every backend before the first run, so
+    /// that an impossible `--workers` is refused at once with the limit
+    /// named, instead of failing part-way (or, for threads, aborting). The
+    /// default accepts everything.
+    ///
+    /// # Errors
+    /// [`Error::WorkerLimit`].
+    fn check(&self, workload: &Workload) -> Result<(), Error> {
+        let _ = workload;
+        Ok(())
     }
 
     /// Runs every worker once and returns their reports.
@@ -152,6 +167,44 @@ impl FromStr for BackendKind {
             .into_iter()
             .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| UnknownBackend(name.to_owned()))
+    }
+}
+
+/// Memory maps one live thread can take: its stack and guard page, its
+/// signal stack and guard page, and a share of malloc's per-thread arenas.
+/// A thread that cannot map its signal stack aborts the whole process, so
+/// the thread backends stay well inside `vm.max_map_count`.
+const MAPS_PER_THREAD: u64 = 8;
+
+/// [`Backend::check`] for backends that start one thread per worker.
+pub(crate) fn check_thread_limit(backend: &'static str, workload: &Workload) -> Result<(), Error> {
+    let workers = workload.workers() as u64;
+    let mut limits: Vec<(u64, String)> = Vec::new();
+    if let Some(maps) = sys::max_map_count() {
+        limits.push((
+            maps / MAPS_PER_THREAD,
+            format!(
+                "a process may hold {maps} memory maps (vm.max_map_count), enough for about {} threads",
+                maps / MAPS_PER_THREAD
+            ),
+        ));
+    }
+    if let (Some(max), Some(tasks)) = (sys::threads_max(), sys::system_tasks()) {
+        let free = max.saturating_sub(tasks);
+        limits.push((
+            free,
+            format!("the system allows {max} threads (kernel.threads-max) and {tasks} exist"),
+        ));
+    }
+    match limits.into_iter().min_by_key(|(n, _)| *n) {
+        Some((limit, why)) if workers > limit => Err(Error::WorkerLimit {
+            backend,
+            workers: workload.workers(),
+            need: format!("{workers} threads at once"),
+            limit: why,
+            advice: "use fewer --workers, or the rayon backend, which runs any number of workers on a fixed pool",
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -40,11 +40,13 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::backend::{Backend, worker_error};
 use crate::error::{Error, WorkerFailure};
+use crate::fault::Fault;
 use crate::kernel;
 use crate::report::{self, WorkerReport};
 use crate::sys;
@@ -78,59 +80,202 @@ impl Backend for ProcessBackend {
         "one fork()ed child process per worker, result over a pipe (the book's listing 11-2)"
     }
 
+    /// Every worker is a process, and holds a pipe open in the parent until
+    /// it is collected: the workers must fit the limits on open files (the
+    /// soft limit is raised to the hard one if needed) and on processes.
+    fn check(&self, workload: &Workload) -> Result<(), Error> {
+        let workers = workload.workers() as u64;
+        let limit_error = |need: String, limit: String| Error::WorkerLimit {
+            backend: NAME,
+            workers: workload.workers(),
+            need,
+            limit,
+            advice: "use fewer --workers, or a thread backend",
+        };
+        // Standard streams, the pipe being made, and some slack for the caller.
+        let fds_needed = workers + sys::open_fds().unwrap_or(3) as u64 + 16;
+        let fds_limit = match sys::soft_limit(libc::RLIMIT_NOFILE) {
+            Some(soft) if soft < fds_needed => sys::raise_open_file_limit(),
+            other => other,
+        };
+        if let Some(limit) = fds_limit.filter(|&limit| limit < fds_needed) {
+            return Err(limit_error(
+                format!("{workers} pipes open at once"),
+                format!("the limit of open files per process is {limit} (ulimit -n)"),
+            ));
+        }
+        if let (Some(max), Some(tasks)) = (sys::pid_max(), sys::system_tasks()) {
+            let free = max.saturating_sub(tasks);
+            if workers > free {
+                return Err(limit_error(
+                    format!("{workers} processes at once"),
+                    format!(
+                        "the system has room for {free} more (kernel.pid_max {max}, {tasks} in use)"
+                    ),
+                ));
+            }
+        }
+        if !sys::is_root() {
+            if let Some(nproc) = sys::soft_limit(libc::RLIMIT_NPROC) {
+                if workers >= nproc {
+                    return Err(limit_error(
+                        format!("{workers} processes at once"),
+                        format!("this user may run {nproc} processes (ulimit -u)"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let _serialized = FORK_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut children = Children(Vec::with_capacity(workload.workers()));
-        for worker in 0..workload.workers() {
-            let (read_end, write_end) =
-                pipe().map_err(|err| worker_error(NAME, worker, WorkerFailure::Pipe(err)))?;
-            // SAFETY: the child branch below calls only async-signal-safe or
-            // lock-free code (see the module docs) and leaves through `_exit`,
-            // so no lock, allocator state or destructor of the parent's other
-            // threads is touched in the child.
-            let pid = unsafe { libc::fork() };
-            if pid < 0 {
-                let err = io::Error::last_os_error();
-                return Err(worker_error(NAME, worker, WorkerFailure::Fork(err)));
-            }
-            if pid == 0 {
-                child_main(workload, worker, write_end.as_raw_fd());
-            }
-            drop(write_end);
-            children.0.push(Child {
-                worker,
-                pid,
-                read_end: Some(read_end),
-                record: Vec::new(),
-                reaped: None,
-            });
+        let reports = run_children(workload);
+        match interrupted() {
+            // The children were killed on purpose: that, not their deaths, is
+            // what happened to the run.
+            Some(signal) => Err(Error::Interrupted {
+                backend: NAME,
+                signal,
+                name: signal_name(signal),
+            }),
+            None => reports,
         }
+    }
+}
 
-        for child in &mut children.0 {
-            let read_end = child.read_end.take().expect("each pipe is read once");
-            File::from(read_end)
-                .read_to_end(&mut child.record)
-                .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
+/// Forks, collects and reaps one child per worker.
+fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
+    if interrupted().is_some() {
+        return Ok(Vec::new()); // reported as interrupted by the caller
+    }
+    let mut children = Children(Vec::with_capacity(workload.workers()));
+    for worker in 0..workload.workers() {
+        let fault = workload.fault_for(worker, Some(NAME));
+        let (read_end, write_end) = if fault == Some(Fault::PipeFails) {
+            Err(io::Error::from_raw_os_error(libc::EMFILE))
+        } else {
+            pipe()
         }
-        for child in &mut children.0 {
-            let reaped = wait_for(child.pid)
-                .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
-            child.reaped = Some(reaped);
+        .map_err(|err| worker_error(NAME, worker, WorkerFailure::pipe(err)))?;
+        let pid = {
+            // Registered under the lock, so that `interrupt` cannot miss a
+            // child that exists.
+            let mut live = lock_live();
+            let pid = if fault == Some(Fault::ForkFails) {
+                -1
+            } else {
+                // SAFETY: the child branch below calls only async-signal-safe
+                // or lock-free code (see the module docs) and leaves through
+                // `_exit`, so no lock, allocator state or destructor of the
+                // parent's other threads is touched in the child. The child's
+                // copy of `live` is never used or dropped.
+                unsafe { libc::fork() }
+            };
+            if pid > 0 {
+                live.push(pid);
+            }
+            pid
+        };
+        if pid < 0 {
+            let err = if fault == Some(Fault::ForkFails) {
+                io::Error::from_raw_os_error(libc::EAGAIN)
+            } else {
+                io::Error::last_os_error()
+            };
+            return Err(worker_error(NAME, worker, WorkerFailure::fork(err)));
         }
-        children
-            .0
-            .iter()
-            .map(|child| {
-                let reaped = child.reaped.expect("every child was reaped above");
-                check_status(reaped.status)
-                    .and_then(|()| decode(&child.record, child.worker))
-                    .map(|report| WorkerReport {
-                        peak_rss_bytes: Some(reaped.peak_rss_bytes),
-                        ..report
-                    })
-                    .map_err(|failure| worker_error(NAME, child.worker, failure))
-            })
-            .collect()
+        if pid == 0 {
+            child_main(workload, worker, write_end.as_raw_fd());
+        }
+        drop(write_end);
+        children.0.push(Child {
+            worker,
+            pid,
+            read_end: Some(read_end),
+            record: Vec::new(),
+            reaped: None,
+        });
+    }
+
+    for child in &mut children.0 {
+        let read_end = child.read_end.take().expect("each pipe is read once");
+        File::from(read_end)
+            .read_to_end(&mut child.record)
+            .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
+    }
+    for child in &mut children.0 {
+        let reaped = wait_for(child.pid)
+            .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
+        child.reaped = Some(reaped);
+    }
+    children
+        .0
+        .iter()
+        .map(|child| {
+            let reaped = child.reaped.expect("every child was reaped above");
+            check_status(reaped.status)
+                .and_then(|()| decode(&child.record, child.worker))
+                .map(|report| WorkerReport {
+                    peak_rss_bytes: Some(reaped.peak_rss_bytes),
+                    ..report
+                })
+                .map_err(|failure| worker_error(NAME, child.worker, failure))
+        })
+        .collect()
+}
+
+/// Children of this process's runs that are not yet reaped. A pid leaves the
+/// list only when it is reaped, under the lock, so [`interrupt`] never
+/// signals a pid that may already belong to another process.
+static LIVE: Mutex<Vec<libc::pid_t>> = Mutex::new(Vec::new());
+
+/// The signal that interrupted the runs, or 0.
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+fn lock_live() -> std::sync::MutexGuard<'static, Vec<libc::pid_t>> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// Stops every run of the process backend in progress, for a program that
+/// received `signal` (SIGINT or SIGTERM, say): marks the runs interrupted and
+/// kills their children with `SIGKILL`. Each run then reaps its children and
+/// returns [`Error::Interrupted`]; later runs return it at once. Returns how
+/// many children were killed.
+///
+/// Call it from a normal thread (a signal-watching thread, say), not from a
+/// signal handler: it takes a lock.
+pub fn interrupt(signal: i32) -> usize {
+    INTERRUPTED.store(signal, Ordering::SeqCst);
+    let live = lock_live();
+    for &pid in live.iter() {
+        // SAFETY: every pid in LIVE is a child of ours not yet reaped, so it
+        // cannot have been reused by another process.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    live.len()
+}
+
+/// Waits until every child of every run has been reaped, up to `timeout`;
+/// returns whether they all were. After [`interrupt`], this is how long the
+/// runs take to clean up.
+pub fn wait_until_reaped(timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if lock_live().is_empty() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -179,24 +324,51 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// `wait4(pid)`, retried on `EINTR`.
+/// Waits for child `pid` to end, then reaps it with `wait4` and removes it
+/// from [`LIVE`] under the lock. Both waits retry on `EINTR`.
 fn wait_for(pid: libc::pid_t) -> io::Result<Reaped> {
+    // First wait without reaping (WNOWAIT), so that the pid stays ours while
+    // `interrupt` may still signal it.
     loop {
-        let mut status = 0;
-        // SAFETY: rusage is plain old data, for which all-zero bytes are valid.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: `status` and `usage` are valid and writable; `pid` is our child.
-        if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } == pid {
-            return Ok(Reaped {
-                status,
-                peak_rss_bytes: sys::max_rss_bytes(usage.ru_maxrss as u64),
-            });
+        // SAFETY: siginfo_t is plain old data, for which all-zero bytes are valid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `info` is valid and writable; `pid` is our child.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 {
+            break;
         }
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
             return Err(err);
         }
     }
+    let mut live = lock_live();
+    let reaped = loop {
+        let mut status = 0;
+        // SAFETY: rusage is plain old data, for which all-zero bytes are valid.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `status` and `usage` are valid and writable; `pid` is our
+        // child, which has ended, so this returns at once.
+        if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } == pid {
+            break Reaped {
+                status,
+                peak_rss_bytes: sys::max_rss_bytes(usage.ru_maxrss as u64),
+            };
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    };
+    live.retain(|&p| p != pid);
+    Ok(reaped)
 }
 
 /// Turns a wait status into `Ok` for a clean exit, else the failure.
@@ -227,7 +399,7 @@ fn check_status(status: libc::c_int) -> Result<(), WorkerFailure> {
 }
 
 /// The conventional name of a signal number.
-pub(crate) fn signal_name(signal: i32) -> &'static str {
+pub fn signal_name(signal: i32) -> &'static str {
     match signal {
         libc::SIGHUP => "SIGHUP",
         libc::SIGINT => "SIGINT",
@@ -262,12 +434,50 @@ fn child_main(workload: &Workload, worker: usize, fd: RawFd) -> ! {
     }
     let _guard = ExitOnUnwind;
 
+    let fault = workload.fault_for(worker, Some(NAME));
+    match fault {
+        Some(Fault::Panic) => exit_now(EXIT_PANICKED),
+        Some(Fault::Exit(code)) => exit_now(code),
+        Some(Fault::Kill(signal)) => {
+            // SAFETY: signal, sigprocmask, kill and getpid are async-signal-
+            // safe. The default action and an unblocked signal make it deadly
+            // even where the parent handles (SIGSEGV: Rust's stack-overflow
+            // handler) or blocks it (SIGINT, SIGTERM in the binary).
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                libc::sigaddset(&mut set, signal);
+                libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+                libc::kill(libc::getpid(), signal);
+            }
+            exit_now(EXIT_PANICKED) // a signal that does not kill: still fail
+        }
+        Some(Fault::NoRecord) => exit_now(0),
+        Some(Fault::Sleep(pause)) => sleep(pause),
+        _ => {}
+    }
+
     let code = match report::measure(worker, || child_sum(workload, worker)) {
         Ok(report) => {
-            if write_all(fd, &encode(&report)) {
+            let mut record = encode(&report);
+            let record: &[u8] = match fault {
+                Some(Fault::ShortRecord) => &record[..RECORD_LEN / 3],
+                Some(Fault::Garbled) => {
+                    record[0] ^= 0xff;
+                    &record
+                }
+                _ => &record,
+            };
+            if !write_all(fd, record) {
+                EXIT_WRITE_FAILED
+            } else if let Some(Fault::Linger(pause)) = fault {
+                // SAFETY: closing this child's own write end, written above.
+                unsafe { libc::close(fd) };
+                sleep(pause);
                 0
             } else {
-                EXIT_WRITE_FAILED
+                0
             }
         }
         Err(code) => code,
@@ -275,6 +485,29 @@ fn child_main(workload: &Workload, worker: usize, fd: RawFd) -> ! {
     // SAFETY: _exit is async-signal-safe; it skips atexit handlers and stdio
     // flushing, which belong to the parent.
     unsafe { libc::_exit(code) }
+}
+
+/// Ends the child at once with `code`.
+fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit is async-signal-safe and ends the process at once,
+    // skipping atexit handlers and stdio flushing, which belong to the parent.
+    unsafe { libc::_exit(code) }
+}
+
+/// Sleeps for `pause` with `nanosleep`, which is async-signal-safe.
+fn sleep(pause: Duration) {
+    let mut request = libc::timespec {
+        tv_sec: pause.as_secs() as libc::time_t,
+        tv_nsec: pause.subsec_nanos() as libc::c_long,
+    };
+    let mut remaining = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: both timespecs are valid; on EINTR the rest is slept again.
+    while unsafe { libc::nanosleep(&request, &mut remaining) } != 0 {
+        request = remaining;
+    }
 }
 
 /// The worker's sum, in the child; with `--materialize` the numbers go into

@@ -4,13 +4,11 @@
 //! would; the warm-up run wakes its threads. With fewer pool threads than
 //! workers, rayon's work stealing spreads the workers over the threads.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use rayon::prelude::*;
 
-use crate::backend::{Backend, panic_message, worker_error};
-use crate::error::{Error, WorkerFailure};
-use crate::report::{WorkerReport, run_worker};
+use crate::backend::{Backend, worker_error};
+use crate::error::Error;
+use crate::report::{WorkerReport, run_worker_caught};
 use crate::workload::Workload;
 
 /// Workers as tasks of a dedicated rayon `ThreadPool`.
@@ -72,13 +70,10 @@ impl Backend for RayonBackend {
             (0..workload.workers())
                 .into_par_iter()
                 .map(|worker| {
-                    // Catch a panic here so that it names its worker instead of
-                    // resurfacing anonymously from `install`.
-                    let outcome = catch_unwind(AssertUnwindSafe(|| run_worker(workload, worker)))
-                        .unwrap_or_else(|payload| {
-                            Err(WorkerFailure::Panicked(panic_message(&*payload)))
-                        });
-                    outcome.map_err(|failure| worker_error(NAME, worker, failure))
+                    // A panic is caught inside, so that it names its worker
+                    // instead of resurfacing anonymously from `install`.
+                    run_worker_caught(NAME, workload, worker)
+                        .map_err(|failure| worker_error(NAME, worker, failure))
                 })
                 .collect()
         })

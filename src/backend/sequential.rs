@@ -5,7 +5,7 @@
 
 use crate::backend::{Backend, worker_error};
 use crate::error::Error;
-use crate::report::{WorkerReport, run_worker};
+use crate::report::{WorkerReport, run_worker_caught};
 use crate::workload::Workload;
 
 /// Runs the workers one after another on the calling thread.
@@ -28,7 +28,7 @@ impl Backend for SequentialBackend {
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         (0..workload.workers())
             .map(|worker| {
-                run_worker(workload, worker)
+                run_worker_caught(self.name(), workload, worker)
                     .map_err(|failure| worker_error(self.name(), worker, failure))
             })
             .collect()

@@ -6,9 +6,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
-use crate::backend::{Backend, panic_message, worker_error};
+use crate::backend::{Backend, check_thread_limit, panic_message, worker_error};
 use crate::error::{Error, WorkerFailure};
-use crate::report::{WorkerReport, run_worker};
+use crate::report::{WorkerReport, run_worker_caught};
 use crate::workload::Workload;
 
 /// One `std::thread` per worker, results pushed into an `Arc<Mutex<Vec<_>>>`.
@@ -26,6 +26,10 @@ impl Backend for ThreadsBackend {
         "one std::thread per worker, appending to an Arc<Mutex<Vec>> (the book's listing 11-1)"
     }
 
+    fn check(&self, workload: &Workload) -> Result<(), Error> {
+        check_thread_limit(NAME, workload)
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let results = Arc::new(Mutex::new(Vec::with_capacity(workload.workers())));
         let mut handles = Vec::with_capacity(workload.workers());
@@ -36,7 +40,7 @@ impl Backend for ThreadsBackend {
             let spawned = thread::Builder::new()
                 .name(format!("gilfree-thread-{worker}"))
                 .spawn(move || {
-                    let report = run_worker(&workload, worker);
+                    let report = run_worker_caught(NAME, &workload, worker);
                     results
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -45,7 +49,7 @@ impl Backend for ThreadsBackend {
             match spawned {
                 Ok(handle) => handles.push((worker, handle)),
                 Err(err) => {
-                    first_error = Some(worker_error(NAME, worker, WorkerFailure::Spawn(err)));
+                    first_error = Some(worker_error(NAME, worker, WorkerFailure::spawn(err)));
                     break;
                 }
             }

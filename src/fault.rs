@@ -1,0 +1,197 @@
+//! Fault injection, for tests only: make one worker panic, exit with a code,
+//! kill itself, send a short or garbled record or none at all, sleep, or fail
+//! to start, so that every failure path of the backends can be exercised on
+//! purpose and its handling asserted.
+//!
+//! Hidden from the documentation and not part of the supported interface.
+//! The library takes an [`Injection`] through [`Workload::with_fault`]; the
+//! `gilfree` binary reads one from the environment variable
+//! [`ENV_VAR`] (`GILFREE_TEST_FAULT=3:kill=9`), which exists for its own tests.
+//!
+//! A fault hits one worker, in every backend or, with `@BACKEND`, in one
+//! backend only (the sequential baseline always runs first, so a fault for
+//! another backend needs the filter). Thread backends act on [`Fault::Panic`]
+//! and [`Fault::Sleep`]; a worker
+//! there is a thread of the measuring process, so the faults that end or
+//! corrupt a process apply to the process backend only, which acts on all.
+//!
+//! [`Workload::with_fault`]: crate::Workload::with_fault
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The environment variable the binary reads an [`Injection`] from.
+pub const ENV_VAR: &str = "GILFREE_TEST_FAULT";
+
+/// What goes wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The worker panics (a forked child exits as gilfree's panic guard
+    /// would, with status 5, without running the panic hook, which could
+    /// block on a lock held by another thread of the parent).
+    Panic,
+    /// The worker process exits at once with this status.
+    Exit(i32),
+    /// The worker process sends itself this signal.
+    Kill(i32),
+    /// The worker process writes only part of its record, then exits 0.
+    ShortRecord,
+    /// The worker process exits 0 without writing anything.
+    NoRecord,
+    /// The worker process writes a full record with a wrong magic number.
+    Garbled,
+    /// The worker sleeps this long before computing.
+    Sleep(Duration),
+    /// The worker process sends its record, closes its pipe, then lives on
+    /// this long before exiting: the parent waits for it in `waitid`.
+    Linger(Duration),
+    /// `fork` fails for this worker, as if with `EAGAIN`.
+    ForkFails,
+    /// `pipe` fails for this worker, as if with `EMFILE`.
+    PipeFails,
+}
+
+/// A fault for one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Injection {
+    /// The worker it happens to.
+    pub worker: usize,
+    /// What happens.
+    pub fault: Fault,
+    /// Only in this backend (by name), or in every backend that runs the
+    /// worker — the sequential baseline included — when `None`.
+    pub backend: Option<String>,
+}
+
+impl Injection {
+    /// Whether the fault hits `worker` when `backend` runs it (`None`: a
+    /// backend that does not say its name).
+    pub(crate) fn hits(&self, worker: usize, backend: Option<&str>) -> bool {
+        self.worker == worker
+            && match &self.backend {
+                None => true,
+                Some(only) => backend == Some(only.as_str()),
+            }
+    }
+}
+
+impl fmt::Display for Injection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.worker)?;
+        match self.fault {
+            Fault::Panic => write!(f, "panic"),
+            Fault::Exit(code) => write!(f, "exit={code}"),
+            Fault::Kill(signal) => write!(f, "kill={signal}"),
+            Fault::ShortRecord => write!(f, "short"),
+            Fault::NoRecord => write!(f, "silent"),
+            Fault::Garbled => write!(f, "garbled"),
+            Fault::Sleep(d) => write!(f, "sleep={}", d.as_millis()),
+            Fault::Linger(d) => write!(f, "linger={}", d.as_millis()),
+            Fault::ForkFails => write!(f, "fork-fails"),
+            Fault::PipeFails => write!(f, "pipe-fails"),
+        }?;
+        match &self.backend {
+            Some(backend) => write!(f, "@{backend}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl FromStr for Injection {
+    type Err = String;
+
+    /// `WORKER:FAULT[@BACKEND]`, the fault one of `panic`, `exit=CODE`,
+    /// `kill=SIGNAL`, `short`, `silent`, `garbled`, `sleep=MILLISECONDS`,
+    /// `linger=MILLISECONDS`,
+    /// `fork-fails`, `pipe-fails`; `@BACKEND` limits it to one backend.
+    fn from_str(spec: &str) -> Result<Injection, String> {
+        let bad = || {
+            format!(
+                "{ENV_VAR}={spec:?} is not WORKER:FAULT[@BACKEND] (panic, exit=CODE, kill=SIGNAL, \
+                 short, silent, garbled, sleep=MS, linger=MS, fork-fails, pipe-fails)"
+            )
+        };
+        let (spec_only, backend) = match spec.split_once('@') {
+            Some((rest, backend)) if !backend.trim().is_empty() => {
+                (rest, Some(backend.trim().to_owned()))
+            }
+            Some(_) => return Err(bad()),
+            None => (spec, None),
+        };
+        let (worker, fault) = spec_only.split_once(':').ok_or_else(bad)?;
+        let worker = worker.trim().parse().map_err(|_| bad())?;
+        let (name, value) = fault.split_once('=').unwrap_or((fault, ""));
+        let number = || value.parse::<i64>().map_err(|_| bad());
+        let fault = match name.trim() {
+            "panic" => Fault::Panic,
+            "exit" => Fault::Exit(i32::try_from(number()?).map_err(|_| bad())?),
+            "kill" => Fault::Kill(i32::try_from(number()?).map_err(|_| bad())?),
+            "short" => Fault::ShortRecord,
+            "silent" => Fault::NoRecord,
+            "garbled" => Fault::Garbled,
+            "sleep" => Fault::Sleep(Duration::from_millis(
+                u64::try_from(number()?).map_err(|_| bad())?,
+            )),
+            "linger" => Fault::Linger(Duration::from_millis(
+                u64::try_from(number()?).map_err(|_| bad())?,
+            )),
+            "fork-fails" => Fault::ForkFails,
+            "pipe-fails" => Fault::PipeFails,
+            _ => return Err(bad()),
+        };
+        Ok(Injection {
+            worker,
+            fault,
+            backend,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injections_parse_and_print_back() {
+        for spec in [
+            "3:panic",
+            "0:exit=7",
+            "2:kill=9",
+            "1:short",
+            "1:silent",
+            "5:garbled",
+            "4:sleep=250",
+            "4:linger=250",
+            "6:fork-fails",
+            "7:pipe-fails",
+            "2:panic@rayon",
+            "3:kill=15@process",
+        ] {
+            let injection: Injection = spec.parse().unwrap();
+            assert_eq!(injection.to_string(), spec);
+        }
+        for bad in [
+            "",
+            "3",
+            "x:panic",
+            "3:explode",
+            "3:exit=",
+            "3:sleep=-1",
+            "3:kill=x",
+            "3:panic@",
+        ] {
+            assert!(bad.parse::<Injection>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_backend_filter_limits_the_fault_to_that_backend() {
+        let any: Injection = "3:panic".parse().unwrap();
+        assert!(any.hits(3, Some("sequential")) && any.hits(3, None));
+        assert!(!any.hits(2, Some("sequential")));
+        let rayon: Injection = "3:panic@rayon".parse().unwrap();
+        assert!(rayon.hits(3, Some("rayon")));
+        assert!(!rayon.hits(3, Some("sequential")) && !rayon.hits(3, None));
+    }
+}
