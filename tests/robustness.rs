@@ -138,6 +138,19 @@ alone! {
         for (fault, message) in cases {
             expect_failure(&ProcessBackend, &inject(base(), 3, fault), message);
         }
+        // A worker that dies early is reported at once: the others, still
+        // busy for 20 s, are killed and reaped rather than waited for.
+        let mut slow = base();
+        for worker in [0, 1, 2, 4, 5] {
+            slow = inject(slow, worker, Fault::Sleep(Duration::from_secs(20)));
+        }
+        let started = Instant::now();
+        expect_failure(
+            &ProcessBackend,
+            &inject(slow, 3, Fault::Exit(9)),
+            "process backend: worker 3 exited with status 9",
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
         // Failures while starting: the children already forked are killed and reaped.
         let fork = inject(base(), 3, Fault::ForkFails);
         let err = ProcessBackend.run(&fork).unwrap_err().to_string();
@@ -337,8 +350,9 @@ alone! {
                 assert_eq!(exit, Some(code), "{backend} {name}: {err}");
                 assert!(elapsed < Duration::from_secs(10), "{backend} {name}: {elapsed:?}");
                 assert_eq!(err.lines().count(), 1, "{backend} {name}: {err}");
+                // The seven quick workers are done and reaped; the sleeping one is killed.
                 let expected = if backend == "process" {
-                    format!("gilfree: interrupted by {name}; stopped and reaped 8 worker processes\n")
+                    format!("gilfree: interrupted by {name}; stopped and reaped 1 worker process\n")
                 } else {
                     format!("gilfree: interrupted by {name}\n")
                 };

@@ -8,13 +8,15 @@
 //! parent sees end-of-file when the child exits (os_pipe's "common deadlocks":
 //! a write end left open in the parent would make the read wait forever).
 //! The child computes its sum, `write(2)`s one fixed-size binary record of
-//! [`RECORD_LEN`] bytes and calls `_exit`. The parent then reads every pipe to
-//! end-of-file, reaps every child with `wait4` (which also reports the
-//! child's own peak memory) and decodes the records.
+//! [`RECORD_LEN`] bytes and calls `_exit`. The parent `poll`s the pipes and
+//! reads each as its child writes, in whatever order the children finish;
+//! at a pipe's end-of-file it reaps that child with `wait4` (which also
+//! reports the child's own peak memory) and decodes its record.
 //!
 //! A record is far below `PIPE_BUF` and the pipe's capacity, so a child's
-//! write never blocks: the parent may read the pipes in any order without
-//! deadlock, and the children run in parallel while it waits on the first.
+//! write never blocks and arrives whole. Because the parent deals with each
+//! child as it ends, a child that fails is noticed at once, and the run
+//! returns without waiting for the slowest worker.
 //!
 //! # What a child may do
 //!
@@ -32,7 +34,11 @@
 //! A signal, a non-zero status, a short or garbled record, a failed `pipe`,
 //! `fork`, read or wait become an [`Error::Worker`] naming the worker. Before
 //! `run` returns — on success or failure — every child has been reaped (the
-//! unreaped ones are killed first) and every pipe closed.
+//! unreaped ones are killed first) and every pipe closed. `poll`, `waitid`
+//! and `wait4` are retried when a signal interrupts them (`EINTR`).
+//!
+//! [`interrupt`] stops the runs in progress from another thread, for a
+//! program that received SIGINT or SIGTERM (see [`crate::signals`]).
 //!
 //! Runs are serialized by a process-wide lock, so that no child of one run
 //! inherits the open write end of another run's pipe.
@@ -192,37 +198,92 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         children.0.push(Child {
             worker,
             pid,
-            read_end: Some(read_end),
-            record: Vec::new(),
+            read_end: Some(File::from(read_end)),
+            record: Vec::with_capacity(RECORD_LEN),
             reaped: None,
         });
     }
+    collect(&mut children)
+}
 
-    for child in &mut children.0 {
-        let read_end = child.read_end.take().expect("each pipe is read once");
-        File::from(read_end)
-            .read_to_end(&mut child.record)
-            .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
+/// Reads the pipes as the children write, in whatever order they finish, and
+/// reaps each child once its pipe reaches end-of-file. The first failure is
+/// returned at once: dropping `children` then kills and reaps the others, so
+/// a worker that dies early does not wait for the slowest to finish.
+fn collect(children: &mut Children) -> Result<Vec<WorkerReport>, Error> {
+    let mut reports = Vec::with_capacity(children.0.len());
+    let mut open: Vec<usize> = (0..children.0.len()).collect();
+    let mut buffer = [0u8; RECORD_LEN + 1];
+    while !open.is_empty() {
+        let mut fds: Vec<libc::pollfd> = open
+            .iter()
+            .map(|&i| libc::pollfd {
+                fd: children.0[i]
+                    .read_end
+                    .as_ref()
+                    .map_or(-1, AsRawFd::as_raw_fd),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        poll(&mut fds).map_err(|err| {
+            worker_error(
+                NAME,
+                children.0[open[0]].worker,
+                WorkerFailure::Collect(err),
+            )
+        })?;
+        let mut still_open = Vec::with_capacity(open.len());
+        for (pollfd, &i) in fds.iter().zip(&open) {
+            let child = &mut children.0[i];
+            if pollfd.revents == 0 {
+                still_open.push(i);
+                continue;
+            }
+            let fail = |failure| worker_error(NAME, child.worker, failure);
+            let file = child.read_end.as_ref().expect("only open pipes are polled");
+            // One read per readiness, so it cannot block.
+            match (&*file).read(&mut buffer) {
+                Ok(0) => {
+                    child.read_end = None; // close it
+                    let reaped =
+                        wait_for(child.pid).map_err(|err| fail(WorkerFailure::Collect(err)))?;
+                    child.reaped = Some(reaped);
+                    let report = check_status(reaped.status)
+                        .and_then(|()| decode(&child.record, child.worker))
+                        .map_err(|failure| worker_error(NAME, child.worker, failure))?;
+                    reports.push(WorkerReport {
+                        peak_rss_bytes: Some(reaped.peak_rss_bytes),
+                        ..report
+                    });
+                }
+                Ok(n) => {
+                    // Anything past one record is already wrong; keep no more.
+                    let room = (RECORD_LEN + 1).saturating_sub(child.record.len());
+                    child.record.extend_from_slice(&buffer[..n.min(room)]);
+                    still_open.push(i);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => still_open.push(i),
+                Err(err) => return Err(fail(WorkerFailure::Collect(err))),
+            }
+        }
+        open = still_open;
     }
-    for child in &mut children.0 {
-        let reaped = wait_for(child.pid)
-            .map_err(|err| worker_error(NAME, child.worker, WorkerFailure::Collect(err)))?;
-        child.reaped = Some(reaped);
+    Ok(reports)
+}
+
+/// `poll(2)` without a timeout, retried on `EINTR`.
+fn poll(fds: &mut [libc::pollfd]) -> io::Result<()> {
+    loop {
+        // SAFETY: `fds` is a valid, writable array of `fds.len()` pollfds.
+        if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) } >= 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
     }
-    children
-        .0
-        .iter()
-        .map(|child| {
-            let reaped = child.reaped.expect("every child was reaped above");
-            check_status(reaped.status)
-                .and_then(|()| decode(&child.record, child.worker))
-                .map(|report| WorkerReport {
-                    peak_rss_bytes: Some(reaped.peak_rss_bytes),
-                    ..report
-                })
-                .map_err(|failure| worker_error(NAME, child.worker, failure))
-        })
-        .collect()
 }
 
 /// Children of this process's runs that are not yet reaped. A pid leaves the
@@ -283,7 +344,8 @@ pub fn wait_until_reaped(timeout: Duration) -> bool {
 struct Child {
     worker: usize,
     pid: libc::pid_t,
-    read_end: Option<OwnedFd>,
+    /// The pipe's read end, until end-of-file.
+    read_end: Option<File>,
     record: Vec<u8>,
     /// Set once the child has been waited for.
     reaped: Option<Reaped>,
