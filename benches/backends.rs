@@ -51,9 +51,7 @@ fn bench_backend(
 }
 
 fn bench_backends(c: &mut Criterion) {
-    let options = BackendOptions {
-        rayon_threads: num_cpus::get(),
-    };
+    let options = BackendOptions::default();
     // Built once: the rayon pool's start-up is not part of a run.
     let backends: Vec<Box<dyn Backend>> = BackendKind::ALL
         .iter()

@@ -103,9 +103,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     })?;
 
     let custom = ScopedAtomicBackend::default();
-    let rayon = BackendKind::Rayon.build(&BackendOptions {
-        rayon_threads: num_cpus::get(),
-    })?;
+    let rayon = BackendKind::Rayon.build(&BackendOptions::default())?;
     let driver = Driver::new(workload, Plan::default())?;
     let report = driver.run(&[&custom, rayon.as_ref()])?;
 

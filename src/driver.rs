@@ -605,6 +605,7 @@ mod tests {
             pid: 0,
             tid: 0,
             peak_rss_bytes: None,
+            held_ns: Vec::new(),
         }
     }
 

@@ -258,11 +258,135 @@ pub fn worker_numbers(workload: &Workload, worker: usize) -> Vec<i64> {
     numbers
 }
 
+/// Worker `worker`'s stream, drawn a piece at a time, for backends that must
+/// pause between pieces (the `gil` backend hands its lock over every switch
+/// interval). Wherever the pieces end, the sum is exactly [`worker_sum`]'s
+/// and the numbers exactly [`fill_worker_numbers`]'s: a piece stops only
+/// between two 64-bit outputs, never between the two halves of one, and the
+/// end of the stream is drawn as in one go. Allocates nothing.
+#[derive(Debug, Clone)]
+pub struct WorkerStream {
+    rng: Xoshiro256PlusPlus,
+    sampler: Sampler,
+    low: i64,
+    base: i64,
+    left: u64,
+    offsets: u64,
+}
+
+impl WorkerStream {
+    /// The start of worker `worker`'s stream.
+    pub fn new(workload: &Workload, worker: usize) -> WorkerStream {
+        match workload.generator() {
+            Generator::Xoshiro256PlusPlus => WorkerStream {
+                rng: workload.stream(worker),
+                sampler: *workload.sampler(),
+                low: workload.low(),
+                base: base(workload),
+                left: workload.count(),
+                offsets: 0,
+            },
+        }
+    }
+
+    /// Numbers not drawn yet.
+    pub fn remaining(&self) -> u64 {
+        self.left
+    }
+
+    /// Draws about `budget` more numbers into the running sum (at least 64,
+    /// or all that are left when fewer).
+    pub fn sum_some(&mut self, budget: u64) {
+        let sampler = self.sampler;
+        match sampler {
+            Sampler::Narrow { n, threshold } if self.left >= 64 => {
+                let take = budget.max(64).min(self.left);
+                let (sum, rest) = sum_narrow_blocks(&mut self.rng, n, threshold, take);
+                self.offsets = self.offsets.wrapping_add(sum);
+                self.left -= take - rest;
+            }
+            Sampler::Narrow { .. } => {
+                let mut offsets = self.offsets;
+                for_each_offset(&mut self.rng, sampler, self.left, |o| {
+                    offsets = offsets.wrapping_add(o);
+                });
+                self.offsets = offsets;
+                self.left = 0;
+            }
+            Sampler::Wide { .. } | Sampler::Full => {
+                let take = budget.max(1).min(self.left);
+                let mut offsets = self.offsets;
+                for_each_offset(&mut self.rng, sampler, take, |o| {
+                    offsets = offsets.wrapping_add(o);
+                });
+                self.offsets = offsets;
+                self.left -= take;
+            }
+        }
+    }
+
+    /// The sum of the numbers drawn by [`sum_some`](Self::sum_some) so far:
+    /// [`worker_sum`] once [`remaining`](Self::remaining) is 0.
+    pub fn sum(&self) -> i64 {
+        // `base` counts low once per number of the whole stream, so the sum
+        // is only meaningful at the end; before, it is a running value.
+        self.base.wrapping_add(self.offsets as i64)
+    }
+
+    /// Writes the next numbers into `out` and returns how many: all of `out`
+    /// or all that are left, except that it may stop one short of a full
+    /// `out` rather than split a 64-bit output.
+    pub fn fill_some(&mut self, out: &mut [i64]) -> usize {
+        const LOW_HALF: u64 = 0xFFFF_FFFF;
+        let low = self.low;
+        let mut written = 0;
+        match self.sampler {
+            Sampler::Narrow { n, threshold } => {
+                // Whole outputs while two numbers fit and two are due.
+                while out.len() - written >= 2 && self.left >= 2 {
+                    let x = self.rng.next_u64();
+                    for c in [x & LOW_HALF, x >> 32] {
+                        let m = c * n;
+                        if (m & LOW_HALF) >= threshold {
+                            out[written] = low.wrapping_add((m >> 32) as i64);
+                            written += 1;
+                            self.left -= 1;
+                        }
+                    }
+                }
+                if self.left < 2 && out.len() - written >= usize::from(self.left == 1) {
+                    let rest = self.left;
+                    let slots = &mut out[written..];
+                    let mut i = 0;
+                    for_each_offset(&mut self.rng, self.sampler, rest, |o| {
+                        slots[i] = low.wrapping_add(o as i64);
+                        i += 1;
+                    });
+                    written += i;
+                    self.left = 0;
+                }
+            }
+            Sampler::Wide { .. } | Sampler::Full => {
+                let take = (out.len() as u64).min(self.left);
+                let slots = &mut out[..take as usize];
+                let mut i = 0;
+                for_each_offset(&mut self.rng, self.sampler, take, |o| {
+                    slots[i] = low.wrapping_add(o as i64);
+                    i += 1;
+                });
+                written = i;
+                self.left -= take;
+            }
+        }
+        written
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::workload::WorkloadSpec;
-    use proptest::prelude::{prop_assert_eq, proptest};
+    use proptest::prelude::{prop_assert, prop_assert_eq, proptest};
 
     fn workload(count: u64, low: i64, high: i64, seed: u64) -> Workload {
         assert!(low <= high);
@@ -420,6 +544,37 @@ mod tests {
             let reference = reference_numbers(&w, worker);
             prop_assert_eq!(&worker_numbers(&w, worker), &reference);
             prop_assert_eq!(worker_sum(&w, worker), reference.iter().fold(0i64, |a, &x| a.wrapping_add(x)));
+        }
+
+        #[test]
+        fn a_stream_drawn_in_pieces_gives_the_same_sum_and_numbers(
+            count in 0u64..3000,
+            seed: u64,
+            range in 0usize..4,
+            budgets in proptest::collection::vec(0u64..200, 1..20),
+        ) {
+            let (low, high) = [(1, 100), (-3, 3), (0, 1 << 40), (i64::MIN, i64::MAX)][range];
+            let w = workload(count, low, high, seed);
+            let mut stream = WorkerStream::new(&w, 2);
+            let mut i = 0;
+            while stream.remaining() > 0 {
+                stream.sum_some(budgets[i % budgets.len()]);
+                i += 1;
+            }
+            prop_assert_eq!(stream.sum(), worker_sum(&w, 2));
+
+            let mut stream = WorkerStream::new(&w, 2);
+            let mut numbers = vec![0; count as usize];
+            let mut at = 0;
+            let mut i = 0;
+            while stream.remaining() > 0 {
+                let piece = (budgets[i % budgets.len()] as usize).max(2).min(numbers.len() - at);
+                at += stream.fill_some(&mut numbers[at..at + piece]);
+                i += 1;
+                prop_assert!(i < 100_000, "no progress");
+            }
+            prop_assert_eq!(at, count as usize);
+            prop_assert_eq!(numbers, worker_numbers(&w, 2));
         }
 
         #[test]

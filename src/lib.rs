@@ -36,7 +36,7 @@
 //!     seed: 2015,
 //!     ..WorkloadSpec::default()
 //! })?;
-//! let rayon = BackendKind::Rayon.build(&BackendOptions { rayon_threads: 2 })?;
+//! let rayon = BackendKind::Rayon.build(&BackendOptions { rayon_threads: 2, ..BackendOptions::default() })?;
 //! let driver = Driver::new(workload, Plan { runs: 3, warmup: 1 })?;
 //! let report = driver.run(&[rayon.as_ref()])?;
 //!

@@ -143,6 +143,12 @@ struct Args {
     #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
     threads: Option<usize>,
 
+    /// How often the gil backend's lock holder offers the lock to the waiting
+    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
+    /// number is milliseconds).
+    #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval)]
+    switch_interval: std::time::Duration,
+
     /// Build each worker's numbers into a vector before summing them, as the
     /// book's list comprehension does (costs count × 8 bytes per worker).
     #[arg(long)]
@@ -174,6 +180,33 @@ fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
         .parse::<BackendKind>()
         .map(|kind| vec![kind])
         .map_err(|err| err.to_string())
+}
+
+/// A positive duration: a number with `s`, `ms`, `us` or `µs`, or bare
+/// milliseconds.
+fn parse_interval(value: &str) -> Result<std::time::Duration, String> {
+    let invalid = || format!("'{value}' is not a duration; use 5ms, 500us or 0.005s");
+    let trimmed = value.trim();
+    let (number, scale) = if let Some(n) = trimmed.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = trimmed
+        .strip_suffix("us")
+        .or_else(|| trimmed.strip_suffix("µs"))
+    {
+        (n, 1e-6)
+    } else if let Some(n) = trimmed.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (trimmed, 1e-3)
+    };
+    let seconds = number.trim().parse::<f64>().map_err(|_| invalid())? * scale;
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("'{value}': the switch interval must be positive"));
+    }
+    if seconds > 3600.0 {
+        return Err(format!("'{value}': the switch interval is at most an hour"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds).max(std::time::Duration::from_nanos(1)))
 }
 
 /// A count: digits with optional `_` separators and an optional k/M/G suffix.
@@ -297,6 +330,7 @@ fn compare(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = BackendOptions {
         rayon_threads: args.threads.unwrap_or_else(num_cpus::get),
+        switch_interval: args.switch_interval,
     };
     if args.list_backends {
         for kind in BackendKind::ALL {
@@ -422,6 +456,18 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn switch_intervals_take_a_unit() {
+        use std::time::Duration;
+        assert_eq!(parse_interval("5ms"), Ok(Duration::from_millis(5)));
+        assert_eq!(parse_interval("500us"), Ok(Duration::from_micros(500)));
+        assert_eq!(parse_interval("0.01s"), Ok(Duration::from_millis(10)));
+        assert_eq!(parse_interval("2"), Ok(Duration::from_millis(2)));
+        for bad in ["", "0", "-1ms", "fast", "1e400s", "NaNms", "2h"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn counts_accept_separators_and_suffixes() {

@@ -12,7 +12,7 @@ use crate::workload::Workload;
 ///
 /// Times are on `CLOCK_MONOTONIC`, which is system-wide, so the reports of
 /// forked children line up with their parent's clock and with each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerReport {
     /// The worker's index, `0..workers`.
     pub worker: usize,
@@ -36,6 +36,29 @@ pub struct WorkerReport {
     /// had one: the `ru_maxrss` that `wait4` reports for a forked child.
     /// `None` for workers that ran as threads of the measuring process.
     pub peak_rss_bytes: Option<u64>,
+    /// For workers that computed only while holding a lock (the `gil`
+    /// backend): the intervals `(from_ns, to_ns)` on `CLOCK_MONOTONIC` during
+    /// which they held it, in order. At most [`MAX_HELD_INTERVALS`]: beyond,
+    /// neighbouring intervals are merged, coarsening the record. Empty for
+    /// the other backends, whose workers compute from start to finish.
+    pub held_ns: Vec<(u64, u64)>,
+}
+
+/// The most lock-holding intervals a [`WorkerReport`] keeps.
+pub const MAX_HELD_INTERVALS: usize = 1024;
+
+/// Appends `interval` to `held`, merging neighbours pairwise when the record
+/// is full so that it stays within [`MAX_HELD_INTERVALS`] and still spans the
+/// whole run.
+pub fn record_held(held: &mut Vec<(u64, u64)>, interval: (u64, u64)) {
+    if held.len() == MAX_HELD_INTERVALS {
+        let merged: Vec<(u64, u64)> = held
+            .chunks(2)
+            .map(|pair| (pair[0].0, pair[pair.len() - 1].1))
+            .collect();
+        *held = merged;
+    }
+    held.push(interval);
 }
 
 impl WorkerReport {
@@ -160,6 +183,7 @@ pub(crate) fn measure<E>(
         pid: sys::process_id(),
         tid: sys::thread_id(),
         peak_rss_bytes: None,
+        held_ns: Vec::new(),
     })
 }
 

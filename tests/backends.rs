@@ -9,7 +9,10 @@ use proptest::prelude::{ProptestConfig, prop_assert_eq, proptest};
 
 fn all_backends() -> Vec<Box<dyn Backend>> {
     // Three rayon threads: fewer than some workloads' workers, more than others'.
-    let options = BackendOptions { rayon_threads: 3 };
+    let options = BackendOptions {
+        rayon_threads: 3,
+        ..BackendOptions::default()
+    };
     BackendKind::ALL
         .iter()
         .map(|kind| kind.build(&options).unwrap())

@@ -19,7 +19,14 @@ pub(crate) fn stderr(output: &Output) -> String {
 
 /// The table rows' first words.
 fn rows(out: &str) -> Vec<String> {
-    let names = ["sequential", "threads", "channels", "rayon", "process"];
+    let names = [
+        "sequential",
+        "gil",
+        "threads",
+        "channels",
+        "rayon",
+        "process",
+    ];
     out.lines()
         // Table rows start with the name; indented summary lines do not.
         .filter_map(|line| line.split(' ').next())
@@ -42,7 +49,14 @@ fn the_default_run_succeeds_and_prints_every_backend() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         rows(&out),
-        ["sequential", "threads", "channels", "rayon", "process"]
+        [
+            "sequential",
+            "gil",
+            "threads",
+            "channels",
+            "rayon",
+            "process"
+        ]
     );
     assert!(
         out.contains("8 workers × 1,000,000 random integers in [1, 100]"),
@@ -56,7 +70,7 @@ fn the_default_run_succeeds_and_prints_every_backend() {
         out.contains("was drawn from the OS; repeat this run with --seed"),
         "{out}"
     );
-    assert_eq!(out.matches('✓').count(), 5, "{out}");
+    assert_eq!(out.matches('✓').count(), 6, "{out}");
     let results = results_line(&out);
     assert_eq!(results.matches(", ").count(), 7, "{results}");
     assert!(
@@ -176,7 +190,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
     );
     assert_usage_error(
         &["--backend", "fibers"],
-        "unknown backend 'fibers' (valid: all, sequential, threads, channels, rayon, process)",
+        "unknown backend 'fibers' (valid: all, sequential, gil, threads, channels, rayon, process)",
     );
     assert_usage_error(
         &["--workers", "eight"],
@@ -250,7 +264,14 @@ fn list_backends_describes_each() {
     let out = stdout(&output);
     assert_eq!(
         rows(&out),
-        ["sequential", "threads", "channels", "rayon", "process"]
+        [
+            "sequential",
+            "gil",
+            "threads",
+            "channels",
+            "rayon",
+            "process"
+        ]
     );
     assert!(out.contains("fork"));
 }

@@ -26,7 +26,7 @@ fn an_export_to_stdout_is_pure_json_and_the_table_moves_to_stderr() {
     assert!(output.status.success(), "{}", stderr(&output));
     let export = json::read(&output.stdout).expect("stdout is one JSON export");
     assert_eq!(export.workload.seed, 3);
-    assert_eq!(export.results.len(), 5);
+    assert_eq!(export.results.len(), 6);
     assert!(stderr(&output).contains("Summary\n"), "{}", stderr(&output));
 }
 

@@ -46,7 +46,14 @@ fn a_full_run_measures_the_baseline_first_and_every_backend_once() {
     let names: Vec<&str> = report.results.iter().map(|r| r.name).collect();
     assert_eq!(
         names,
-        ["sequential", "threads", "channels", "rayon", "process"]
+        [
+            "sequential",
+            "gil",
+            "threads",
+            "channels",
+            "rayon",
+            "process"
+        ]
     );
     report.verify().unwrap();
     for result in &report.results {

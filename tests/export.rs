@@ -20,7 +20,13 @@ fn report(backends: &[BackendKind], workers: usize, count: u64, materialize: boo
     .unwrap();
     let built: Vec<Box<dyn Backend>> = backends
         .iter()
-        .map(|k| k.build(&BackendOptions { rayon_threads: 2 }).unwrap())
+        .map(|k| {
+            k.build(&BackendOptions {
+                rayon_threads: 2,
+                ..BackendOptions::default()
+            })
+            .unwrap()
+        })
         .collect();
     let refs: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
     Driver::new(workload, Plan { runs: 3, warmup: 0 })
@@ -68,7 +74,14 @@ fn the_json_export_round_trips_and_matches_the_report() {
     let names: Vec<&str> = export.results.iter().map(|r| r.backend.as_str()).collect();
     assert_eq!(
         names,
-        ["sequential", "threads", "channels", "rayon", "process"]
+        [
+            "sequential",
+            "gil",
+            "threads",
+            "channels",
+            "rayon",
+            "process"
+        ]
     );
     for (record, result) in export.results.iter().zip(&report.results) {
         assert_eq!(record.command, record.backend, "hyperfine's key");

@@ -344,7 +344,7 @@ alone! {
         // SAFETY: makes orphans of our descendants our children, so that a
         // worker gilfree failed to reap would show up in waitpid below.
         assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
-        for backend in ["sequential", "threads", "channels", "rayon", "process"] {
+        for backend in ["sequential", "gil", "threads", "channels", "rayon", "process"] {
             for (signal, name, code) in [(libc::SIGINT, "SIGINT", 130), (libc::SIGTERM, "SIGTERM", 143)] {
                 let (exit, err, elapsed) = interrupt_binary(backend, signal);
                 assert_eq!(exit, Some(code), "{backend} {name}: {err}");
@@ -497,7 +497,10 @@ fn a_malformed_fault_injection_is_refused_with_exit_code_2() {
 fn every_backend_kind_checks_its_worker_limit_before_running() {
     // A workload no machine allows for one thread or process per worker is
     // refused by check(), and by the driver before anything runs.
-    let options = BackendOptions { rayon_threads: 2 };
+    let options = BackendOptions {
+        rayon_threads: 2,
+        ..BackendOptions::default()
+    };
     let huge = workload(gilfree::workload::MAX_WORKERS, 0);
     for kind in BackendKind::ALL {
         let backend = kind.build(&options).unwrap();

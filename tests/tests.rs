@@ -5,5 +5,6 @@ mod cli;
 mod compare;
 mod driver;
 mod export;
+mod gil;
 mod oracle;
 mod robustness;

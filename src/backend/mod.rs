@@ -13,12 +13,14 @@ use crate::sys;
 use crate::workload::Workload;
 
 mod channels;
+pub mod gil;
 pub mod process;
 mod rayon;
 mod sequential;
 mod threads;
 
 pub use self::channels::ChannelsBackend;
+pub use self::gil::GilBackend;
 pub use self::process::ProcessBackend;
 pub use self::rayon::RayonBackend;
 pub use self::sequential::SequentialBackend;
@@ -81,6 +83,8 @@ pub trait Backend: Send + Sync {
 pub enum BackendKind {
     /// [`SequentialBackend`].
     Sequential,
+    /// [`GilBackend`].
+    Gil,
     /// [`ThreadsBackend`].
     Threads,
     /// [`ChannelsBackend`].
@@ -96,20 +100,25 @@ pub enum BackendKind {
 pub struct BackendOptions {
     /// Threads in the rayon pool (≥ 1). Defaults to the logical core count.
     pub rayon_threads: usize,
+    /// How often the `gil` backend's lock holder offers the lock (> 0).
+    /// Defaults to CPython's 5 ms.
+    pub switch_interval: std::time::Duration,
 }
 
 impl Default for BackendOptions {
     fn default() -> Self {
         BackendOptions {
             rayon_threads: num_cpus::get(),
+            switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
         }
     }
 }
 
 impl BackendKind {
     /// Every built-in backend, in the order reports list them.
-    pub const ALL: [BackendKind; 5] = [
+    pub const ALL: [BackendKind; 6] = [
         BackendKind::Sequential,
+        BackendKind::Gil,
         BackendKind::Threads,
         BackendKind::Channels,
         BackendKind::Rayon,
@@ -120,6 +129,7 @@ impl BackendKind {
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Sequential => "sequential",
+            BackendKind::Gil => "gil",
             BackendKind::Threads => "threads",
             BackendKind::Channels => "channels",
             BackendKind::Rayon => "rayon",
@@ -130,11 +140,13 @@ impl BackendKind {
     /// Makes the backend.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for a rayon pool of zero threads, and
+    /// [`Error::InvalidOption`] for a rayon pool of zero threads or a zero
+    /// switch interval, and
     /// [`Error::Setup`] when the rayon pool cannot be created.
     pub fn build(self, options: &BackendOptions) -> Result<Box<dyn Backend>, Error> {
         Ok(match self {
             BackendKind::Sequential => Box::new(SequentialBackend),
+            BackendKind::Gil => Box::new(GilBackend::new(options.switch_interval)?),
             BackendKind::Threads => Box::new(ThreadsBackend),
             BackendKind::Channels => Box::new(ChannelsBackend),
             BackendKind::Rayon => Box::new(RayonBackend::new(options.rayon_threads)?),
@@ -255,7 +267,7 @@ mod tests {
         let err = "fibers".parse::<BackendKind>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown backend 'fibers' (valid: all, sequential, threads, channels, rayon, process)"
+            "unknown backend 'fibers' (valid: all, sequential, gil, threads, channels, rayon, process)"
         );
     }
 }

@@ -673,6 +673,7 @@ fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, WorkerFailure> {
         pid: (ids >> 32) as u32,
         tid: ids as u32,
         peak_rss_bytes: None,
+        held_ns: Vec::new(),
     })
 }
 
@@ -692,6 +693,7 @@ mod tests {
             pid: 4242,
             tid: 4343,
             peak_rss_bytes: None,
+            held_ns: Vec::new(),
         }
     }
 
