@@ -69,6 +69,9 @@ impl Machine {
 /// One measured run of one backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunMeasurement {
+    /// When the run started, in ns on `CLOCK_MONOTONIC` (the clock of the
+    /// workers' reports), for drawing the run's timeline.
+    pub started_ns: u64,
     /// Wall-clock time of the whole run, start-up and collection included.
     pub wall: Duration,
     /// User-mode CPU time of this process and of the children reaped during the run.
@@ -243,6 +246,16 @@ impl BackendResult {
             .unwrap_or(0)
     }
 
+    /// The measured run whose wall time is nearest the median: a typical
+    /// run, for a timeline.
+    pub fn typical_run(&self) -> Option<(usize, &RunMeasurement)> {
+        let median = self.wall_median();
+        self.runs
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, r)| r.wall.abs_diff(median))
+    }
+
     /// Whether every run's sums equal the baseline's.
     pub fn verified(&self) -> bool {
         self.mismatch.is_none()
@@ -407,6 +420,11 @@ impl Driver {
         &self.workload
     }
 
+    /// The machine it measures on.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
     /// Measures the sequential baseline, then each of `backends`, and compares
     /// every run's sums with the baseline's first run.
     ///
@@ -471,6 +489,21 @@ impl Driver {
         Ok(result)
     }
 
+    /// Warm-up and measured runs of each of `backends`, interleaved as in
+    /// [`run`](Self::run) but without the baseline and without comparing
+    /// sums, calling `progress` before every run. For sweeps, where each
+    /// backend is its own reference.
+    ///
+    /// # Errors
+    /// As for [`run`](Self::run).
+    pub fn measure_backends(
+        &self,
+        backends: &[&dyn Backend],
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Vec<BackendResult>, Error> {
+        self.measure(backends, &mut progress)
+    }
+
     /// Every backend's warm-ups, then the measured runs in rounds: run 1 of
     /// every backend, then run 2 of every backend, and so on. Interleaving
     /// spreads a slow drift of the machine's speed (another tenant, the clock
@@ -524,6 +557,7 @@ impl Driver {
         sys::reset_peak_rss();
         let self_before = sys::resource_usage(Who::SelfProcess);
         let children_before = sys::resource_usage(Who::Children);
+        let started_ns = sys::monotonic_ns();
         let started = Instant::now();
         let reports = backend.run(&self.workload)?;
         let wall = started.elapsed();
@@ -539,6 +573,7 @@ impl Driver {
             .max()
             .unwrap_or(0);
         Ok(RunMeasurement {
+            started_ns,
             wall,
             user: self_after.user.saturating_sub(self_before.user) + children_user,
             system: self_after.system.saturating_sub(self_before.system) + children_system,
@@ -611,6 +646,7 @@ mod tests {
 
     fn run(wall_ms: u64, sums: &[i64]) -> RunMeasurement {
         RunMeasurement {
+            started_ns: 0,
             wall: Duration::from_millis(wall_ms),
             user: Duration::from_millis(wall_ms * 2),
             system: Duration::ZERO,

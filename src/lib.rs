@@ -66,7 +66,9 @@ pub mod render;
 pub mod report;
 pub mod signals;
 pub mod stats;
+pub mod sweep;
 mod sys;
+pub mod timeline;
 pub mod workload;
 
 pub use backend::{Backend, BackendKind, BackendOptions};

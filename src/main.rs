@@ -3,7 +3,7 @@
 //! Exit codes: 0 success, 1 a run failed (a worker died, sums disagreed),
 //! 2 the arguments were wrong.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -72,6 +72,99 @@ enum Command {
         #[arg(value_name = "NEW.json")]
         new: PathBuf,
     },
+    /// Run each backend over a list of worker counts and show how it scales:
+    /// speedup against one worker, efficiency, CPU and the Karp–Flatt serial
+    /// fraction, per backend; --plot draws speedup against workers.
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// Backends to sweep (names as for a run, or all).
+    #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', default_value = "gil,threads,channels,rayon,process", value_parser = parse_backends)]
+    backends: Vec<Vec<BackendKind>>,
+
+    /// Worker counts, comma-separated [default: 1, 2, 4, … up to twice the
+    /// logical cores]. 1 is always measured: it is the reference.
+    #[arg(short, long, value_name = "N,N,…", value_delimiter = ',')]
+    workers: Vec<usize>,
+
+    /// weak: each worker draws --count numbers (the book's setup); strong:
+    /// --count numbers in all, divided among the workers.
+    #[arg(long, value_enum, default_value = "weak")]
+    scaling: ScalingArg,
+
+    /// Numbers per worker (weak) or in all (strong); 20M, 20_000_000 …
+    #[arg(short = 'n', long, default_value = "20M", value_name = "N", value_parser = parse_count)]
+    count: u64,
+
+    /// Measured runs per point; the tables show the median.
+    #[arg(short, long, default_value_t = 3, value_name = "N")]
+    runs: usize,
+
+    /// Draw speedup against workers, a line per backend, as an SVG picture.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ScalingArg {
+    Weak,
+    Strong,
+}
+
+/// Options shared by a run and a sweep.
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// Smallest number that can be drawn (inclusive; may be negative).
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        value_name = "INT"
+    )]
+    low: i64,
+
+    /// Largest number that can be drawn (inclusive; may be negative).
+    #[arg(
+        long,
+        default_value_t = 100,
+        allow_negative_numbers = true,
+        value_name = "INT"
+    )]
+    high: i64,
+
+    /// Seed of every worker's stream. Without it a seed is drawn from the OS
+    /// and printed, so that the run can be repeated exactly.
+    #[arg(short, long, allow_negative_numbers = true, value_name = "U64")]
+    seed: Option<u64>,
+
+    /// Unmeasured warm-up runs per backend before the measured ones.
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    warmup: usize,
+
+    /// Threads in the rayon pool [default: logical cores].
+    #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
+    threads: Option<usize>,
+
+    /// How often the gil backend's lock holder offers the lock to the waiting
+    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
+    /// number is milliseconds).
+    #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval)]
+    switch_interval: std::time::Duration,
+
+    /// Build each worker's numbers into a vector before summing them, as the
+    /// book's list comprehension does (costs count × 8 bytes per worker).
+    #[arg(long)]
+    materialize: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,28 +190,8 @@ struct Args {
     #[arg(short = 'n', long, default_value = "1_000_000", allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
     count: u64,
 
-    /// Smallest number that can be drawn (inclusive; may be negative).
-    #[arg(
-        long,
-        default_value_t = 1,
-        allow_negative_numbers = true,
-        value_name = "INT"
-    )]
-    low: i64,
-
-    /// Largest number that can be drawn (inclusive; may be negative).
-    #[arg(
-        long,
-        default_value_t = 100,
-        allow_negative_numbers = true,
-        value_name = "INT"
-    )]
-    high: i64,
-
-    /// Seed of every worker's stream. Without it a seed is drawn from the OS
-    /// and printed, so that the run can be repeated exactly.
-    #[arg(short, long, allow_negative_numbers = true, value_name = "U64")]
-    seed: Option<u64>,
+    #[command(flatten)]
+    common: Common,
 
     /// Measured runs per backend; the table shows their median and minimum.
     #[arg(
@@ -130,33 +203,23 @@ struct Args {
     )]
     runs: usize,
 
-    /// Unmeasured warm-up runs per backend before the measured ones.
-    #[arg(
-        long,
-        default_value_t = 1,
-        allow_negative_numbers = true,
-        value_name = "N"
-    )]
-    warmup: usize,
-
-    /// Threads in the rayon pool [default: logical cores].
-    #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
-    threads: Option<usize>,
-
-    /// How often the gil backend's lock holder offers the lock to the waiting
-    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
-    /// number is milliseconds).
-    #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval)]
-    switch_interval: std::time::Duration,
-
-    /// Build each worker's numbers into a vector before summing them, as the
-    /// book's list comprehension does (costs count × 8 bytes per worker).
-    #[arg(long)]
-    materialize: bool,
-
     /// List the backends with a line on each, and exit.
     #[arg(long)]
     list_backends: bool,
+
+    /// After the table, draw each backend's workers over time: when each
+    /// computed, on which CPU (for gil, only while holding the lock).
+    #[arg(long)]
+    timeline: bool,
+
+    /// After the table, a few sentences that read this run's figures: what
+    /// the CPU column shows, how far the speedups got, what blurs them.
+    #[arg(long)]
+    explain: bool,
+
+    /// Write the timelines as an SVG picture to FILE.
+    #[arg(long, value_name = "FILE")]
+    timeline_svg: Option<PathBuf>,
 
     /// Write every measurement (per run and per worker) as JSON to FILE; `-`
     /// for standard output. `gilfree compare` reads these files.
@@ -265,6 +328,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Some(Command::Compare { old, new }) => compare(&old, &new),
+        Some(Command::Sweep(args)) => sweep(args),
         None => run(cli.args),
     };
     match outcome {
@@ -327,11 +391,127 @@ fn compare(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let options = BackendOptions {
-        rayon_threads: args.threads.unwrap_or_else(num_cpus::get),
-        switch_interval: args.switch_interval,
+/// The seed given, or one drawn from the OS (and whether it was drawn).
+fn seed_of(common: &Common) -> anyhow::Result<(u64, bool)> {
+    match common.seed {
+        Some(seed) => Ok((seed, false)),
+        None => Ok((
+            getrandom::u64().context("could not draw a seed from the OS; pass --seed")?,
+            true,
+        )),
+    }
+}
+
+/// The kinds named on the command line, and the backends built from them.
+type Built = (Vec<BackendKind>, Vec<Box<dyn Backend>>);
+
+/// The backends named, deduplicated, in report order.
+fn build_backends(
+    named: Vec<Vec<BackendKind>>,
+    options: &BackendOptions,
+) -> Result<Built, gilfree::Error> {
+    let mut kinds: Vec<BackendKind> = named.into_iter().flatten().collect();
+    kinds.sort();
+    kinds.dedup();
+    let built = kinds
+        .iter()
+        .map(|kind| kind.build(options))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((kinds, built))
+}
+
+fn backend_options(common: &Common) -> BackendOptions {
+    BackendOptions {
+        rayon_threads: common.threads.unwrap_or_else(num_cpus::get),
+        switch_interval: common.switch_interval,
+    }
+}
+
+/// A progress bar on stderr while runs go on; hidden when stderr is not a
+/// terminal.
+fn progress_bar(runs: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(runs);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} runs {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    use gilfree::sweep::{self, Scaling, SweepPlan};
+    let options = backend_options(&args.common);
+    let (seed, drawn) = seed_of(&args.common)?;
+    let mut workers = if args.workers.is_empty() {
+        SweepPlan::default_workers(num_cpus::get())
+    } else {
+        args.workers.clone()
     };
+    workers.push(1);
+    workers.sort_unstable();
+    workers.dedup();
+    let plan = SweepPlan {
+        workers,
+        scaling: match args.scaling {
+            ScalingArg::Weak => Scaling::Weak,
+            ScalingArg::Strong => Scaling::Strong,
+        },
+        spec: WorkloadSpec {
+            count: args.count,
+            low: args.common.low,
+            high: args.common.high,
+            seed,
+            materialize: args.common.materialize,
+            ..WorkloadSpec::default()
+        },
+        plan: Plan {
+            runs: args.runs,
+            warmup: args.common.warmup,
+        },
+    };
+    // Every point's workload is checked before the first run.
+    for &w in &plan.workers {
+        Workload::new(WorkloadSpec {
+            workers: w,
+            count: plan.count_at(w),
+            ..plan.spec.clone()
+        })
+        .map_err(gilfree::Error::from)?;
+    }
+    Driver::new(
+        Workload::new(plan.spec.clone()).map_err(gilfree::Error::from)?,
+        plan.plan,
+    )?;
+    let (_, built) = build_backends(args.backends, &options)?;
+    let backends: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
+    let runs_per_point = (plan.plan.runs + plan.plan.warmup) * backends.len();
+    let bar = progress_bar((runs_per_point * plan.workers.len()) as u64);
+    bar.set_prefix("sweep");
+    let result = sweep::run(&backends, &plan, |workers, event| {
+        if let Progress::Run { backend, .. } = event {
+            bar.set_message(format!("{backend}, {workers} workers"));
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    let result = result?;
+    if drawn {
+        println!("seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}");
+    }
+    print!("{}", sweep::text(&result));
+    if let Some(path) = &args.plot {
+        sweep::plot(&result, path).map_err(|err| anyhow::anyhow!(err))?;
+        println!("\nplot: {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = backend_options(&args.common);
     if args.list_backends {
         for kind in BackendKind::ALL {
             let backend = kind.build(&options)?;
@@ -340,18 +520,14 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let drawn_seed = args.seed.is_none();
-    let seed = match args.seed {
-        Some(seed) => seed,
-        None => getrandom::u64().context("could not draw a seed from the OS; pass --seed")?,
-    };
+    let (seed, drawn_seed) = seed_of(&args.common)?;
     let workload = Workload::new(WorkloadSpec {
         workers: args.workers,
         count: args.count,
-        low: args.low,
-        high: args.high,
+        low: args.common.low,
+        high: args.common.high,
         seed,
-        materialize: args.materialize,
+        materialize: args.common.materialize,
         ..WorkloadSpec::default()
     })
     .map_err(gilfree::Error::from)?;
@@ -368,7 +544,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         workload,
         Plan {
             runs: args.runs,
-            warmup: args.warmup,
+            warmup: args.common.warmup,
         },
     )?;
 
@@ -383,15 +559,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Checked now, so that a mistyped directory fails before a long run.
     let exports = ExportManager::new(&requests)?;
 
-    let mut kinds: Vec<BackendKind> = args.backends.into_iter().flatten().collect();
-    kinds.sort();
-    kinds.dedup();
-    let backends = match kinds
-        .iter()
-        .map(|kind| kind.build(&options))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(backends) => backends,
+    let (kinds, backends) = match build_backends(args.backends, &options) {
+        Ok(built) => built,
         Err(err) => {
             exports.abandon();
             return Err(err.into());
@@ -399,26 +568,23 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
 
-    let show_progress = std::io::stderr().is_terminal();
+    let with_baseline = backends.len() + usize::from(!kinds.contains(&BackendKind::Sequential));
+    let bar = progress_bar(((args.runs + args.common.warmup) * with_baseline) as u64);
+    bar.set_prefix("measuring");
     let report = driver.run_with_progress(&backends, |event| {
-        if let (
-            true,
-            Progress::Run {
-                backend,
-                index,
-                of,
-                warmup,
-            },
-        ) = (show_progress, event)
+        if let Progress::Run {
+            backend,
+            index,
+            of,
+            warmup,
+        } = event
         {
             let kind = if warmup { "warm-up" } else { "run" };
-            eprint!("\r\x1b[2K{backend}: {kind} {index}/{of}");
-            let _ = std::io::stderr().flush();
+            bar.set_message(format!("{backend} {kind} {index}/{of}"));
+            bar.inc(1);
         }
     });
-    if show_progress {
-        eprint!("\r\x1b[2K");
-    }
+    bar.finish_and_clear();
     let report = match report {
         Ok(report) => report,
         Err(err) => {
@@ -442,12 +608,25 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     text.push_str(&gilfree::render::text(&report));
+    if args.explain {
+        text.push_str(&gilfree::render::explain(&report));
+    }
+    if args.timeline {
+        text.push('\n');
+        text.push_str(&gilfree::timeline::text(
+            &report,
+            gilfree::timeline::TEXT_WIDTH,
+        ));
+    }
     if exports.uses_stdout() {
         eprint!("{text}");
     } else {
         print!("{text}");
     }
     exports.write(&report)?;
+    if let Some(path) = &args.timeline_svg {
+        gilfree::timeline::svg(&report, path).map_err(|err| anyhow::anyhow!(err))?;
+    }
     report.verify()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -510,13 +689,13 @@ mod tests {
                 let _ = Workload::new(WorkloadSpec {
                     workers: args.workers,
                     count: args.count,
-                    low: args.low,
-                    high: args.high,
-                    seed: args.seed.unwrap_or(0),
-                    materialize: args.materialize,
+                    low: args.common.low,
+                    high: args.common.high,
+                    seed: args.common.seed.unwrap_or(0),
+                    materialize: args.common.materialize,
                     ..WorkloadSpec::default()
                 });
-                let _ = Plan { runs: args.runs, warmup: args.warmup };
+                let _ = Plan { runs: args.runs, warmup: args.common.warmup };
             }
         }
 

@@ -22,48 +22,6 @@ use gilfree::{Backend, Error, Workload, WorkloadSpec};
 
 use crate::cli::{gilfree, stderr};
 
-/// Set in the environment of a body running alone.
-const ALONE: &str = "GILFREE_TEST_ALONE";
-
-/// A `#[test]` that runs `$body` alone in a fresh process (see the module docs).
-macro_rules! alone {
-    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
-        $(#[$meta])*
-        #[test]
-        fn $name() {
-            run_alone(concat!("robustness::", stringify!($name), "::body"));
-        }
-
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[test]
-            #[ignore = "the body of a test that runs alone, through run_alone()"]
-            fn body() {
-                if std::env::var_os(ALONE).is_none() {
-                    return;
-                }
-                $body
-            }
-        }
-    };
-}
-
-fn run_alone(filter: &str) {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([filter, "--exact", "--ignored", "--test-threads=1"])
-        .env(ALONE, "1")
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&output.stdout);
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && out.contains("1 passed"),
-        "{filter} failed when run alone:\n{out}\n{err}"
-    );
-}
-
 fn workload(workers: usize, count: u64) -> Workload {
     Workload::new(WorkloadSpec {
         workers,

@@ -89,10 +89,8 @@ impl Backend for GilBackend {
          handed over every switch interval (an emulation of CPython's GIL)"
     }
 
-    /// One worker computes at a time.
-    fn parallelism(&self, _workload: &Workload) -> usize {
-        1
-    }
+    // `parallelism` stays one per worker: the threads could all run at once;
+    // the lock is what stops them, and the efficiency column shows its cost.
 
     fn check(&self, workload: &Workload) -> Result<(), Error> {
         check_thread_limit(NAME, workload)

@@ -175,6 +175,9 @@ pub struct MismatchRecord {
 /// One measured run. Times in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// When the run started, ns on `CLOCK_MONOTONIC` (the workers' clock).
+    #[serde(default)]
+    pub started_ns: u64,
     /// Wall time.
     pub wall: f64,
     /// User CPU time of this process and of the children reaped during the run.
@@ -216,6 +219,9 @@ pub struct WorkerRecord {
     pub tid: u32,
     /// Peak resident set size of its own process, in bytes (process backend).
     pub peak_rss_bytes: Option<u64>,
+    /// For the gil backend: the `[from_ns, to_ns]` intervals it held the lock.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_ns: Vec<(u64, u64)>,
 }
 
 impl JsonExport {
@@ -314,6 +320,7 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
 
 fn run_record(run: &RunMeasurement) -> RunRecord {
     RunRecord {
+        started_ns: run.started_ns,
         wall: run.wall.as_secs_f64(),
         user: run.user.as_secs_f64(),
         system: run.system.as_secs_f64(),
@@ -337,6 +344,7 @@ fn worker_record(w: &WorkerReport) -> WorkerRecord {
         pid: w.pid,
         tid: w.tid,
         peak_rss_bytes: w.peak_rss_bytes,
+        held_ns: w.held_ns.clone(),
     }
 }
 

@@ -1,0 +1,484 @@
+//! Scaling sweeps: each backend over a list of worker counts, with the
+//! speedup against one worker, the efficiency, and the Karp–Flatt metric.
+//!
+//! - **Weak scaling** (the book's setup): every worker draws `count` numbers,
+//!   so `p` workers do `p` times the work of one. The speedup is the scaled
+//!   speedup `S = p × T(1) / T(p)`.
+//! - **Strong scaling**: the total, `count`, is divided among the workers
+//!   (`⌊count / p⌋` each), so the work stays the same: `S = T(1) / T(p)`.
+//!
+//! With `P = min(p, logical cores)` the processors that can be used,
+//! efficiency is `S / P`, and the Karp–Flatt metric — the experimentally
+//! determined serial fraction — is `e = (1/S − 1/P) / (1 − 1/P)` (Karp &
+//! Flatt, 1990). A constant `e` across `P` means Amdahl's law describes the
+//! backend, and the speedup it predicts is `1 / (e + (1 − e) / P)`; an `e`
+//! that grows with `P` means an overhead that grows with the workers (spawning
+//! them, say). The `gil` backend's `e` is close to 1: all of it is serial.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::backend::Backend;
+use crate::driver::{BackendResult, Driver, Machine, Plan, Progress};
+use crate::error::Error;
+use crate::render::{duration, group_digits, row_in};
+use crate::stats;
+use crate::workload::{Workload, WorkloadSpec};
+
+/// How the work grows with the workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scaling {
+    /// Each worker draws `count` numbers: the work grows with the workers.
+    Weak,
+    /// `count` numbers in all, divided among the workers.
+    Strong,
+}
+
+impl Scaling {
+    /// `weak` or `strong`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scaling::Weak => "weak",
+            Scaling::Strong => "strong",
+        }
+    }
+}
+
+/// What to sweep.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    /// The worker counts, ascending, 1 among them (the reference).
+    pub workers: Vec<usize>,
+    /// Weak or strong.
+    pub scaling: Scaling,
+    /// The workload at one worker; `workers` and `count` are set per point.
+    pub spec: WorkloadSpec,
+    /// Runs per point and backend.
+    pub plan: Plan,
+}
+
+impl SweepPlan {
+    /// 1, 2, 4, … up to twice the logical cores (and that count itself).
+    pub fn default_workers(logical_cores: usize) -> Vec<usize> {
+        let top = 2 * logical_cores.max(1);
+        let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |&p| p.checked_mul(2))
+            .take_while(|&p| p <= top)
+            .collect();
+        if counts.last() != Some(&top) {
+            counts.push(top);
+        }
+        counts
+    }
+
+    /// The numbers per worker at `workers` workers.
+    pub fn count_at(&self, workers: usize) -> u64 {
+        match self.scaling {
+            Scaling::Weak => self.spec.count,
+            Scaling::Strong => self.spec.count / workers as u64,
+        }
+    }
+}
+
+/// One backend at one worker count.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// The worker count.
+    pub workers: usize,
+    /// Numbers per worker.
+    pub count: u64,
+    /// The measured runs.
+    pub result: BackendResult,
+}
+
+/// One backend across the worker counts.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// The backend's name.
+    pub backend: &'static str,
+    /// One point per worker count, ascending.
+    pub points: Vec<SweepPoint>,
+}
+
+/// The outcome of [`run`].
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// What was swept.
+    pub plan: SweepPlan,
+    /// Where.
+    pub machine: Machine,
+    /// One series per backend.
+    pub series: Vec<Series>,
+}
+
+/// The figures of one point, derived from the measurements.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    /// Speedup against one worker (scaled speedup for weak scaling).
+    pub speedup: f64,
+    /// `min(workers, logical cores)`.
+    pub processors: usize,
+    /// `speedup / processors`.
+    pub efficiency: f64,
+    /// The Karp–Flatt serial fraction (`None` on one processor).
+    pub serial_fraction: Option<f64>,
+}
+
+/// The Karp–Flatt metric `e = (1/S − 1/p) / (1 − 1/p)`; `None` for `p ≤ 1`
+/// or a non-positive speedup.
+pub fn karp_flatt(speedup: f64, processors: usize) -> Option<f64> {
+    let p = processors as f64;
+    (processors > 1 && speedup > 0.0).then(|| (1.0 / speedup - 1.0 / p) / (1.0 - 1.0 / p))
+}
+
+/// Amdahl's speedup on `processors` with serial fraction `e`.
+pub fn amdahl(serial_fraction: f64, processors: usize) -> f64 {
+    1.0 / (serial_fraction + (1.0 - serial_fraction) / processors.max(1) as f64)
+}
+
+impl Sweep {
+    /// The figures of `point` in `series`.
+    pub fn figures(&self, series: &Series, point: &SweepPoint) -> Option<Figures> {
+        let reference = series.points.iter().find(|p| p.workers == 1)?;
+        let t1 = reference.result.wall_median().as_secs_f64();
+        let tp = point.result.wall_median().as_secs_f64();
+        if t1 <= 0.0 || tp <= 0.0 {
+            return None;
+        }
+        let speedup = match self.plan.scaling {
+            // p workers did p × count numbers, one worker count.
+            Scaling::Weak => point.workers as f64 * t1 / tp,
+            // The totals may differ by the remainder of count / p.
+            Scaling::Strong => {
+                let work = |p: &SweepPoint| p.count as f64 * p.workers as f64;
+                (t1 / tp) * (work(point) / work(reference).max(1.0))
+            }
+        };
+        let processors = point.workers.min(self.machine.logical_cores).max(1);
+        Some(Figures {
+            speedup,
+            processors,
+            efficiency: speedup / processors as f64,
+            serial_fraction: karp_flatt(speedup, processors),
+        })
+    }
+
+    /// The mean Karp–Flatt fraction of a series over its points on more than
+    /// one processor: the `e` whose Amdahl curve the table and plot show.
+    pub fn serial_fraction(&self, series: &Series) -> Option<f64> {
+        let fractions: Vec<f64> = series
+            .points
+            .iter()
+            .filter_map(|p| self.figures(series, p)?.serial_fraction)
+            .collect();
+        stats::mean(&fractions).map(|e| e.clamp(0.0, 1.0))
+    }
+}
+
+/// Measures every backend at every worker count of `plan`, calling
+/// `progress` with the worker count before every run.
+///
+/// Runs are interleaved across the whole sweep — warm-ups first, then round
+/// 1 of every point and backend, round 2, and so on — so that a drift in
+/// the machine's speed spreads over all points instead of bending the curve.
+///
+/// # Errors
+/// An invalid workload at some worker count ([`Error::InvalidWorkload`]),
+/// a backend that cannot run that many workers, or a failed run.
+pub fn run(
+    backends: &[&dyn Backend],
+    plan: &SweepPlan,
+    mut progress: impl FnMut(usize, Progress),
+) -> Result<Sweep, Error> {
+    let one_run = Plan { runs: 1, warmup: 0 };
+    let drivers = plan
+        .workers
+        .iter()
+        .map(|&workers| {
+            let workload = Workload::new(WorkloadSpec {
+                workers,
+                count: plan.count_at(workers),
+                ..plan.spec.clone()
+            })?;
+            Driver::new(workload, one_run)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    // Each round's runs, per point, per backend.
+    let mut series: Vec<Series> = backends
+        .iter()
+        .map(|b| Series {
+            backend: b.name(),
+            points: Vec::new(),
+        })
+        .collect();
+    for round in 0..plan.plan.warmup + plan.plan.runs {
+        let warmup = round < plan.plan.warmup;
+        for (point, driver) in drivers.iter().enumerate() {
+            let workers = driver.workload().workers();
+            let results = driver.measure_backends(backends, |event| {
+                let event = match event {
+                    Progress::Run { backend, .. } => Progress::Run {
+                        backend,
+                        index: if warmup {
+                            round + 1
+                        } else {
+                            round - plan.plan.warmup + 1
+                        },
+                        of: if warmup {
+                            plan.plan.warmup
+                        } else {
+                            plan.plan.runs
+                        },
+                        warmup,
+                    },
+                };
+                progress(workers, event)
+            })?;
+            if warmup {
+                continue;
+            }
+            for (s, result) in series.iter_mut().zip(results) {
+                match s.points.get_mut(point) {
+                    Some(existing) => existing.result.runs.extend(result.runs),
+                    None => s.points.push(SweepPoint {
+                        workers,
+                        count: driver.workload().count(),
+                        result,
+                    }),
+                }
+            }
+        }
+    }
+    Ok(Sweep {
+        plan: plan.clone(),
+        machine: drivers
+            .first()
+            .map_or_else(Machine::detect, |d| d.machine().clone()),
+        series,
+    })
+}
+
+const COLUMNS: [(&str, usize); 8] = [
+    ("workers", 7),
+    ("numbers", 13),
+    ("wall", 10),
+    ("speedup", 8),
+    ("efficiency", 10),
+    ("CPU", 6),
+    ("Karp–Flatt e", 12),
+    ("Amdahl", 7),
+];
+
+/// The sweep as text: a table per backend.
+pub fn text(sweep: &Sweep) -> String {
+    let mut out = String::new();
+    let plan = &sweep.plan;
+    let _ = writeln!(
+        out,
+        "sweep:    {} scaling, {} workers; {}; integers in [{}, {}], {}, seed {}",
+        plan.scaling.name(),
+        plan.workers
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        match plan.scaling {
+            Scaling::Weak => format!(
+                "{} numbers per worker",
+                group_digits(i128::from(plan.spec.count))
+            ),
+            Scaling::Strong => format!(
+                "{} numbers in all, divided among the workers",
+                group_digits(i128::from(plan.spec.count))
+            ),
+        },
+        plan.spec.low,
+        plan.spec.high,
+        plan.spec.generator.name(),
+        plan.spec.seed,
+    );
+    let _ = writeln!(
+        out,
+        "runs:     {} measured per point after {} warm-up; wall is the median\nmachine:  {} logical cores, {} physical",
+        plan.plan.runs, plan.plan.warmup, sweep.machine.logical_cores, sweep.machine.physical_cores
+    );
+    for series in &sweep.series {
+        let e = sweep.serial_fraction(series);
+        let _ = writeln!(
+            out,
+            "\n{}{}",
+            series.backend,
+            e.map_or_else(String::new, |e| format!(
+                " — Karp–Flatt serial fraction e ≈ {e:.3} (mean over the points on more than one core)"
+            ))
+        );
+        let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
+        row_in(&mut out, &header, &COLUMNS);
+        for point in &series.points {
+            let figures = sweep.figures(series, point);
+            let dash = || "—".to_owned();
+            let cells = vec![
+                point.workers.to_string(),
+                group_digits(i128::from(point.count) * point.workers as i128),
+                duration(point.result.wall_median()),
+                figures.map_or_else(dash, |f| format!("{:.2}×", f.speedup)),
+                figures.map_or_else(dash, |f| format!("{:.0}%", f.efficiency * 100.0)),
+                format!("{:.0}%", point.result.cpu_percent_median()),
+                figures
+                    .and_then(|f| f.serial_fraction)
+                    .map_or_else(dash, |e| format!("{e:.3}")),
+                match (e, figures) {
+                    (Some(e), Some(f)) => format!("{:.2}×", amdahl(e, f.processors)),
+                    _ => dash(),
+                },
+            ];
+            row_in(&mut out, &cells, &COLUMNS);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores).\n\
+         Karp–Flatt e = (1/S − 1/P) / (1 − 1/P) for P = min(workers, cores): the serial fraction the \
+         measurement implies; Amdahl = 1 / (e + (1 − e)/P), the speedup that e predicts.",
+        match sweep.plan.scaling {
+            Scaling::Weak => " and scaled by the work: workers × T(1) / T(workers)",
+            Scaling::Strong => ": T(1) / T(workers)",
+        },
+        sweep.machine.logical_cores
+    );
+    out
+}
+
+/// Draws speedup against workers, a line per backend, with the ideal line
+/// and the core count marked, to an SVG file.
+///
+/// # Errors
+/// When the file cannot be written (the message says which).
+pub fn plot(sweep: &Sweep, path: &Path) -> Result<(), String> {
+    let fail = |err: &dyn std::fmt::Display| format!("{}: {err}", path.display());
+    let area = SVGBackend::new(path, (800, 560)).into_drawing_area();
+    area.fill(&WHITE).map_err(|e| fail(&e))?;
+    let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1) as f64;
+    let max_speedup = sweep
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().filter_map(|p| sweep.figures(s, p)))
+        .map(|f| f.speedup)
+        .fold(
+            max_workers.min(sweep.machine.logical_cores as f64),
+            f64::max,
+        );
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            format!(
+                "Speedup against 1 worker — {} scaling, {} logical cores",
+                sweep.plan.scaling.name(),
+                sweep.machine.logical_cores
+            ),
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..max_workers * 1.05, 0.0..max_speedup * 1.15 + 0.2)
+        .map_err(|e| fail(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc("workers")
+        .y_desc("speedup")
+        .draw()
+        .map_err(|e| fail(&e))?;
+
+    let cores = sweep.machine.logical_cores as f64;
+    let ceiling = cores.min(max_workers);
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 0.0), (ceiling, ceiling), (max_workers, ceiling)],
+            BLACK.mix(0.35).stroke_width(2),
+        ))
+        .map_err(|e| fail(&e))?
+        .label(format!(
+            "ideal here: min(workers, {} cores)",
+            sweep.machine.logical_cores
+        ))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.35).stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            [(cores, 0.0), (cores, max_speedup * 1.15 + 0.2)],
+            RED.mix(0.4).stroke_width(1),
+        ))
+        .map_err(|e| fail(&e))?
+        .label(format!("{} logical cores", sweep.machine.logical_cores))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.mix(0.4)));
+
+    for (index, series) in sweep.series.iter().enumerate() {
+        let color = series_color(index);
+        let points: Vec<(f64, f64)> = series
+            .points
+            .iter()
+            .filter_map(|p| Some((p.workers as f64, sweep.figures(series, p)?.speedup)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+            .map_err(|e| fail(&e))?
+            .label(series.backend)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+            )
+            .map_err(|e| fail(&e))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| fail(&e))?;
+    area.present().map_err(|e| fail(&e))?;
+    Ok(())
+}
+
+/// Distinct colors that read well on white, one per backend.
+pub(crate) fn series_color(index: usize) -> RGBAColor {
+    const COLORS: [RGBColor; 7] = [
+        RGBColor(214, 39, 40),   // red
+        RGBColor(44, 160, 44),   // green
+        RGBColor(148, 103, 189), // purple
+        RGBColor(31, 119, 180),  // blue
+        RGBColor(255, 127, 14),  // orange
+        RGBColor(140, 86, 75),   // brown
+        RGBColor(23, 190, 207),  // cyan
+    ];
+    COLORS[index % COLORS.len()].to_rgba()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn karp_flatt_recovers_amdahls_serial_fraction() {
+        for e in [0.0, 0.05, 0.3, 1.0] {
+            for p in [2, 4, 16] {
+                let s = amdahl(e, p);
+                assert!((karp_flatt(s, p).unwrap() - e).abs() < 1e-12, "e {e} p {p}");
+            }
+        }
+        assert_eq!(karp_flatt(1.0, 1), None);
+        assert_eq!(karp_flatt(2.0, 2), Some(0.0));
+        assert_eq!(karp_flatt(1.0, 2), Some(1.0));
+    }
+
+    #[test]
+    fn default_worker_counts_double_up_to_twice_the_cores() {
+        assert_eq!(SweepPlan::default_workers(2), [1, 2, 4]);
+        assert_eq!(SweepPlan::default_workers(3), [1, 2, 4, 6]);
+        assert_eq!(SweepPlan::default_workers(8), [1, 2, 4, 8, 16]);
+        assert_eq!(SweepPlan::default_workers(1), [1, 2]);
+    }
+}

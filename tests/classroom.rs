@@ -1,0 +1,279 @@
+//! The classroom views: the gil backend against the parallel ones in the
+//! timeline, the scaling sweep and its plot, and --explain.
+
+use std::path::Path;
+
+use crate::cli::{gilfree, stderr, stdout};
+use crate::export::scratch;
+
+/// The timeline rows of `backend` in `out`: the cells between the bars.
+fn timeline_rows(out: &str, backend: &str) -> Vec<Vec<char>> {
+    let start = out
+        .find(&format!("\n{backend} — run "))
+        .unwrap_or_else(|| panic!("no timeline for {backend} in\n{out}"));
+    out[start + 1..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  w"))
+        .map(|l| {
+            let cells = &l[l.find('|').unwrap() + 1..l.rfind('|').unwrap()];
+            cells.chars().collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_timeline_shows_gil_workers_taking_turns_and_threads_overlapping() {
+    let output = gilfree(&[
+        "-w",
+        "4",
+        "-n",
+        "3M",
+        "--seed",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--backend",
+        "gil,threads",
+        "--timeline",
+    ]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let gil = timeline_rows(&out, "gil");
+    assert_eq!(gil.len(), 4, "{out}");
+    let width = gil[0].len();
+    assert_eq!(width, gilfree::timeline::TEXT_WIDTH);
+    // One lock: never two workers computing through a whole cell at once.
+    for column in 0..width {
+        let full = gil.iter().filter(|row| row[column] == '█').count();
+        assert!(
+            full <= 1,
+            "two gil workers at once in column {column}:\n{out}"
+        );
+    }
+    // Each worker had a turn.
+    assert!(gil.iter().all(|row| row.iter().any(|&c| c != ' ')), "{out}");
+    // Threads: several workers are running at the same moment.
+    let threads = timeline_rows(&out, "threads");
+    assert_eq!(threads.len(), 4);
+    let overlapping = (0..width)
+        .filter(|&c| threads.iter().filter(|row| row[c] != ' ').count() >= 2)
+        .count();
+    assert!(overlapping > width / 4, "threads barely overlap:\n{out}");
+    assert!(out.contains("| cpu "), "CPU labels: {out}");
+}
+
+fn parse_svg(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    roxmltree::Document::parse(&text).expect("well-formed XML");
+    text
+}
+
+#[test]
+fn the_timeline_svg_has_a_panel_per_backend() {
+    let dir = scratch("timeline-svg");
+    let svg = dir.join("timeline.svg");
+    let output = gilfree(&[
+        "-w",
+        "3",
+        "-n",
+        "200k",
+        "--seed",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--backend",
+        "gil,rayon",
+        "--timeline-svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = parse_svg(&svg);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
+        .collect();
+    for backend in ["sequential", "gil", "rayon"] {
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with(&format!("{backend} — run 1 of 1"))),
+            "no panel for {backend}: {texts:?}"
+        );
+    }
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| *t == "ms since the run started")
+            .count(),
+        3
+    );
+    assert!(texts.iter().any(|t| t == "w2"), "worker labels: {texts:?}");
+    let bars = doc.descendants().filter(|n| n.has_tag_name("rect")).count();
+    assert!(bars >= 3 * 3, "a bar per worker at least: {bars}");
+}
+
+#[test]
+fn a_sweep_prints_a_table_per_backend_and_plots_speedup() {
+    let dir = scratch("sweep");
+    let plot = dir.join("speedup.svg");
+    let output = gilfree(&[
+        "sweep",
+        "-n",
+        "300k",
+        "--seed",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--workers",
+        "2,3",
+        "--backend",
+        "gil,threads",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        out.contains("weak scaling, 1, 2, 3 workers; 300,000 numbers per worker"),
+        "{out}"
+    );
+    for backend in ["gil", "threads"] {
+        let table = &out[out.find(&format!("\n{backend}")).unwrap()..];
+        let rows: Vec<&str> = table
+            .lines()
+            .skip(3) // the blank line, the title, the header
+            .take_while(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(rows.len(), 3, "{backend}: {table}");
+        assert!(
+            rows[0].starts_with("1 ") && rows[0].contains("1.00×"),
+            "{rows:?}"
+        );
+        assert!(rows[1].contains(" 600,000 "), "{rows:?}");
+    }
+    assert!(out.contains("Karp–Flatt e"), "{out}");
+    let text = parse_svg(&plot);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
+        .collect();
+    for label in ["gil", "threads", "workers", "speedup", "2 logical cores"] {
+        let label = if label == "2 logical cores" {
+            format!("{} logical cores", num_cpus())
+        } else {
+            label.to_owned()
+        };
+        assert!(texts.contains(&label), "no '{label}' in {texts:?}");
+    }
+    // A line per backend, plus the ideal line and the core marker.
+    let lines = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .count();
+    assert!(lines >= 4, "{lines} lines");
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[test]
+fn strong_scaling_divides_the_total_and_bad_sweeps_are_refused() {
+    let output = gilfree(&[
+        "sweep",
+        "--scaling",
+        "strong",
+        "-n",
+        "600k",
+        "--seed",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--workers",
+        "2",
+        "--backend",
+        "rayon",
+    ]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        out.contains("600,000 numbers in all, divided among the workers"),
+        "{out}"
+    );
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.contains(" 600,000 "))
+        .collect();
+    assert_eq!(rows.len(), 2, "both points do the same total: {out}");
+    for args in [
+        &["sweep", "--workers", "0"][..],
+        &["sweep", "--scaling", "sideways"],
+        &["sweep", "--workers", "65537"],
+        &["sweep", "--backend", "fibers"],
+    ] {
+        let output = gilfree(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(
+            stderr(&output).lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn explain_reads_the_runs_own_figures() {
+    let output = gilfree(&[
+        "-w",
+        "4",
+        "-n",
+        "1M",
+        "--seed",
+        "1",
+        "--runs",
+        "3",
+        "--backend",
+        "gil,threads",
+        "--explain",
+    ]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let gil_cpu: String = out
+        .lines()
+        .find(|l| l.starts_with("gil "))
+        .and_then(|l| l.split_whitespace().find(|w| w.ends_with('%')))
+        .unwrap()
+        .to_owned();
+    let explanation = &out[out.find("What this run shows:").expect("an explanation")..];
+    // Whatever the sentence says about gil quotes the table's own CPU figure.
+    let gil_line = explanation
+        .lines()
+        .find(|l| l.starts_with("- gil "))
+        .unwrap_or_else(|| panic!("{explanation}"));
+    assert!(
+        gil_line.contains(&format!("({gil_cpu} CPU)")),
+        "{gil_cpu} vs {gil_line}"
+    );
+    // 4 workers on this machine's cores: the note appears only when they exceed them.
+    let shared = explanation.contains("4 workers shared");
+    assert_eq!(shared, 4 > num_cpus(), "{explanation}");
+}
