@@ -14,7 +14,8 @@
 //!   defined exactly in [`kernel`].
 //! - [`kernel::worker_sum`] — the per-worker computation every backend runs.
 //! - [`Backend`] — one small trait; [`BackendKind`] names the built-in
-//!   backends: `sequential`, `threads`, `channels`, `rayon` and `process`.
+//!   backends: `sequential`, `gil` (threads taking turns on one lock, an
+//!   emulation of CPython's GIL), `threads`, `channels`, `rayon` and `process`.
 //! - [`WorkerReport`] — what a worker hands back: its sum, its start and
 //!   finish on the system-wide monotonic clock, its CPU time and CPUs.
 //! - [`Driver`] — warm-up and measured runs of each backend, with wall and
@@ -22,6 +23,11 @@
 //!   baseline; it returns a [`Report`], which [`render::text`] prints.
 //! - [`export`] — the report as JSON, CSV or Markdown, in hyperfine's
 //!   conventions; [`compare`] sets two JSON exports side by side.
+//! - [`timeline`] draws each worker over time (text or SVG), [`sweep`] runs
+//!   backends over worker counts with the Karp–Flatt metric, and
+//!   [`render::explain`] puts a run's figures into sentences.
+//! - [`signals`] stops cleanly on SIGINT and SIGTERM; the process backend's
+//!   children are killed and reaped.
 //!
 //! # Example
 //!

@@ -11,7 +11,7 @@
 //! and the workers must not die half-way on their own). One thread then waits
 //! for the signals with `sigwait(3)`: ordinary code, not a signal handler, so
 //! it may lock, allocate and print. On the first signal it calls
-//! [`process::interrupt`](crate::backend::process::interrupt), which kills the
+//! [`process::interrupt`], which kills the
 //! running children, waits until their runs have reaped them, prints one line
 //! and exits.
 //!

@@ -25,7 +25,7 @@ pub enum Generator {
     /// xoshiro256++ (Blackman & Vigna), as implemented by `rand_xoshiro`,
     /// seeded through SplitMix64, one `jump()` (2^128 steps) apart per worker,
     /// each 64-bit output giving two 32-bit candidates sampled with Lemire's
-    /// method. See [`kernel`](crate::kernel) for the exact definition.
+    /// method. See [`kernel`] for the exact definition.
     #[default]
     Xoshiro256PlusPlus,
 }

@@ -195,7 +195,12 @@ fn run_worker(
 /// The emulated GIL.
 struct Gil {
     state: Mutex<State>,
-    changed: Condvar,
+    /// Signalled when the lock is released: wakes one waiter (waking all of
+    /// them on every hand-over would cost a context switch each).
+    released: Condvar,
+    /// Signalled when the lock is taken: wakes the thread that released it
+    /// and waits to see it taken.
+    taken: Condvar,
     /// Set by a waiter whose switch interval ran out; the holder polls it
     /// cheaply between pieces of work.
     drop_request: AtomicBool,
@@ -235,7 +240,8 @@ impl Gil {
     fn new(interval: Duration) -> Gil {
         Gil {
             state: Mutex::new(State::default()),
-            changed: Condvar::new(),
+            released: Condvar::new(),
+            taken: Condvar::new(),
             drop_request: AtomicBool::new(false),
             interval,
         }
@@ -257,7 +263,7 @@ impl Gil {
         while state.held {
             let takes = state.takes;
             let (guard, timeout) = self
-                .changed
+                .released
                 .wait_timeout(state, self.interval)
                 .unwrap_or_else(PoisonError::into_inner);
             state = guard;
@@ -270,7 +276,7 @@ impl Gil {
         state.takes += 1;
         self.drop_request.store(false, Ordering::Relaxed);
         // The previous holder waits in `give` for this.
-        self.changed.notify_all();
+        self.taken.notify_all();
         Turn {
             gil: self,
             since_ns: sys::monotonic_ns(),
@@ -283,11 +289,11 @@ impl Gil {
     fn give(&self) {
         let mut state = self.lock();
         state.held = false;
-        self.changed.notify_all();
+        self.released.notify_one();
         let takes = state.takes;
         while state.waiting > 0 && state.takes == takes {
             state = self
-                .changed
+                .taken
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }

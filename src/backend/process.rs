@@ -8,7 +8,7 @@
 //! parent sees end-of-file when the child exits (os_pipe's "common deadlocks":
 //! a write end left open in the parent would make the read wait forever).
 //! The child computes its sum, `write(2)`s one fixed-size binary record of
-//! [`RECORD_LEN`] bytes and calls `_exit`. The parent `poll`s the pipes and
+//! `RECORD_LEN` (72) bytes and calls `_exit`. The parent `poll`s the pipes and
 //! reads each as its child writes, in whatever order the children finish;
 //! at a pipe's end-of-file it reaps that child with `wait4` (which also
 //! reports the child's own peak memory) and decodes its record.
@@ -24,7 +24,7 @@
 //! only the calling thread: any lock another thread held — the allocator's,
 //! stdout's — stays locked forever in the child. So the child only calls
 //! async-signal-safe or lock-free functions: the clock reads of
-//! [`report::measure`], the allocation-free kernel, `mmap` for
+//! `report::measure`, the allocation-free kernel, `mmap` for
 //! `--materialize`, `write` and `_exit`. It never returns into the parent's
 //! code, never runs destructors and never unwinds: a guard turns an
 //! (impossible) panic into `_exit` with a status of its own.
