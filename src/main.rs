@@ -391,6 +391,21 @@ fn compare(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
+impl Common {
+    /// The workload these options describe, with `workers`, `count` and `seed`.
+    fn spec(&self, workers: usize, count: u64, seed: u64) -> WorkloadSpec {
+        WorkloadSpec {
+            workers,
+            count,
+            low: self.low,
+            high: self.high,
+            seed,
+            materialize: self.materialize,
+            ..WorkloadSpec::default()
+        }
+    }
+}
+
 /// The seed given, or one drawn from the OS (and whether it was drawn).
 fn seed_of(common: &Common) -> anyhow::Result<(u64, bool)> {
     match common.seed {
@@ -460,14 +475,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ScalingArg::Weak => Scaling::Weak,
             ScalingArg::Strong => Scaling::Strong,
         },
-        spec: WorkloadSpec {
-            count: args.count,
-            low: args.common.low,
-            high: args.common.high,
-            seed,
-            materialize: args.common.materialize,
-            ..WorkloadSpec::default()
-        },
+        spec: args.common.spec(1, args.count, seed),
         plan: Plan {
             runs: args.runs,
             warmup: args.common.warmup,
@@ -521,16 +529,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let (seed, drawn_seed) = seed_of(&args.common)?;
-    let workload = Workload::new(WorkloadSpec {
-        workers: args.workers,
-        count: args.count,
-        low: args.common.low,
-        high: args.common.high,
-        seed,
-        materialize: args.common.materialize,
-        ..WorkloadSpec::default()
-    })
-    .map_err(gilfree::Error::from)?;
+    let workload = Workload::new(args.common.spec(args.workers, args.count, seed))
+        .map_err(gilfree::Error::from)?;
     // A fault for the tests of failure handling (see gilfree::fault).
     let workload = match std::env::var(gilfree::fault::ENV_VAR).map(|spec| spec.parse()) {
         Ok(Ok(injection)) => workload.with_fault(injection),
@@ -686,15 +686,8 @@ mod tests {
         ) {
             let argv = std::iter::once("gilfree".to_owned()).chain(args);
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
-                let _ = Workload::new(WorkloadSpec {
-                    workers: args.workers,
-                    count: args.count,
-                    low: args.common.low,
-                    high: args.common.high,
-                    seed: args.common.seed.unwrap_or(0),
-                    materialize: args.common.materialize,
-                    ..WorkloadSpec::default()
-                });
+                let seed = args.common.seed.unwrap_or(0);
+                let _ = Workload::new(args.common.spec(args.workers, args.count, seed));
                 let _ = Plan { runs: args.runs, warmup: args.common.warmup };
             }
         }
