@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use gilfree::backend::{BackendKind, BackendOptions};
 use gilfree::driver::{Driver, Plan, Progress};
 use gilfree::export::{ExportFormat, ExportManager};
-use gilfree::{Backend, Workload, WorkloadSpec};
+use gilfree::{Backend, Generator, Workload, WorkloadSpec};
 
 const COLUMNS_HELP: &str = "\
 Columns of the table:
@@ -111,6 +111,12 @@ struct SweepArgs {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RngArg {
+    Xoshiro,
+    Python,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ScalingArg {
     Weak,
     Strong,
@@ -154,6 +160,12 @@ struct Common {
     /// Threads in the rayon pool [default: logical cores].
     #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
     threads: Option<usize>,
+
+    /// The generator: xoshiro (xoshiro256++, the fast default) or python
+    /// (CPython's MT19937 and randint, bit for bit: worker i of seed s draws
+    /// what random.Random((s << 32) + i).randint(low, high) draws).
+    #[arg(long, value_enum, default_value = "xoshiro", value_name = "GENERATOR")]
+    rng: RngArg,
 
     /// How often the gil backend's lock holder offers the lock to the waiting
     /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
@@ -401,7 +413,10 @@ impl Common {
             high: self.high,
             seed,
             materialize: self.materialize,
-            ..WorkloadSpec::default()
+            generator: match self.rng {
+                RngArg::Xoshiro => Generator::Xoshiro256PlusPlus,
+                RngArg::Python => Generator::Python,
+            },
         }
     }
 }

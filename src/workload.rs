@@ -28,16 +28,23 @@ pub enum Generator {
     /// method. See [`kernel`] for the exact definition.
     #[default]
     Xoshiro256PlusPlus,
+    /// CPython's generator, bit for bit: worker `i` of a run with seed `s`
+    /// draws what `random.Random((s << 32) + i).randint(low, high)` draws in
+    /// CPython 3 — MT19937 (`rand_mt`) seeded with `init_by_array` over the
+    /// 32-bit words of that number, and `randint` as `low + _randbelow(n)`
+    /// with `getrandbits`. See [`kernel`](crate::kernel).
+    Python,
 }
 
 impl Generator {
     /// Every generator, the default first.
-    pub const ALL: [Generator; 1] = [Generator::Xoshiro256PlusPlus];
+    pub const ALL: [Generator; 2] = [Generator::Xoshiro256PlusPlus, Generator::Python];
 
     /// The generator's name, as printed in reports.
     pub fn name(self) -> &'static str {
         match self {
             Generator::Xoshiro256PlusPlus => "xoshiro256++",
+            Generator::Python => "python",
         }
     }
 }

@@ -63,4 +63,5 @@ mod driver;
 mod export;
 mod gil;
 mod oracle;
+mod python;
 mod robustness;
