@@ -144,6 +144,10 @@ pub struct BackendResult {
     pub runs: Vec<RunMeasurement>,
     /// The first difference from the baseline's sums, if any.
     pub mismatch: Option<Mismatch>,
+    /// Whether the backend draws the same numbers as the baseline
+    /// ([`Backend::draws_the_same_numbers`]); if not, its sums are not
+    /// compared and `mismatch` stays `None`.
+    pub comparable: bool,
 }
 
 impl BackendResult {
@@ -256,9 +260,10 @@ impl BackendResult {
             .min_by_key(|(_, r)| r.wall.abs_diff(median))
     }
 
-    /// Whether every run's sums equal the baseline's.
+    /// Whether every run's sums equal the baseline's (false when they are
+    /// not comparable).
     pub fn verified(&self) -> bool {
-        self.mismatch.is_none()
+        self.comparable && self.mismatch.is_none()
     }
 }
 
@@ -462,7 +467,9 @@ impl Driver {
         let mut results = self.measure(&all, &mut progress)?;
         let sums = results[0].runs[0].sums();
         for result in &mut results {
-            result.mismatch = find_mismatch(&result.runs, &sums);
+            if result.comparable {
+                result.mismatch = find_mismatch(&result.runs, &sums);
+            }
         }
         Ok(Report {
             workload: self.workload.clone(),
@@ -485,7 +492,9 @@ impl Driver {
         expected: Option<&[i64]>,
     ) -> Result<BackendResult, Error> {
         let mut result = self.measure(&[backend], &mut |_| {})?.remove(0);
-        result.mismatch = expected.and_then(|sums| find_mismatch(&result.runs, sums));
+        if result.comparable {
+            result.mismatch = expected.and_then(|sums| find_mismatch(&result.runs, sums));
+        }
         Ok(result)
     }
 
@@ -536,6 +545,7 @@ impl Driver {
                 parallelism: backend.parallelism(&self.workload),
                 runs: Vec::with_capacity(self.plan.runs),
                 mismatch: None,
+                comparable: backend.draws_the_same_numbers(&self.workload),
             })
             .collect();
         for index in 1..=self.plan.runs {
@@ -706,6 +716,7 @@ mod tests {
             parallelism: 2,
             runs: vec![run(30, &[]), run(10, &[]), run(20, &[]), run(50, &[])],
             mismatch: None,
+            comparable: true,
         };
         assert_eq!(result.wall_median(), Duration::from_millis(25));
         assert_eq!(result.wall_min(), Duration::from_millis(10));

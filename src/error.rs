@@ -53,6 +53,16 @@ pub enum Error {
         failure: WorkerFailure,
     },
 
+    /// An external program a backend runs (the Python interpreter) failed or
+    /// answered something unreadable.
+    #[error("{backend} backend: {problem}")]
+    Program {
+        /// The backend's name.
+        backend: &'static str,
+        /// What went wrong.
+        problem: String,
+    },
+
     /// The workload asks a backend for more workers than this system can run
     /// at once (checked before anything runs).
     #[error("{backend} backend: {workers} workers need {need}, but {limit}; {advice}")]

@@ -224,6 +224,13 @@ struct Args {
     #[arg(long)]
     timeline: bool,
 
+    /// Also run the book's programs in CPython (INTERPRETER, default python3)
+    /// as three more rows: python-sequential, python-threads (listing 11-1)
+    /// and python-processes (listing 11-2). With --rng python their sums must
+    /// equal the Rust rows'; otherwise they are timed but not comparable.
+    #[arg(long, value_name = "INTERPRETER", num_args = 0..=1, default_missing_value = "python3")]
+    python: Option<String>,
+
     /// After the table, a few sentences that read this run's figures: what
     /// the CPU column shows, how far the speedups got, what blurs them.
     #[arg(long)]
@@ -581,7 +588,39 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Err(err.into());
         }
     };
-    let backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+    let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+    let mut python_line = None;
+    let python_backends = match &args.python {
+        None => Vec::new(),
+        Some(command) => match gilfree::backend::python::Interpreter::probe(command) {
+            Some(interpreter) => {
+                python_line = Some(format!(
+                    "python:   {} {} ({}), GIL {}; its programs are in python/ of the gilfree sources\n",
+                    if interpreter.implementation == "cpython" {
+                        "CPython"
+                    } else {
+                        &interpreter.implementation
+                    },
+                    interpreter.version,
+                    interpreter.command,
+                    if interpreter.gil_enabled {
+                        "enabled"
+                    } else {
+                        "disabled (free-threaded build)"
+                    },
+                ));
+                gilfree::backend::python::PythonBackend::all(&interpreter)?
+            }
+            None => {
+                eprintln!(
+                    "note: no Python interpreter '{command}' answered; the python rows are skipped \
+                     (give one with --python PATH)"
+                );
+                Vec::new()
+            }
+        },
+    };
+    backends.extend(python_backends.iter().map(|b| b as &dyn Backend));
 
     let with_baseline = backends.len() + usize::from(!kinds.contains(&BackendKind::Sequential));
     let bar = progress_bar(((args.runs + args.common.warmup) * with_baseline) as u64);
@@ -615,6 +654,9 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         text.push_str(&format!(
             "seed {seed} was drawn from the OS; repeat this run with --seed {seed}\n"
         ));
+    }
+    if let Some(line) = &python_line {
+        text.push_str(line);
     }
     if kinds.contains(&BackendKind::Rayon) {
         text.push_str(&format!(

@@ -18,6 +18,7 @@ pub fn text(report: &Report) -> String {
     out.push('\n');
     table(&mut out, report);
     summary(&mut out, report);
+    python(&mut out, report);
     out.push('\n');
     results(&mut out, report);
     memory(&mut out, report);
@@ -112,9 +113,10 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
             .efficiency(result)
             .map_or_else(dash, |e| format!("{:.0}%", e * 100.0)),
         report.throughput(result).map_or_else(dash, rate),
-        match result.mismatch {
-            None => "✓".to_owned(),
-            Some(m) => format!("✗ w{}", m.worker),
+        match (result.comparable, result.mismatch) {
+            (false, _) => "n/c".to_owned(),
+            (true, None) => "✓".to_owned(),
+            (true, Some(m)) => format!("✗ w{}", m.worker),
         },
     ]
 }
@@ -217,6 +219,63 @@ fn summary(out: &mut String, report: &Report) {
     }
 }
 
+/// The Python rows against their Rust counterparts, in the book's terms, and
+/// how much of each Python run the workers spent computing.
+fn python(out: &mut String, report: &Report) {
+    let pairs = [
+        ("python-sequential", "sequential"),
+        ("python-threads", "threads"),
+        ("python-processes", "process"),
+    ];
+    let mut lines = Vec::new();
+    for (python, rust) in pairs {
+        let (Some(p), Some(r)) = (report.result(python), report.result(rust)) else {
+            continue;
+        };
+        let (pw, rw) = (p.wall_median().as_secs_f64(), r.wall_median().as_secs_f64());
+        if rw > 0.0 {
+            lines.push(format!(
+                "  {python}: {:.0}% CPU; rust {rust}: {:.0}% CPU, {:.0}× faster",
+                p.cpu_percent_median(),
+                r.cpu_percent_median(),
+                pw / rw
+            ));
+        }
+    }
+    for result in report
+        .results
+        .iter()
+        .filter(|r| r.name.starts_with("python-"))
+    {
+        let Some((_, run)) = result.typical_run() else {
+            continue;
+        };
+        let first = run.workers.iter().map(|w| w.start_ns).min().unwrap_or(0);
+        let last = run.workers.iter().map(|w| w.finish_ns).max().unwrap_or(0);
+        let computing = std::time::Duration::from_nanos(last.saturating_sub(first));
+        lines.push(format!(
+            "  {}: its workers computed for {} of the run's {} wall, as the program measured it; \
+             the other {} went to starting the interpreter{} and collecting the results",
+            result.name,
+            duration(computing),
+            duration(run.wall),
+            duration(run.wall.saturating_sub(computing)),
+            if result.name == "python-processes" {
+                " and its pool"
+            } else {
+                ""
+            },
+        ));
+    }
+    if !lines.is_empty() {
+        out.push_str("\nCPython side by side (Python rows against the Rust backends):\n");
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+}
+
 /// Peak resident memory per backend: the measuring process's, and the largest
 /// worker process's where workers were processes.
 fn memory(out: &mut String, report: &Report) {
@@ -225,7 +284,9 @@ fn memory(out: &mut String, report: &Report) {
         .iter()
         .map(|r| {
             let children = r.children_peak_rss_bytes();
-            if children > 0 {
+            if r.name.starts_with("python-") {
+                format!("{} {} (the interpreter)", r.name, megabytes(children))
+            } else if children > 0 {
                 format!(
                     "{} {} (+ {} per worker process)",
                     r.name,

@@ -64,4 +64,5 @@ mod export;
 mod gil;
 mod oracle;
 mod python;
+mod python_rows;
 mod robustness;

@@ -15,6 +15,7 @@ use crate::workload::Workload;
 mod channels;
 pub mod gil;
 pub mod process;
+pub mod python;
 mod rayon;
 mod sequential;
 mod threads;
@@ -54,6 +55,15 @@ pub trait Backend: Send + Sync {
     /// `min(parallelism, logical cores)`. Defaults to one per worker.
     fn parallelism(&self, workload: &Workload) -> usize {
         workload.workers()
+    }
+
+    /// Whether this backend draws the workload's numbers, so that its sums
+    /// must equal the baseline's. True for every Rust backend; a backend that
+    /// runs another program (CPython's) may draw other numbers for some
+    /// generators: its sums are then reported as not comparable, not as wrong.
+    fn draws_the_same_numbers(&self, workload: &Workload) -> bool {
+        let _ = workload;
+        true
     }
 
     /// Checks, before anything runs, that this system can run the workload's

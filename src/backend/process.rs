@@ -324,6 +324,43 @@ pub fn interrupt(signal: i32) -> usize {
     live.len()
 }
 
+/// Spawns `command` as a child that [`interrupt`] stops like a worker
+/// process; the caller must reap it with [`reap`] (not `Child::wait`).
+pub(crate) fn spawn_registered(
+    command: &mut std::process::Command,
+) -> io::Result<std::process::Child> {
+    let mut live = lock_live();
+    let child = command.spawn()?;
+    live.push(child.id() as libc::pid_t);
+    Ok(child)
+}
+
+/// Waits for a child started by [`spawn_registered`] and reaps it: its wait
+/// status and its peak resident set size (with its own reaped children's).
+pub(crate) fn reap(pid: u32) -> io::Result<(libc::c_int, u64)> {
+    let reaped = wait_for(pid as libc::pid_t)?;
+    Ok((reaped.status, reaped.peak_rss_bytes))
+}
+
+/// Kills a child started by [`spawn_registered`] (it is reaped by [`reap`]).
+pub(crate) fn kill_registered(pid: u32) {
+    let live = lock_live();
+    if live.contains(&(pid as libc::pid_t)) {
+        // SAFETY: the pid is in LIVE, so it is our unreaped child.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
+}
+
+/// The signal the runs were interrupted by, if [`interrupt`] was called.
+pub(crate) fn interrupted_by() -> Option<i32> {
+    interrupted()
+}
+
+/// What a wait status says: `None` for a clean exit, else the failure.
+pub(crate) fn status_failure(status: libc::c_int) -> Option<WorkerFailure> {
+    check_status(status).err()
+}
+
 /// Waits until every child of every run has been reaped, up to `timeout`;
 /// returns whether they all were. After [`interrupt`], this is how long the
 /// runs take to clean up.

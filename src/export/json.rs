@@ -151,6 +151,10 @@ pub struct ResultRecord {
     pub children_peak_rss_bytes: u64,
     /// Whether every run's sums equal the baseline's.
     pub verified: bool,
+    /// Whether the backend draws the baseline's numbers at all (false for the
+    /// Python programs unless the generator is `python`).
+    #[serde(default = "yes")]
+    pub comparable: bool,
     /// The first difference from the baseline, if any.
     pub mismatch: Option<MismatchRecord>,
     /// The per-worker sums of the first measured run.
@@ -303,6 +307,7 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         self_peak_rss_bytes: result.self_peak_rss_bytes(),
         children_peak_rss_bytes: result.children_peak_rss_bytes(),
         verified: result.verified(),
+        comparable: result.comparable,
         mismatch: result.mismatch.map(|m| MismatchRecord {
             run: m.run,
             worker: m.worker,
@@ -346,6 +351,10 @@ fn worker_record(w: &WorkerReport) -> WorkerRecord {
         peak_rss_bytes: w.peak_rss_bytes,
         held_ns: w.held_ns.clone(),
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Writes [`JsonExport`]s, pretty-printed, ending in a newline.

@@ -107,7 +107,12 @@ fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 11] {
             .throughput(result)
             .map_or_else(dash, crate::render::rate),
         format!("{:.1}", result.peak_rss_bytes() as f64 / 1e6),
-        if result.verified() { "✓" } else { "✗" }.to_owned(),
+        match (result.comparable, result.verified()) {
+            (false, _) => "n/c",
+            (true, true) => "✓",
+            (true, false) => "✗",
+        }
+        .to_owned(),
     ]
 }
 

@@ -1,0 +1,42 @@
+"""The book's listing 11-2: a multiprocessing.Pool of worker processes.
+
+gilfree runs this file as `python3 processes.py WORKERS COUNT LOW HIGH SEED`
+and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
+the same numbers as gilfree's `--rng python`.
+"""
+import json
+import multiprocessing
+import os
+import random
+import sys
+import threading
+import time
+
+
+def compute(worker, count, low, high, seed):
+    start_ns = time.monotonic_ns()  # the same clock as gilfree's
+    cpu_start_ns = time.thread_time_ns()
+    rng = random.Random((seed << 32) + worker)
+    total = sum([rng.randint(low, high) for i in range(count)])
+    return {
+        "worker": worker,
+        "sum": total,
+        "start_ns": start_ns,
+        "finish_ns": time.monotonic_ns(),
+        "cpu_ns": time.thread_time_ns() - cpu_start_ns,
+        "pid": os.getpid(),
+        "tid": threading.get_native_id(),
+    }
+
+
+def main():
+    workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
+    with multiprocessing.Pool(processes=workers) as pool:
+        results = pool.starmap(
+            compute, [(worker, count, low, high, seed) for worker in range(workers)]
+        )
+    print(json.dumps({"workers": results}))
+
+
+if __name__ == "__main__":
+    main()
