@@ -51,6 +51,7 @@ pub fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
             let signal = wait_for_signal(&set);
             let killed = process::interrupt(signal);
             let reaped = process::wait_until_reaped(REAP_TIMEOUT);
+            crate::backend::python::remove_program_dirs();
             before_exit();
             let what = match (killed, reaped) {
                 (0, _) => String::new(),

@@ -138,3 +138,77 @@ fn a_failing_python_program_names_the_row_and_the_error() {
         "error: python-sequential backend: the Python program exited with status 1: ValueError: boom\n"
     );
 }
+
+/// The command lines of the running processes that mention `needle`.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+        .filter(|cmd| cmd.contains(needle))
+        .collect()
+}
+
+#[test]
+fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "--python", "-w", "2", "-n", "2M", "--runs", "1", "--warmup", "0", "--seed", "1",
+        ])
+        .args(["--backend", "threads"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let marker = format!("gilfree-python-{}-", child.id());
+    // Wait until the pool's workers exist (the third Python row).
+    let started = std::time::Instant::now();
+    while processes_mentioning(&marker)
+        .iter()
+        .filter(|c| c.contains("processes.py"))
+        .count()
+        < 2
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no pool appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child, not yet waited for.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(143), "{err}");
+    assert_eq!(
+        err,
+        "gilfree: interrupted by SIGTERM; stopped and reaped 1 worker process\n"
+    );
+    // Killed with its process group: no interpreter or pool worker runs on.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let left: Vec<String> = processes_mentioning(&marker)
+        .into_iter()
+        .filter(|c| !c.contains("<defunct>"))
+        .collect();
+    assert!(left.is_empty(), "left running: {left:?}");
+    let dirs = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&marker))
+        .count();
+    assert_eq!(dirs, 0, "the programs' directory is removed");
+}

@@ -179,7 +179,7 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
                 unsafe { libc::fork() }
             };
             if pid > 0 {
-                live.push(pid);
+                live.push((pid, false));
             }
             pid
         };
@@ -289,12 +289,15 @@ fn poll(fds: &mut [libc::pollfd]) -> io::Result<()> {
 /// Children of this process's runs that are not yet reaped. A pid leaves the
 /// list only when it is reaped, under the lock, so [`interrupt`] never
 /// signals a pid that may already belong to another process.
-static LIVE: Mutex<Vec<libc::pid_t>> = Mutex::new(Vec::new());
+///
+/// Each entry is a pid and whether it leads a process group of its own (a
+/// Python interpreter, whose pool workers must go with it).
+static LIVE: Mutex<Vec<(libc::pid_t, bool)>> = Mutex::new(Vec::new());
 
 /// The signal that interrupted the runs, or 0.
 static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
-fn lock_live() -> std::sync::MutexGuard<'static, Vec<libc::pid_t>> {
+fn lock_live() -> std::sync::MutexGuard<'static, Vec<(libc::pid_t, bool)>> {
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -316,22 +319,50 @@ fn interrupted() -> Option<i32> {
 pub fn interrupt(signal: i32) -> usize {
     INTERRUPTED.store(signal, Ordering::SeqCst);
     let live = lock_live();
-    for &pid in live.iter() {
-        // SAFETY: every pid in LIVE is a child of ours not yet reaped, so it
-        // cannot have been reused by another process.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+    for &(pid, group) in live.iter() {
+        kill_child(pid, group);
     }
     live.len()
 }
 
-/// Spawns `command` as a child that [`interrupt`] stops like a worker
-/// process; the caller must reap it with [`reap`] (not `Child::wait`).
+/// Kills child `pid` with SIGKILL, and its whole process group if it leads one.
+fn kill_child(pid: libc::pid_t, group: bool) {
+    // SAFETY: `pid` is in LIVE, so it is our child and not yet reaped: the
+    // id, and the group it leads, cannot have been reused.
+    unsafe {
+        if group {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+/// Spawns `command` in a process group of its own, as a child that
+/// [`interrupt`] stops, group and all, like a worker process; the caller
+/// must reap it with [`reap`] (not `Child::wait`).
 pub(crate) fn spawn_registered(
     command: &mut std::process::Command,
 ) -> io::Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+    // The program gets the default signal mask, not the one it would inherit:
+    // a program that relies on signals (multiprocessing.Pool ends its workers
+    // with SIGTERM) would hang with gilfree's SIGINT and SIGTERM blocked.
+    // SAFETY: between fork and exec the closure calls only sigemptyset and
+    // pthread_sigmask, which are async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            match libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) {
+                0 => Ok(()),
+                rc => Err(io::Error::from_raw_os_error(rc)),
+            }
+        });
+    }
     let mut live = lock_live();
     let child = command.spawn()?;
-    live.push(child.id() as libc::pid_t);
+    live.push((child.id() as libc::pid_t, true));
     Ok(child)
 }
 
@@ -345,9 +376,8 @@ pub(crate) fn reap(pid: u32) -> io::Result<(libc::c_int, u64)> {
 /// Kills a child started by [`spawn_registered`] (it is reaped by [`reap`]).
 pub(crate) fn kill_registered(pid: u32) {
     let live = lock_live();
-    if live.contains(&(pid as libc::pid_t)) {
-        // SAFETY: the pid is in LIVE, so it is our unreaped child.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    if let Some(&(pid, group)) = live.iter().find(|(p, _)| *p == pid as libc::pid_t) {
+        kill_child(pid, group);
     }
 }
 
@@ -466,7 +496,7 @@ fn wait_for(pid: libc::pid_t) -> io::Result<Reaped> {
             return Err(err);
         }
     };
-    live.retain(|&p| p != pid);
+    live.retain(|&(p, _)| p != pid);
     Ok(reaped)
 }
 
@@ -732,6 +762,34 @@ mod tests {
             peak_rss_bytes: None,
             held_ns: Vec::new(),
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    // The child is reaped with `reap` (wait4), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    fn registered_programs_start_with_no_signal_blocked() {
+        // Block SIGTERM in this thread, as the gilfree binary does everywhere.
+        // SAFETY: sigset_t is plain old data; only this thread's mask changes.
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        unsafe {
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        }
+        let mut command = std::process::Command::new("grep");
+        command
+            .args(["SigBlk", "/proc/self/status"])
+            .stdout(std::process::Stdio::piped());
+        let mut child = spawn_registered(&mut command).unwrap();
+        let mut out = String::new();
+        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        let (status, _) = reap(child.id()).unwrap();
+        // SAFETY: restoring this thread's mask.
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+        assert_eq!(status, 0);
+        assert_eq!(out.trim(), "SigBlk:\t0000000000000000");
     }
 
     #[test]

@@ -122,6 +122,24 @@ impl Interpreter {
 #[derive(Debug)]
 struct ProgramDir(PathBuf);
 
+/// Every program directory that exists, so that a process ending on a
+/// signal (which runs no destructor) can still remove them.
+static PROGRAM_DIRS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn program_dirs() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PROGRAM_DIRS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes the temporary directories the Python programs were written to;
+/// for a program about to exit without running destructors.
+pub fn remove_program_dirs() {
+    for dir in program_dirs().drain(..) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 impl ProgramDir {
     fn create() -> std::io::Result<ProgramDir> {
         let dir = std::env::temp_dir().join(format!(
@@ -130,6 +148,7 @@ impl ProgramDir {
             crate::sys::monotonic_ns()
         ));
         std::fs::create_dir_all(&dir)?;
+        program_dirs().push(dir.clone());
         for program in Program::ALL {
             std::fs::write(dir.join(program.file_name()), program.source())?;
         }
@@ -140,6 +159,7 @@ impl ProgramDir {
 impl Drop for ProgramDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        program_dirs().retain(|dir| *dir != self.0);
     }
 }
 
