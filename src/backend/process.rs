@@ -784,7 +784,12 @@ mod tests {
             .stdout(std::process::Stdio::piped());
         let mut child = spawn_registered(&mut command).unwrap();
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         let (status, _) = reap(child.id()).unwrap();
         // SAFETY: restoring this thread's mask.
         unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
