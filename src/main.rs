@@ -27,7 +27,8 @@ Columns of the table:
               usable core did useful work all the time
   numbers/s   workers × count / median wall
   sums        ✓ when every measured run gave every worker the same sum as the
-              sequential baseline; otherwise ✗ and the exit code is 1
+              sequential baseline; otherwise ✗ and the exit code is 1; n/c for the
+              Python rows when they draw other numbers (without --rng python)
 
 Summary: 'X ran S ± e times faster than sequential', S the speedup, e its standard
 deviation from both backends' spread of runs (1.4826 × median absolute deviation).
