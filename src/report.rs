@@ -87,20 +87,11 @@ fn run_worker_in(
 ) -> Result<WorkerReport, WorkerFailure> {
     let _marked = InWorker::enter();
     measure(worker, || {
-        match workload.fault_for(worker, backend) {
-            Some(Fault::Panic) => panic!("injected fault: worker {worker} panics"),
-            Some(Fault::Sleep(pause)) => std::thread::sleep(pause),
-            _ => {}
-        }
+        thread_fault(workload.fault_for(worker, backend), worker);
         if !workload.materialize() {
             return Ok(kernel::worker_sum(workload, worker));
         }
-        // Workload::new checked that count × 8 bytes fits in a usize.
-        let mut buffer = sys::NumberBuffer::new(workload.count() as usize).ok_or(
-            WorkerFailure::OutOfMemory {
-                bytes: workload.count().saturating_mul(8),
-            },
-        )?;
+        let mut buffer = materialized_buffer(workload)?;
         let numbers = buffer.as_mut_slice();
         kernel::fill_worker_numbers(workload, worker, numbers);
         Ok(kernel::sum_numbers(numbers))
@@ -130,6 +121,27 @@ pub fn run_worker_caught(
     })
 }
 
+/// Acts on an injected fault that a worker thread can suffer (a panic or a
+/// pause; see [`crate::fault`]); the others concern worker processes.
+pub(crate) fn thread_fault(fault: Option<Fault>, worker: usize) {
+    match fault {
+        Some(Fault::Panic) => panic!("injected fault: worker {worker} panics"),
+        Some(Fault::Sleep(pause)) => std::thread::sleep(pause),
+        _ => {}
+    }
+}
+
+/// A buffer for one worker's materialized numbers.
+///
+/// # Errors
+/// [`WorkerFailure::OutOfMemory`] when it cannot be mapped.
+pub(crate) fn materialized_buffer(workload: &Workload) -> Result<sys::NumberBuffer, WorkerFailure> {
+    // Workload::new checked that count × 8 bytes fits in a usize.
+    sys::NumberBuffer::new(workload.count() as usize).ok_or(WorkerFailure::OutOfMemory {
+        bytes: workload.count().saturating_mul(8),
+    })
+}
+
 thread_local! {
     static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -141,11 +153,12 @@ pub fn in_worker() -> bool {
     IN_WORKER.with(std::cell::Cell::get)
 }
 
-/// Marks the thread as running a worker until dropped.
-struct InWorker;
+/// Marks the thread as running a worker until dropped ([`in_worker`]).
+pub(crate) struct InWorker;
 
 impl InWorker {
-    fn enter() -> InWorker {
+    /// Marks the calling thread.
+    pub(crate) fn enter() -> InWorker {
         IN_WORKER.with(|flag| flag.set(true));
         InWorker
     }

@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gilfree::backend::{
-    BackendKind, BackendOptions, ChannelsBackend, ProcessBackend, RayonBackend, SequentialBackend,
-    ThreadsBackend,
+    BackendKind, BackendOptions, ChannelsBackend, GilBackend, ProcessBackend, RayonBackend,
+    SequentialBackend, ThreadsBackend,
 };
 use gilfree::fault::{Fault, Injection};
 use gilfree::{Backend, Error, Workload, WorkloadSpec};
@@ -135,8 +135,9 @@ alone! {
     /// other workers are joined, so the thread count returns to where it was.
     fn thread_backends_report_a_panicking_worker_and_join_the_others() {
         let rayon = RayonBackend::new(2).unwrap(); // its pool threads stay
-        let backends: [&dyn Backend; 4] =
-            [&SequentialBackend, &ThreadsBackend, &ChannelsBackend, &rayon];
+        let gil = GilBackend::default();
+        let backends: [&dyn Backend; 5] =
+            [&SequentialBackend, &gil, &ThreadsBackend, &ChannelsBackend, &rayon];
         let baseline = threads();
         for backend in backends {
             let faulty = inject(workload(8, 200_000), 5, Fault::Panic);
@@ -438,6 +439,27 @@ fn huge_worker_counts_run_or_are_refused_with_the_limit_named() {
         stderr(&output),
         "error: workers = 65537: at most 65536 workers are supported\n"
     );
+}
+
+#[test]
+fn a_worker_panic_is_one_line_naming_the_backend_and_worker() {
+    // The binary's panic hook stays quiet for workers: no "thread panicked"
+    // message or backtrace before the error.
+    for backend in ["sequential", "gil", "threads", "channels", "rayon"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+            .env(gilfree::fault::ENV_VAR, format!("2:panic@{backend}"))
+            .args(["-n", "10k", "--seed", "1", "--runs", "1", "--warmup", "0"])
+            .args(["--backend", backend])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{backend}");
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "error: {backend} backend: worker 2 panicked: injected fault: worker 2 panics\n"
+            )
+        );
+    }
 }
 
 #[test]

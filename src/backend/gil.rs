@@ -28,7 +28,6 @@ use std::time::Duration;
 
 use crate::backend::{Backend, check_thread_limit, panic_message, worker_error};
 use crate::error::{Error, WorkerFailure};
-use crate::fault::Fault;
 use crate::kernel::WorkerStream;
 use crate::report::{self, WorkerReport, record_held};
 use crate::sys;
@@ -146,26 +145,17 @@ fn run_worker(
     workload: &Workload,
     worker: usize,
 ) -> Result<WorkerReport, WorkerFailure> {
-    let fault = workload.fault_for(worker, Some(NAME));
+    let _marked = report::InWorker::enter();
     let mut held = Vec::new();
     let mut report = report::measure(worker, || {
         let mut turn = gil.take();
-        match fault {
-            Some(Fault::Panic) => panic!("injected fault: worker {worker} panics"),
-            Some(Fault::Sleep(pause)) => thread::sleep(pause), // holding the lock, as C code may
-            _ => {}
-        }
+        // A pause happens holding the lock, as C code may hold it.
+        report::thread_fault(workload.fault_for(worker, Some(NAME)), worker);
         let mut stream = WorkerStream::new(workload, worker);
-        let mut buffer = if workload.materialize() {
-            let buffer = sys::NumberBuffer::new(workload.count() as usize).ok_or(
-                WorkerFailure::OutOfMemory {
-                    bytes: workload.count().saturating_mul(8),
-                },
-            )?;
-            Some(buffer)
-        } else {
-            None
-        };
+        let mut buffer = workload
+            .materialize()
+            .then(|| report::materialized_buffer(workload))
+            .transpose()?;
         let mut filled = 0;
         while stream.remaining() > 0 {
             match &mut buffer {
