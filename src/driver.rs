@@ -189,6 +189,17 @@ impl BackendResult {
         self.summarize(self.walls(), stats::robust_std_dev)
     }
 
+    /// The spread of the wall times: (slowest − fastest) ÷ median; 0 when
+    /// the median is 0.
+    pub fn wall_spread(&self) -> f64 {
+        let median = self.wall_median().as_secs_f64();
+        if median > 0.0 {
+            (self.wall_max() - self.wall_min()).as_secs_f64() / median
+        } else {
+            0.0
+        }
+    }
+
     /// How many runs' wall times are outliers ([`stats::outliers`]).
     pub fn wall_outliers(&self) -> usize {
         stats::outliers(&self.walls())

@@ -334,10 +334,7 @@ fn notes(out: &mut String, report: &Report) {
     let spread: Vec<String> = report
         .results
         .iter()
-        .filter(|r| {
-            let median = r.wall_median().as_secs_f64();
-            median > 0.0 && (r.wall_max() - r.wall_min()).as_secs_f64() / median > WIDE_SPREAD
-        })
+        .filter(|r| r.wall_spread() > WIDE_SPREAD)
         .map(|r| {
             format!(
                 "{} {}–{}",
@@ -505,8 +502,7 @@ pub fn explain(report: &Report) -> String {
     let spread = report
         .results
         .iter()
-        .filter(|r| r.wall_median() > std::time::Duration::ZERO)
-        .map(|r| (r.wall_max() - r.wall_min()).as_secs_f64() / r.wall_median().as_secs_f64())
+        .map(BackendResult::wall_spread)
         .fold(0.0, f64::max);
     if spread > WIDE_SPREAD {
         sentences.push(format!(

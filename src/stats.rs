@@ -55,10 +55,9 @@ pub const OUTLIER_THRESHOLD: f64 = 1.4826 * 10.0;
 /// How many of `values` are outliers by [`OUTLIER_THRESHOLD`]. With a median
 /// absolute deviation of zero (most values equal) nothing counts as one.
 pub fn outliers(values: &[f64]) -> usize {
-    let Some(center) = median(values) else {
+    let Some(deviations) = absolute_deviations(values) else {
         return 0;
     };
-    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
     let mad = median(&deviations).unwrap_or(0.0);
     if mad == 0.0 {
         return 0;
@@ -74,9 +73,14 @@ pub fn outliers(values: &[f64]) -> usize {
 /// standard deviation, is not blown up by one disturbed run. `None` when
 /// there are no values.
 pub fn robust_std_dev(values: &[f64]) -> Option<f64> {
+    Some(1.4826 * median(&absolute_deviations(values)?)?)
+}
+
+/// Each value's distance from the median (`None` when there are none); the
+/// median of these is the MAD.
+fn absolute_deviations(values: &[f64]) -> Option<Vec<f64>> {
     let center = median(values)?;
-    let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
-    Some(1.4826 * median(&deviations)?)
+    Some(values.iter().map(|v| (v - center).abs()).collect())
 }
 
 /// The ratio `a / b` of two central values, with its standard deviation

@@ -301,7 +301,8 @@ fn lock_live() -> std::sync::MutexGuard<'static, Vec<(libc::pid_t, bool)>> {
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn interrupted() -> Option<i32> {
+/// The signal the runs were interrupted by, if [`interrupt`] was called.
+pub(crate) fn interrupted() -> Option<i32> {
     match INTERRUPTED.load(Ordering::SeqCst) {
         0 => None,
         signal => Some(signal),
@@ -379,16 +380,6 @@ pub(crate) fn kill_registered(pid: u32) {
     if let Some(&(pid, group)) = live.iter().find(|(p, _)| *p == pid as libc::pid_t) {
         kill_child(pid, group);
     }
-}
-
-/// The signal the runs were interrupted by, if [`interrupt`] was called.
-pub(crate) fn interrupted_by() -> Option<i32> {
-    interrupted()
-}
-
-/// What a wait status says: `None` for a clean exit, else the failure.
-pub(crate) fn status_failure(status: libc::c_int) -> Option<WorkerFailure> {
-    check_status(status).err()
 }
 
 /// Waits until every child of every run has been reaped, up to `timeout`;
@@ -501,7 +492,7 @@ fn wait_for(pid: libc::pid_t) -> io::Result<Reaped> {
 }
 
 /// Turns a wait status into `Ok` for a clean exit, else the failure.
-fn check_status(status: libc::c_int) -> Result<(), WorkerFailure> {
+pub(crate) fn check_status(status: libc::c_int) -> Result<(), WorkerFailure> {
     if libc::WIFSIGNALED(status) {
         let signal = libc::WTERMSIG(status);
         return Err(WorkerFailure::Killed {

@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::backend::{Backend, process};
-use crate::error::{Error, WorkerFailure};
+use crate::error::Error;
 use crate::report::WorkerReport;
 use crate::workload::{Generator, Workload};
 
@@ -288,7 +288,7 @@ impl Backend for PythonBackend {
         }
         let reaped = process::reap(pid);
         let stderr = stderr_reader.join().unwrap_or_default();
-        if let Some(signal) = process::interrupted_by() {
+        if let Some(signal) = process::interrupted() {
             return Err(Error::Interrupted {
                 backend: self.name(),
                 signal,
@@ -298,7 +298,7 @@ impl Backend for PythonBackend {
         let (status, peak_rss_bytes) = reaped
             .map_err(|err| self.failure(format!("could not wait for the interpreter: {err}")))?;
         read.map_err(|err| self.failure(format!("could not read the program's output: {err}")))?;
-        if let Some(failure) = process::status_failure(status) {
+        if let Err(failure) = process::check_status(status) {
             let last = stderr
                 .lines()
                 .rev()
@@ -306,7 +306,7 @@ impl Backend for PythonBackend {
                 .unwrap_or("");
             return Err(self.failure(format!(
                 "the Python program {}{}",
-                failure_text(&failure),
+                failure,
                 if last.is_empty() {
                     String::new()
                 } else {
@@ -334,10 +334,6 @@ impl Backend for PythonBackend {
             })
             .collect())
     }
-}
-
-fn failure_text(failure: &WorkerFailure) -> String {
-    failure.to_string()
 }
 
 /// Where `backend`'s program was written (it is removed with the backends).

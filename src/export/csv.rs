@@ -8,6 +8,7 @@ use std::io;
 
 use crate::driver::Report;
 use crate::export::Exporter;
+use crate::export::json::JsonExport;
 
 /// The header row.
 pub const COLUMNS: [&str; 27] = [
@@ -45,45 +46,42 @@ pub const COLUMNS: [&str; 27] = [
 pub struct CsvExporter;
 
 impl Exporter for CsvExporter {
+    /// The figures are the JSON export's, so both formats always agree.
     fn serialize(&self, report: &Report) -> io::Result<Vec<u8>> {
+        let export = JsonExport::from_report(report);
+        let w = &export.workload;
+        let optional = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
         let mut writer = ::csv::Writer::from_writer(Vec::new());
         writer.write_record(COLUMNS)?;
-        let w = &report.workload;
-        let optional = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
-        for result in &report.results {
-            let speedup = report.speedup_with_error(result);
+        for r in &export.results {
             let record: [String; COLUMNS.len()] = [
-                result.name.to_owned(),
-                result.wall_mean().as_secs_f64().to_string(),
-                if result.runs.len() > 1 {
-                    result.wall_std_dev().as_secs_f64().to_string()
-                } else {
-                    String::new()
-                },
-                result.wall_median().as_secs_f64().to_string(),
-                result.user_mean().as_secs_f64().to_string(),
-                result.system_mean().as_secs_f64().to_string(),
-                result.wall_min().as_secs_f64().to_string(),
-                result.wall_max().as_secs_f64().to_string(),
-                result.cpu_percent_median().to_string(),
-                optional(speedup.map(|(s, _)| s)),
-                optional(speedup.map(|(_, e)| e)),
-                optional(report.efficiency(result)),
-                optional(report.throughput(result)),
-                result.peak_rss_bytes().to_string(),
-                result.self_peak_rss_bytes().to_string(),
-                result.children_peak_rss_bytes().to_string(),
-                result.parallelism.to_string(),
-                result.runs.len().to_string(),
-                result.wall_outliers().to_string(),
-                result.verified().to_string(),
-                w.workers().to_string(),
-                w.count().to_string(),
-                w.low().to_string(),
-                w.high().to_string(),
-                w.seed().to_string(),
-                w.generator().name().to_owned(),
-                w.materialize().to_string(),
+                r.command.clone(),
+                r.mean.to_string(),
+                optional(r.stddev),
+                r.median.to_string(),
+                r.user.to_string(),
+                r.system.to_string(),
+                r.min.to_string(),
+                r.max.to_string(),
+                r.cpu_percent.to_string(),
+                optional(r.speedup),
+                optional(r.speedup_stddev),
+                optional(r.efficiency),
+                optional(r.throughput),
+                r.peak_rss_bytes.to_string(),
+                r.self_peak_rss_bytes.to_string(),
+                r.children_peak_rss_bytes.to_string(),
+                r.parallelism.to_string(),
+                r.runs.len().to_string(),
+                r.outliers.to_string(),
+                r.verified.to_string(),
+                w.workers.to_string(),
+                w.count.to_string(),
+                w.low.to_string(),
+                w.high.to_string(),
+                w.seed.to_string(),
+                w.generator.clone(),
+                w.materialize.to_string(),
             ];
             writer.write_record(&record)?;
         }
