@@ -247,27 +247,25 @@ pub(crate) type LimitResource = libc::c_int;
 
 /// A resource limit's soft value; `None` for unlimited (or unreadable).
 pub(crate) fn soft_limit(resource: LimitResource) -> Option<u64> {
+    let limit = rlimit(resource)?;
+    // rlim_t is u64 on Linux and macOS but i64 on the BSDs.
+    #[allow(clippy::unnecessary_cast)]
+    (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur as u64)
+}
+
+/// `getrlimit(resource)`, or `None` if it fails.
+fn rlimit(resource: LimitResource) -> Option<libc::rlimit> {
     // SAFETY: rlimit is plain old data, for which all-zero bytes are valid.
     let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
     // SAFETY: `limit` is a valid, writable rlimit.
-    if unsafe { libc::getrlimit(resource, &mut limit) } != 0
-        || limit.rlim_cur == libc::RLIM_INFINITY
-    {
-        return None;
-    }
-    Some(limit.rlim_cur as u64)
+    (unsafe { libc::getrlimit(resource, &mut limit) } == 0).then_some(limit)
 }
 
 /// Raises the soft limit on open files to the hard limit, as far as the
 /// platform allows, and returns the new soft limit (`None`: unlimited).
 /// Each forked worker holds a pipe open in the parent until it is collected.
 pub(crate) fn raise_open_file_limit() -> Option<u64> {
-    // SAFETY: rlimit is plain old data, for which all-zero bytes are valid.
-    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: `limit` is a valid, writable rlimit.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0
-        && limit.rlim_cur < limit.rlim_max
-    {
+    if let Some(limit) = rlimit(libc::RLIMIT_NOFILE).filter(|l| l.rlim_cur < l.rlim_max) {
         let raised = libc::rlimit {
             rlim_cur: limit.rlim_max,
             rlim_max: limit.rlim_max,
