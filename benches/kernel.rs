@@ -62,7 +62,7 @@ fn bench_kernel(c: &mut Criterion) {
         // As the gil backend draws: in pieces of 4096, pausing between them.
         group.bench_function(format!("{name} 1..=100 in 4096-number pieces"), |b| {
             b.iter(|| {
-                let mut stream = kernel::WorkerStream::new(black_box(&book), black_box(1));
+                let mut stream = kernel::Stream::new(black_box(&book), black_box(1));
                 while stream.remaining() > 0 {
                     stream.sum_some(4096);
                 }

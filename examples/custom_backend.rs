@@ -9,6 +9,13 @@
 //! threads (`std::thread::scope`, which may borrow the workload) adding their
 //! sums into one `AtomicI64`, with no lock at all.
 //!
+//! Inside gilfree, a backend is one file in `src/backend/` that declares its
+//! registry row — `pub(crate) const KIND: BackendKind = BackendKind::new(name,
+//! description, constructor)` — plus that row added to [`BackendKind::ALL`];
+//! parsing `--backend`, its help, `--list-backends` and the tests all come
+//! from that table (see `docs/ARCHITECTURE.md`). A program outside gilfree
+//! makes the same row for its own list, as below.
+//!
 //! ```text
 //! cargo run --release --example custom_backend               # 8 × 1,000,000
 //! cargo run --release --example custom_backend -- 10000000   # COUNT
@@ -20,8 +27,17 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::thread;
 
 use gilfree::backend::{BackendKind, BackendOptions};
-use gilfree::report::run_worker;
+use gilfree::worker::run_worker;
 use gilfree::{Backend, Driver, Plan, WorkerFailure, WorkerReport, Workload, WorkloadSpec};
+
+const NAME: &str = "scoped-atomic";
+const DESCRIPTION: &str =
+    "std::thread::scope, one thread per worker, sums added into one AtomicI64";
+
+/// This backend's registry row: name, description, constructor.
+const SCOPED_ATOMIC: BackendKind = BackendKind::new(NAME, DESCRIPTION, |_| {
+    Ok(Box::new(ScopedAtomicBackend::default()))
+});
 
 /// One scoped thread per worker; every worker also adds its sum into a single
 /// atomic accumulator, the grand total.
@@ -33,11 +49,11 @@ struct ScopedAtomicBackend {
 
 impl Backend for ScopedAtomicBackend {
     fn name(&self) -> &'static str {
-        "scoped-atomic"
+        NAME
     }
 
     fn description(&self) -> &'static str {
-        "std::thread::scope, one thread per worker, sums added into one AtomicI64"
+        DESCRIPTION
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, gilfree::Error> {
@@ -102,8 +118,17 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         ..WorkloadSpec::default()
     })?;
 
+    // The built-in rows and ours, as `gilfree --list-backends` prints them.
+    for kind in BackendKind::ALL.iter().chain([&SCOPED_ATOMIC]) {
+        println!("{:<14}{}", kind.name(), kind.description());
+    }
+    println!();
+
+    // Built directly (not through SCOPED_ATOMIC.build) to read its total later.
     let custom = ScopedAtomicBackend::default();
-    let rayon = BackendKind::Rayon.build(&BackendOptions::default())?;
+    let rayon = BackendKind::named("rayon")
+        .ok_or("no rayon backend")?
+        .build(&BackendOptions::default())?;
     let driver = Driver::new(workload, Plan::default())?;
     let report = driver.run(&[&custom, rayon.as_ref()])?;
 

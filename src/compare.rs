@@ -13,8 +13,8 @@ use std::path::Path;
 
 use crate::error::Error;
 use crate::export::json::{self, JsonExport, ResultRecord};
-use crate::render::group_digits;
-use crate::stats;
+use crate::measure::stats;
+use crate::render::format::group_digits;
 
 /// Reads and parses a JSON export.
 ///
@@ -238,8 +238,9 @@ fn cells(old: &ResultRecord, new: &ResultRecord) -> Vec<String> {
         r.speedup
             .map_or_else(|| "—".to_owned(), |s| format!("{s:.2}×"))
     };
-    let duration =
-        |secs: f64| crate::render::duration(std::time::Duration::from_secs_f64(secs.max(0.0)));
+    let duration = |secs: f64| {
+        crate::render::format::duration(std::time::Duration::from_secs_f64(secs.max(0.0)))
+    };
     vec![
         old.backend.clone(),
         duration(old.median),
@@ -265,7 +266,7 @@ fn change(ratio: f64, error: f64) -> String {
 }
 
 fn row(out: &mut String, cells: &[String]) {
-    crate::render::row_in(out, cells, &COLUMNS);
+    crate::render::format::row_in(out, cells, &COLUMNS);
 }
 
 #[cfg(test)]

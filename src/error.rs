@@ -121,6 +121,15 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// A picture (an SVG file) could not be drawn or written.
+    #[error("could not draw {}: {problem}", path.display())]
+    Picture {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        problem: String,
+    },
+
     /// A file given to `compare` is not a JSON export this version can read.
     #[error("{}: {problem}", path.display())]
     BadExport {
@@ -317,7 +326,7 @@ impl WorkerFailure {
             Some(libc::EMFILE) => format!(
                 "; the limit of open files per process is {} (ulimit -n): use fewer --workers \
                  or raise the limit",
-                crate::sys::limit_text(libc::RLIMIT_NOFILE)
+                crate::os::limits::limit_text(crate::os::limits::Resource::RLIMIT_NOFILE)
             ),
             Some(libc::ENFILE) => "; the system-wide limit of open files was reached".to_owned(),
             _ => String::new(),
@@ -331,8 +340,9 @@ impl WorkerFailure {
             Some(libc::EAGAIN) => format!(
                 "; a limit on processes was reached (ulimit -u: {}, kernel.pid_max: {}): use \
                  fewer --workers",
-                crate::sys::limit_text(libc::RLIMIT_NPROC),
-                crate::sys::pid_max().map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+                crate::os::limits::limit_text(crate::os::limits::Resource::RLIMIT_NPROC),
+                crate::os::limits::pid_max()
+                    .map_or_else(|| "unknown".to_owned(), |n| n.to_string())
             ),
             Some(libc::ENOMEM) => "; not enough memory for another process".to_owned(),
             _ => String::new(),

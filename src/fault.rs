@@ -4,9 +4,14 @@
 //! purpose and its handling asserted.
 //!
 //! Hidden from the documentation and not part of the supported interface.
-//! The library takes an [`Injection`] through [`Workload::with_fault`]; the
-//! `gilfree` binary reads one from the environment variable
-//! [`ENV_VAR`] (`GILFREE_TEST_FAULT=3:kill=9`), which exists for its own tests.
+//! Only a build with the `fault-injection` cargo feature can inject a fault:
+//! the tests enable it (the crate is its own dev-dependency with that
+//! feature), `cargo build` does not. In such a build the library takes an
+//! `Injection` through `Workload::with_fault`, and the `gilfree` binary reads
+//! one from the environment variable `GILFREE_TEST_FAULT`
+//! (`GILFREE_TEST_FAULT=3:kill=9`), which exists for its own tests. Without
+//! the feature only [`Fault`] is compiled, and since no workload can carry
+//! one, the compiler removes every fault's handling.
 //!
 //! A fault hits one worker, in every backend or, with `@BACKEND`, in one
 //! backend only (the sequential baseline always runs first, so a fault for
@@ -14,14 +19,15 @@
 //! and [`Fault::Sleep`]; a worker
 //! there is a thread of the measuring process, so the faults that end or
 //! corrupt a process apply to the process backend only, which acts on all.
-//!
-//! [`Workload::with_fault`]: crate::Workload::with_fault
 
+#[cfg(feature = "fault-injection")]
 use std::fmt;
+#[cfg(feature = "fault-injection")]
 use std::str::FromStr;
 use std::time::Duration;
 
 /// The environment variable the binary reads an [`Injection`] from.
+#[cfg(feature = "fault-injection")]
 pub const ENV_VAR: &str = "GILFREE_TEST_FAULT";
 
 /// What goes wrong.
@@ -52,6 +58,7 @@ pub enum Fault {
     PipeFails,
 }
 
+#[cfg(feature = "fault-injection")]
 /// A fault for one worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Injection {
@@ -64,6 +71,7 @@ pub struct Injection {
     pub backend: Option<String>,
 }
 
+#[cfg(feature = "fault-injection")]
 impl Injection {
     /// Whether the fault hits `worker` when `backend` runs it (`None`: a
     /// backend that does not say its name).
@@ -76,6 +84,7 @@ impl Injection {
     }
 }
 
+#[cfg(feature = "fault-injection")]
 impl fmt::Display for Injection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:", self.worker)?;
@@ -98,6 +107,7 @@ impl fmt::Display for Injection {
     }
 }
 
+#[cfg(feature = "fault-injection")]
 impl FromStr for Injection {
     type Err = String;
 
@@ -148,6 +158,7 @@ impl FromStr for Injection {
     }
 }
 
+#[cfg(feature = "fault-injection")]
 #[cfg(test)]
 mod tests {
     use super::*;

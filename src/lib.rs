@@ -9,31 +9,38 @@
 //!
 //! # Tour
 //!
-//! - [`Workload`] — the validated parameters (workers, count, range, seed,
-//!   generator). Worker `i`'s numbers are a pure function of `(seed, i)`,
-//!   defined exactly in [`kernel`].
-//! - [`kernel::worker_sum`] — the per-worker computation every backend runs.
-//! - [`Backend`] — one small trait; [`BackendKind`] names the built-in
-//!   backends: `sequential`, `gil` (threads taking turns on one lock, an
-//!   emulation of CPython's GIL), `threads`, `channels`, `rayon` and `process`.
-//! - [`WorkerReport`] — what a worker hands back: its sum, its start and
-//!   finish on the system-wide monotonic clock, its CPU time and CPUs.
-//! - [`Driver`] — warm-up and measured runs of each backend, with wall and
-//!   `getrusage` CPU time, verifying every run's sums against the sequential
-//!   baseline; it returns a [`Report`], which [`render::text`] prints.
+//! The layers, from the bottom (`docs/ARCHITECTURE.md` maps them in full):
+//!
+//! - [`kernel`] — what one worker computes: worker `i`'s numbers are a pure
+//!   function of `(seed, i)` and the [`Generator`], defined exactly there;
+//!   [`kernel::worker_sum`] sums them. [`Workload`] holds the validated
+//!   parameters (workers, count, range, seed, generator).
+//! - [`worker`] — the body a worker runs and the [`WorkerReport`] it hands
+//!   back: its sum, its start and finish on the system-wide monotonic clock,
+//!   its CPU time and CPUs.
+//! - [`backend`] — one small trait, [`Backend`], and the registry of the
+//!   built-in backends, [`BackendKind::ALL`]: `sequential`, `gil` (threads
+//!   taking turns on one lock, an emulation of CPython's GIL), `threads`,
+//!   `channels`, `rayon` and `process`; and CPython itself running the
+//!   book's programs ([`backend::python`]).
+//! - [`measure`] — the [`Driver`]: warm-up and measured runs of each
+//!   backend, with wall and `getrusage` CPU time, verifying every run's sums
+//!   against the sequential baseline; it returns a [`Report`]. Sweeps over
+//!   worker counts with the Karp–Flatt metric are in [`measure::sweep`].
+//! - [`render`] — what a person reads: the table ([`render::text`]),
+//!   [`render::explain`]'s sentences, per-worker timelines and plots.
 //! - [`export`] — the report as JSON, CSV or Markdown, in hyperfine's
-//!   conventions; [`compare`] sets two JSON exports side by side.
-//! - [`timeline`] draws each worker over time (text or SVG), [`sweep`] runs
-//!   backends over worker counts with the Karp–Flatt metric, and
-//!   [`render::explain`] puts a run's figures into sentences.
-//! - [`signals`] stops cleanly on SIGINT and SIGTERM; the process backend's
-//!   children are killed and reaped.
+//!   conventions, written whole or not at all; [`compare`] sets two JSON
+//!   exports side by side.
+//! - [`os`] — the system calls beneath, split by what a forked child may
+//!   call, and the registry of live child processes that
+//!   [`os::children::interrupt`] stops on SIGINT or SIGTERM.
 //!
 //! # Example
 //!
 //! ```
 //! use gilfree::backend::{BackendKind, BackendOptions};
-//! use gilfree::{Backend, Driver, Plan, Workload, WorkloadSpec};
+//! use gilfree::{Driver, Plan, Workload, WorkloadSpec};
 //!
 //! # fn main() -> Result<(), gilfree::Error> {
 //! let workload = Workload::new(WorkloadSpec {
@@ -42,7 +49,8 @@
 //!     seed: 2015,
 //!     ..WorkloadSpec::default()
 //! })?;
-//! let rayon = BackendKind::Rayon.build(&BackendOptions { rayon_threads: 2, ..BackendOptions::default() })?;
+//! let rayon = BackendKind::named("rayon").unwrap();
+//! let rayon = rayon.build(&BackendOptions { rayon_threads: 2, ..BackendOptions::default() })?;
 //! let driver = Driver::new(workload, Plan { runs: 3, warmup: 1 })?;
 //! let report = driver.run(&[rayon.as_ref()])?;
 //!
@@ -62,23 +70,20 @@ compile_error!("gilfree needs a Unix system: its process backend forks");
 
 pub mod backend;
 pub mod compare;
-pub mod driver;
 pub mod error;
 pub mod export;
 #[doc(hidden)]
 pub mod fault;
 pub mod kernel;
+pub mod measure;
+pub mod os;
 pub mod render;
-pub mod report;
-pub mod signals;
-pub mod stats;
-pub mod sweep;
-mod sys;
-pub mod timeline;
+pub mod worker;
 pub mod workload;
 
 pub use backend::{Backend, BackendKind, BackendOptions};
-pub use driver::{Driver, Plan, Report};
 pub use error::{Error, WorkerFailure, WorkloadError};
-pub use report::WorkerReport;
-pub use workload::{Generator, Workload, WorkloadSpec};
+pub use kernel::Generator;
+pub use measure::{Driver, Plan, Report};
+pub use worker::WorkerReport;
+pub use workload::{Workload, WorkloadSpec};

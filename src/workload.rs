@@ -4,50 +4,22 @@
 //! driver never meet an impossible one: at least one worker, a non-empty
 //! range, and totals that fit the 64-bit sum whatever numbers are drawn.
 
-use crate::error::WorkloadError;
 use std::sync::Arc;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::fault::{Fault, Injection};
-use crate::kernel::{self, Sampler};
+use crate::error::WorkloadError;
+use crate::fault::Fault;
+#[cfg(feature = "fault-injection")]
+use crate::fault::Injection;
+use crate::kernel::Generator;
+use crate::kernel::xoshiro::{self, Sampler};
 
 /// The largest worker count a [`Workload`] accepts.
 ///
 /// Far beyond what is useful on any machine (each worker is a thread or a
 /// process), and low enough that a typo cannot ask for millions of threads.
 pub const MAX_WORKERS: usize = 65_536;
-
-/// The pseudo-random generator behind every worker's stream.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Generator {
-    /// xoshiro256++ (Blackman & Vigna), as implemented by `rand_xoshiro`,
-    /// seeded through SplitMix64, one `jump()` (2^128 steps) apart per worker,
-    /// each 64-bit output giving two 32-bit candidates sampled with Lemire's
-    /// method. See [`kernel`] for the exact definition.
-    #[default]
-    Xoshiro256PlusPlus,
-    /// CPython's generator, bit for bit: worker `i` of a run with seed `s`
-    /// draws what `random.Random((s << 32) + i).randint(low, high)` draws in
-    /// CPython 3 — MT19937 (`rand_mt`) seeded with `init_by_array` over the
-    /// 32-bit words of that number, and `randint` as `low + _randbelow(n)`
-    /// with `getrandbits`. See [`kernel`](crate::kernel).
-    Python,
-}
-
-impl Generator {
-    /// Every generator, the default first.
-    pub const ALL: [Generator; 2] = [Generator::Xoshiro256PlusPlus, Generator::Python];
-
-    /// The generator's name, as printed in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Generator::Xoshiro256PlusPlus => "xoshiro256++",
-            Generator::Python => "python",
-        }
-    }
-}
 
 /// The parameters of a workload, before validation.
 ///
@@ -93,7 +65,9 @@ pub struct Workload {
     sampler: Sampler,
     /// Worker `i`'s generator state at the start of its stream.
     streams: Arc<[Xoshiro256PlusPlus]>,
-    /// Faults to inject, in tests ([`crate::fault`]).
+    /// Faults to inject, in tests ([`crate::fault`]); only in builds with
+    /// the `fault-injection` feature.
+    #[cfg(feature = "fault-injection")]
     faults: Vec<Injection>,
 }
 
@@ -153,8 +127,9 @@ impl Workload {
         }
         Ok(Workload {
             sampler: Sampler::new(low, high),
-            streams: kernel::stream_starts(spec.seed, workers).into(),
+            streams: xoshiro::stream_starts(spec.seed, workers).into(),
             spec,
+            #[cfg(feature = "fault-injection")]
             faults: Vec::new(),
         })
     }
@@ -222,8 +197,9 @@ impl Workload {
     pub(crate) fn new_unchecked(spec: WorkloadSpec) -> Workload {
         Workload {
             sampler: Sampler::new(spec.low, spec.high),
-            streams: kernel::stream_starts(spec.seed, spec.workers).into(),
+            streams: xoshiro::stream_starts(spec.seed, spec.workers).into(),
             spec,
+            #[cfg(feature = "fault-injection")]
             faults: Vec::new(),
         }
     }
@@ -231,6 +207,7 @@ impl Workload {
     /// This workload with a fault injected into one worker (added to any
     /// injected before; the first that hits a worker applies). For tests
     /// only; see [`crate::fault`].
+    #[cfg(feature = "fault-injection")]
     #[doc(hidden)]
     pub fn with_fault(mut self, injection: Injection) -> Workload {
         self.faults.push(injection);
@@ -238,11 +215,22 @@ impl Workload {
     }
 
     /// The fault injected into `worker` when `backend` runs it, if any.
+    /// Always `None` without the `fault-injection` feature, so that the
+    /// compiler removes every fault's handling from such a build.
+    #[inline(always)]
     pub(crate) fn fault_for(&self, worker: usize, backend: Option<&str>) -> Option<Fault> {
-        self.faults
-            .iter()
-            .find(|injection| injection.hits(worker, backend))
-            .map(|injection| injection.fault)
+        #[cfg(feature = "fault-injection")]
+        {
+            self.faults
+                .iter()
+                .find(|injection| injection.hits(worker, backend))
+                .map(|injection| injection.fault)
+        }
+        #[cfg(not(feature = "fault-injection"))]
+        {
+            let _ = (worker, backend);
+            None
+        }
     }
 
     /// Worker `worker`'s generator, positioned at the start of its stream.

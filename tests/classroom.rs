@@ -44,7 +44,7 @@ fn the_timeline_shows_gil_workers_taking_turns_and_threads_overlapping() {
     let gil = timeline_rows(&out, "gil");
     assert_eq!(gil.len(), 4, "{out}");
     let width = gil[0].len();
-    assert_eq!(width, gilfree::timeline::TEXT_WIDTH);
+    assert_eq!(width, gilfree::render::timeline::TEXT_WIDTH);
     // One lock: never two workers computing through a whole cell at once.
     for column in 0..width {
         let full = gil.iter().filter(|row| row[column] == '█').count();

@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+use gilfree::BackendKind;
+
 pub(crate) fn gilfree(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gilfree"))
         .args(args)
@@ -17,16 +19,14 @@ pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Every registered backend's name, in the registry's order.
+fn registered() -> Vec<&'static str> {
+    BackendKind::ALL.iter().map(|kind| kind.name()).collect()
+}
+
 /// The table rows' first words.
 fn rows(out: &str) -> Vec<String> {
-    let names = [
-        "sequential",
-        "gil",
-        "threads",
-        "channels",
-        "rayon",
-        "process",
-    ];
+    let names = registered();
     out.lines()
         // Table rows start with the name; indented summary lines do not.
         .filter_map(|line| line.split(' ').next())
@@ -47,8 +47,9 @@ fn the_default_run_succeeds_and_prints_every_backend() {
     let output = gilfree(&[]);
     let out = stdout(&output);
     assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(rows(&out), registered());
     assert_eq!(
-        rows(&out),
+        registered()[..6],
         [
             "sequential",
             "gil",
@@ -190,7 +191,10 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
     );
     assert_usage_error(
         &["--backend", "fibers"],
-        "unknown backend 'fibers' (valid: all, sequential, gil, threads, channels, rayon, process)",
+        &format!(
+            "unknown backend 'fibers' (valid: all, {})",
+            registered().join(", ")
+        ),
     );
     assert_usage_error(
         &["--workers", "eight"],
@@ -262,16 +266,33 @@ fn list_backends_describes_each() {
     let output = gilfree(&["--list-backends"]);
     assert!(output.status.success());
     let out = stdout(&output);
-    assert_eq!(
-        rows(&out),
-        [
-            "sequential",
-            "gil",
-            "threads",
-            "channels",
-            "rayon",
-            "process"
-        ]
-    );
+    assert_eq!(rows(&out), registered());
+    for kind in BackendKind::ALL {
+        let line = format!("{:<12}{}", kind.name(), kind.description());
+        assert!(out.lines().any(|l| l == line), "no line {line:?} in\n{out}");
+    }
     assert!(out.contains("fork"));
+}
+
+#[test]
+fn the_backend_help_of_a_run_and_a_sweep_names_every_registered_backend() {
+    for args in [&["--help"][..], &["sweep", "--help"]] {
+        let output = gilfree(args);
+        assert!(output.status.success());
+        let out = stdout(&output);
+        let help: String = out
+            .split("--backend <NAME>")
+            .nth(1)
+            .and_then(|rest| rest.split("\n  -").next())
+            .unwrap_or_else(|| panic!("{args:?}: no --backend in\n{out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for name in registered() {
+            assert!(
+                help.contains(name),
+                "{args:?}: --backend's help lacks {name}: {help}"
+            );
+        }
+    }
 }

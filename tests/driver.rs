@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use gilfree::backend::{BackendKind, BackendOptions, ProcessBackend, SequentialBackend};
-use gilfree::driver::{Driver, Plan};
+use gilfree::measure::{Driver, Plan};
 use gilfree::{Backend, Error, WorkerReport, Workload, WorkloadSpec};
 
 fn workload(workers: usize, count: u64) -> Workload {

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use gilfree::backend::{BackendKind, BackendOptions};
-use gilfree::driver::{Driver, Plan, Report};
 use gilfree::export::json::{self, JsonExport, SCHEMA_VERSION};
 use gilfree::export::{ExportFormat, ExportManager, csv::COLUMNS};
+use gilfree::measure::{Driver, Plan, Report};
 use gilfree::{Backend, Workload, WorkloadSpec};
 
 fn report(backends: &[BackendKind], workers: usize, count: u64, materialize: bool) -> Report {
@@ -36,7 +36,7 @@ fn report(backends: &[BackendKind], workers: usize, count: u64, materialize: boo
 }
 
 fn small_report() -> Report {
-    report(&BackendKind::ALL, 4, 50_000, false)
+    report(BackendKind::ALL, 4, 50_000, false)
 }
 
 fn serialize(format: ExportFormat, report: &Report) -> String {
@@ -210,7 +210,7 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
 }
 
 #[test]
-fn exports_go_to_files_and_a_created_file_is_removed_when_the_run_is_abandoned() {
+fn exports_go_to_files_and_a_created_file_is_removed_when_the_manager_is_dropped_unwritten() {
     let dir = scratch("export-manager");
     let new = dir.join("new.json");
     let existing = dir.join("existing.csv");
@@ -222,7 +222,9 @@ fn exports_go_to_files_and_a_created_file_is_removed_when_the_run_is_abandoned()
     ])
     .unwrap();
     assert!(!manager.uses_stdout());
-    manager.abandon();
+    assert!(new.exists(), "the destination is checked by opening it");
+    // An early return or a panic drops the manager without writing it.
+    drop(manager);
     assert!(!new.exists(), "a file made for a failed run is removed");
     assert_eq!(
         std::fs::read_to_string(&existing).unwrap(),
@@ -235,7 +237,7 @@ fn exports_go_to_files_and_a_created_file_is_removed_when_the_run_is_abandoned()
         (ExportFormat::Csv, existing.as_path()),
     ])
     .unwrap();
-    let report = report(&[BackendKind::Rayon], 2, 1_000, false);
+    let report = report(&[BackendKind::named("rayon").unwrap()], 2, 1_000, false);
     manager.write(&report).unwrap();
     assert!(json::read(&std::fs::read(&new).unwrap()).is_ok());
     let csv = std::fs::read_to_string(&existing).unwrap();
@@ -266,7 +268,7 @@ fn bad_export_destinations_are_refused_before_anything_runs() {
 #[test]
 fn worker_processes_report_their_own_peak_memory() {
     // 4 MB of numbers per materialized worker: each child's peak holds them.
-    let report = report(&[BackendKind::Process], 2, 500_000, true);
+    let report = report(&[BackendKind::named("process").unwrap()], 2, 500_000, true);
     let process = report.result("process").unwrap();
     assert!(process.children_peak_rss_bytes() >= 4_000_000);
     for run in &process.runs {

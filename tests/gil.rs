@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use gilfree::backend::GilBackend;
-use gilfree::driver::{Driver, Plan};
+use gilfree::measure::{Driver, Plan};
 use gilfree::{Backend, Workload, WorkloadSpec};
 
 fn workload(workers: usize, count: u64) -> Workload {

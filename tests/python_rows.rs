@@ -174,7 +174,9 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
         .spawn()
         .unwrap();
     let marker = format!("gilfree-python-{}-", child.id());
-    // Wait until the pool's workers exist (the third Python row).
+    // Wait until the pool's workers exist (the third Python row). If gilfree
+    // ends first — it failed, or finished before the pool was seen — say so
+    // with what it printed, rather than wait for a pool that cannot come.
     let started = std::time::Instant::now();
     while processes_mentioning(&marker)
         .iter()
@@ -182,9 +184,14 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
         .count()
         < 2
     {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("gilfree ended ({status}) before its Python pool was seen:\n{err}");
+        }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
-            "no pool appeared"
+            "gilfree runs, but no pool appeared in 60 s"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

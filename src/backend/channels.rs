@@ -6,9 +6,10 @@
 
 use crossbeam::channel;
 
-use crate::backend::{Backend, check_thread_limit, panic_message, worker_error};
-use crate::error::{Error, WorkerFailure};
-use crate::report::{WorkerReport, run_worker_caught};
+use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
+use crate::backend::{Backend, BackendKind};
+use crate::error::Error;
+use crate::worker::{WorkerReport, panic_message, run_worker_caught};
 use crate::workload::Workload;
 
 /// One crossbeam scoped thread per worker, reports sent over a channel.
@@ -16,6 +17,12 @@ use crate::workload::Workload;
 pub struct ChannelsBackend;
 
 const NAME: &str = "channels";
+const DESCRIPTION: &str =
+    "one crossbeam scoped thread per worker, sending its report over a channel";
+
+/// The registry's row.
+pub(crate) const KIND: BackendKind =
+    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(ChannelsBackend)));
 
 impl Backend for ChannelsBackend {
     fn name(&self) -> &'static str {
@@ -23,7 +30,7 @@ impl Backend for ChannelsBackend {
     }
 
     fn description(&self) -> &'static str {
-        "one crossbeam scoped thread per worker, sending its report over a channel"
+        DESCRIPTION
     }
 
     fn check(&self, workload: &Workload) -> Result<(), Error> {
@@ -31,58 +38,32 @@ impl Backend for ChannelsBackend {
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
-        let workers = workload.workers();
         // Bounded to the worker count: no send ever blocks.
-        let (sender, receiver) = channel::bounded(workers);
+        let (sender, receiver) = channel::bounded(workload.workers());
         let scoped = crossbeam::scope(|scope| {
-            let mut first_error = None;
-            let mut handles = Vec::with_capacity(workers);
-            for worker in 0..workers {
+            spawn_and_join(NAME, workload.workers(), |worker| {
                 let sender = sender.clone();
-                let spawned = scope
+                scope
                     .builder()
                     .name(format!("gilfree-channel-{worker}"))
                     .spawn(move |_| {
                         let report = run_worker_caught(NAME, workload, worker);
                         // The receiver outlives the scope, so this cannot fail.
                         let _ = sender.send((worker, report));
-                    });
-                match spawned {
-                    Ok(handle) => handles.push((worker, handle)),
-                    Err(err) => {
-                        first_error = Some(worker_error(NAME, worker, WorkerFailure::spawn(err)));
-                        break;
-                    }
-                }
-            }
-            for (worker, handle) in handles {
-                if let Err(payload) = handle.join() {
-                    first_error.get_or_insert_with(|| {
-                        worker_error(
-                            NAME,
-                            worker,
-                            WorkerFailure::Panicked(panic_message(&*payload)),
-                        )
-                    });
-                }
-            }
-            first_error
+                    })
+            })
         });
         drop(sender);
         match scoped {
-            Ok(Some(err)) => return Err(err),
-            Ok(None) => {}
-            // Every handle was joined above, so the scope has no panic left to report.
+            Ok(joined) => joined?,
+            // Every handle was joined, so the scope has no panic left to report.
             Err(payload) => {
                 return Err(Error::BadReports {
                     backend: NAME,
                     problem: format!("a scoped thread panicked: {}", panic_message(&*payload)),
                 });
             }
-        }
-        receiver
-            .try_iter()
-            .map(|(worker, report)| report.map_err(|failure| worker_error(NAME, worker, failure)))
-            .collect()
+        };
+        reports_or_first_failure(NAME, receiver.try_iter())
     }
 }

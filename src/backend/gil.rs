@@ -26,14 +26,22 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use crate::backend::{Backend, check_thread_limit, panic_message, worker_error};
+use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
+use crate::backend::{Backend, BackendKind};
 use crate::error::{Error, WorkerFailure};
-use crate::kernel::WorkerStream;
-use crate::report::{self, WorkerReport, record_held};
-use crate::sys;
+use crate::kernel::{self, Stream};
+use crate::os::signal_safe as sys;
+use crate::worker::{self, WorkerReport, panic_message, record_held};
 use crate::workload::Workload;
 
 const NAME: &str = "gil";
+const DESCRIPTION: &str = "one thread per worker, computing only while holding one global lock, \
+     handed over every switch interval (an emulation of CPython's GIL)";
+
+/// The registry's row.
+pub(crate) const KIND: BackendKind = BackendKind::new(NAME, DESCRIPTION, |options| {
+    Ok(Box::new(GilBackend::new(options.switch_interval)?))
+});
 
 /// CPython's default switch interval (`sys.getswitchinterval()`).
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -84,8 +92,7 @@ impl Backend for GilBackend {
     }
 
     fn description(&self) -> &'static str {
-        "one thread per worker, computing only while holding one global lock, \
-         handed over every switch interval (an emulation of CPython's GIL)"
+        DESCRIPTION
     }
 
     // `parallelism` stays one per worker: the threads could all run at once;
@@ -97,44 +104,22 @@ impl Backend for GilBackend {
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let gil = Gil::new(self.switch_interval);
-        thread::scope(|scope| {
-            let mut handles = Vec::with_capacity(workload.workers());
-            let mut first_error = None;
-            for worker in 0..workload.workers() {
+        let outcomes = thread::scope(|scope| {
+            spawn_and_join(NAME, workload.workers(), |worker| {
                 let gil = &gil;
-                let spawned = thread::Builder::new()
+                thread::Builder::new()
                     .name(format!("gilfree-gil-{worker}"))
                     .spawn_scoped(scope, move || {
-                        catch_unwind(AssertUnwindSafe(|| run_worker(gil, workload, worker)))
-                            .unwrap_or_else(|payload| {
-                                Err(WorkerFailure::Panicked(panic_message(&*payload)))
-                            })
-                    });
-                match spawned {
-                    Ok(handle) => handles.push((worker, handle)),
-                    Err(err) => {
-                        first_error = Some(worker_error(NAME, worker, WorkerFailure::spawn(err)));
-                        break;
-                    }
-                }
-            }
-            let mut reports = Vec::with_capacity(handles.len());
-            for (worker, handle) in handles {
-                let outcome = handle.join().unwrap_or_else(|payload| {
-                    Err(WorkerFailure::Panicked(panic_message(&*payload)))
-                });
-                match outcome {
-                    Ok(report) => reports.push(report),
-                    Err(failure) => {
-                        first_error.get_or_insert_with(|| worker_error(NAME, worker, failure));
-                    }
-                }
-            }
-            match first_error {
-                Some(err) => Err(err),
-                None => Ok(reports),
-            }
-        })
+                        let report =
+                            catch_unwind(AssertUnwindSafe(|| run_worker(gil, workload, worker)))
+                                .unwrap_or_else(|payload| {
+                                    Err(WorkerFailure::Panicked(panic_message(&*payload)))
+                                });
+                        (worker, report)
+                    })
+            })
+        })?;
+        reports_or_first_failure(NAME, outcomes)
     }
 }
 
@@ -145,16 +130,16 @@ fn run_worker(
     workload: &Workload,
     worker: usize,
 ) -> Result<WorkerReport, WorkerFailure> {
-    let _marked = report::InWorker::enter();
+    let _marked = worker::InWorker::enter();
     let mut held = Vec::new();
-    let mut report = report::measure(worker, || {
+    let mut report = worker::measure(worker, || {
         let mut turn = gil.take();
         // A pause happens holding the lock, as C code may hold it.
-        report::thread_fault(workload.fault_for(worker, Some(NAME)), worker);
-        let mut stream = WorkerStream::new(workload, worker);
+        worker::thread_fault(workload.fault_for(worker, Some(NAME)), worker);
+        let mut stream = Stream::new(workload, worker);
         let mut buffer = workload
             .materialize()
-            .then(|| report::materialized_buffer(workload))
+            .then(|| worker::materialized_buffer(workload))
             .transpose()?;
         let mut filled = 0;
         while stream.remaining() > 0 {
@@ -175,7 +160,7 @@ fn run_worker(
         record_held(&mut held, turn.interval());
         Ok(match &mut buffer {
             None => stream.sum(),
-            Some(buffer) => crate::kernel::sum_numbers(buffer.as_mut_slice()),
+            Some(buffer) => kernel::sum_numbers(buffer.as_mut_slice()),
         })
     })?;
     report.held_ns = held;

@@ -1,23 +1,27 @@
-//! The ways of running a workload's workers, behind one trait.
+//! The ways of running a workload's workers, behind one trait, and the
+//! registry of the built-in ones.
 //!
-//! Each backend lives in its own file. [`BackendKind`] names them for the
-//! command line and [`BackendKind::build`] makes one; the driver only ever sees
+//! Each backend lives in its own file and declares its registry row there
+//! (a `KIND` constant: name, one-line description, constructor);
+//! [`BackendKind::ALL`] lists the rows. Parsing `--backend`, its help,
+//! `--list-backends` and the tests' lists all come from that one table, so
+//! adding a backend is a new file plus one row. The driver only ever sees
 //! `&dyn Backend`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, WorkerFailure};
-use crate::report::WorkerReport;
-use crate::sys;
+use crate::worker::WorkerReport;
 use crate::workload::Workload;
 
 mod channels;
 pub mod gil;
-pub mod process;
+mod process;
 pub mod python;
 mod rayon;
 mod sequential;
+mod spawn;
 mod threads;
 
 pub use self::channels::ChannelsBackend;
@@ -88,23 +92,6 @@ pub trait Backend: Send + Sync {
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error>;
 }
 
-/// The built-in backends, by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BackendKind {
-    /// [`SequentialBackend`].
-    Sequential,
-    /// [`GilBackend`].
-    Gil,
-    /// [`ThreadsBackend`].
-    Threads,
-    /// [`ChannelsBackend`].
-    Channels,
-    /// [`RayonBackend`].
-    Rayon,
-    /// [`ProcessBackend`].
-    Process,
-}
-
 /// Options that some backends take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendOptions {
@@ -124,55 +111,119 @@ impl Default for BackendOptions {
     }
 }
 
+/// Makes a backend from the options.
+type Constructor = fn(&BackendOptions) -> Result<Box<dyn Backend>, Error>;
+
+/// A built-in backend: one row of the registry, [`BackendKind::ALL`].
+///
+/// Two kinds are equal when they have the same name, and they order as the
+/// registry lists them (the order of the report's rows).
+#[derive(Clone, Copy)]
+pub struct BackendKind {
+    name: &'static str,
+    description: &'static str,
+    build: Constructor,
+}
+
 impl BackendKind {
-    /// Every built-in backend, in the order reports list them.
-    pub const ALL: [BackendKind; 6] = [
-        BackendKind::Sequential,
-        BackendKind::Gil,
-        BackendKind::Threads,
-        BackendKind::Channels,
-        BackendKind::Rayon,
-        BackendKind::Process,
+    /// The registry: every built-in backend, in the order reports list them.
+    /// The sequential baseline comes first.
+    pub const ALL: &'static [BackendKind] = &[
+        sequential::KIND,
+        gil::KIND,
+        threads::KIND,
+        channels::KIND,
+        rayon::KIND,
+        process::KIND,
     ];
+
+    /// A registry row: what a backend's file declares as its `KIND`.
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        build: Constructor,
+    ) -> BackendKind {
+        BackendKind {
+            name,
+            description,
+            build,
+        }
+    }
+
+    /// The built-in backend called `name` (case-insensitive), if any.
+    pub fn named(name: &str) -> Option<BackendKind> {
+        BackendKind::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.name.eq_ignore_ascii_case(name.trim()))
+    }
 
     /// The name `--backend` accepts.
     pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Sequential => "sequential",
-            BackendKind::Gil => "gil",
-            BackendKind::Threads => "threads",
-            BackendKind::Channels => "channels",
-            BackendKind::Rayon => "rayon",
-            BackendKind::Process => "process",
-        }
+        self.name
+    }
+
+    /// One line saying how the backend runs its workers.
+    pub fn description(self) -> &'static str {
+        self.description
     }
 
     /// Makes the backend.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for a rayon pool of zero threads or a zero
-    /// switch interval, and
-    /// [`Error::Setup`] when the rayon pool cannot be created.
+    /// [`Error::InvalidOption`] for an option the backend cannot take (a
+    /// rayon pool of zero threads, a zero switch interval), and
+    /// [`Error::Setup`] when it cannot be made (the pool's threads).
     pub fn build(self, options: &BackendOptions) -> Result<Box<dyn Backend>, Error> {
-        Ok(match self {
-            BackendKind::Sequential => Box::new(SequentialBackend),
-            BackendKind::Gil => Box::new(GilBackend::new(options.switch_interval)?),
-            BackendKind::Threads => Box::new(ThreadsBackend),
-            BackendKind::Channels => Box::new(ChannelsBackend),
-            BackendKind::Rayon => Box::new(RayonBackend::new(options.rayon_threads)?),
-            BackendKind::Process => Box::new(ProcessBackend),
-        })
+        (self.build)(options)
     }
 
-    /// Comma-separated names of every backend, for messages.
+    /// Comma-separated names of every backend, for messages and help.
     pub fn names() -> String {
-        BackendKind::ALL.map(BackendKind::name).join(", ")
+        let names: Vec<&str> = BackendKind::ALL.iter().map(|kind| kind.name).collect();
+        names.join(", ")
+    }
+
+    /// The position in the registry.
+    fn position(self) -> usize {
+        BackendKind::ALL
+            .iter()
+            .position(|kind| kind.name == self.name)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl PartialEq for BackendKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for BackendKind {}
+
+impl PartialOrd for BackendKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for BackendKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.position()
+            .cmp(&other.position())
+            .then_with(|| self.name.cmp(other.name))
+    }
+}
+
+impl fmt::Debug for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BackendKind({})", self.name)
     }
 }
 
 impl fmt::Display for BackendKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.name)
     }
 }
 
@@ -185,48 +236,7 @@ impl FromStr for BackendKind {
     type Err = UnknownBackend;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        BackendKind::ALL
-            .into_iter()
-            .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| UnknownBackend(name.to_owned()))
-    }
-}
-
-/// Memory maps one live thread can take: its stack and guard page, its
-/// signal stack and guard page, and a share of malloc's per-thread arenas.
-/// A thread that cannot map its signal stack aborts the whole process, so
-/// the thread backends stay well inside `vm.max_map_count`.
-const MAPS_PER_THREAD: u64 = 8;
-
-/// [`Backend::check`] for backends that start one thread per worker.
-pub(crate) fn check_thread_limit(backend: &'static str, workload: &Workload) -> Result<(), Error> {
-    let workers = workload.workers() as u64;
-    let mut limits: Vec<(u64, String)> = Vec::new();
-    if let Some(maps) = sys::max_map_count() {
-        limits.push((
-            maps / MAPS_PER_THREAD,
-            format!(
-                "a process may hold {maps} memory maps (vm.max_map_count), enough for about {} threads",
-                maps / MAPS_PER_THREAD
-            ),
-        ));
-    }
-    if let (Some(max), Some(tasks)) = (sys::threads_max(), sys::system_tasks()) {
-        let free = max.saturating_sub(tasks);
-        limits.push((
-            free,
-            format!("the system allows {max} threads (kernel.threads-max) and {tasks} exist"),
-        ));
-    }
-    match limits.into_iter().min_by_key(|(n, _)| *n) {
-        Some((limit, why)) if workers > limit => Err(Error::WorkerLimit {
-            backend,
-            workers: workload.workers(),
-            need: format!("{workers} threads at once"),
-            limit: why,
-            advice: "use fewer --workers, or the rayon backend, which runs any number of workers on a fixed pool",
-        }),
-        _ => Ok(()),
+        BackendKind::named(name).ok_or_else(|| UnknownBackend(name.to_owned()))
     }
 }
 
@@ -236,17 +246,6 @@ pub(crate) fn worker_error(backend: &'static str, worker: usize, failure: Worker
         backend,
         worker,
         failure,
-    }
-}
-
-/// The message of a caught panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
     }
 }
 
@@ -263,13 +262,27 @@ mod tests {
 
     #[test]
     fn every_kind_parses_from_its_name_and_builds_a_backend_of_that_name() {
-        for kind in BackendKind::ALL {
+        for &kind in BackendKind::ALL {
             assert_eq!(kind.name().parse::<BackendKind>(), Ok(kind));
             assert_eq!(kind.name().to_uppercase().parse::<BackendKind>(), Ok(kind));
             let backend = kind.build(&BackendOptions::default()).unwrap();
             assert_eq!(backend.name(), kind.name());
+            assert_eq!(backend.description(), kind.description());
             assert!(!backend.description().is_empty());
         }
+    }
+
+    #[test]
+    fn the_registry_has_unique_names_and_the_baseline_first() {
+        let mut names: Vec<&str> = BackendKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names[0], SequentialBackend.name());
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), BackendKind::ALL.len());
+        let mut sorted = BackendKind::ALL.to_vec();
+        sorted.reverse();
+        sorted.sort();
+        assert_eq!(sorted, BackendKind::ALL);
     }
 
     #[test]
@@ -277,7 +290,11 @@ mod tests {
         let err = "fibers".parse::<BackendKind>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown backend 'fibers' (valid: all, sequential, gil, threads, channels, rayon, process)"
+            format!(
+                "unknown backend 'fibers' (valid: all, {})",
+                BackendKind::names()
+            )
         );
+        assert!(BackendKind::names().starts_with("sequential, gil, threads"));
     }
 }

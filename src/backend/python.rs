@@ -17,16 +17,18 @@
 //! verified; with another generator they are timed but not comparable.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::backend::{Backend, process};
+use crate::backend::Backend;
 use crate::error::Error;
-use crate::report::WorkerReport;
-use crate::workload::{Generator, Workload};
+use crate::kernel::Generator;
+use crate::os::children;
+use crate::worker::WorkerReport;
+use crate::workload::Workload;
 
 /// One of the shipped programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +120,11 @@ impl Interpreter {
     }
 }
 
-/// The programs written out for the interpreter, removed when dropped.
+/// The programs written out for the interpreter, in a fresh directory of
+/// their own (`tempfile`: a random name, created with mode 0700, never a
+/// directory someone else made), removed when dropped.
 #[derive(Debug)]
-struct ProgramDir(PathBuf);
+struct ProgramDir(tempfile::TempDir);
 
 /// Every program directory that exists, so that a process ending on a
 /// signal (which runs no destructor) can still remove them.
@@ -142,24 +146,34 @@ pub fn remove_program_dirs() {
 
 impl ProgramDir {
     fn create() -> std::io::Result<ProgramDir> {
-        let dir = std::env::temp_dir().join(format!(
-            "gilfree-python-{}-{}",
-            std::process::id(),
-            crate::sys::monotonic_ns()
-        ));
-        std::fs::create_dir_all(&dir)?;
-        program_dirs().push(dir.clone());
+        // The pid in the name tells whose directory it is.
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("gilfree-python-{}-", std::process::id()))
+            .tempdir()?;
+        program_dirs().push(dir.path().to_owned());
+        // Dropped on an error: the directory goes with it.
+        let dir = ProgramDir(dir);
         for program in Program::ALL {
-            std::fs::write(dir.join(program.file_name()), program.source())?;
+            std::fs::write(dir.path().join(program.file_name()), program.source())?;
         }
-        Ok(ProgramDir(dir))
+        Ok(dir)
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
     }
 }
 
 impl Drop for ProgramDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-        program_dirs().retain(|dir| *dir != self.0);
+        // Removed under the list's lock and only then taken off the list, so
+        // that a signal arriving meanwhile (whose handler removes what is
+        // listed, then exits) either finds it listed or waits until it is
+        // gone. The TempDir's own removal then finds nothing to do.
+        let mut dirs = program_dirs();
+        let path = self.0.path();
+        let _ = std::fs::remove_dir_all(path);
+        dirs.retain(|dir| dir != path);
     }
 }
 
@@ -200,7 +214,7 @@ impl PythonBackend {
     }
 
     fn path(&self) -> PathBuf {
-        self.dir.0.join(self.program.file_name())
+        self.dir.path().join(self.program.file_name())
     }
 
     fn failure(&self, problem: String) -> Error {
@@ -263,13 +277,13 @@ impl Backend for PythonBackend {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = process::spawn_registered(&mut command).map_err(|err| {
+        let mut child = children::spawn_registered(&mut command).map_err(|err| {
             self.failure(format!(
                 "could not start {}: {err}",
                 self.interpreter.command
             ))
         })?;
-        let pid = child.id();
+        let pid = child.id() as libc::pid_t;
         // stderr on its own thread, so that neither pipe can fill and block.
         let mut stderr = child.stderr.take().expect("stderr is piped");
         let stderr_reader = std::thread::spawn(move || {
@@ -284,21 +298,24 @@ impl Backend for PythonBackend {
             .expect("stdout is piped")
             .read_to_end(&mut stdout);
         if read.is_err() {
-            process::kill_registered(pid);
+            children::kill_registered(pid);
         }
-        let reaped = process::reap(pid);
+        let reaped = children::reap(pid);
         let stderr = stderr_reader.join().unwrap_or_default();
-        if let Some(signal) = process::interrupted() {
+        if let Some(signal) = children::interrupted() {
             return Err(Error::Interrupted {
                 backend: self.name(),
                 signal,
-                name: process::signal_name(signal),
+                name: children::signal_name(signal),
             });
         }
-        let (status, peak_rss_bytes) = reaped
+        let children::Reaped {
+            status,
+            peak_rss_bytes,
+        } = reaped
             .map_err(|err| self.failure(format!("could not wait for the interpreter: {err}")))?;
         read.map_err(|err| self.failure(format!("could not read the program's output: {err}")))?;
-        if let Err(failure) = process::check_status(status) {
+        if let Err(failure) = children::check_status(status, |_| "") {
             let last = stderr
                 .lines()
                 .rev()

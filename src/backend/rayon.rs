@@ -6,9 +6,9 @@
 
 use rayon::prelude::*;
 
-use crate::backend::{Backend, worker_error};
+use crate::backend::{Backend, BackendKind, worker_error};
 use crate::error::Error;
-use crate::report::{WorkerReport, run_worker_caught};
+use crate::worker::{WorkerReport, run_worker_caught};
 use crate::workload::Workload;
 
 /// Workers as tasks of a dedicated rayon `ThreadPool`.
@@ -19,6 +19,12 @@ pub struct RayonBackend {
 }
 
 const NAME: &str = "rayon";
+const DESCRIPTION: &str = "a rayon ThreadPool of --threads threads, par_iter over the workers";
+
+/// The registry's row.
+pub(crate) const KIND: BackendKind = BackendKind::new(NAME, DESCRIPTION, |options| {
+    Ok(Box::new(RayonBackend::new(options.rayon_threads)?))
+});
 
 impl RayonBackend {
     /// A backend with a pool of `threads` threads.
@@ -58,7 +64,7 @@ impl Backend for RayonBackend {
     }
 
     fn description(&self) -> &'static str {
-        "a rayon ThreadPool of --threads threads, par_iter over the workers"
+        DESCRIPTION
     }
 
     fn parallelism(&self, workload: &Workload) -> usize {

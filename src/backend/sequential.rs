@@ -3,22 +3,29 @@
 //! Speedups are measured against it, and its sums are the oracle the driver
 //! checks every other backend against.
 
-use crate::backend::{Backend, worker_error};
+use crate::backend::{Backend, BackendKind, worker_error};
 use crate::error::Error;
-use crate::report::{WorkerReport, run_worker_caught};
+use crate::worker::{WorkerReport, run_worker_caught};
 use crate::workload::Workload;
 
 /// Runs the workers one after another on the calling thread.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SequentialBackend;
 
+const NAME: &str = "sequential";
+const DESCRIPTION: &str = "one thread runs the workers one after another (the baseline)";
+
+/// The registry's row.
+pub(crate) const KIND: BackendKind =
+    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(SequentialBackend)));
+
 impl Backend for SequentialBackend {
     fn name(&self) -> &'static str {
-        "sequential"
+        NAME
     }
 
     fn description(&self) -> &'static str {
-        "one thread runs the workers one after another (the baseline)"
+        DESCRIPTION
     }
 
     fn parallelism(&self, _workload: &Workload) -> usize {
@@ -28,8 +35,8 @@ impl Backend for SequentialBackend {
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         (0..workload.workers())
             .map(|worker| {
-                run_worker_caught(self.name(), workload, worker)
-                    .map_err(|failure| worker_error(self.name(), worker, failure))
+                run_worker_caught(NAME, workload, worker)
+                    .map_err(|failure| worker_error(NAME, worker, failure))
             })
             .collect()
     }

@@ -6,9 +6,9 @@
 
 use std::io;
 
-use crate::driver::Report;
 use crate::export::Exporter;
 use crate::export::json::JsonExport;
+use crate::measure::Report;
 
 /// The header row.
 pub const COLUMNS: [&str; 27] = [

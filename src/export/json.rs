@@ -12,9 +12,9 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
-use crate::driver::{BackendResult, Report, RunMeasurement};
 use crate::export::{Exporter, rfc3339_utc};
-use crate::report::WorkerReport;
+use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::worker::WorkerReport;
 
 /// The version of the layout below. It grows by one whenever a field is
 /// removed or changes meaning; adding a field does not change it.

@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::driver::{BackendResult, Report};
 use crate::export::Exporter;
-use crate::render::group_digits;
+use crate::measure::{BackendResult, Report};
+use crate::render::format::group_digits;
 
 /// The header cells after the unit is chosen.
 fn header(unit: &str) -> [String; 11] {
@@ -105,7 +105,7 @@ fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 11] {
             .map_or_else(dash, |e| format!("{:.0}%", e * 100.0)),
         report
             .throughput(result)
-            .map_or_else(dash, crate::render::rate),
+            .map_or_else(dash, crate::render::format::rate),
         format!("{:.1}", result.peak_rss_bytes() as f64 / 1e6),
         match (result.comparable, result.verified()) {
             (false, _) => "n/c",

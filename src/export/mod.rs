@@ -5,17 +5,20 @@
 //! One file per format behind one small trait, [`Exporter`]; the
 //! [`ExportManager`] checks every destination before the benchmark starts, so
 //! a mistyped directory fails in a moment instead of after a long run, and
-//! writes each export once the report is complete. The JSON schema is
+//! writes each export once the report is complete. It is a transaction:
+//! dropped without [`ExportManager::write`] — an early return, an error, a
+//! panic — it removes every file it created, so no run leaves an empty
+//! export behind. The JSON schema is
 //! documented in `docs/export-schema.md` and carries a
 //! [`SCHEMA_VERSION`](json::SCHEMA_VERSION).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use crate::driver::Report;
 use crate::error::Error;
+use crate::measure::Report;
 
 pub mod csv;
 pub mod json;
@@ -76,9 +79,29 @@ enum Destination {
 }
 
 /// The exports one run asked for, with their destinations already opened.
+///
+/// Dropping it without a successful [`write`](Self::write) removes the files
+/// it created and leaves the files that existed before untouched.
 #[derive(Debug, Default)]
 pub struct ExportManager {
     exports: Vec<(ExportFormat, Destination)>,
+}
+
+impl Drop for ExportManager {
+    fn drop(&mut self) {
+        // `write` empties `exports` once everything is written.
+        for (_, destination) in self.exports.drain(..) {
+            if let Destination::File {
+                path,
+                file,
+                created: true,
+            } = destination
+            {
+                drop(file);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
 }
 
 impl ExportManager {
@@ -145,12 +168,14 @@ impl ExportManager {
         self.exports.is_empty()
     }
 
-    /// Writes every export of `report`.
+    /// Writes every export of `report`: the commit of the transaction.
     ///
     /// # Errors
-    /// [`Error::ExportWrite`] naming the first destination that failed.
-    pub fn write(self, report: &Report) -> Result<(), Error> {
-        for (format, destination) in self.exports {
+    /// [`Error::ExportWrite`] naming the first destination that failed;
+    /// the files created for exports not yet written are then removed.
+    pub fn write(mut self, report: &Report) -> Result<(), Error> {
+        while !self.exports.is_empty() {
+            let (format, destination) = &mut self.exports[0];
             let bytes =
                 format
                     .exporter()
@@ -169,29 +194,17 @@ impl ExportManager {
                             source,
                         })?;
                 }
-                Destination::File { path, mut file, .. } => {
-                    replace_contents(&mut file, &bytes)
-                        .map_err(|source| Error::ExportWrite { path, source })?;
+                Destination::File { path, file, .. } => {
+                    replace_contents(file, &bytes).map_err(|source| Error::ExportWrite {
+                        path: path.clone(),
+                        source,
+                    })?;
                 }
             }
+            // Written: no longer the transaction's to remove.
+            self.exports.remove(0);
         }
         Ok(())
-    }
-
-    /// Gives up on the exports: files created for them are removed, files
-    /// that existed before are left untouched.
-    pub fn abandon(self) {
-        for (_, destination) in self.exports {
-            if let Destination::File {
-                path,
-                file,
-                created: true,
-            } = destination
-            {
-                drop(file);
-                let _ = std::fs::remove_file(path);
-            }
-        }
     }
 }
 
@@ -205,38 +218,14 @@ fn replace_contents(file: &mut File, bytes: &[u8]) -> io::Result<()> {
 /// A point in time as an RFC 3339 timestamp in UTC, to the second:
 /// `2026-11-26T21:04:05Z`. Times before 1970 print as the epoch.
 pub fn rfc3339_utc(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let time = time.max(SystemTime::UNIX_EPOCH);
+    humantime::format_rfc3339_seconds(time).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn timestamps_are_rfc3339_in_utc() {
@@ -249,5 +238,7 @@ mod tests {
         assert_eq!(rfc3339_utc(leap), "2000-02-29T00:00:00Z");
         let end = UNIX_EPOCH + Duration::from_secs(4_107_542_399);
         assert_eq!(rfc3339_utc(end), "2100-02-28T23:59:59Z");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(rfc3339_utc(before), "1970-01-01T00:00:00Z");
     }
 }

@@ -1,4 +1,4 @@
-//! Stopping cleanly on SIGINT (Ctrl-C) and SIGTERM: no orphaned worker
+//! The binary's side of signals: stopping cleanly on SIGINT (Ctrl-C) and SIGTERM: no orphaned worker
 //! process, one line of explanation, and the shell's conventional exit code
 //! (128 + the signal: 130 and 143).
 //!
@@ -11,7 +11,7 @@
 //! and the workers must not die half-way on their own). One thread then waits
 //! for the signals with `sigwait(3)`: ordinary code, not a signal handler, so
 //! it may lock, allocate and print. On the first signal it calls
-//! [`process::interrupt`], which kills the
+//! [`children::interrupt`], which kills the
 //! running children, waits until their runs have reaped them, prints one line
 //! and exits.
 //!
@@ -21,7 +21,8 @@
 use std::io;
 use std::time::Duration;
 
-use crate::backend::process;
+use gilfree::os::children;
+use nix::sys::signal::{SigSet, Signal};
 
 /// How long the runs get to reap their killed children before the process
 /// exits anyway.
@@ -37,21 +38,18 @@ const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// # Errors
 /// When the signal mask cannot be set or the thread cannot be started.
-pub fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
-    let set = signal_set();
-    // SAFETY: `set` is an initialized sigset_t; blocking signals in this
-    // thread touches no other state.
-    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
-    if rc != 0 {
-        return Err(io::Error::from_raw_os_error(rc));
-    }
+pub(crate) fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGINT);
+    set.add(Signal::SIGTERM);
+    set.thread_block()?;
     std::thread::Builder::new()
         .name("gilfree-signals".to_owned())
         .spawn(move || {
             let signal = wait_for_signal(&set);
-            let killed = process::interrupt(signal);
-            let reaped = process::wait_until_reaped(REAP_TIMEOUT);
-            crate::backend::python::remove_program_dirs();
+            let killed = children::interrupt(signal);
+            let reaped = children::wait_until_reaped(REAP_TIMEOUT);
+            gilfree::backend::python::remove_program_dirs();
             before_exit();
             let what = match (killed, reaped) {
                 (0, _) => String::new(),
@@ -60,7 +58,7 @@ pub fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
             };
             eprintln!(
                 "gilfree: interrupted by {}{what}",
-                process::signal_name(signal)
+                children::signal_name(signal)
             );
             std::process::exit(128 + signal);
         })?;
@@ -71,27 +69,12 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "es" }
 }
 
-/// {SIGINT, SIGTERM}.
-fn signal_set() -> libc::sigset_t {
-    // SAFETY: sigset_t is plain old data; sigemptyset initializes it fully.
-    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: `set` is a valid sigset_t and the signals are valid numbers.
-    unsafe {
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-    }
-    set
-}
-
-/// Waits until one of `set` arrives and returns it.
-fn wait_for_signal(set: &libc::sigset_t) -> i32 {
+/// Waits until one of `set` arrives and returns its number.
+fn wait_for_signal(set: &SigSet) -> i32 {
     loop {
-        let mut signal = 0;
-        // SAFETY: `set` is initialized and blocked in this thread (inherited);
-        // `signal` is writable.
-        if unsafe { libc::sigwait(set, &mut signal) } == 0 {
-            return signal;
+        // `set` is blocked in this thread (inherited), as sigwait requires.
+        if let Ok(signal) = set.wait() {
+            return signal as i32;
         }
     }
 }

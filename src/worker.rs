@@ -1,11 +1,14 @@
-//! What one worker hands back, and how it is measured.
+//! What one worker runs and what it hands back: the body every thread-based
+//! backend runs for a worker ([`run_worker_caught`]), the clock readings
+//! around it ([`measure`], which a forked child may call too), and the
+//! [`WorkerReport`].
 
 use std::time::Duration;
 
 use crate::error::WorkerFailure;
 use crate::fault::Fault;
 use crate::kernel;
-use crate::sys;
+use crate::os::signal_safe::{self as sys, NumberBuffer};
 use crate::workload::Workload;
 
 /// One worker's result and the facts needed to draw its timeline.
@@ -72,7 +75,8 @@ impl WorkerReport {
 ///
 /// Streams the numbers, or with [`Workload::materialize`] collects them into a
 /// buffer first (memory mapped, so that an impossible size is an error rather
-/// than an abort, and the memory is returned to the system when the worker ends). This is the common body of every thread-based backend.
+/// than an abort, and the memory is returned to the system when the worker
+/// ends). This is the common body of every thread-based backend.
 ///
 /// # Errors
 /// [`WorkerFailure::OutOfMemory`] when the materialized vector cannot be allocated.
@@ -114,11 +118,18 @@ pub fn run_worker_caught(
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_worker_in(Some(backend), workload, worker)
     }))
-    .unwrap_or_else(|payload| {
-        Err(WorkerFailure::Panicked(crate::backend::panic_message(
-            &*payload,
-        )))
-    })
+    .unwrap_or_else(|payload| Err(WorkerFailure::Panicked(panic_message(&*payload))))
+}
+
+/// The message of a caught panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
 }
 
 /// Acts on an injected fault that a worker thread can suffer (a panic or a
@@ -135,9 +146,9 @@ pub(crate) fn thread_fault(fault: Option<Fault>, worker: usize) {
 ///
 /// # Errors
 /// [`WorkerFailure::OutOfMemory`] when it cannot be mapped.
-pub(crate) fn materialized_buffer(workload: &Workload) -> Result<sys::NumberBuffer, WorkerFailure> {
+pub(crate) fn materialized_buffer(workload: &Workload) -> Result<NumberBuffer, WorkerFailure> {
     // Workload::new checked that count × 8 bytes fits in a usize.
-    sys::NumberBuffer::new(workload.count() as usize).ok_or(WorkerFailure::OutOfMemory {
+    NumberBuffer::new(workload.count() as usize).ok_or(WorkerFailure::OutOfMemory {
         bytes: workload.count().saturating_mul(8),
     })
 }

@@ -1,15 +1,73 @@
-//! The human-readable report: a header, one table row per backend, the
-//! per-worker results as the book prints them, and notes computed from the
-//! measurements. Pure: a [`Report`] in, text out.
+//! Everything a person reads: the report as text (this file: a header, one
+//! table row per backend, the per-worker results as the book prints them,
+//! and notes computed from the measurements), [`explain`]'s sentences,
+//! the per-worker [`timeline`]s (text and SVG), a [`sweep`]'s tables and
+//! plot, and the [`format`] helpers they share. Pure: measurements in, text
+//! or pictures out.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::driver::{BackendResult, Report};
+use crate::backend::python::Interpreter;
+use crate::measure::{BackendResult, Report};
+
+mod explain;
+pub mod format;
+pub mod sweep;
+pub mod timeline;
+
+pub use self::explain::explain;
+pub use self::format::{duration, group_digits, rate};
+use self::format::{group_float, megabytes, round_up_1_2_5, row_in};
 
 /// Below this baseline wall time the job is so short that starting threads
 /// and processes is a visible share of it.
-const SHORT_JOB: Duration = Duration::from_millis(50);
+pub(crate) const SHORT_JOB: Duration = Duration::from_millis(50);
+
+/// What a run says above its report, beyond the report itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Preamble<'a> {
+    /// The seed, when it was drawn from the OS rather than given: the user
+    /// needs it to repeat the run.
+    pub drawn_seed: Option<u64>,
+    /// The interpreter that ran the Python rows, if any.
+    pub interpreter: Option<&'a Interpreter>,
+    /// The rayon pool's size, when the rayon backend ran.
+    pub rayon_threads: Option<usize>,
+}
+
+/// The lines above the report: how to repeat the run, and what ran it.
+pub fn preamble(preamble: &Preamble<'_>) -> String {
+    let mut out = String::new();
+    if let Some(seed) = preamble.drawn_seed {
+        let _ = writeln!(
+            out,
+            "seed {seed} was drawn from the OS; repeat this run with --seed {seed}"
+        );
+    }
+    if let Some(interpreter) = preamble.interpreter {
+        let _ = writeln!(
+            out,
+            "python:   {} {} ({}), GIL {}; its programs are in python/ of the gilfree sources",
+            if interpreter.implementation == "cpython" {
+                "CPython"
+            } else {
+                &interpreter.implementation
+            },
+            interpreter.version,
+            interpreter.command,
+            if interpreter.gil_enabled {
+                "enabled"
+            } else {
+                "disabled (free-threaded build)"
+            },
+        );
+    }
+    if let Some(threads) = preamble.rayon_threads {
+        let _ = writeln!(out, "rayon:    a pool of {threads} threads (--threads)");
+    }
+    out
+}
 
 /// The whole report as text, ending in a newline.
 pub fn text(report: &Report) -> String {
@@ -119,26 +177,6 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
             (true, Some(m)) => format!("✗ w{}", m.worker),
         },
     ]
-}
-
-/// Appends one row of an aligned table: the first cell left-aligned, the
-/// others right-aligned, each padded to its column's width.
-pub(crate) fn row_in(out: &mut String, cells: &[String], columns: &[(&str, usize)]) {
-    for (i, (cell, (_, width))) in cells.iter().zip(columns).enumerate() {
-        let pad = width.saturating_sub(cell.chars().count());
-        if i == 0 {
-            out.push_str(cell);
-            out.push_str(&" ".repeat(pad));
-        } else {
-            out.push_str("  ");
-            out.push_str(&" ".repeat(pad));
-            out.push_str(cell);
-        }
-    }
-    // No trailing spaces.
-    let trimmed = out.trim_end_matches(' ').len();
-    out.truncate(trimmed);
-    out.push('\n');
 }
 
 /// How many per-worker sums the results line shows before eliding.
@@ -301,13 +339,9 @@ fn memory(out: &mut String, report: &Report) {
     let _ = writeln!(out, "Memory:  peak resident, {}", parts.join(", "));
 }
 
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
-}
-
 /// Above this spread between a backend's fastest and slowest run, relative
 /// to its median, the figures are too noisy to trust to the percent.
-const WIDE_SPREAD: f64 = 0.25;
+pub(crate) const WIDE_SPREAD: f64 = 0.25;
 
 fn notes(out: &mut String, report: &Report) {
     let with_outliers: Vec<String> = report
@@ -375,266 +409,5 @@ fn notes(out: &mut String, report: &Report) {
             logical,
             logical
         );
-    }
-}
-
-/// A few plain sentences that read this run's own figures: what the CPU
-/// column says about each kind of backend, how far the speedups got against
-/// what the cores allow, and whether start-up costs or noise blur them.
-/// Every sentence is chosen and filled in from the measurements; none is
-/// printed whatever the numbers.
-pub fn explain(report: &Report) -> String {
-    let mut sentences: Vec<String> = Vec::new();
-    let cores = report.machine.logical_cores;
-    let workers = report.workload.workers();
-    let baseline = report.baseline();
-    let others: Vec<&BackendResult> = report.results.iter().skip(1).collect();
-    let cpu_cores = |r: &BackendResult| r.cpu_percent_median() / 100.0;
-
-    if let Some(gil) = report.result("gil") {
-        let speedup = report.speedup(gil).unwrap_or(0.0);
-        if cpu_cores(gil) < 1.3 {
-            sentences.push(format!(
-                "gil kept about one core busy ({:.0}% CPU) although its {workers} threads could \
-                 have used {} cores: only the thread holding the lock computes, so they took turns, and \
-                 it ran at {speedup:.2}× the sequential speed — what the book's Python threads do.",
-                gil.cpu_percent_median(),
-                workers.min(cores),
-            ));
-        } else {
-            sentences.push(format!(
-                "gil used {:.0}% CPU, more than one core: the lock hand-overs and waiting threads \
-                 cost CPU of their own here; it ran at {speedup:.2}× the sequential speed.",
-                gil.cpu_percent_median()
-            ));
-        }
-    }
-
-    let parallel: Vec<&BackendResult> = others
-        .iter()
-        .copied()
-        .filter(|r| r.name != "gil" && report.usable_parallelism(r) > 1)
-        .collect();
-    let (busy, idle): (Vec<&BackendResult>, Vec<&BackendResult>) = parallel
-        .iter()
-        .partition(|r| cpu_cores(r) >= 0.75 * report.usable_parallelism(r) as f64);
-    if !busy.is_empty() {
-        let names: Vec<&str> = busy.iter().map(|r| r.name).collect();
-        let speedups: Vec<f64> = busy.iter().filter_map(|r| report.speedup(r)).collect();
-        let (lo, hi) = (
-            speedups.iter().copied().fold(f64::INFINITY, f64::min),
-            speedups.iter().copied().fold(0.0, f64::max),
-        );
-        let cpu_lo = busy
-            .iter()
-            .map(|r| cpu_cores(r))
-            .fold(f64::INFINITY, f64::min);
-        let cpu_hi = busy.iter().map(|r| cpu_cores(r)).fold(0.0, f64::max);
-        let ceiling = workers.min(cores);
-        sentences.push(format!(
-            "{} kept about {} cores busy ({:.0}–{:.0}% CPU) and ran {} faster than sequential; with \
-             {workers} workers on {cores} logical cores, {ceiling}× is the most possible.",
-            join_names(&names),
-            if cpu_hi - cpu_lo < 0.15 { format!("{cpu_hi:.1}") } else { format!("{cpu_lo:.1}–{cpu_hi:.1}") },
-            cpu_lo * 100.0,
-            cpu_hi * 100.0,
-            if hi - lo < 0.05 { format!("{hi:.2}×") } else { format!("{lo:.2}–{hi:.2}×") },
-        ));
-    }
-    for r in idle {
-        sentences.push(format!(
-            "{} used only {:.0}% CPU of the {}00% it could: its workers were not all computing at \
-             once for much of the run (start-up, or too little work to share).",
-            r.name,
-            r.cpu_percent_median(),
-            report.usable_parallelism(r)
-        ));
-    }
-
-    let short = baseline.wall_median() < SHORT_JOB && report.workload.count() > 0;
-    if short && !others.is_empty() {
-        let factor = (0.5 / baseline.wall_median().as_secs_f64().max(1e-6)).max(1.0);
-        sentences.push(format!(
-            "The whole job took only {} on one core, so starting the workers — about 30 µs a thread, \
-             130 µs a process — is a visible part of every run; --count {} would make it about half \
-             a second and let the scaling show.",
-            duration(baseline.wall_median()),
-            group_digits(round_up_1_2_5(report.workload.count() as f64 * factor) as i128).replace(',', "_"),
-        ));
-        if let (Some(threads), Some(process)) = (report.result("threads"), report.result("process"))
-        {
-            let extra = process.wall_median().as_secs_f64() - threads.wall_median().as_secs_f64();
-            // Only when the difference stands out from both backends' own spread.
-            let noise = |r: &BackendResult| (r.wall_max() - r.wall_min()).as_secs_f64();
-            if extra > noise(threads).max(noise(process)) {
-                sentences.push(format!(
-                    "process took {} longer than threads, about {} per worker: the price of fork, a \
-                     pipe and waiting for each child.",
-                    duration(std::time::Duration::from_secs_f64(extra)),
-                    duration(std::time::Duration::from_secs_f64(extra / workers as f64)),
-                ));
-            }
-        }
-    }
-
-    if workers > cores && !parallel.is_empty() {
-        sentences.push(format!(
-            "{workers} workers shared {cores} cores: beyond {cores}, more workers only take turns."
-        ));
-    }
-
-    if report.workload.materialize() {
-        let most = report
-            .results
-            .iter()
-            .max_by_key(|r| r.self_peak_rss_bytes());
-        if let Some(most) = most {
-            sentences.push(format!(
-                "Materializing the numbers cost memory: {} peaked at {} (every worker's vector at \
-                 once), sequential at {}.",
-                most.name,
-                megabytes(most.self_peak_rss_bytes()),
-                megabytes(baseline.self_peak_rss_bytes()),
-            ));
-        }
-    }
-
-    let spread = report
-        .results
-        .iter()
-        .map(BackendResult::wall_spread)
-        .fold(0.0, f64::max);
-    if spread > WIDE_SPREAD {
-        sentences.push(format!(
-            "The runs of one backend differed by up to {:.0}% of their median: differences between \
-             backends smaller than that are noise.",
-            spread * 100.0
-        ));
-    }
-
-    let mut out = String::from("\nWhat this run shows:\n");
-    for sentence in sentences {
-        let _ = writeln!(out, "- {sentence}");
-    }
-    out
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn join_names(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
-fn round_up_1_2_5(x: f64) -> u64 {
-    let mut power = 1u64;
-    loop {
-        for step in [1, 2, 5] {
-            let candidate = power.saturating_mul(step);
-            if candidate as f64 >= x || power >= 10u64.pow(18) {
-                return candidate;
-            }
-        }
-        power *= 10;
-    }
-}
-
-/// A duration with three or four significant digits and a unit that fits.
-pub fn duration(d: Duration) -> String {
-    let secs = d.as_secs_f64();
-    if d.is_zero() {
-        "0".to_owned()
-    } else if secs >= 1.0 {
-        format!("{secs:.3} s")
-    } else if secs >= 1e-3 {
-        format!("{:.2} ms", secs * 1e3)
-    } else {
-        format!("{:.1} µs", secs * 1e6)
-    }
-}
-
-/// A rate in numbers per second with an SI prefix: `1.92 G/s`.
-pub fn rate(per_second: f64) -> String {
-    let (value, prefix) = if per_second >= 1e9 {
-        (per_second / 1e9, "G")
-    } else if per_second >= 1e6 {
-        (per_second / 1e6, "M")
-    } else if per_second >= 1e3 {
-        (per_second / 1e3, "k")
-    } else {
-        (per_second, "")
-    };
-    format!("{value:.2} {prefix}/s")
-}
-
-/// An integer with thousands separators: `404,002,118`.
-pub fn group_digits(n: i128) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// An expected value, which is a whole number or a half: grouped, with `.5` if needed.
-fn group_float(x: f64) -> String {
-    let whole = x.trunc();
-    let grouped = group_digits(whole as i128);
-    if (x - whole).abs() > 1e-9 {
-        let sign = if x < 0.0 && whole == 0.0 { "-" } else { "" };
-        format!("{sign}{grouped}.5")
-    } else {
-        grouped
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_joined_as_in_a_sentence() {
-        assert_eq!(join_names(&["a"]), "a");
-        assert_eq!(join_names(&["a", "b"]), "a and b");
-        assert_eq!(join_names(&["a", "b", "c"]), "a, b and c");
-    }
-
-    #[test]
-    fn digits_are_grouped_in_threes() {
-        assert_eq!(group_digits(0), "0");
-        assert_eq!(group_digits(999), "999");
-        assert_eq!(group_digits(1000), "1,000");
-        assert_eq!(group_digits(-404_002_118), "-404,002,118");
-        assert_eq!(group_float(404_000_000.0), "404,000,000");
-        assert_eq!(group_float(2.5), "2.5");
-        assert_eq!(group_float(-0.5), "-0.5");
-    }
-
-    #[test]
-    fn durations_and_rates_pick_a_unit() {
-        assert_eq!(duration(Duration::ZERO), "0");
-        assert_eq!(duration(Duration::from_micros(12)), "12.0 µs");
-        assert_eq!(duration(Duration::from_micros(4_210)), "4.21 ms");
-        assert_eq!(duration(Duration::from_millis(1_660)), "1.660 s");
-        assert_eq!(rate(1.92e9), "1.92 G/s");
-        assert_eq!(rate(512.0), "512.00 /s");
-    }
-
-    #[test]
-    fn suggestions_round_up_to_1_2_or_5_times_a_power_of_ten() {
-        assert_eq!(round_up_1_2_5(1.78e7), 20_000_000);
-        assert_eq!(round_up_1_2_5(1e7), 10_000_000);
-        assert_eq!(round_up_1_2_5(3e3), 5_000);
-        assert_eq!(round_up_1_2_5(0.5), 1);
     }
 }

@@ -15,9 +15,10 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::driver::{BackendResult, Report, RunMeasurement};
-use crate::render::duration;
-use crate::report::WorkerReport;
+use super::format::{duration, series_color};
+use crate::error::Error;
+use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::worker::WorkerReport;
 
 /// Columns of the text chart.
 pub const TEXT_WIDTH: usize = 60;
@@ -124,8 +125,8 @@ fn backend_text(
 /// worker, a bar where it computed, its opacity the share of a core it had.
 ///
 /// # Errors
-/// When the file cannot be written (the message says which).
-pub fn svg(report: &Report, path: &Path) -> Result<(), String> {
+/// [`Error::Picture`] when the file cannot be drawn or written.
+pub fn svg(report: &Report, path: &Path) -> Result<(), Error> {
     let panels: Vec<(&BackendResult, usize, &RunMeasurement)> = report
         .results
         .iter()
@@ -134,7 +135,10 @@ pub fn svg(report: &Report, path: &Path) -> Result<(), String> {
     let rows: usize = panels.iter().map(|(_, _, run)| run.workers.len()).sum();
     let height = (120 * panels.len() + 14 * rows).clamp(300, 4000) as u32;
     let area = SVGBackend::new(path, (960, height)).into_drawing_area();
-    let fail = |err: &dyn std::fmt::Display| format!("{}: {err}", path.display());
+    let fail = |err: &dyn std::fmt::Display| Error::Picture {
+        path: path.to_owned(),
+        problem: err.to_string(),
+    };
     area.fill(&WHITE).map_err(|e| fail(&e))?;
     let weights: Vec<u32> = panels
         .iter()
@@ -187,7 +191,7 @@ fn draw_panel<DB: DrawingBackend>(
     for worker in &run.workers {
         let (intervals, share) = computing(worker);
         let y = worker.worker as f64;
-        let color = crate::sweep::series_color(worker.worker).mix(0.15 + 0.85 * share);
+        let color = series_color(worker.worker).mix(0.15 + 0.85 * share);
         chart.draw_series(intervals.iter().map(|&(a, b)| {
             Rectangle::new([(to_ms(a), y - 0.35), (to_ms(b), y + 0.35)], color.filled())
         }))?;

@@ -1,0 +1,141 @@
+//! The fixed-size binary record a worker process sends its parent: nine
+//! native-endian 64-bit fields, 72 bytes, far below `PIPE_BUF`, so that one
+//! `write(2)` never blocks and arrives whole.
+
+use std::time::Duration;
+
+use crate::error::WorkerFailure;
+use crate::worker::WorkerReport;
+
+/// The size of a record, in bytes.
+pub(super) const RECORD_LEN: usize = 72;
+const MAGIC: u64 = u64::from_le_bytes(*b"gilfree1");
+
+/// The record of `report`. Allocates nothing: a forked child calls it.
+pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
+    let cpu = |c: Option<u32>| c.map_or(-1, i64::from);
+    let fields: [u64; RECORD_LEN / 8] = [
+        MAGIC,
+        report.worker as u64,
+        report.sum as u64,
+        report.start_ns,
+        report.finish_ns,
+        report.cpu_time.as_nanos() as u64,
+        cpu(report.cpu_at_start) as u64,
+        cpu(report.cpu_at_finish) as u64,
+        (u64::from(report.pid) << 32) | u64::from(report.tid),
+    ];
+    let mut out = [0u8; RECORD_LEN];
+    for (chunk, field) in out.chunks_exact_mut(8).zip(fields) {
+        chunk.copy_from_slice(&field.to_ne_bytes());
+    }
+    out
+}
+
+/// Decodes worker `worker`'s record, checking its length, magic and index.
+pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, WorkerFailure> {
+    if bytes.len() != RECORD_LEN {
+        return Err(WorkerFailure::ShortRecord {
+            got: bytes.len(),
+            expected: RECORD_LEN,
+        });
+    }
+    let mut fields = [0u64; RECORD_LEN / 8];
+    for (field, chunk) in fields.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        *field = u64::from_ne_bytes(word);
+    }
+    let [
+        magic,
+        index,
+        sum,
+        start_ns,
+        finish_ns,
+        cpu_ns,
+        cpu_start,
+        cpu_finish,
+        ids,
+    ] = fields;
+    if magic != MAGIC {
+        return Err(WorkerFailure::BadRecord("wrong magic number"));
+    }
+    if index != worker as u64 {
+        return Err(WorkerFailure::BadRecord("it names another worker"));
+    }
+    if finish_ns < start_ns {
+        return Err(WorkerFailure::BadRecord("it finished before it started"));
+    }
+    let cpu = |c: u64| u32::try_from(c as i64).ok();
+    Ok(WorkerReport {
+        worker,
+        sum: sum as i64,
+        start_ns,
+        finish_ns,
+        cpu_time: Duration::from_nanos(cpu_ns),
+        cpu_at_start: cpu(cpu_start),
+        cpu_at_finish: cpu(cpu_finish),
+        pid: (ids >> 32) as u32,
+        tid: ids as u32,
+        peak_rss_bytes: None,
+        held_ns: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> WorkerReport {
+        WorkerReport {
+            worker: 5,
+            sum: -1234567890123,
+            start_ns: 10,
+            finish_ns: 25,
+            cpu_time: Duration::from_nanos(14),
+            cpu_at_start: Some(1),
+            cpu_at_finish: None,
+            pid: 4242,
+            tid: 4343,
+            peak_rss_bytes: None,
+            held_ns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_record_round_trips() {
+        assert_eq!(decode(&encode(&sample()), 5).unwrap(), sample());
+    }
+
+    #[test]
+    fn short_long_and_garbled_records_are_rejected() {
+        let bytes = encode(&sample());
+        assert!(matches!(
+            decode(&bytes[..RECORD_LEN - 1], 5),
+            Err(WorkerFailure::ShortRecord {
+                got: 71,
+                expected: 72
+            })
+        ));
+        assert!(matches!(
+            decode(&[], 5),
+            Err(WorkerFailure::ShortRecord { got: 0, .. })
+        ));
+        let mut long = bytes.to_vec();
+        long.push(0);
+        assert!(matches!(
+            decode(&long, 5),
+            Err(WorkerFailure::ShortRecord { got: 73, .. })
+        ));
+        let mut garbled = bytes;
+        garbled[0] ^= 1;
+        assert!(matches!(
+            decode(&garbled, 5),
+            Err(WorkerFailure::BadRecord(_))
+        ));
+        assert!(matches!(
+            decode(&bytes, 6),
+            Err(WorkerFailure::BadRecord(_))
+        ));
+    }
+}

@@ -1,0 +1,427 @@
+//! The command line's types: what `gilfree`, `gilfree sweep` and `gilfree
+//! compare` accept, with the parsers of counts, durations and backend names.
+//! The backends' names and help come from the registry,
+//! [`BackendKind::ALL`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use gilfree::backend::BackendKind;
+use gilfree::{Generator, WorkloadSpec};
+
+const COLUMNS_HELP: &str = "\
+Columns of the table:
+  backend     how the workers ran (--list-backends describes each)
+  wall        median wall-clock time of the measured runs; 'wall min' is the fastest
+  user, sys   median CPU time in user and kernel mode, of this process and of the
+              child processes reaped during the run (so forked workers count)
+  CPU         (user + sys) / wall, as a percentage of one core, as `time` prints it:
+              100% = one core busy, 200% = two
+  speedup     sequential median wall / this backend's median wall
+  efficiency  speedup / min(workers able to run at once, logical cores); 100% = every
+              usable core did useful work all the time
+  numbers/s   workers × count / median wall
+  sums        ✓ when every measured run gave every worker the same sum as the
+              sequential baseline; otherwise ✗ and the exit code is 1; n/c for the
+              Python rows when they draw other numbers (without --rng python)
+
+Summary: 'X ran S ± e times faster than sequential', S the speedup, e its standard
+deviation from both backends' spread of runs (1.4826 × median absolute deviation).
+Memory: peak resident set size of this process during each backend's runs, and of
+the largest worker process where workers are processes.
+
+The sequential backend always runs: it is the baseline for speedup and the oracle
+for the sums. The export formats are described in docs/export-schema.md.
+Exit codes: 0 success, 1 a run failed (or compare found differing sums for the
+same workload), 2 invalid arguments.";
+
+/// Run the book's parallel-sum workload (8 workers × 1,000,000 random integers in
+/// [1, 100], from "The Hacker's Guide to Python", chapter 11) on threads, channels,
+/// rayon and forked processes, and measure how each scales against a sequential
+/// baseline.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gilfree",
+    version,
+    about,
+    after_long_help = COLUMNS_HELP,
+    args_conflicts_with_subcommands = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+
+    #[command(flatten)]
+    pub(crate) args: Args,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Compare two JSON exports (from --export-json): per backend, the ratio of
+    /// median wall times new/old with its spread, both speedups, and every
+    /// difference in workload, machine and version.
+    Compare {
+        /// The earlier export.
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        /// The later export.
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+    },
+    /// Run each backend over a list of worker counts and show how it scales:
+    /// speedup against one worker, efficiency, CPU and the Karp–Flatt serial
+    /// fraction, per backend; --plot draws speedup against workers.
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SweepArgs {
+    #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', value_parser = parse_backends, help = sweep_backend_help())]
+    pub(crate) backends: Vec<Vec<BackendKind>>,
+
+    /// Worker counts, comma-separated [default: 1, 2, 4, … up to twice the
+    /// logical cores]. 1 is always measured: it is the reference.
+    #[arg(short, long, value_name = "N,N,…", value_delimiter = ',')]
+    pub(crate) workers: Vec<usize>,
+
+    /// weak: each worker draws --count numbers (the book's setup); strong:
+    /// --count numbers in all, divided among the workers.
+    #[arg(long, value_enum, default_value = "weak")]
+    pub(crate) scaling: ScalingArg,
+
+    /// Numbers per worker (weak) or in all (strong); 20M, 20_000_000 …
+    #[arg(short = 'n', long, default_value = "20M", value_name = "N", value_parser = parse_count)]
+    pub(crate) count: u64,
+
+    /// Measured runs per point; the tables show the median.
+    #[arg(short, long, default_value_t = 3, value_name = "N")]
+    pub(crate) runs: usize,
+
+    /// Draw speedup against workers, a line per backend, as an SVG picture.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) plot: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum RngArg {
+    Xoshiro,
+    Python,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ScalingArg {
+    Weak,
+    Strong,
+}
+
+/// Options shared by a run and a sweep.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Common {
+    /// Smallest number that can be drawn (inclusive; may be negative).
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        value_name = "INT"
+    )]
+    pub(crate) low: i64,
+
+    /// Largest number that can be drawn (inclusive; may be negative).
+    #[arg(
+        long,
+        default_value_t = 100,
+        allow_negative_numbers = true,
+        value_name = "INT"
+    )]
+    pub(crate) high: i64,
+
+    /// Seed of every worker's stream. Without it a seed is drawn from the OS
+    /// and printed, so that the run can be repeated exactly.
+    #[arg(short, long, allow_negative_numbers = true, value_name = "U64")]
+    pub(crate) seed: Option<u64>,
+
+    /// Unmeasured warm-up runs per backend before the measured ones.
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    pub(crate) warmup: usize,
+
+    /// Threads in the rayon pool [default: logical cores].
+    #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+
+    /// The generator: xoshiro (xoshiro256++, the fast default) or python
+    /// (CPython's MT19937 and randint, bit for bit: worker i of seed s draws
+    /// what random.Random((s << 32) + i).randint(low, high) draws).
+    #[arg(long, value_enum, default_value = "xoshiro", value_name = "GENERATOR")]
+    pub(crate) rng: RngArg,
+
+    /// How often the gil backend's lock holder offers the lock to the waiting
+    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
+    /// number is milliseconds).
+    #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval)]
+    pub(crate) switch_interval: std::time::Duration,
+
+    /// Build each worker's numbers into a vector before summing them, as the
+    /// book's list comprehension does (costs count × 8 bytes per worker).
+    #[arg(long)]
+    pub(crate) materialize: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', default_value = "all", value_parser = parse_backends, help = backend_help())]
+    pub(crate) backends: Vec<Vec<BackendKind>>,
+
+    /// Number of workers (threads or processes).
+    #[arg(
+        short,
+        long,
+        default_value_t = 8,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    pub(crate) workers: usize,
+
+    /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
+    /// (suffixes k, M, G).
+    #[arg(short = 'n', long, default_value = "1_000_000", allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
+    pub(crate) count: u64,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+
+    /// Measured runs per backend; the table shows their median and minimum.
+    #[arg(
+        short,
+        long,
+        default_value_t = 5,
+        allow_negative_numbers = true,
+        value_name = "N"
+    )]
+    pub(crate) runs: usize,
+
+    /// List the backends with a line on each, and exit.
+    #[arg(long)]
+    pub(crate) list_backends: bool,
+
+    /// After the table, draw each backend's workers over time: when each
+    /// computed, on which CPU (for gil, only while holding the lock).
+    #[arg(long)]
+    pub(crate) timeline: bool,
+
+    /// Also run the book's programs in CPython (INTERPRETER, default python3)
+    /// as three more rows: python-sequential, python-threads (listing 11-1)
+    /// and python-processes (listing 11-2). With --rng python their sums must
+    /// equal the Rust rows'; otherwise they are timed but not comparable.
+    #[arg(long, value_name = "INTERPRETER", num_args = 0..=1, default_missing_value = "python3")]
+    pub(crate) python: Option<String>,
+
+    /// After the table, a few sentences that read this run's figures: what
+    /// the CPU column shows, how far the speedups got, what blurs them.
+    #[arg(long)]
+    pub(crate) explain: bool,
+
+    /// Write the timelines as an SVG picture to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) timeline_svg: Option<PathBuf>,
+
+    /// Write every measurement (per run and per worker) as JSON to FILE; `-`
+    /// for standard output. `gilfree compare` reads these files.
+    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    pub(crate) export_json: Option<PathBuf>,
+
+    /// Write one row per backend as CSV to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    pub(crate) export_csv: Option<PathBuf>,
+
+    /// Write the table as Markdown to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE", help_heading = "Export")]
+    pub(crate) export_markdown: Option<PathBuf>,
+}
+
+/// `--backend`'s help, from the registry.
+fn backend_help() -> String {
+    format!(
+        "Backends to run: {}, or all (--list-backends describes each). Repeat the flag or \
+         separate names with commas. The sequential baseline always runs too.",
+        BackendKind::names()
+    )
+}
+
+/// `sweep --backend`'s help, from the registry.
+fn sweep_backend_help() -> String {
+    format!(
+        "Backends to sweep: {}, or all [default: every backend but sequential]",
+        BackendKind::names()
+    )
+}
+
+fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
+    if value.trim().eq_ignore_ascii_case("all") {
+        return Ok(BackendKind::ALL.to_vec());
+    }
+    value
+        .parse::<BackendKind>()
+        .map(|kind| vec![kind])
+        .map_err(|err| err.to_string())
+}
+
+/// A positive duration: a number with `s`, `ms`, `us` or `µs`, or bare
+/// milliseconds.
+pub(crate) fn parse_interval(value: &str) -> Result<std::time::Duration, String> {
+    let invalid = || format!("'{value}' is not a duration; use 5ms, 500us or 0.005s");
+    let trimmed = value.trim();
+    let (number, scale) = if let Some(n) = trimmed.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = trimmed
+        .strip_suffix("us")
+        .or_else(|| trimmed.strip_suffix("µs"))
+    {
+        (n, 1e-6)
+    } else if let Some(n) = trimmed.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (trimmed, 1e-3)
+    };
+    let seconds = number.trim().parse::<f64>().map_err(|_| invalid())? * scale;
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("'{value}': the switch interval must be positive"));
+    }
+    if seconds > 3600.0 {
+        return Err(format!("'{value}': the switch interval is at most an hour"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds).max(std::time::Duration::from_nanos(1)))
+}
+
+/// A count: digits with optional `_` separators and an optional k/M/G suffix.
+pub(crate) fn parse_count(value: &str) -> Result<u64, String> {
+    let invalid =
+        || format!("'{value}' is not a count; use a whole number like 1000000, 1_000_000 or 1M");
+    let cleaned: String = value.trim().chars().filter(|&c| c != '_').collect();
+    let (digits, multiplier) = match cleaned.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&cleaned[..i], 1_000),
+        Some((i, 'M')) => (&cleaned[..i], 1_000_000),
+        Some((i, 'G')) => (&cleaned[..i], 1_000_000_000),
+        _ => (cleaned.as_str(), 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("'{value}' is larger than {}", u64::MAX))
+}
+
+impl Common {
+    /// The workload these options describe, with `workers`, `count` and `seed`.
+    pub(crate) fn spec(&self, workers: usize, count: u64, seed: u64) -> WorkloadSpec {
+        WorkloadSpec {
+            workers,
+            count,
+            low: self.low,
+            high: self.high,
+            seed,
+            materialize: self.materialize,
+            generator: match self.rng {
+                RngArg::Xoshiro => Generator::Xoshiro256PlusPlus,
+                RngArg::Python => Generator::Python,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gilfree::{Plan, Workload};
+    use proptest::prelude::*;
+
+    #[test]
+    fn switch_intervals_take_a_unit() {
+        use std::time::Duration;
+        assert_eq!(parse_interval("5ms"), Ok(Duration::from_millis(5)));
+        assert_eq!(parse_interval("500us"), Ok(Duration::from_micros(500)));
+        assert_eq!(parse_interval("0.01s"), Ok(Duration::from_millis(10)));
+        assert_eq!(parse_interval("2"), Ok(Duration::from_millis(2)));
+        for bad in ["", "0", "-1ms", "fast", "1e400s", "NaNms", "2h"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn counts_accept_separators_and_suffixes() {
+        assert_eq!(parse_count("1000000"), Ok(1_000_000));
+        assert_eq!(parse_count("10_000_000"), Ok(10_000_000));
+        assert_eq!(parse_count("1M"), Ok(1_000_000));
+        assert_eq!(parse_count("250k"), Ok(250_000));
+        assert_eq!(parse_count("2G"), Ok(2_000_000_000));
+        assert_eq!(parse_count("0"), Ok(0));
+        for bad in ["", "M", "-5", "1.5M", "ten", "1e6"] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
+        assert!(parse_count("99999999999999999999").is_err());
+        assert!(parse_count("18446744073709551615G").is_err());
+    }
+
+    proptest! {
+        /// Any command line, however wrong, parses or is refused by clap, and
+        /// what parses is validated without a panic: the path every input
+        /// takes before a run.
+        #[test]
+        fn no_command_line_makes_parsing_or_validation_panic(
+            args in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(vec![
+                        "-w", "--workers", "-n", "--count", "--low", "--high", "-s", "--seed",
+                        "-r", "--runs", "--warmup", "-t", "--threads", "-b", "--backend",
+                        "--materialize", "--export-json", "compare", "all", "rayon,process",
+                        "0", "-1", "1", "8", "65536", "65537", "1M", "1_000", "9G", "1e6",
+                        "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+                        "", " ", "x", "--", "-", "--count=", "--workers=-0",
+                    ]).prop_map(str::to_owned),
+                    "\\PC{0,12}",
+                ],
+                0..8,
+            )
+        ) {
+            let argv = std::iter::once("gilfree".to_owned()).chain(args);
+            if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
+                let seed = args.common.seed.unwrap_or(0);
+                let _ = Workload::new(args.common.spec(args.workers, args.count, seed));
+                let _ = Plan { runs: args.runs, warmup: args.common.warmup };
+            }
+        }
+
+        /// Counts parse exactly when they are digits (with `_`) and an optional suffix.
+        #[test]
+        fn counts_never_panic_and_round_trip(n in proptest::num::u64::ANY, text in "\\PC{0,24}") {
+            prop_assert_eq!(parse_count(&n.to_string()), Ok(n));
+            let _ = parse_count(&text);
+        }
+    }
+
+    #[test]
+    fn the_argument_definitions_are_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_backend_help_and_parser_know_every_registered_backend() {
+        let help = backend_help();
+        for kind in BackendKind::ALL {
+            assert!(help.contains(kind.name()), "{help}");
+            assert_eq!(parse_backends(kind.name()), Ok(vec![*kind]));
+        }
+        assert_eq!(parse_backends("ALL"), Ok(BackendKind::ALL.to_vec()));
+    }
+}

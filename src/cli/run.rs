@@ -1,0 +1,142 @@
+//! `gilfree [OPTIONS]`: measure the backends on one workload and print the
+//! report, with the exports, timelines and explanations asked for.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use gilfree::backend::python::{Interpreter, PythonBackend};
+use gilfree::export::{ExportFormat, ExportManager};
+use gilfree::measure::{Driver, Plan, Progress};
+use gilfree::render::{self, Preamble};
+use gilfree::{Backend, BackendKind, Error, Workload};
+
+use super::args::Args;
+use super::{backend_options, build_backends, progress_bar, seed_of};
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = backend_options(&args.common);
+    if args.list_backends {
+        for kind in BackendKind::ALL {
+            println!("{:<12}{}", kind.name(), kind.description());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let (seed, drawn_seed) = seed_of(&args.common)?;
+    let workload =
+        Workload::new(args.common.spec(args.workers, args.count, seed)).map_err(Error::from)?;
+    #[cfg(feature = "fault-injection")]
+    let workload = match with_injected_fault(workload) {
+        Ok(workload) => workload,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let driver = Driver::new(
+        workload,
+        Plan {
+            runs: args.runs,
+            warmup: args.common.warmup,
+        },
+    )?;
+
+    let requests: Vec<(ExportFormat, &Path)> = [
+        (ExportFormat::Json, &args.export_json),
+        (ExportFormat::Csv, &args.export_csv),
+        (ExportFormat::Markdown, &args.export_markdown),
+    ]
+    .into_iter()
+    .filter_map(|(format, path)| Some((format, path.as_deref()?)))
+    .collect();
+    // Checked now, so that a mistyped directory fails before a long run;
+    // dropped on any early return below, it removes the files it created.
+    let exports = ExportManager::new(&requests)?;
+
+    let (kinds, backends) = build_backends(args.backends, &options)?;
+    let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+    let interpreter = match &args.python {
+        None => None,
+        Some(command) => {
+            let found = Interpreter::probe(command);
+            if found.is_none() {
+                eprintln!(
+                    "note: no Python interpreter '{command}' answered; the python rows are skipped \
+                     (give one with --python PATH)"
+                );
+            }
+            found
+        }
+    };
+    let python_backends = match &interpreter {
+        Some(interpreter) => PythonBackend::all(interpreter)?,
+        None => Vec::new(),
+    };
+    backends.extend(python_backends.iter().map(|b| b as &dyn Backend));
+
+    let sequential = BackendKind::ALL[0];
+    let with_baseline = backends.len() + usize::from(!kinds.contains(&sequential));
+    let bar = progress_bar(
+        ((args.runs + args.common.warmup) * with_baseline) as u64,
+        "measuring",
+    );
+    let report = driver.run_with_progress(&backends, |event| {
+        if let Progress::Run {
+            backend,
+            index,
+            of,
+            warmup,
+        } = event
+        {
+            let kind = if warmup { "warm-up" } else { "run" };
+            bar.set_message(format!("{backend} {kind} {index}/{of}"));
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    let report = report?;
+
+    let preamble = Preamble {
+        drawn_seed: drawn_seed.then_some(seed),
+        interpreter: interpreter.as_ref(),
+        rayon_threads: kinds
+            .iter()
+            .any(|kind| kind.name() == "rayon")
+            .then_some(options.rayon_threads),
+    };
+    let mut text = render::preamble(&preamble);
+    text.push_str(&render::text(&report));
+    if args.explain {
+        text.push_str(&render::explain(&report));
+    }
+    if args.timeline {
+        text.push('\n');
+        text.push_str(&render::timeline::text(
+            &report,
+            render::timeline::TEXT_WIDTH,
+        ));
+    }
+    // With an export on standard output, the table goes to standard error so
+    // that the two never mix.
+    if exports.uses_stdout() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    exports.write(&report)?;
+    if let Some(path) = &args.timeline_svg {
+        render::timeline::svg(&report, path)?;
+    }
+    report.verify()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The workload with the fault that `GILFREE_TEST_FAULT` asks for, in test
+/// builds only (see `gilfree::fault`).
+#[cfg(feature = "fault-injection")]
+fn with_injected_fault(workload: Workload) -> Result<Workload, String> {
+    match std::env::var(gilfree::fault::ENV_VAR) {
+        Ok(spec) => Ok(workload.with_fault(spec.parse()?)),
+        Err(_) => Ok(workload),
+    }
+}

@@ -1,0 +1,282 @@
+//! The registry of this process's live child processes — forked workers and
+//! launched programs (CPython) — so that a signal can stop them all.
+//!
+//! A child is registered under the registry's lock at the moment it starts
+//! ([`start_registered`]) and leaves the registry only when it is reaped
+//! ([`reap`]), under the same lock. So [`interrupt`], which kills every
+//! registered child, can neither miss a child that exists nor signal a pid
+//! that was already reaped and may belong to another process by now.
+//!
+//! A program that leads a process group of its own (a Python interpreter,
+//! whose `multiprocessing` workers must go with it) is killed group and all.
+
+use std::io;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::Pid;
+
+use super::signal_safe;
+use crate::error::WorkerFailure;
+
+/// Children not yet reaped: each a pid and whether it leads a process group.
+static LIVE: Mutex<Vec<(libc::pid_t, bool)>> = Mutex::new(Vec::new());
+
+/// The signal that interrupted the runs, or 0.
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+fn lock_live() -> MutexGuard<'static, Vec<(libc::pid_t, bool)>> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `start`, which starts one child and returns its pid (or a value
+/// `pid_of` reads it from), with the registry locked, and registers the
+/// child. `group`: the child leads a process group of its own.
+///
+/// A `start` that forks must not return in the child: the child's copy of
+/// the registry's lock is held.
+pub(crate) fn start_registered<R>(
+    group: bool,
+    start: impl FnOnce() -> R,
+    pid_of: impl FnOnce(&R) -> Option<libc::pid_t>,
+) -> R {
+    let mut live = lock_live();
+    let started = start();
+    if let Some(pid) = pid_of(&started).filter(|&pid| pid > 0) {
+        live.push((pid, group));
+    }
+    started
+}
+
+/// Spawns `command` in a process group of its own, as a registered child
+/// that [`interrupt`] stops, group and all; the caller must reap it with
+/// [`reap`] (not `Child::wait`).
+pub(crate) fn spawn_registered(
+    command: &mut std::process::Command,
+) -> io::Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+    // The program gets the default signal mask, not the one it would inherit:
+    // a program that relies on signals (multiprocessing.Pool ends its workers
+    // with SIGTERM) would hang with gilfree's SIGINT and SIGTERM blocked.
+    // SAFETY: between fork and exec the closure only calls pthread_sigmask,
+    // which is async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            nix::sys::signal::SigSet::empty()
+                .thread_set_mask()
+                .map_err(io::Error::from)
+        });
+    }
+    start_registered(
+        true,
+        || command.spawn(),
+        |spawned| Some(spawned.as_ref().ok()?.id() as libc::pid_t),
+    )
+}
+
+/// The signal the runs were interrupted by, if [`interrupt`] was called.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// Stops every run in progress, for a program that received `signal`
+/// (SIGINT or SIGTERM, say): marks the runs interrupted and kills every
+/// registered child with `SIGKILL`. Each run then reaps its children and
+/// returns [`Error::Interrupted`](crate::Error::Interrupted); later runs
+/// return it at once. Returns how many children were killed.
+///
+/// Call it from a normal thread (a signal-watching thread, say), not from a
+/// signal handler: it takes a lock.
+pub fn interrupt(signal: i32) -> usize {
+    INTERRUPTED.store(signal, Ordering::SeqCst);
+    let live = lock_live();
+    for &(pid, group) in live.iter() {
+        kill_child(pid, group);
+    }
+    live.len()
+}
+
+/// Kills child `pid` with SIGKILL, and its whole process group if it leads
+/// one. Called only for registered pids, under the registry's lock: the
+/// child is not reaped, so neither its id nor its group's can have been
+/// reused. A child that already exited (a zombie) ignores it.
+fn kill_child(pid: libc::pid_t, group: bool) {
+    if group {
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+}
+
+/// Kills the registered child `pid` (it must still be reaped with [`reap`]).
+pub(crate) fn kill_registered(pid: libc::pid_t) {
+    let live = lock_live();
+    if let Some(&(pid, group)) = live.iter().find(|(p, _)| *p == pid) {
+        kill_child(pid, group);
+    }
+}
+
+/// Waits until every registered child has been reaped, up to `timeout`;
+/// returns whether they all were. After [`interrupt`], this is how long the
+/// runs take to clean up.
+pub fn wait_until_reaped(timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if lock_live().is_empty() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// What `wait4` tells of a child that ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reaped {
+    /// The raw wait status.
+    pub(crate) status: libc::c_int,
+    /// The child's own peak resident set size (with its own reaped
+    /// children's), in bytes.
+    pub(crate) peak_rss_bytes: u64,
+}
+
+/// Waits for the registered child `pid` to end, then reaps it with `wait4`
+/// and removes it from the registry under the lock. Both waits retry on
+/// `EINTR`.
+pub(crate) fn reap(pid: libc::pid_t) -> io::Result<Reaped> {
+    // First wait without reaping (WNOWAIT), so that the pid stays ours while
+    // `interrupt` may still signal it.
+    loop {
+        match waitid(
+            Id::Pid(Pid::from_raw(pid)),
+            WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+        ) {
+            Ok(_) => break,
+            Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+    let mut live = lock_live();
+    let reaped = loop {
+        let mut status = 0;
+        // SAFETY: rusage is plain old data, for which all-zero bytes are valid.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `status` and `usage` are valid and writable; `pid` is our
+        // child, which has ended, so this returns at once. (Raw wait4: nix
+        // has no call that also returns the child's rusage.)
+        if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } == pid {
+            break Reaped {
+                status,
+                peak_rss_bytes: signal_safe::max_rss_bytes(usage.ru_maxrss as u64),
+            };
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    };
+    live.retain(|&(p, _)| p != pid);
+    Ok(reaped)
+}
+
+/// Turns a wait status into `Ok` for a clean exit, else the failure;
+/// `meaning` explains an exit code the child uses for its own failures
+/// (`""` for none).
+pub(crate) fn check_status(
+    status: libc::c_int,
+    meaning: impl Fn(i32) -> &'static str,
+) -> Result<(), WorkerFailure> {
+    if libc::WIFSIGNALED(status) {
+        let signal = libc::WTERMSIG(status);
+        return Err(WorkerFailure::Killed {
+            signal,
+            name: signal_name(signal),
+        });
+    }
+    if libc::WIFEXITED(status) {
+        let code = libc::WEXITSTATUS(status);
+        if code == 0 {
+            return Ok(());
+        }
+        return Err(WorkerFailure::Exited {
+            code,
+            meaning: meaning(code),
+        });
+    }
+    Err(WorkerFailure::BadRecord(
+        "the child neither exited nor was killed",
+    ))
+}
+
+/// The conventional name of a signal number.
+pub fn signal_name(signal: i32) -> &'static str {
+    Signal::try_from(signal).map_or("unnamed signal", Signal::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_statuses_become_failures_with_their_meaning() {
+        // Raw wait statuses as Linux encodes them.
+        let meaning = |code| {
+            if code == 4 {
+                ": it could not write"
+            } else {
+                ""
+            }
+        };
+        assert!(check_status(0, meaning).is_ok());
+        let killed = check_status(libc::SIGKILL, meaning).unwrap_err();
+        assert_eq!(killed.to_string(), "was killed by signal 9 (SIGKILL)");
+        let exited = check_status(4 << 8, meaning).unwrap_err();
+        assert_eq!(
+            exited.to_string(),
+            "exited with status 4: it could not write"
+        );
+        assert_eq!(
+            check_status(7 << 8, meaning).unwrap_err().to_string(),
+            "exited with status 7"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    // The child is reaped with `reap` (wait4), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    fn registered_programs_start_with_no_signal_blocked() {
+        use nix::sys::signal::{SigSet, Signal};
+        // Block SIGTERM in this thread, as the gilfree binary does everywhere.
+        let blocked = SigSet::from(Signal::SIGTERM);
+        blocked.thread_block().unwrap();
+        let mut command = std::process::Command::new("grep");
+        command
+            .args(["SigBlk", "/proc/self/status"])
+            .stdout(std::process::Stdio::piped());
+        let mut child = spawn_registered(&mut command).unwrap();
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        let reaped = reap(child.id() as libc::pid_t).unwrap();
+        blocked.thread_unblock().unwrap();
+        assert_eq!(reaped.status, 0);
+        assert_eq!(out.trim(), "SigBlk:\t0000000000000000");
+    }
+
+    #[test]
+    fn signals_have_their_conventional_names() {
+        assert_eq!(signal_name(libc::SIGTERM), "SIGTERM");
+        assert_eq!(signal_name(libc::SIGINT), "SIGINT");
+        assert_eq!(signal_name(0), "unnamed signal");
+        assert_eq!(signal_name(1000), "unnamed signal");
+    }
+}

@@ -1,0 +1,21 @@
+//! The operating system underneath gilfree, in two kinds of module.
+//!
+//! - [`signal_safe`]: the only calls a forked worker process makes — clocks,
+//!   `getrusage`, `mmap`, `write`, `_exit`. Every function there is
+//!   async-signal-safe (or a lock-free system call) and allocates nothing:
+//!   a module's promise, kept by construction, so that code running in a
+//!   child of a multi-threaded parent can use all of it and nothing else.
+//! - Everything else, for the parent only: resource limits ([`limits`]),
+//!   facts about the machine ([`machine`]), peak memory ([`memory`]) and the
+//!   registry of live child processes that a signal must stop ([`children`]).
+//!   These read files, allocate and lock.
+//!
+//! Where the `nix` crate wraps a call safely it is used; raw `libc` stays
+//! where async-signal-safety must be visible at the call (`fork`, `_exit`,
+//! `write`, `wait4`).
+
+pub mod children;
+pub(crate) mod limits;
+pub(crate) mod machine;
+pub(crate) mod memory;
+pub(crate) mod signal_safe;

@@ -1,0 +1,305 @@
+//! What a forked worker process may call: async-signal-safe system calls,
+//! without allocation, lock or panic.
+//!
+//! The parent may be multi-threaded (rayon's pool may exist), and `fork`
+//! copies only the calling thread: any lock another thread held — the
+//! allocator's, stdout's — stays locked forever in the child. So a child
+//! calls nothing but what is here and the allocation-free kernel. Every
+//! function in this module is a thin wrapper over one or two system calls:
+//! `clock_gettime`, `getpid`, `getrusage`, `mmap`, `munmap`, `write`,
+//! `nanosleep` and `_exit` are async-signal-safe by POSIX, and `gettid` and
+//! `sched_getcpu` are lock-free system calls (or vDSO reads) on Linux.
+//! Linux-only facilities have a fallback on other Unix systems.
+//!
+//! Keep it so: code that reads a file, formats or allocates belongs in a
+//! sibling module.
+
+use std::os::fd::RawFd;
+use std::time::Duration;
+
+use nix::sys::resource::{UsageWho, getrusage};
+use nix::time::{ClockId, clock_gettime};
+
+/// Reads a clock, in nanoseconds (0 if the clock cannot be read, which
+/// cannot happen for the clocks used here).
+fn clock_ns(clock: ClockId) -> u64 {
+    clock_gettime(clock).map_or(0, |ts| {
+        (ts.tv_sec() as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(ts.tv_nsec() as u64)
+    })
+}
+
+/// Now on `CLOCK_MONOTONIC`, in nanoseconds since an arbitrary (boot-time) epoch.
+///
+/// The clock is system-wide: a forked child's readings line up with its parent's.
+pub(crate) fn monotonic_ns() -> u64 {
+    clock_ns(ClockId::CLOCK_MONOTONIC)
+}
+
+/// The CPU time consumed so far by the calling thread (`CLOCK_THREAD_CPUTIME_ID`),
+/// in nanoseconds. Unlike `RUSAGE_THREAD`, which moves in scheduler ticks, this
+/// has nanosecond resolution.
+pub(crate) fn thread_cpu_ns() -> u64 {
+    clock_ns(ClockId::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// The CPU the calling thread is running on, when the platform says.
+pub(crate) fn current_cpu() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        nix::sched::sched_getcpu()
+            .ok()
+            .and_then(|cpu| u32::try_from(cpu).ok())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// The calling process's id.
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
+
+/// The calling thread's kernel id (Linux), or 0 where there is no such id.
+pub(crate) fn thread_id() -> u32 {
+    #[cfg(target_os = "linux")]
+    {
+        nix::unistd::gettid().as_raw() as u32
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
+/// One reading of `getrusage(2)`: CPU time and peak resident memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ResourceUsage {
+    /// Time spent in user mode.
+    pub(crate) user: Duration,
+    /// Time spent in the kernel on the process's behalf.
+    pub(crate) system: Duration,
+    /// Peak resident set size (`ru_maxrss`), in bytes.
+    pub(crate) max_rss_bytes: u64,
+}
+
+/// Whose resources to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Who {
+    /// The calling process, all threads.
+    SelfProcess,
+    /// All children that have terminated and been waited for.
+    Children,
+}
+
+/// Reads `getrusage(2)` for `who` (all zero in the impossible case that it
+/// fails).
+pub(crate) fn resource_usage(who: Who) -> ResourceUsage {
+    let who = match who {
+        Who::SelfProcess => UsageWho::RUSAGE_SELF,
+        Who::Children => UsageWho::RUSAGE_CHILDREN,
+    };
+    let Ok(usage) = getrusage(who) else {
+        return ResourceUsage::default();
+    };
+    let time = |tv: nix::sys::time::TimeVal| {
+        Duration::from_secs(tv.tv_sec() as u64) + Duration::from_micros(tv.tv_usec() as u64)
+    };
+    ResourceUsage {
+        user: time(usage.user_time()),
+        system: time(usage.system_time()),
+        max_rss_bytes: max_rss_bytes(usage.max_rss() as u64),
+    }
+}
+
+/// `ru_maxrss` is in kilobytes on Linux and the BSDs, in bytes on macOS.
+pub(crate) fn max_rss_bytes(raw: u64) -> u64 {
+    if cfg!(target_os = "macos") {
+        raw
+    } else {
+        raw.saturating_mul(1024)
+    }
+}
+
+/// A zero-filled buffer of `i64`s in an anonymous private memory mapping,
+/// unmapped when dropped.
+///
+/// Materialized numbers live here rather than in a `Vec` for two reasons:
+/// the pages go back to the kernel on drop (malloc keeps large freed blocks
+/// resident and reuses them, which would make every later run's peak memory
+/// look as large as the largest earlier one), and `mmap`/`munmap` are plain
+/// system calls, safe to use in a forked child of a multi-threaded parent.
+pub(crate) struct NumberBuffer {
+    ptr: std::ptr::NonNull<i64>,
+    count: usize,
+}
+
+impl NumberBuffer {
+    /// Maps room for `count` numbers; `None` when the kernel refuses (not
+    /// enough memory or address space).
+    pub(crate) fn new(count: usize) -> Option<NumberBuffer> {
+        if count == 0 {
+            return Some(NumberBuffer {
+                ptr: std::ptr::NonNull::dangling(),
+                count: 0,
+            });
+        }
+        let len = count.checked_mul(std::mem::size_of::<i64>())?;
+        // SAFETY: an anonymous private mapping with no address hint touches
+        // no existing memory.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return None;
+        }
+        Some(NumberBuffer {
+            ptr: std::ptr::NonNull::new(ptr.cast::<i64>())?,
+            count,
+        })
+    }
+
+    /// The numbers, all zero at first.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [i64] {
+        // SAFETY: the mapping holds `count` i64s, is page-aligned (so aligned
+        // for i64), zero-filled (valid i64s) and owned by `self` alone; for
+        // count 0 a dangling, aligned pointer is valid for an empty slice.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.count) }
+    }
+}
+
+impl Drop for NumberBuffer {
+    fn drop(&mut self) {
+        if self.count > 0 {
+            // SAFETY: unmapping exactly the mapping `new` made, which nothing
+            // refers to any more (slices borrowed from `self` have ended).
+            unsafe {
+                libc::munmap(
+                    self.ptr.as_ptr().cast(),
+                    self.count * std::mem::size_of::<i64>(),
+                )
+            };
+        }
+    }
+}
+
+/// `write(2)` all of `bytes` to `fd`, retrying on `EINTR` and short writes;
+/// false on any other error.
+pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8]) -> bool {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is a valid buffer of the given length; `fd` is a
+        // descriptor the caller owns (a bad one only makes write fail).
+        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if written < 0 {
+            // Reading errno allocates nothing.
+            if nix::errno::Errno::last() == nix::errno::Errno::EINTR {
+                continue;
+            }
+            return false;
+        }
+        bytes = &bytes[written as usize..];
+    }
+    true
+}
+
+/// Ends the calling process at once with `code`, skipping atexit handlers,
+/// destructors and stdio flushing (which belong to the parent of a forked
+/// child).
+pub(crate) fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit is async-signal-safe and cannot fail.
+    unsafe { libc::_exit(code) }
+}
+
+/// Sleeps for `pause` with `nanosleep`, resuming after a signal.
+pub(crate) fn sleep(pause: Duration) {
+    let mut request = libc::timespec {
+        tv_sec: pause.as_secs() as libc::time_t,
+        tv_nsec: pause.subsec_nanos() as libc::c_long,
+    };
+    let mut remaining = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: both timespecs are valid; on EINTR the rest is slept again.
+    while unsafe { libc::nanosleep(&request, &mut remaining) } != 0 {
+        request = remaining;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monotonic_clock_never_goes_back() {
+        let a = monotonic_ns();
+        let b = monotonic_ns();
+        assert!(a > 0 && b >= a);
+    }
+
+    #[test]
+    fn thread_cpu_time_grows_with_work() {
+        let before = thread_cpu_ns();
+        let mut x = 0u64;
+        while thread_cpu_ns() - before < 2_000_000 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(thread_cpu_ns() - before >= 2_000_000);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn current_cpu_is_one_of_the_machines_cpus() {
+        let cpu = current_cpu().expect("Linux reports the current CPU");
+        // Allowed CPUs may be sparse; the id is below the configured count.
+        // SAFETY: sysconf is always safe to call.
+        let configured = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) };
+        assert!(i64::from(cpu) < configured as i64);
+    }
+
+    #[test]
+    fn self_usage_counts_this_processs_cpu() {
+        let before = resource_usage(Who::SelfProcess);
+        let start = thread_cpu_ns();
+        let mut x = 0u64;
+        while thread_cpu_ns() - start < 20_000_000 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let after = resource_usage(Who::SelfProcess);
+        let cpu = (after.user + after.system) - (before.user + before.system);
+        assert!(cpu >= Duration::from_millis(15), "{cpu:?}");
+        assert!(after.max_rss_bytes > 0);
+    }
+
+    #[test]
+    fn number_buffers_are_zeroed_writable_and_may_be_empty() {
+        let mut buffer = NumberBuffer::new(1000).unwrap();
+        assert!(buffer.as_mut_slice().iter().all(|&n| n == 0));
+        buffer.as_mut_slice()[999] = -7;
+        assert_eq!(buffer.as_mut_slice()[999], -7);
+        assert!(NumberBuffer::new(0).unwrap().as_mut_slice().is_empty());
+        assert!(NumberBuffer::new(usize::MAX / 4).is_none());
+    }
+
+    #[test]
+    fn write_all_writes_everything_or_says_it_failed() {
+        let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        use std::os::fd::AsRawFd;
+        assert!(write_all(write_end.as_raw_fd(), b"gilfree"));
+        drop(write_end);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::fs::File::from(read_end), &mut text).unwrap();
+        assert_eq!(text, "gilfree");
+        assert!(!write_all(-1, b"x"));
+    }
+}

@@ -1,0 +1,150 @@
+//! Formatting shared by every view: durations, rates, grouped digits,
+//! aligned table rows, and the colors of the pictures.
+
+use std::time::Duration;
+
+use plotters::style::{Color, RGBAColor, RGBColor};
+
+/// Appends one row of an aligned table: the first cell left-aligned, the
+/// others right-aligned, each padded to its column's width.
+pub(crate) fn row_in(out: &mut String, cells: &[String], columns: &[(&str, usize)]) {
+    for (i, (cell, (_, width))) in cells.iter().zip(columns).enumerate() {
+        let pad = width.saturating_sub(cell.chars().count());
+        if i == 0 {
+            out.push_str(cell);
+            out.push_str(&" ".repeat(pad));
+        } else {
+            out.push_str("  ");
+            out.push_str(&" ".repeat(pad));
+            out.push_str(cell);
+        }
+    }
+    // No trailing spaces.
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    out.push('\n');
+}
+
+/// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
+pub(crate) fn round_up_1_2_5(x: f64) -> u64 {
+    let mut power = 1u64;
+    loop {
+        for step in [1, 2, 5] {
+            let candidate = power.saturating_mul(step);
+            if candidate as f64 >= x || power >= 10u64.pow(18) {
+                return candidate;
+            }
+        }
+        power *= 10;
+    }
+}
+
+/// A duration with three or four significant digits and a unit that fits.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if d.is_zero() {
+        "0".to_owned()
+    } else if secs >= 1.0 {
+        format!("{secs:.3} s")
+    } else if secs >= 1e-3 {
+        format!("{:.2} ms", secs * 1e3)
+    } else {
+        format!("{:.1} µs", secs * 1e6)
+    }
+}
+
+/// A rate in numbers per second with an SI prefix: `1.92 G/s`.
+pub fn rate(per_second: f64) -> String {
+    let (value, prefix) = if per_second >= 1e9 {
+        (per_second / 1e9, "G")
+    } else if per_second >= 1e6 {
+        (per_second / 1e6, "M")
+    } else if per_second >= 1e3 {
+        (per_second / 1e3, "k")
+    } else {
+        (per_second, "")
+    };
+    format!("{value:.2} {prefix}/s")
+}
+
+/// An integer with thousands separators: `404,002,118`.
+pub fn group_digits(n: i128) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An expected value, which is a whole number or a half: grouped, with `.5` if needed.
+pub(crate) fn group_float(x: f64) -> String {
+    let whole = x.trunc();
+    let grouped = group_digits(whole as i128);
+    if (x - whole).abs() > 1e-9 {
+        let sign = if x < 0.0 && whole == 0.0 { "-" } else { "" };
+        format!("{sign}{grouped}.5")
+    } else {
+        grouped
+    }
+}
+
+/// Bytes as megabytes with one decimal: `4.6 MB`.
+pub(crate) fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Distinct colors that read well on white, one per backend.
+pub(crate) fn series_color(index: usize) -> RGBAColor {
+    const COLORS: [RGBColor; 7] = [
+        RGBColor(214, 39, 40),   // red
+        RGBColor(44, 160, 44),   // green
+        RGBColor(148, 103, 189), // purple
+        RGBColor(31, 119, 180),  // blue
+        RGBColor(255, 127, 14),  // orange
+        RGBColor(140, 86, 75),   // brown
+        RGBColor(23, 190, 207),  // cyan
+    ];
+    COLORS[index % COLORS.len()].to_rgba()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn digits_are_grouped_in_threes() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(-404_002_118), "-404,002,118");
+        assert_eq!(group_float(404_000_000.0), "404,000,000");
+        assert_eq!(group_float(2.5), "2.5");
+        assert_eq!(group_float(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn durations_and_rates_pick_a_unit() {
+        assert_eq!(duration(Duration::ZERO), "0");
+        assert_eq!(duration(Duration::from_micros(12)), "12.0 µs");
+        assert_eq!(duration(Duration::from_micros(4_210)), "4.21 ms");
+        assert_eq!(duration(Duration::from_millis(1_660)), "1.660 s");
+        assert_eq!(rate(1.92e9), "1.92 G/s");
+        assert_eq!(rate(512.0), "512.00 /s");
+    }
+
+    #[test]
+    fn suggestions_round_up_to_1_2_or_5_times_a_power_of_ten() {
+        assert_eq!(round_up_1_2_5(1.78e7), 20_000_000);
+        assert_eq!(round_up_1_2_5(1e7), 10_000_000);
+        assert_eq!(round_up_1_2_5(3e3), 5_000);
+        assert_eq!(round_up_1_2_5(0.5), 1);
+    }
+}
