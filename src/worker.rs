@@ -1,6 +1,6 @@
 //! What one worker runs and what it hands back: the body every thread-based
 //! backend runs for a worker ([`run_worker_caught`]), the clock readings
-//! around it ([`measure`], which a forked child may call too), and the
+//! around it (`measure`, which a forked child may call too), and the
 //! [`WorkerReport`].
 
 use std::time::Duration;

@@ -83,14 +83,14 @@ pub struct BackendResult {
     pub name: &'static str,
     /// The backend's one-line description.
     pub description: &'static str,
-    /// How many workers can compute at once ([`Backend::parallelism`]).
+    /// How many workers can compute at once ([`Backend::parallelism`](crate::Backend::parallelism)).
     pub parallelism: usize,
     /// The measured runs, in order.
     pub runs: Vec<RunMeasurement>,
     /// The first difference from the baseline's sums, if any.
     pub mismatch: Option<Mismatch>,
     /// Whether the backend draws the same numbers as the baseline
-    /// ([`Backend::draws_the_same_numbers`]); if not, its sums are not
+    /// ([`Backend::draws_the_same_numbers`](crate::Backend::draws_the_same_numbers)); if not, its sums are not
     /// compared and `mismatch` stays `None`.
     pub comparable: bool,
 }
@@ -223,7 +223,7 @@ impl BackendResult {
     }
 }
 
-/// The outcome of [`Driver::run`].
+/// The outcome of [`Driver::run`](super::Driver::run).
 #[derive(Debug, Clone)]
 pub struct Report {
     /// The workload every backend ran.

@@ -2,8 +2,8 @@
 //! launched programs (CPython) — so that a signal can stop them all.
 //!
 //! A child is registered under the registry's lock at the moment it starts
-//! ([`start_registered`]) and leaves the registry only when it is reaped
-//! ([`reap`]), under the same lock. So [`interrupt`], which kills every
+//! (`start_registered`) and leaves the registry only when it is reaped
+//! (`reap`), under the same lock. So [`interrupt`], which kills every
 //! registered child, can neither miss a child that exists nor signal a pid
 //! that was already reaped and may belong to another process by now.
 //!

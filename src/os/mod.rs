@@ -1,12 +1,12 @@
 //! The operating system underneath gilfree, in two kinds of module.
 //!
-//! - [`signal_safe`]: the only calls a forked worker process makes — clocks,
+//! - `signal_safe`: the only calls a forked worker process makes — clocks,
 //!   `getrusage`, `mmap`, `write`, `_exit`. Every function there is
 //!   async-signal-safe (or a lock-free system call) and allocates nothing:
 //!   a module's promise, kept by construction, so that code running in a
 //!   child of a multi-threaded parent can use all of it and nothing else.
-//! - Everything else, for the parent only: resource limits ([`limits`]),
-//!   facts about the machine ([`machine`]), peak memory ([`memory`]) and the
+//! - Everything else, for the parent only: resource limits (`limits`),
+//!   facts about the machine (`machine`), peak memory (`memory`) and the
 //!   registry of live child processes that a signal must stop ([`children`]).
 //!   These read files, allocate and lock.
 //!

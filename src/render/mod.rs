@@ -2,7 +2,7 @@
 //! table row per backend, the per-worker results as the book prints them,
 //! and notes computed from the measurements), [`explain`]'s sentences,
 //! the per-worker [`timeline`]s (text and SVG), a [`sweep`]'s tables and
-//! plot, and the [`format`] helpers they share. Pure: measurements in, text
+//! plot, and the [`format`](mod@format) helpers they share. Pure: measurements in, text
 //! or pictures out.
 
 use std::fmt::Write as _;
