@@ -111,9 +111,9 @@ pub enum Error {
         problem: String,
     },
 
-    /// Writing an export failed after the run.
-    #[error("could not write the export to {}", path.display())]
-    ExportWrite {
+    /// Writing an output (an export or a picture) failed after the run.
+    #[error("could not write {}", path.display())]
+    Write {
         /// The destination (`-` for standard output).
         path: PathBuf,
         /// The underlying failure.
@@ -121,11 +121,11 @@ pub enum Error {
         source: io::Error,
     },
 
-    /// A picture (an SVG file) could not be drawn or written.
-    #[error("could not draw {}: {problem}", path.display())]
+    /// A picture could not be drawn (in memory, before it is written).
+    #[error("could not draw the {picture}: {problem}")]
     Picture {
-        /// The file.
-        path: PathBuf,
+        /// Which picture, such as "timeline".
+        picture: &'static str,
         /// What went wrong.
         problem: String,
     },

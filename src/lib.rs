@@ -77,6 +77,7 @@ pub mod fault;
 pub mod kernel;
 pub mod measure;
 pub mod os;
+pub mod output;
 pub mod render;
 pub mod worker;
 pub mod workload;

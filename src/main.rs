@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     // First, before any thread exists: every later thread and forked worker
     // inherits the blocked signals, and one thread handles them.
     if let Err(err) = cli::signals::exit_cleanly_on_signals(cli::clear_progress_line) {
-        eprintln!("error: could not set up signal handling: {err}");
+        cli::eprint(&format!("error: could not set up signal handling: {err}\n"));
         return ExitCode::from(1);
     }
     // A worker's panic is reported as an error naming the worker; the default
@@ -40,7 +40,10 @@ fn main() -> ExitCode {
                     std::thread::park();
                 }
             }
-            eprintln!("error: {err:#}");
+            if cli::is_broken_pipe(&err) {
+                return ExitCode::from(cli::EXIT_BROKEN_PIPE);
+            }
+            cli::eprint(&format!("error: {err:#}\n"));
             let usage = err
                 .downcast_ref::<gilfree::Error>()
                 .is_some_and(gilfree::Error::is_usage);

@@ -222,10 +222,27 @@ fn exports_go_to_files_and_a_created_file_is_removed_when_the_manager_is_dropped
     ])
     .unwrap();
     assert!(!manager.uses_stdout());
-    assert!(new.exists(), "the destination is checked by opening it");
+    assert!(
+        !new.exists(),
+        "nothing is created at the destination before the commit"
+    );
+    let temporaries = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".gilfree-tmp")
+            })
+            .count()
+    };
+    assert_eq!(temporaries(), 2, "one temporary beside each destination");
     // An early return or a panic drops the manager without writing it.
     drop(manager);
-    assert!(!new.exists(), "a file made for a failed run is removed");
+    assert!(!new.exists(), "nothing is made for a failed run");
+    assert_eq!(temporaries(), 0, "and no temporary is left");
     assert_eq!(
         std::fs::read_to_string(&existing).unwrap(),
         "previous results\n",

@@ -27,6 +27,7 @@ use crate::backend::Backend;
 use crate::error::Error;
 use crate::kernel::Generator;
 use crate::os::children;
+use crate::os::cleanup::{self, Registered};
 use crate::worker::WorkerReport;
 use crate::workload::Workload;
 
@@ -121,28 +122,12 @@ impl Interpreter {
 }
 
 /// The programs written out for the interpreter, in a fresh directory of
-/// their own (`tempfile`: a random name, created with mode 0700, never a
-/// directory someone else made), removed when dropped.
+/// their own (`tempfile`: a random name, mode 0700, never a directory
+/// someone else made, and no parent created), registered with
+/// [`os::cleanup`](crate::os::cleanup) so that it goes when the backends are
+/// dropped or a signal ends the process.
 #[derive(Debug)]
-struct ProgramDir(tempfile::TempDir);
-
-/// Every program directory that exists, so that a process ending on a
-/// signal (which runs no destructor) can still remove them.
-static PROGRAM_DIRS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-fn program_dirs() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    PROGRAM_DIRS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Removes the temporary directories the Python programs were written to;
-/// for a program about to exit without running destructors.
-pub fn remove_program_dirs() {
-    for dir in program_dirs().drain(..) {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-}
+struct ProgramDir(Registered);
 
 impl ProgramDir {
     fn create() -> std::io::Result<ProgramDir> {
@@ -150,9 +135,8 @@ impl ProgramDir {
         let dir = tempfile::Builder::new()
             .prefix(&format!("gilfree-python-{}-", std::process::id()))
             .tempdir()?;
-        program_dirs().push(dir.path().to_owned());
-        // Dropped on an error: the directory goes with it.
-        let dir = ProgramDir(dir);
+        // Dropped on an error below: the directory goes with it.
+        let dir = ProgramDir(cleanup::register(dir.keep()));
         for program in Program::ALL {
             std::fs::write(dir.path().join(program.file_name()), program.source())?;
         }
@@ -161,19 +145,6 @@ impl ProgramDir {
 
     fn path(&self) -> &Path {
         self.0.path()
-    }
-}
-
-impl Drop for ProgramDir {
-    fn drop(&mut self) {
-        // Removed under the list's lock and only then taken off the list, so
-        // that a signal arriving meanwhile (whose handler removes what is
-        // listed, then exits) either finds it listed or waits until it is
-        // gone. The TempDir's own removal then finds nothing to do.
-        let mut dirs = program_dirs();
-        let path = self.0.path();
-        let _ = std::fs::remove_dir_all(path);
-        dirs.retain(|dir| dir != path);
     }
 }
 

@@ -14,7 +14,7 @@ pub(crate) fn compare(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
         &new_export,
         &new.display().to_string(),
     );
-    print!("{}", comparison.text);
+    super::print(&comparison.text)?;
     Ok(if comparison.sums_consistent {
         ExitCode::SUCCESS
     } else {

@@ -4,7 +4,7 @@
 //! writes lives in the library; these files only connect it to the
 //! command line and the terminal.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -21,8 +21,52 @@ mod sweep;
 pub(crate) use self::args::Cli;
 use self::args::{Command, Common};
 
+/// The exit code of a process that wrote into a pipe whose reader had
+/// gone: 128 + SIGPIPE, what a shell shows for a program SIGPIPE killed.
+pub(crate) const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// Standard output's reader has gone (`gilfree … | head -1`). Not worth a
+/// message: the program stops quietly with [`EXIT_BROKEN_PIPE`], as
+/// coreutils do, once the file outputs of a completed run are written.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed by its reader")]
+pub(crate) struct StdoutClosed;
+
+/// Writes `text` to standard output.
+///
+/// # Errors
+/// [`StdoutClosed`] on a broken pipe; any other failure (a full disk) with
+/// context.
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(err) => Err(anyhow::Error::new(err).context("could not write to standard output")),
+    }
+}
+
+/// Writes `text` to standard error, if it can: a message about a failure
+/// must not itself fail (or panic) because standard error is closed.
+pub(crate) fn eprint(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Whether `err` is, or was caused by, a broken pipe on standard output.
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.is::<StdoutClosed>()
+            || cause
+                .downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Parses the command line, or prints help, the version, or a one-line
-/// error, and returns the exit code to end with (0, or 2 for bad input).
+/// error, and returns the exit code to end with: 0 for help, 2 for bad
+/// input, 1 when the help cannot be written, [`EXIT_BROKEN_PIPE`] when its
+/// reader has gone.
 pub(crate) fn parse() -> Result<Cli, ExitCode> {
     Cli::try_parse().map_err(|err| {
         use clap::error::ErrorKind;
@@ -30,13 +74,19 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
             err.kind(),
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
         ) {
-            let _ = err.print();
-            return ExitCode::SUCCESS;
+            return match print(&err.render().to_string()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_BROKEN_PIPE),
+                Err(err) => {
+                    eprint(&format!("error: {err:#}\n"));
+                    ExitCode::from(1)
+                }
+            };
         }
-        eprintln!(
-            "{} (see gilfree --help)",
+        eprint(&format!(
+            "{} (see gilfree --help)\n",
             one_line(&err.render().to_string())
-        );
+        ));
         ExitCode::from(2)
     })
 }
@@ -53,7 +103,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Erases the progress line, if one is being shown.
 pub(crate) fn clear_progress_line() {
     if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
+        eprint("\r\x1b[2K");
     }
 }
 

@@ -7,18 +7,21 @@ use std::process::ExitCode;
 use gilfree::backend::python::{Interpreter, PythonBackend};
 use gilfree::export::{ExportFormat, ExportManager};
 use gilfree::measure::{Driver, Plan, Progress};
+use gilfree::output::{self, Output};
 use gilfree::render::{self, Preamble};
 use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::Args;
-use super::{backend_options, build_backends, progress_bar, seed_of};
+use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
     if args.list_backends {
-        for kind in BackendKind::ALL {
-            println!("{:<12}{}", kind.name(), kind.description());
-        }
+        let lines: String = BackendKind::ALL
+            .iter()
+            .map(|kind| format!("{:<12}{}\n", kind.name(), kind.description()))
+            .collect();
+        print(&lines)?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -29,7 +32,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let workload = match with_injected_fault(workload) {
         Ok(workload) => workload,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprint(&format!("error: {message}\n"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -50,8 +53,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     .filter_map(|(format, path)| Some((format, path.as_deref()?)))
     .collect();
     // Checked now, so that a mistyped directory fails before a long run;
-    // dropped on any early return below, it removes the files it created.
+    // dropped on any early return below, they leave every file as it was.
     let exports = ExportManager::new(&requests)?;
+    let timeline_svg = match &args.timeline_svg {
+        Some(path) => Some(Output::check("--timeline-svg", path)?),
+        None => None,
+    };
+    let outputs: Vec<&Output> = exports.outputs().chain(timeline_svg.as_ref()).collect();
+    output::check_distinct(&outputs)?;
 
     let (kinds, backends) = build_backends(args.backends, &options)?;
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
@@ -60,10 +69,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(command) => {
             let found = Interpreter::probe(command);
             if found.is_none() {
-                eprintln!(
+                eprint(&format!(
                     "note: no Python interpreter '{command}' answered; the python rows are skipped \
-                     (give one with --python PATH)"
-                );
+                     (give one with --python PATH)\n"
+                ));
             }
             found
         }
@@ -118,16 +127,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // With an export on standard output, the table goes to standard error so
     // that the two never mix.
-    if exports.uses_stdout() {
-        eprint!("{text}");
+    let shown = if exports.uses_stdout() {
+        eprint(&text);
+        Ok(())
     } else {
-        print!("{text}");
-    }
+        print(&text)
+    };
+    // The files of a completed run are written even when standard output's
+    // reader has gone (`gilfree … | head`): that is reported after them.
     exports.write(&report)?;
-    if let Some(path) = &args.timeline_svg {
-        render::timeline::svg(&report, path)?;
+    if let Some(svg) = timeline_svg {
+        let path = svg.path().to_owned();
+        let picture = render::timeline::svg(&report)?;
+        svg.commit(picture.as_bytes())
+            .map_err(|source| Error::Write { path, source })?;
     }
     report.verify()?;
+    shown?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -49,17 +49,19 @@ pub(crate) fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
             let signal = wait_for_signal(&set);
             let killed = children::interrupt(signal);
             let reaped = children::wait_until_reaped(REAP_TIMEOUT);
-            gilfree::backend::python::remove_program_dirs();
+            gilfree::os::cleanup::remove_all();
             before_exit();
             let what = match (killed, reaped) {
                 (0, _) => String::new(),
                 (n, true) => format!("; stopped and reaped {n} worker process{}", plural(n)),
                 (n, false) => format!("; killed {n} worker process{}", plural(n)),
             };
-            eprintln!(
-                "gilfree: interrupted by {}{what}",
+            // Never a panic here (a closed stderr must not kill the only
+            // thread that handles the signals): the message is best effort.
+            super::eprint(&format!(
+                "gilfree: interrupted by {}{what}\n",
                 children::signal_name(signal)
-            );
+            ));
             std::process::exit(128 + signal);
         })?;
     Ok(())

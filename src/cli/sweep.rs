@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use gilfree::measure::sweep::{self, Scaling, SweepPlan};
 use gilfree::measure::{Driver, Plan, Progress};
+use gilfree::output::Output;
 use gilfree::{Backend, BackendKind, Error, Workload, WorkloadSpec};
 
 use super::args::{ScalingArg, SweepArgs};
-use super::{backend_options, build_backends, progress_bar, seed_of};
+use super::{backend_options, build_backends, print, progress_bar, seed_of};
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
@@ -45,6 +46,11 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         Workload::new(plan.spec.clone()).map_err(Error::from)?,
         plan.plan,
     )?;
+    // Checked before the sweep, so that a bad path fails at once.
+    let plot = match &args.plot {
+        Some(path) => Some(Output::check("--plot", path)?),
+        None => None,
+    };
     let named = if args.backends.is_empty() {
         // The baseline runs its workers one by one: nothing to sweep.
         let parallel = BackendKind::ALL.iter().copied();
@@ -68,13 +74,25 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     });
     bar.finish_and_clear();
     let result = result?;
+    let mut text = String::new();
     if drawn {
-        println!("seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}");
+        text = format!("seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}\n");
     }
-    print!("{}", gilfree::render::sweep::text(&result));
-    if let Some(path) = &args.plot {
-        gilfree::render::sweep::plot(&result, path)?;
-        println!("\nplot: {}", path.display());
+    text.push_str(&gilfree::render::sweep::text(&result));
+    // The picture is written even when standard output's reader has gone.
+    let shown = print(&text);
+    if let Some(plot) = plot {
+        let path = plot.path().to_owned();
+        let picture = gilfree::render::sweep::plot(&result)?;
+        plot.commit(picture.as_bytes())
+            .map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+        shown?;
+        print(&format!("\nplot: {}\n", path.display()))?;
+        return Ok(ExitCode::SUCCESS);
     }
+    shown?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,20 +5,21 @@
 //! One file per format behind one small trait, [`Exporter`]; the
 //! [`ExportManager`] checks every destination before the benchmark starts, so
 //! a mistyped directory fails in a moment instead of after a long run, and
-//! writes each export once the report is complete. It is a transaction:
-//! dropped without [`ExportManager::write`] — an early return, an error, a
-//! panic — it removes every file it created, so no run leaves an empty
-//! export behind. The JSON schema is
+//! writes each export once the report is complete, whole or not at all
+//! ([`crate::output`]). It is a transaction: dropped without
+//! [`ExportManager::write`] — an early return, an error, a panic, a signal —
+//! it leaves every destination as it was, so no run leaves an empty or
+//! half-written export behind. The JSON schema is
 //! documented in `docs/export-schema.md` and carries a
 //! [`SCHEMA_VERSION`](json::SCHEMA_VERSION).
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::error::Error;
 use crate::measure::Report;
+use crate::output::Output;
 
 pub mod csv;
 pub mod json;
@@ -65,102 +66,43 @@ impl ExportFormat {
     }
 }
 
-/// Where an export goes: a file, or standard output for `-`.
-#[derive(Debug)]
-enum Destination {
-    Stdout,
-    File {
-        path: PathBuf,
-        file: File,
-        /// Whether the file was created for this export (and so is removed
-        /// again if the run fails), rather than found and overwritten.
-        created: bool,
-    },
-}
-
-/// The exports one run asked for, with their destinations already opened.
+/// The exports one run asked for, each destination checked and prepared
+/// ([`Output`]).
 ///
-/// Dropping it without a successful [`write`](Self::write) removes the files
-/// it created and leaves the files that existed before untouched.
+/// Dropping it without a successful [`write`](Self::write) leaves every
+/// destination as it was: the previous files untouched, no new or
+/// temporary file behind.
 #[derive(Debug, Default)]
 pub struct ExportManager {
-    exports: Vec<(ExportFormat, Destination)>,
-}
-
-impl Drop for ExportManager {
-    fn drop(&mut self) {
-        // `write` empties `exports` once everything is written.
-        for (_, destination) in self.exports.drain(..) {
-            if let Destination::File {
-                path,
-                file,
-                created: true,
-            } = destination
-            {
-                drop(file);
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
+    exports: Vec<(ExportFormat, Output)>,
 }
 
 impl ExportManager {
-    /// Checks and opens each destination (`-` is standard output). An existing
-    /// file is kept as it is until [`write`](Self::write) replaces it, so a
-    /// failed run does not destroy the previous export.
+    /// Checks and prepares each destination (`-` is standard output).
     ///
     /// # Errors
-    /// [`Error::ExportPath`] when a file cannot be opened for writing, or
-    /// when more than one export asks for standard output.
+    /// [`Error::ExportPath`] when a destination cannot be written, or when
+    /// two exports name the same file or both standard output.
     pub fn new(requests: &[(ExportFormat, &Path)]) -> Result<ExportManager, Error> {
-        let mut exports = Vec::with_capacity(requests.len());
-        let mut stdout_taken: Option<ExportFormat> = None;
-        for &(format, path) in requests {
-            if path == Path::new("-") {
-                if let Some(first) = stdout_taken {
-                    return Err(Error::ExportPath {
-                        flag: format.flag(),
-                        path: path.into(),
-                        problem: format!(
-                            "standard output is already taken by {}; write one of them to a file",
-                            first.flag()
-                        ),
-                    });
-                }
-                stdout_taken = Some(format);
-                exports.push((format, Destination::Stdout));
-                continue;
-            }
-            let path = path.to_owned();
-            let existed = path.exists();
-            let file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(|err| Error::ExportPath {
-                    flag: format.flag(),
-                    path: path.clone(),
-                    problem: err.to_string(),
-                })?;
-            exports.push((
-                format,
-                Destination::File {
-                    path,
-                    file,
-                    created: !existed,
-                },
-            ));
-        }
-        Ok(ExportManager { exports })
+        let exports = requests
+            .iter()
+            .map(|&(format, path)| Ok((format, Output::check(format.flag(), path)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let manager = ExportManager { exports };
+        crate::output::check_distinct(&manager.outputs().collect::<Vec<_>>())?;
+        Ok(manager)
+    }
+
+    /// The destinations, to check against a run's other outputs
+    /// ([`check_distinct`](crate::output::check_distinct)).
+    pub fn outputs(&self) -> impl Iterator<Item = &Output> {
+        self.exports.iter().map(|(_, output)| output)
     }
 
     /// Whether an export goes to standard output (the human-readable report
     /// should then go to standard error, so that the two do not mix).
     pub fn uses_stdout(&self) -> bool {
-        self.exports
-            .iter()
-            .any(|(_, d)| matches!(d, Destination::Stdout))
+        self.outputs().any(Output::is_stdout)
     }
 
     /// Whether no export was asked for.
@@ -168,51 +110,24 @@ impl ExportManager {
         self.exports.is_empty()
     }
 
-    /// Writes every export of `report`: the commit of the transaction.
+    /// Writes every export of `report`: the commit. Each file is replaced
+    /// whole, or left as it was.
     ///
     /// # Errors
-    /// [`Error::ExportWrite`] naming the first destination that failed;
-    /// the files created for exports not yet written are then removed.
-    pub fn write(mut self, report: &Report) -> Result<(), Error> {
-        while !self.exports.is_empty() {
-            let (format, destination) = &mut self.exports[0];
-            let bytes =
-                format
-                    .exporter()
-                    .serialize(report)
-                    .map_err(|source| Error::ExportWrite {
-                        path: "-".into(),
-                        source,
-                    })?;
-            match destination {
-                Destination::Stdout => {
-                    let mut out = io::stdout().lock();
-                    out.write_all(&bytes)
-                        .and_then(|()| out.flush())
-                        .map_err(|source| Error::ExportWrite {
-                            path: "-".into(),
-                            source,
-                        })?;
-                }
-                Destination::File { path, file, .. } => {
-                    replace_contents(file, &bytes).map_err(|source| Error::ExportWrite {
-                        path: path.clone(),
-                        source,
-                    })?;
-                }
-            }
-            // Written: no longer the transaction's to remove.
-            self.exports.remove(0);
+    /// [`Error::Write`] naming the first destination that failed; the
+    /// exports after it are not written.
+    pub fn write(self, report: &Report) -> Result<(), Error> {
+        for (format, output) in self.exports {
+            let path = output.path().to_owned();
+            let fail = |source| Error::Write {
+                path: path.clone(),
+                source,
+            };
+            let bytes = format.exporter().serialize(report).map_err(fail)?;
+            output.commit(&bytes).map_err(fail)?;
         }
         Ok(())
     }
-}
-
-fn replace_contents(file: &mut File, bytes: &[u8]) -> io::Result<()> {
-    file.set_len(0)?;
-    file.rewind()?;
-    file.write_all(bytes)?;
-    file.flush()
 }
 
 /// A point in time as an RFC 3339 timestamp in UTC, to the second:

@@ -7,7 +7,8 @@
 //!   child of a multi-threaded parent can use all of it and nothing else.
 //! - Everything else, for the parent only: resource limits (`limits`),
 //!   facts about the machine (`machine`), peak memory (`memory`) and the
-//!   registry of live child processes that a signal must stop ([`children`]).
+//!   registry of live child processes that a signal must stop ([`children`]),
+//!   and of temporary files that must not outlive the process ([`cleanup`]).
 //!   These read files, allocate and lock.
 //!
 //! Where the `nix` crate wraps a call safely it is used; raw `libc` stays
@@ -15,6 +16,7 @@
 //! `write`, `wait4`).
 
 pub mod children;
+pub mod cleanup;
 pub(crate) mod limits;
 pub(crate) mod machine;
 pub(crate) mod memory;

@@ -1,7 +1,6 @@
 //! A sweep for people: a table per backend, and the speedup plot.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use plotters::prelude::*;
 
@@ -104,94 +103,102 @@ pub fn text(sweep: &Sweep) -> String {
 /// and the core count marked, to an SVG file.
 ///
 /// # Errors
-/// [`Error::Picture`] when the file cannot be drawn or written.
-pub fn plot(sweep: &Sweep, path: &Path) -> Result<(), Error> {
+/// [`Error::Picture`] if plotters fails, which drawing into memory should
+/// not.
+pub fn plot(sweep: &Sweep) -> Result<String, Error> {
     let fail = |err: &dyn std::fmt::Display| Error::Picture {
-        path: path.to_owned(),
+        picture: "speedup plot",
         problem: err.to_string(),
     };
-    let area = SVGBackend::new(path, (800, 560)).into_drawing_area();
-    area.fill(&WHITE).map_err(|e| fail(&e))?;
-    let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1) as f64;
-    let max_speedup = sweep
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().filter_map(|p| sweep.figures(s, p)))
-        .map(|f| f.speedup)
-        .fold(
-            max_workers.min(sweep.machine.logical_cores as f64),
-            f64::max,
-        );
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            format!(
-                "Speedup against 1 worker — {} scaling, {} logical cores",
-                sweep.plan.scaling.name(),
-                sweep.machine.logical_cores
-            ),
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..max_workers * 1.05, 0.0..max_speedup * 1.15 + 0.2)
-        .map_err(|e| fail(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc("workers")
-        .y_desc("speedup")
-        .draw()
-        .map_err(|e| fail(&e))?;
-
-    let cores = sweep.machine.logical_cores as f64;
-    let ceiling = cores.min(max_workers);
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, 0.0), (ceiling, ceiling), (max_workers, ceiling)],
-            BLACK.mix(0.35).stroke_width(2),
-        ))
-        .map_err(|e| fail(&e))?
-        .label(format!(
-            "ideal here: min(workers, {} cores)",
-            sweep.machine.logical_cores
-        ))
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.35).stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(
-            [(cores, 0.0), (cores, max_speedup * 1.15 + 0.2)],
-            RED.mix(0.4).stroke_width(1),
-        ))
-        .map_err(|e| fail(&e))?
-        .label(format!("{} logical cores", sweep.machine.logical_cores))
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.mix(0.4)));
-
-    for (index, series) in sweep.series.iter().enumerate() {
-        let color = series_color(index);
-        let points: Vec<(f64, f64)> = series
-            .points
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (800, 560)).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| fail(&e))?;
+        let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1) as f64;
+        let max_speedup = sweep
+            .series
             .iter()
-            .filter_map(|p| Some((p.workers as f64, sweep.figures(series, p)?.speedup)))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-            .map_err(|e| fail(&e))?
-            .label(series.backend)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+            .flat_map(|s| s.points.iter().filter_map(|p| sweep.figures(s, p)))
+            .map(|f| f.speedup)
+            .fold(
+                max_workers.min(sweep.machine.logical_cores as f64),
+                f64::max,
+            );
+        let mut chart = ChartBuilder::on(&area)
+            .caption(
+                format!(
+                    "Speedup against 1 worker — {} scaling, {} logical cores",
+                    sweep.plan.scaling.name(),
+                    sweep.machine.logical_cores
+                ),
+                ("sans-serif", 20),
             )
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..max_workers * 1.05, 0.0..max_speedup * 1.15 + 0.2)
             .map_err(|e| fail(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc("workers")
+            .y_desc("speedup")
+            .draw()
+            .map_err(|e| fail(&e))?;
+
+        let cores = sweep.machine.logical_cores as f64;
+        let ceiling = cores.min(max_workers);
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, 0.0), (ceiling, ceiling), (max_workers, ceiling)],
+                BLACK.mix(0.35).stroke_width(2),
+            ))
+            .map_err(|e| fail(&e))?
+            .label(format!(
+                "ideal here: min(workers, {} cores)",
+                sweep.machine.logical_cores
+            ))
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.35).stroke_width(2))
+            });
+        chart
+            .draw_series(LineSeries::new(
+                [(cores, 0.0), (cores, max_speedup * 1.15 + 0.2)],
+                RED.mix(0.4).stroke_width(1),
+            ))
+            .map_err(|e| fail(&e))?
+            .label(format!("{} logical cores", sweep.machine.logical_cores))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.mix(0.4)));
+
+        for (index, series) in sweep.series.iter().enumerate() {
+            let color = series_color(index);
+            let points: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .filter_map(|p| Some((p.workers as f64, sweep.figures(series, p)?.speedup)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(|e| fail(&e))?
+                .label(series.backend)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+                )
+                .map_err(|e| fail(&e))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        area.present().map_err(|e| fail(&e))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(|e| fail(&e))?;
-    area.present().map_err(|e| fail(&e))?;
-    Ok(())
+    Ok(svg)
 }

@@ -11,7 +11,6 @@
 //! rows overlap.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use plotters::prelude::*;
 
@@ -125,8 +124,9 @@ fn backend_text(
 /// worker, a bar where it computed, its opacity the share of a core it had.
 ///
 /// # Errors
-/// [`Error::Picture`] when the file cannot be drawn or written.
-pub fn svg(report: &Report, path: &Path) -> Result<(), Error> {
+/// [`Error::Picture`] if plotters fails, which drawing into memory should
+/// not.
+pub fn svg(report: &Report) -> Result<String, Error> {
     let panels: Vec<(&BackendResult, usize, &RunMeasurement)> = report
         .results
         .iter()
@@ -134,26 +134,29 @@ pub fn svg(report: &Report, path: &Path) -> Result<(), Error> {
         .collect();
     let rows: usize = panels.iter().map(|(_, _, run)| run.workers.len()).sum();
     let height = (120 * panels.len() + 14 * rows).clamp(300, 4000) as u32;
-    let area = SVGBackend::new(path, (960, height)).into_drawing_area();
     let fail = |err: &dyn std::fmt::Display| Error::Picture {
-        path: path.to_owned(),
+        picture: "timeline",
         problem: err.to_string(),
     };
-    area.fill(&WHITE).map_err(|e| fail(&e))?;
-    let weights: Vec<u32> = panels
-        .iter()
-        .map(|(_, _, run)| 60 + 14 * run.workers.len() as u32)
-        .collect();
-    let total: u32 = weights.iter().sum();
-    let mut rest = area;
-    for ((result, index, run), weight) in panels.iter().zip(&weights) {
-        let panel_height = height * weight / total.max(1);
-        let (panel, below) = rest.split_vertically(panel_height);
-        rest = below;
-        draw_panel(&panel, result, *index, run).map_err(|e| fail(&e))?;
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (960, height)).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| fail(&e))?;
+        let weights: Vec<u32> = panels
+            .iter()
+            .map(|(_, _, run)| 60 + 14 * run.workers.len() as u32)
+            .collect();
+        let total: u32 = weights.iter().sum();
+        let mut rest = area;
+        for ((result, index, run), weight) in panels.iter().zip(&weights) {
+            let panel_height = height * weight / total.max(1);
+            let (panel, below) = rest.split_vertically(panel_height);
+            rest = below;
+            draw_panel(&panel, result, *index, run).map_err(|e| fail(&e))?;
+        }
+        rest.present().map_err(|e| fail(&e))?;
     }
-    rest.present().map_err(|e| fail(&e))?;
-    Ok(())
+    Ok(svg)
 }
 
 fn draw_panel<DB: DrawingBackend>(
