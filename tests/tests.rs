@@ -63,6 +63,7 @@ mod driver;
 mod export;
 mod gil;
 mod oracle;
+mod outputs;
 mod python;
 mod python_rows;
 mod robustness;
