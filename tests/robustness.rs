@@ -537,3 +537,71 @@ fn soak_thousands_of_runs_leave_no_fd_child_or_thread_behind() {
     assert_no_children();
     eprintln!("soak: {runs} process runs, fds {fds}, threads {baseline}, no child left");
 }
+
+/// The pids of the processes whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // The fields after the command's closing parenthesis.
+                    let rest = stat.rsplit_once(')')?.1;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+fn process_exists(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
+}
+
+alone! {
+    /// SIGKILL cannot be handled, yet gilfree's worker processes die with it
+    /// (their parent-death signal), and SIGHUP and SIGQUIT end a run as
+    /// cleanly as SIGINT does.
+    fn workers_die_with_gilfree_and_hangups_stop_it_cleanly() {
+        for (signal, code) in [(libc::SIGKILL, None), (libc::SIGHUP, Some(129)), (libc::SIGQUIT, Some(131))] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+                .args(["-n", "1000", "--seed", "1", "--runs", "1", "--warmup", "0", "-b", "process"])
+                .env(gilfree::fault::ENV_VAR, "0:sleep=20000@process")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            // Wait for the sleeping worker process.
+            let started = Instant::now();
+            let workers = loop {
+                let workers = children_of(child.id());
+                if !workers.is_empty() {
+                    break workers;
+                }
+                assert!(started.elapsed() < Duration::from_secs(20), "no worker appeared");
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            // SAFETY: signalling our own child, not yet waited for.
+            unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+            let status = child.wait().unwrap();
+            assert_eq!(status.code(), code, "signal {signal}");
+            let started = Instant::now();
+            while workers.iter().any(|&pid| process_exists(pid)) {
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "signal {signal}: worker processes {workers:?} outlived gilfree"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}

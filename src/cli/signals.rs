@@ -1,10 +1,13 @@
-//! The binary's side of signals: stopping cleanly on SIGINT (Ctrl-C) and SIGTERM: no orphaned worker
-//! process, one line of explanation, and the shell's conventional exit code
-//! (128 + the signal: 130 and 143).
+//! The binary's side of signals: stopping cleanly on SIGINT (Ctrl-C),
+//! SIGTERM, SIGHUP and SIGQUIT: no orphaned worker process, no temporary
+//! file left, one line of explanation, and the shell's conventional exit
+//! code (128 + the signal: 130, 143, 129, 131). Whatever else kills gilfree
+//! (SIGKILL, SIGUSR1, …), its worker processes and interpreters die with it:
+//! they ask the kernel for that when they start (`PR_SET_PDEATHSIG`).
 //!
 //! # Design
 //!
-//! [`exit_cleanly_on_signals`] blocks both signals in the calling thread
+//! [`exit_cleanly_on_signals`] blocks these signals in the calling thread
 //! before any other thread exists, so every thread started later — rayon's
 //! pool, the thread backends' workers — inherits the block, and so does every
 //! forked worker process (a Ctrl-C reaches the whole foreground process group,
@@ -24,6 +27,16 @@ use std::time::Duration;
 use gilfree::os::children;
 use nix::sys::signal::{SigSet, Signal};
 
+/// The signals that end gilfree cleanly: those a terminal or a job control
+/// system sends to stop a program. (Any other deadly signal, SIGKILL
+/// included, still takes the workers with it: they die with their parent.)
+const HANDLED: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
 /// How long the runs get to reap their killed children before the process
 /// exits anyway.
 const REAP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,8 +53,9 @@ const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 /// When the signal mask cannot be set or the thread cannot be started.
 pub(crate) fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
     let mut set = SigSet::empty();
-    set.add(Signal::SIGINT);
-    set.add(Signal::SIGTERM);
+    for signal in HANDLED {
+        set.add(signal);
+    }
     set.thread_block()?;
     std::thread::Builder::new()
         .name("gilfree-signals".to_owned())

@@ -63,13 +63,20 @@ pub(crate) fn spawn_registered(
     // The program gets the default signal mask, not the one it would inherit:
     // a program that relies on signals (multiprocessing.Pool ends its workers
     // with SIGTERM) would hang with gilfree's SIGINT and SIGTERM blocked.
+    // And it dies with gilfree, whatever kills gilfree.
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: between fork and exec the closure only calls pthread_sigmask,
-    // which is async-signal-safe, and allocates nothing.
+    // prctl and getppid, which are async-signal-safe, and allocates nothing.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             nix::sys::signal::SigSet::empty()
                 .thread_set_mask()
-                .map_err(io::Error::from)
+                .map_err(io::Error::from)?;
+            if signal_safe::die_with_parent(parent) {
+                Ok(())
+            } else {
+                Err(io::Error::from_raw_os_error(libc::ESRCH))
+            }
         });
     }
     start_registered(

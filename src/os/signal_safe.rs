@@ -212,6 +212,33 @@ pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8]) -> bool {
     true
 }
 
+/// Arranges for the calling process — a child just forked or about to
+/// `exec` — to be killed with SIGKILL when `parent` dies, whatever kills it
+/// (`PR_SET_PDEATHSIG`, Linux). Returns false when `parent` is already gone
+/// (the child was reparented before the call took effect): the caller must
+/// then exit at once. Elsewhere there is no such call, and it returns true.
+///
+/// The signal follows the death of the parent *thread* that forked: fork
+/// from a thread that outlives the children (gilfree forks from the thread
+/// that runs the backend, which waits for them).
+pub(crate) fn die_with_parent(parent: libc::pid_t) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and
+        // touches nothing but this process's attributes; async-signal-safe.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+            return false;
+        }
+        // SAFETY: getppid cannot fail.
+        unsafe { libc::getppid() == parent }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = parent;
+        true
+    }
+}
+
 /// Ends the calling process at once with `code`, skipping atexit handlers,
 /// destructors and stdio flushing (which belong to the parent of a forked
 /// child).

@@ -23,6 +23,7 @@ use crate::workload::Workload;
 const EXIT_OUT_OF_MEMORY: i32 = 3;
 const EXIT_WRITE_FAILED: i32 = 4;
 const EXIT_PANICKED: i32 = 5;
+const EXIT_ORPHANED: i32 = 6;
 
 /// What a child's own exit status means, for the parent's error message.
 pub(super) fn exit_meaning(code: i32) -> &'static str {
@@ -30,13 +31,20 @@ pub(super) fn exit_meaning(code: i32) -> &'static str {
         EXIT_OUT_OF_MEMORY => ": it could not map memory for its materialized numbers",
         EXIT_WRITE_FAILED => ": it could not write its result to the pipe",
         EXIT_PANICKED => ": it panicked",
+        EXIT_ORPHANED => ": its parent had died before it started",
         _ => "",
     }
 }
 
 /// Runs worker `worker` in the forked child and ends the process: the
 /// record goes to `fd`, the outcome is the exit status. Never returns.
-pub(super) fn child_main(workload: &Workload, worker: usize, fd: RawFd, fault: Option<Fault>) -> ! {
+pub(super) fn child_main(
+    workload: &Workload,
+    worker: usize,
+    fd: RawFd,
+    parent: libc::pid_t,
+    fault: Option<Fault>,
+) -> ! {
     // If anything below ever panicked, unwinding must not carry the child back
     // into the parent's code: this guard's destructor ends the process.
     struct ExitOnUnwind;
@@ -47,6 +55,10 @@ pub(super) fn child_main(workload: &Workload, worker: usize, fd: RawFd, fault: O
     }
     let _guard = ExitOnUnwind;
 
+    // Whatever kills gilfree kills its workers too: no orphan computes on.
+    if !signal_safe::die_with_parent(parent) {
+        exit_now(EXIT_ORPHANED);
+    }
     if let Some(fault) = fault {
         before_compute(fault);
     }

@@ -166,6 +166,7 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
             let err = io::Error::from_raw_os_error(libc::EAGAIN);
             return Err(fail(WorkerFailure::fork(err)));
         }
+        let parent = std::process::id() as libc::pid_t;
         // Registered under the registry's lock, so that `interrupt` cannot
         // miss a child that exists.
         let pid = children::start_registered(
@@ -178,7 +179,7 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
                 // of the parent's other threads is touched in the child.
                 let pid = unsafe { libc::fork() };
                 if pid == 0 {
-                    child::child_main(workload, worker, write_end.as_raw_fd(), fault);
+                    child::child_main(workload, worker, write_end.as_raw_fd(), parent, fault);
                 }
                 pid
             },
