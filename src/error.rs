@@ -65,7 +65,10 @@ pub enum Error {
 
     /// The workload asks a backend for more workers than this system can run
     /// at once (checked before anything runs).
-    #[error("{backend} backend: {workers} workers need {need}, but {limit}; {advice}")]
+    #[error(
+        "{backend} backend: {workers} {} {need}, but {limit}; {advice}",
+        if *workers == 1 { "worker needs" } else { "workers need" }
+    )]
     WorkerLimit {
         /// The backend's name.
         backend: &'static str,
@@ -77,6 +80,23 @@ pub enum Error {
         limit: String,
         /// What to do instead.
         advice: &'static str,
+    },
+
+    /// A run did not finish within its time limit (`--timeout`); its worker
+    /// processes were killed and reaped.
+    #[error(
+        "{backend} backend: the run did not finish within {}: {unfinished} still running, \
+         killed (raise --timeout, or give --timeout none)",
+        humantime::format_duration(*limit)
+    )]
+    Timeout {
+        /// The backend's name.
+        backend: &'static str,
+        /// The time the run was given.
+        limit: std::time::Duration,
+        /// What had not finished: `worker 3`, `workers 0 and 3`, `the
+        /// interpreter`.
+        unfinished: String,
     },
 
     /// The run was stopped by a signal (SIGINT or SIGTERM) before it finished.
@@ -130,6 +150,15 @@ pub enum Error {
         problem: String,
     },
 
+    /// The interpreter named by `--python` cannot run the Python programs.
+    #[error("--python {command}: {problem}")]
+    InvalidInterpreter {
+        /// The command as given.
+        command: String,
+        /// Why it cannot: it does not start, fails, hangs, or is no Python 3.
+        problem: String,
+    },
+
     /// A file given to `compare` is not a JSON export this version can read.
     #[error("{}: {problem}", path.display())]
     BadExport {
@@ -171,6 +200,7 @@ impl Error {
                 | Error::InvalidOption { .. }
                 | Error::ExportPath { .. }
                 | Error::BadExport { .. }
+                | Error::InvalidInterpreter { .. }
                 | Error::WorkerLimit { .. }
         )
     }

@@ -200,7 +200,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
         &["--workers", "eight"],
         "invalid value 'eight' for '--workers <N>'",
     );
-    assert_usage_error(&["--count", "lots"], "'lots' is not a count");
+    assert_usage_error(&["--count", "lots"], "'lots' is not a whole number");
     assert_usage_error(
         &["--runs", "0"],
         "runs = 0: at least one measured run is needed",

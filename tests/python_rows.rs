@@ -87,10 +87,8 @@ fn python_rows_are_timed_but_not_comparable_with_another_generator() {
 }
 
 #[test]
-fn a_missing_interpreter_is_a_note_and_the_run_goes_on() {
-    let output = gilfree(&[
-        "--python",
-        "/nonexistent/python9",
+fn a_named_interpreter_that_cannot_run_the_programs_is_an_error() {
+    let quick = [
         "-n",
         "5k",
         "--runs",
@@ -99,12 +97,44 @@ fn a_missing_interpreter_is_a_note_and_the_run_goes_on() {
         "0",
         "--backend",
         "threads",
-    ]);
+    ];
+    for (interpreter, problem) in [
+        (
+            "/nonexistent/python9",
+            "it does not start: No such file or directory (os error 2)",
+        ),
+        ("/bin/false", "it exited with status 1"),
+        (
+            "/bin/true",
+            "it does not answer like a Python 3 interpreter",
+        ),
+    ] {
+        let mut args = vec!["--python", interpreter];
+        args.extend(quick);
+        let output = gilfree(&args);
+        assert_eq!(output.status.code(), Some(2), "{interpreter}");
+        assert_eq!(
+            stderr(&output),
+            format!("error: --python {interpreter}: {problem}\n")
+        );
+        assert!(stdout(&output).is_empty());
+    }
+}
+
+#[test]
+fn a_missing_default_interpreter_is_a_note_and_the_run_goes_on() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "--python", "-n", "5k", "--runs", "1", "--warmup", "0", "-b", "threads",
+        ])
+        .env("PATH", "/nonexistent-gilfree-path")
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stderr(&output),
-        "note: no Python interpreter '/nonexistent/python9' answered; the python rows are \
-         skipped (give one with --python PATH)\n"
+        "note: python3 cannot run the Python rows (it does not start: No such file or \
+         directory (os error 2)); they are skipped (name an interpreter with --python PATH)\n"
     );
     assert!(!stdout(&output).contains("python-"), "{}", stdout(&output));
 }

@@ -539,7 +539,7 @@ fn soak_thousands_of_runs_leave_no_fd_child_or_thread_behind() {
 }
 
 /// The pids of the processes whose parent is `parent`.
-fn children_of(parent: u32) -> Vec<u32> {
+pub(crate) fn children_of(parent: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };

@@ -62,6 +62,7 @@ mod compare;
 mod driver;
 mod export;
 mod gil;
+mod hardening;
 mod oracle;
 mod outputs;
 mod python;

@@ -17,7 +17,7 @@ use crate::workload::Workload;
 
 mod channels;
 pub mod gil;
-mod process;
+pub(crate) mod process;
 pub mod python;
 mod rayon;
 mod sequential;
@@ -90,6 +90,60 @@ pub trait Backend: Send + Sync {
     /// When a worker cannot be started, fails or cannot be collected; see the
     /// trait's contract.
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error>;
+
+    /// [`run`](Self::run), given up at `deadline`: a backend whose workers
+    /// are processes kills and reaps them then, and returns
+    /// [`Error::Timeout`] naming the workers that had not finished. The
+    /// default ignores the deadline: a thread cannot be stopped half-way (and
+    /// cannot be stopped alone by a signal either).
+    ///
+    /// # Errors
+    /// As [`run`](Self::run), and [`Error::Timeout`].
+    fn run_until(
+        &self,
+        workload: &Workload,
+        deadline: Option<Deadline>,
+    ) -> Result<Vec<WorkerReport>, Error> {
+        let _ = deadline;
+        self.run(workload)
+    }
+}
+
+/// When a run must have finished ([`Backend::run_until`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// The moment.
+    pub at: std::time::Instant,
+    /// The time a run was given, for messages.
+    pub limit: std::time::Duration,
+}
+
+impl Deadline {
+    /// `limit` from now.
+    pub fn after(limit: std::time::Duration) -> Deadline {
+        let now = std::time::Instant::now();
+        Deadline {
+            at: now
+                .checked_add(limit)
+                .unwrap_or(now + std::time::Duration::from_secs(1 << 40)),
+            limit,
+        }
+    }
+
+    /// The time left, zero once past.
+    pub fn remaining(&self) -> std::time::Duration {
+        self.at.saturating_duration_since(std::time::Instant::now())
+    }
+
+    /// The error of a run of `backend` that passed the deadline, with what
+    /// had not finished (`workers 0 and 3`, `the interpreter`).
+    pub fn missed(&self, backend: &'static str, unfinished: String) -> Error {
+        Error::Timeout {
+            backend,
+            limit: self.limit,
+            unfinished,
+        }
+    }
 }
 
 /// Options that some backends take.

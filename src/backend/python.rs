@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Deadline};
 use crate::error::Error;
 use crate::kernel::Generator;
 use crate::os::children;
@@ -107,17 +107,99 @@ print(json.dumps({'version': sys.version.split()[0], \
 'implementation': sys.implementation.name, \
 'gil_enabled': sys._is_gil_enabled() if hasattr(sys, '_is_gil_enabled') else True}))";
 
+/// How long an interpreter may take to say what it is.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Interpreter {
-    /// Runs `command` to ask for its version and GIL; `None` when it does not
-    /// run or does not answer like a Python 3.
-    pub fn probe(command: &str) -> Option<Interpreter> {
-        let output = Command::new(command).args(["-c", PROBE]).output().ok()?;
-        if !output.status.success() {
-            return None;
+    /// Runs `command` to ask for its version and GIL, for at most
+    /// [`PROBE_TIMEOUT`], as a registered child (a signal stops it too).
+    ///
+    /// # Errors
+    /// Why `command` cannot run the programs, in words for a message: it
+    /// does not start, fails, hangs, or does not answer like a Python 3.
+    pub fn probe(command: &str) -> Result<Interpreter, String> {
+        let mut probe = Command::new(command);
+        probe
+            .args(["-c", PROBE])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = children::spawn_registered(&mut probe)
+            .map_err(|err| format!("it does not start: {err}"))?;
+        let pid = child.id() as libc::pid_t;
+        let stdout = read_in_background(child.stdout.take());
+        let stderr = read_in_background(child.stderr.take());
+        let reaped = children::reap_by(pid, std::time::Instant::now() + PROBE_TIMEOUT);
+        let reaped = match reaped {
+            Ok(Some(reaped)) => reaped,
+            Ok(None) => {
+                children::kill_registered(pid);
+                let _ = children::reap(pid);
+                return Err(format!(
+                    "it did not answer within {} s",
+                    PROBE_TIMEOUT.as_secs()
+                ));
+            }
+            Err(err) => return Err(format!("it could not be waited for: {err}")),
+        };
+        let (stdout, stderr) = (stdout.finish(pid), stderr.finish(pid));
+        if let Err(failure) = children::check_status(reaped.status, |_| "") {
+            let stderr = String::from_utf8_lossy(&stderr);
+            return Err(format!("it {failure}{}", last_line(&stderr)));
         }
-        let mut interpreter: Interpreter = serde_json::from_slice(&output.stdout).ok()?;
+        let mut interpreter: Interpreter = serde_json::from_slice(&stdout)
+            .map_err(|_| "it does not answer like a Python 3 interpreter".to_owned())?;
         interpreter.command = command.to_owned();
-        Some(interpreter)
+        Ok(interpreter)
+    }
+}
+
+/// A child's pipe read to its end on a thread of its own.
+struct PipeReader(std::sync::mpsc::Receiver<Vec<u8>>);
+
+/// How long a pipe may stay open after the program that was given it ended
+/// (a grandchild holding it) before the program's process group is killed.
+const PIPE_GRACE: Duration = Duration::from_secs(2);
+
+/// Starts reading `pipe` to its end in the background, so that it can never
+/// fill and block the child.
+fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> PipeReader {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = sender.send(bytes);
+    });
+    PipeReader(receiver)
+}
+
+impl PipeReader {
+    /// What was read, once the child `leader` has ended: if some other
+    /// process keeps the pipe open past [`PIPE_GRACE`], `leader`'s process
+    /// group is killed (the reaped leader's group id lives on while members
+    /// remain, so it cannot name anyone else), and what was read by then is
+    /// returned.
+    fn finish(self, leader: libc::pid_t) -> Vec<u8> {
+        match self.0.recv_timeout(PIPE_GRACE) {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(leader),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+                self.0.recv_timeout(PIPE_GRACE).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// `": LINE"` for the last non-empty line of `text`, or nothing.
+fn last_line(text: &str) -> String {
+    match text.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(line) => format!(": {}", line.trim()),
+        None => String::new(),
     }
 }
 
@@ -229,12 +311,30 @@ impl Backend for PythonBackend {
         }
     }
 
+    /// The interpreter is a process, and `multiprocessing.Pool` starts one
+    /// more per worker.
+    fn check(&self, workload: &Workload) -> Result<(), Error> {
+        let processes = match self.program {
+            Program::Sequential | Program::Threads => 1,
+            Program::Processes => workload.workers() as u64 + 1,
+        };
+        crate::backend::process::check_process_limit(self.name(), workload, processes)
+    }
+
     /// Only `--rng python` draws the numbers the programs draw.
     fn draws_the_same_numbers(&self, workload: &Workload) -> bool {
         workload.generator() == Generator::Python
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
+        self.run_until(workload, None)
+    }
+
+    fn run_until(
+        &self,
+        workload: &Workload,
+        deadline: Option<Deadline>,
+    ) -> Result<Vec<WorkerReport>, Error> {
         let mut command = Command::new(&self.interpreter.command);
         command
             .arg(self.path())
@@ -255,24 +355,32 @@ impl Backend for PythonBackend {
             ))
         })?;
         let pid = child.id() as libc::pid_t;
-        // stderr on its own thread, so that neither pipe can fill and block.
-        let mut stderr = child.stderr.take().expect("stderr is piped");
-        let stderr_reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let mut stdout = Vec::new();
-        let read = child
-            .stdout
-            .take()
-            .expect("stdout is piped")
-            .read_to_end(&mut stdout);
-        if read.is_err() {
-            children::kill_registered(pid);
-        }
-        let reaped = children::reap(pid);
-        let stderr = stderr_reader.join().unwrap_or_default();
+        // Both pipes on threads of their own, so that neither can fill and
+        // block the program, and a pipe held open by a grandchild cannot
+        // block gilfree.
+        let stdout = read_in_background(child.stdout.take());
+        let stderr = read_in_background(child.stderr.take());
+        let reaped = match deadline {
+            None => children::reap(pid).map(Some),
+            Some(deadline) => children::reap_by(pid, deadline.at),
+        };
+        let reaped = match reaped {
+            Ok(Some(reaped)) => Ok(reaped),
+            Ok(None) => {
+                // Past the deadline: the interpreter and its pool go.
+                children::kill_registered(pid);
+                let _ = children::reap(pid);
+                if children::interrupted().is_none() {
+                    let deadline = deadline.expect("only a deadline times out");
+                    return Err(deadline.missed(self.name(), "the interpreter".to_owned()));
+                }
+                Err(std::io::Error::from(std::io::ErrorKind::Interrupted))
+            }
+            Err(err) => Err(err),
+        };
+        // The interpreter has ended; whatever of its group still holds the
+        // pipes open is given a moment, then killed.
+        let (stdout, stderr) = (stdout.finish(pid), stderr.finish(pid));
         if let Some(signal) = children::interrupted() {
             return Err(Error::Interrupted {
                 backend: self.name(),
@@ -285,21 +393,11 @@ impl Backend for PythonBackend {
             peak_rss_bytes,
         } = reaped
             .map_err(|err| self.failure(format!("could not wait for the interpreter: {err}")))?;
-        read.map_err(|err| self.failure(format!("could not read the program's output: {err}")))?;
         if let Err(failure) = children::check_status(status, |_| "") {
-            let last = stderr
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
+            let stderr = String::from_utf8_lossy(&stderr);
             return Err(self.failure(format!(
-                "the Python program {}{}",
-                failure,
-                if last.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {last}")
-                }
+                "the Python program {failure}{}",
+                last_line(&stderr)
             )));
         }
         let output: PythonOutput = serde_json::from_slice(&stdout)

@@ -19,6 +19,10 @@ pub struct RayonBackend {
 }
 
 const NAME: &str = "rayon";
+
+/// The largest rayon pool: more threads than any machine gilfree runs on has
+/// cores, and few enough to start in a moment.
+pub(crate) const MAX_THREADS: usize = 1024;
 const DESCRIPTION: &str = "a rayon ThreadPool of --threads threads, par_iter over the workers";
 
 /// The registry's row.
@@ -40,6 +44,13 @@ impl RayonBackend {
                 reason: "the rayon pool needs at least one thread",
             });
         }
+        if threads > MAX_THREADS {
+            return Err(Error::InvalidOption {
+                option: "threads",
+                value: threads.to_string(),
+                reason: "a rayon pool of at most 1024 threads is supported",
+            });
+        }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("gilfree-rayon-{i}"))
@@ -47,7 +58,8 @@ impl RayonBackend {
             .map_err(|err| Error::Setup {
                 backend: NAME,
                 what: "could not build the thread pool",
-                source: std::io::Error::other(err),
+                // The pool's error already says its cause; keep it one line.
+                source: std::io::Error::other(err.to_string()),
             })?;
         Ok(RayonBackend { pool, threads })
     }

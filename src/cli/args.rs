@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
+use gilfree::measure::Timeout;
 use gilfree::{Generator, WorkloadSpec};
 
 const COLUMNS_HELP: &str = "\
@@ -32,8 +33,15 @@ the largest worker process where workers are processes.
 
 The sequential backend always runs: it is the baseline for speedup and the oracle
 for the sums. The export formats are described in docs/export-schema.md.
+Numbers (--count, --workers, --runs, --warmup, --threads): digits, optionally in
+groups joined by single underscores, and an optional suffix k, M or G (either
+case) for thousands, millions or billions: 1000000, 1_000_000 and 1M are equal.
+
+Output files (exports, --timeline-svg) are checked before the run and replaced
+whole after it, or left as they were; devices and FIFOs are written as streams.
 Exit codes: 0 success, 1 a run failed (or compare found differing sums for the
-same workload), 2 invalid arguments.";
+same workload), 2 invalid arguments, 128 + N stopped by signal N (130 Ctrl-C),
+141 the reader of standard output went away (files were still written).";
 
 /// Run the book's parallel-sum workload (8 workers × 1,000,000 random integers in
 /// [1, 100], from "The Hacker's Guide to Python", chapter 11) on threads, channels,
@@ -81,11 +89,12 @@ pub(crate) struct SweepArgs {
 
     /// Worker counts, comma-separated [default: 1, 2, 4, … up to twice the
     /// logical cores]. 1 is always measured: it is the reference.
-    #[arg(short, long, value_name = "N,N,…", value_delimiter = ',')]
+    #[arg(short, long, value_name = "N,N,…", value_delimiter = ',', value_parser = parse_usize)]
     pub(crate) workers: Vec<usize>,
 
     /// weak: each worker draws --count numbers (the book's setup); strong:
-    /// --count numbers in all, divided among the workers.
+    /// --count numbers in all, divided evenly among the workers (a --count
+    /// that some worker count does not divide is refused).
     #[arg(long, value_enum, default_value = "weak")]
     pub(crate) scaling: ScalingArg,
 
@@ -94,7 +103,7 @@ pub(crate) struct SweepArgs {
     pub(crate) count: u64,
 
     /// Measured runs per point; the tables show the median.
-    #[arg(short, long, default_value_t = 3, value_name = "N")]
+    #[arg(short, long, default_value = "3", value_name = "N", value_parser = parse_usize)]
     pub(crate) runs: usize,
 
     /// Draw speedup against workers, a line per backend, as an SVG picture.
@@ -146,14 +155,15 @@ pub(crate) struct Common {
     /// Unmeasured warm-up runs per backend before the measured ones.
     #[arg(
         long,
-        default_value_t = 1,
+        default_value = "1",
         allow_negative_numbers = true,
-        value_name = "N"
+        value_name = "N",
+        value_parser = parse_usize
     )]
     pub(crate) warmup: usize,
 
     /// Threads in the rayon pool [default: logical cores].
-    #[arg(short, long, allow_negative_numbers = true, value_name = "N")]
+    #[arg(short, long, allow_negative_numbers = true, value_name = "N", value_parser = parse_usize)]
     pub(crate) threads: Option<usize>,
 
     /// The generator: xoshiro (xoshiro256++, the fast default) or python
@@ -165,7 +175,7 @@ pub(crate) struct Common {
     /// How often the gil backend's lock holder offers the lock to the waiting
     /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
     /// number is milliseconds).
-    #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval)]
+    #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval, allow_hyphen_values = true)]
     pub(crate) switch_interval: std::time::Duration,
 
     /// Build each worker's numbers into a vector before summing them, as the
@@ -183,9 +193,10 @@ pub(crate) struct Args {
     #[arg(
         short,
         long,
-        default_value_t = 8,
+        default_value = "8",
         allow_negative_numbers = true,
-        value_name = "N"
+        value_name = "N",
+        value_parser = parse_usize
     )]
     pub(crate) workers: usize,
 
@@ -201,11 +212,20 @@ pub(crate) struct Args {
     #[arg(
         short,
         long,
-        default_value_t = 5,
+        default_value = "5",
         allow_negative_numbers = true,
-        value_name = "N"
+        value_name = "N",
+        value_parser = parse_usize
     )]
     pub(crate) runs: usize,
+
+    /// The longest one run of one backend may take: a duration (90s, 5m,
+    /// 1h), auto (1000 × the first sequential run, at least 60s) or none.
+    /// A run past it has its worker processes killed and fails (exit 1);
+    /// it binds the backends whose workers are processes (process, the
+    /// python rows): threads cannot be stopped half-way.
+    #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
+    pub(crate) timeout: Timeout,
 
     /// List the backends with a line on each, and exit.
     #[arg(long)]
@@ -220,8 +240,10 @@ pub(crate) struct Args {
     /// as three more rows: python-sequential, python-threads (listing 11-1)
     /// and python-processes (listing 11-2). With --rng python their sums must
     /// equal the Rust rows'; otherwise they are timed but not comparable.
-    #[arg(long, value_name = "INTERPRETER", num_args = 0..=1, default_missing_value = "python3")]
-    pub(crate) python: Option<String>,
+    /// An interpreter named here must run the programs (else exit 2); without
+    /// a name, a missing python3 only skips the rows, with a note.
+    #[arg(long, value_name = "INTERPRETER", num_args = 0..=1)]
+    pub(crate) python: Option<Option<String>>,
 
     /// After the table, a few sentences that read this run's figures: what
     /// the CPU column shows, how far the speedups got, what blurs them.
@@ -273,23 +295,23 @@ fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
         .map_err(|err| err.to_string())
 }
 
-/// A positive duration: a number with `s`, `ms`, `us` or `µs`, or bare
-/// milliseconds.
+/// A positive duration: a number with `s`, `ms`, `us` (or `µs`, `μs`) or
+/// `ns`, or bare milliseconds.
 pub(crate) fn parse_interval(value: &str) -> Result<std::time::Duration, String> {
     let invalid = || format!("'{value}' is not a duration; use 5ms, 500us or 0.005s");
     let trimmed = value.trim();
-    let (number, scale) = if let Some(n) = trimmed.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = trimmed
-        .strip_suffix("us")
-        .or_else(|| trimmed.strip_suffix("µs"))
-    {
-        (n, 1e-6)
-    } else if let Some(n) = trimmed.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (trimmed, 1e-3)
-    };
+    let units = [
+        ("ms", 1e-3),
+        ("us", 1e-6),
+        ("\u{b5}s", 1e-6),  // micro sign
+        ("\u{3bc}s", 1e-6), // Greek mu
+        ("ns", 1e-9),
+        ("s", 1.0),
+    ];
+    let (number, scale) = units
+        .iter()
+        .find_map(|&(unit, scale)| Some((trimmed.strip_suffix(unit)?, scale)))
+        .unwrap_or((trimmed, 1e-3));
     let seconds = number.trim().parse::<f64>().map_err(|_| invalid())? * scale;
     if !seconds.is_finite() || seconds <= 0.0 {
         return Err(format!("'{value}': the switch interval must be positive"));
@@ -300,25 +322,57 @@ pub(crate) fn parse_interval(value: &str) -> Result<std::time::Duration, String>
     Ok(std::time::Duration::from_secs_f64(seconds).max(std::time::Duration::from_nanos(1)))
 }
 
-/// A count: digits with optional `_` separators and an optional k/M/G suffix.
+/// `auto`, `none`, or a positive duration (`90s`, `5m`, `1h 30m`; a bare
+/// number is seconds).
+pub(crate) fn parse_timeout(value: &str) -> Result<Timeout, String> {
+    let trimmed = value.trim();
+    match trimmed {
+        "auto" => return Ok(Timeout::Auto),
+        "none" => return Ok(Timeout::Never),
+        _ => {}
+    }
+    let duration = match trimmed.parse::<u64>() {
+        Ok(seconds) => std::time::Duration::from_secs(seconds),
+        Err(_) => humantime::parse_duration(trimmed)
+            .map_err(|_| format!("'{value}' is not a duration; use 90s, 5m, 1h, auto or none"))?,
+    };
+    if duration.is_zero() {
+        return Err(format!("'{value}': the timeout must be positive (or none)"));
+    }
+    Ok(Timeout::After(duration))
+}
+
+/// A count: digits, optionally grouped by single `_` between digits, and an
+/// optional k/M/G suffix (either case); surrounding spaces are ignored.
 pub(crate) fn parse_count(value: &str) -> Result<u64, String> {
     let invalid =
-        || format!("'{value}' is not a count; use a whole number like 1000000, 1_000_000 or 1M");
-    let cleaned: String = value.trim().chars().filter(|&c| c != '_').collect();
-    let (digits, multiplier) = match cleaned.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&cleaned[..i], 1_000),
-        Some((i, 'M')) => (&cleaned[..i], 1_000_000),
-        Some((i, 'G')) => (&cleaned[..i], 1_000_000_000),
-        _ => (cleaned.as_str(), 1),
+        || format!("'{value}' is not a whole number; use digits like 1000000, 1_000_000 or 1M");
+    let trimmed = value.trim();
+    let (digits, multiplier) = match trimmed.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&trimmed[..i], 1_000),
+        Some((i, 'm' | 'M')) => (&trimmed[..i], 1_000_000),
+        Some((i, 'g' | 'G')) => (&trimmed[..i], 1_000_000_000),
+        _ => (trimmed, 1),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    // Groups of digits joined by single underscores: no empty group.
+    if digits
+        .split('_')
+        .any(|group| group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(invalid());
     }
     digits
+        .replace('_', "")
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(multiplier))
         .ok_or_else(|| format!("'{value}' is larger than {}", u64::MAX))
+}
+
+/// A count that must fit in a `usize` (workers, runs, threads).
+pub(crate) fn parse_usize(value: &str) -> Result<usize, String> {
+    let n = parse_count(value)?;
+    usize::try_from(n).map_err(|_| format!("'{value}' is larger than {}", usize::MAX))
 }
 
 impl Common {

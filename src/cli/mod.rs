@@ -115,9 +115,12 @@ fn one_line(rendered: &str) -> String {
     let first = lines.next().unwrap_or("error: invalid arguments");
     if first.ends_with(':') {
         let items: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage:")).collect();
-        format!("{first} {}", items.join(", "))
-    } else {
-        first.to_owned()
+        return format!("{first} {}", items.join(", "));
+    }
+    // The valid values, where clap knows them (--rng, --scaling).
+    match lines.find(|l| l.starts_with("[possible values:")) {
+        Some(values) => format!("{first} {values}"),
+        None => first.to_owned(),
     }
 }
 

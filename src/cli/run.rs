@@ -42,7 +42,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             runs: args.runs,
             warmup: args.common.warmup,
         },
-    )?;
+    )?
+    .with_timeout(args.timeout);
 
     let requests: Vec<(ExportFormat, &Path)> = [
         (ExportFormat::Json, &args.export_json),
@@ -66,16 +67,26 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
     let interpreter = match &args.python {
         None => None,
-        Some(command) => {
-            let found = Interpreter::probe(command);
-            if found.is_none() {
-                eprint(&format!(
-                    "note: no Python interpreter '{command}' answered; the python rows are skipped \
-                     (give one with --python PATH)\n"
-                ));
-            }
-            found
+        // Named: it must work.
+        Some(Some(command)) => {
+            Some(
+                Interpreter::probe(command).map_err(|problem| Error::InvalidInterpreter {
+                    command: command.clone(),
+                    problem,
+                })?,
+            )
         }
+        // The default: its absence only skips the rows.
+        Some(None) => match Interpreter::probe("python3") {
+            Ok(interpreter) => Some(interpreter),
+            Err(problem) => {
+                eprint(&format!(
+                    "note: python3 cannot run the Python rows ({problem}); they are skipped \
+                     (name an interpreter with --python PATH)\n"
+                ));
+                None
+            }
+        },
     };
     let python_backends = match &interpreter {
         Some(interpreter) => PythonBackend::all(interpreter)?,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use gilfree::measure::sweep::{self, Scaling, SweepPlan};
 use gilfree::measure::{Driver, Plan, Progress};
 use gilfree::output::Output;
-use gilfree::{Backend, BackendKind, Error, Workload, WorkloadSpec};
+use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::{ScalingArg, SweepArgs};
 use super::{backend_options, build_backends, print, progress_bar, seed_of};
@@ -34,14 +34,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         },
     };
     // Every point's workload is checked before the first run.
-    for &w in &plan.workers {
-        Workload::new(WorkloadSpec {
-            workers: w,
-            count: plan.count_at(w),
-            ..plan.spec.clone()
-        })
-        .map_err(Error::from)?;
-    }
+    plan.check()?;
     Driver::new(
         Workload::new(plan.spec.clone()).map_err(Error::from)?,
         plan.plan,
@@ -64,8 +57,9 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     };
     let (_, built) = build_backends(named, &options)?;
     let backends: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
-    let runs_per_point = (plan.plan.runs + plan.plan.warmup) * backends.len();
-    let bar = progress_bar((runs_per_point * plan.workers.len()) as u64, "sweep");
+    let runs = (plan.plan.runs + plan.plan.warmup) as u64;
+    let points = (backends.len() * plan.workers.len()) as u64;
+    let bar = progress_bar(runs.saturating_mul(points), "sweep");
     let result = sweep::run(&backends, &plan, |workers, event| {
         if let Progress::Run { backend, .. } = event {
             bar.set_message(format!("{backend}, {workers} workers"));

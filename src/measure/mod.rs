@@ -15,9 +15,9 @@
 //! statistics beneath, [`machine`] what the machine is, and [`sweep`] runs
 //! backends over several worker counts.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::backend::{Backend, SequentialBackend};
+use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
@@ -31,6 +31,11 @@ pub mod sweep;
 
 pub use self::machine::Machine;
 pub use self::result::{BackendResult, Mismatch, Report, RunMeasurement};
+
+/// The most measured runs, and the most warm-up runs, a [`Plan`] may ask
+/// for: far more than any benchmark needs, and few enough that counts
+/// derived from them cannot overflow.
+pub const MAX_RUNS: usize = 10_000;
 
 /// How many times to run each backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,32 +70,79 @@ pub enum Progress {
     },
 }
 
+/// How long one run of one backend may take ([`Driver::with_timeout`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Timeout {
+    /// [`AUTO_FACTOR`] times the driver's first run (the sequential
+    /// baseline's, in a [`Driver::run`]), and at least [`AUTO_MINIMUM`];
+    /// the first run itself has no limit.
+    #[default]
+    Auto,
+    /// A fixed limit.
+    After(Duration),
+    /// No limit: a run may take forever.
+    Never,
+}
+
+/// [`Timeout::Auto`]'s multiple of the first run: CPython's rows take a
+/// few hundred times as long as Rust's sequential baseline.
+pub const AUTO_FACTOR: u32 = 1000;
+/// [`Timeout::Auto`]'s smallest limit.
+pub const AUTO_MINIMUM: Duration = Duration::from_secs(60);
+
 /// Runs backends on one workload according to a [`Plan`].
 #[derive(Debug, Clone)]
 pub struct Driver {
     workload: Workload,
     plan: Plan,
     machine: Machine,
+    timeout: Timeout,
 }
 
 impl Driver {
     /// A driver for `workload`.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] when `plan.runs` is 0.
+    /// [`Error::InvalidOption`] when `plan.runs` is 0 or above
+    /// [`MAX_RUNS`], or `plan.warmup` above [`MAX_RUNS`].
     pub fn new(workload: Workload, plan: Plan) -> Result<Driver, Error> {
+        let invalid = |option, value: usize, reason| Error::InvalidOption {
+            option,
+            value: value.to_string(),
+            reason,
+        };
         if plan.runs == 0 {
-            return Err(Error::InvalidOption {
-                option: "runs",
-                value: "0".to_owned(),
-                reason: "at least one measured run is needed",
-            });
+            return Err(invalid("runs", 0, "at least one measured run is needed"));
+        }
+        if plan.runs > MAX_RUNS {
+            return Err(invalid(
+                "runs",
+                plan.runs,
+                "at most 10000 measured runs are supported",
+            ));
+        }
+        if plan.warmup > MAX_RUNS {
+            return Err(invalid(
+                "warmup",
+                plan.warmup,
+                "at most 10000 warm-up runs are supported",
+            ));
         }
         Ok(Driver {
             workload,
             plan,
             machine: Machine::detect(),
+            timeout: Timeout::default(),
         })
+    }
+
+    /// This driver, with runs limited by `timeout` (by default
+    /// [`Timeout::Auto`]). A run that passes it fails with
+    /// [`Error::Timeout`] where the backend can stop its workers
+    /// ([`Backend::run_until`]).
+    pub fn with_timeout(mut self, timeout: Timeout) -> Driver {
+        self.timeout = timeout;
+        self
     }
 
     /// The workload.
@@ -199,6 +251,17 @@ impl Driver {
         for backend in backends {
             backend.check(&self.workload)?;
         }
+        let mut limit = match self.timeout {
+            Timeout::After(limit) => Some(limit),
+            Timeout::Auto | Timeout::Never => None,
+        };
+        let mut first_run = true;
+        let mut note_first_run = |wall: Duration, limit: &mut Option<Duration>| {
+            if first_run && self.timeout == Timeout::Auto {
+                *limit = Some(wall.saturating_mul(AUTO_FACTOR).max(AUTO_MINIMUM));
+            }
+            first_run = false;
+        };
         for backend in backends {
             for index in 1..=self.plan.warmup {
                 progress(Progress::Run {
@@ -207,7 +270,9 @@ impl Driver {
                     of: self.plan.warmup,
                     warmup: true,
                 });
-                backend.run(&self.workload)?;
+                let started = Instant::now();
+                backend.run_until(&self.workload, limit.map(Deadline::after))?;
+                note_first_run(started.elapsed(), &mut limit);
             }
         }
         let mut results: Vec<BackendResult> = backends
@@ -229,20 +294,26 @@ impl Driver {
                     of: self.plan.runs,
                     warmup: false,
                 });
-                result.runs.push(self.measure_once(*backend)?);
+                let run = self.measure_once(*backend, limit.map(Deadline::after))?;
+                note_first_run(run.wall, &mut limit);
+                result.runs.push(run);
             }
         }
         Ok(results)
     }
 
-    fn measure_once(&self, backend: &dyn Backend) -> Result<RunMeasurement, Error> {
+    fn measure_once(
+        &self,
+        backend: &dyn Backend,
+        deadline: Option<Deadline>,
+    ) -> Result<RunMeasurement, Error> {
         // Outside the timed part: resetting walks the page tables.
         memory::reset_peak_rss();
         let self_before = sys::resource_usage(Who::SelfProcess);
         let children_before = sys::resource_usage(Who::Children);
         let started_ns = sys::monotonic_ns();
         let started = Instant::now();
-        let reports = backend.run(&self.workload)?;
+        let reports = backend.run_until(&self.workload, deadline)?;
         let wall = started.elapsed();
         // Children count only once reaped; every backend reaps before returning.
         let self_after = sys::resource_usage(Who::SelfProcess);

@@ -66,6 +66,40 @@ impl SweepPlan {
         counts
     }
 
+    /// Checks that every point does the work the speedups assume: under
+    /// strong scaling `count` must divide evenly among every worker count
+    /// (gilfree refuses rather than hand some workers more), and every
+    /// point's workload must be valid.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for an uneven division,
+    /// [`Error::InvalidWorkload`] for a point's workload.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.scaling == Scaling::Strong {
+            let count = self.spec.count;
+            if let Some(&uneven) = self
+                .workers
+                .iter()
+                .find(|&&w| count % (w.max(1) as u64) != 0)
+            {
+                return Err(Error::InvalidOption {
+                    option: "count",
+                    value: format!("{count} among {uneven} workers"),
+                    reason: "strong scaling divides --count evenly among the workers: \
+                             give a multiple of every worker count",
+                });
+            }
+        }
+        for &workers in &self.workers {
+            Workload::new(WorkloadSpec {
+                workers,
+                count: self.count_at(workers),
+                ..self.spec.clone()
+            })?;
+        }
+        Ok(())
+    }
+
     /// The numbers per worker at `workers` workers.
     pub fn count_at(&self, workers: usize) -> u64 {
         match self.scaling {
@@ -185,6 +219,7 @@ pub fn run(
     plan: &SweepPlan,
     mut progress: impl FnMut(usize, Progress),
 ) -> Result<Sweep, Error> {
+    plan.check()?;
     let one_run = Plan { runs: 1, warmup: 0 };
     let drivers = plan
         .workers

@@ -35,7 +35,9 @@ fn lock_live() -> MutexGuard<'static, Vec<(libc::pid_t, bool)>> {
 
 /// Runs `start`, which starts one child and returns its pid (or a value
 /// `pid_of` reads it from), with the registry locked, and registers the
-/// child. `group`: the child leads a process group of its own.
+/// child. `group`: the child leads a process group of its own. Once the
+/// runs are [`interrupt`]ed, starts nothing and returns `None`: a child
+/// started after `interrupt` killed the registered ones would run on.
 ///
 /// A `start` that forks must not return in the child: the child's copy of
 /// the registry's lock is held.
@@ -43,13 +45,16 @@ pub(crate) fn start_registered<R>(
     group: bool,
     start: impl FnOnce() -> R,
     pid_of: impl FnOnce(&R) -> Option<libc::pid_t>,
-) -> R {
+) -> Option<R> {
     let mut live = lock_live();
+    if interrupted().is_some() {
+        return None;
+    }
     let started = start();
     if let Some(pid) = pid_of(&started).filter(|&pid| pid > 0) {
         live.push((pid, group));
     }
-    started
+    Some(started)
 }
 
 /// Spawns `command` in a process group of its own, as a registered child
@@ -84,6 +89,7 @@ pub(crate) fn spawn_registered(
         || command.spawn(),
         |spawned| Some(spawned.as_ref().ok()?.id() as libc::pid_t),
     )
+    .unwrap_or_else(|| Err(io::Error::from(io::ErrorKind::Interrupted)))
 }
 
 /// The signal the runs were interrupted by, if [`interrupt`] was called.
@@ -193,6 +199,28 @@ pub(crate) fn reap(pid: libc::pid_t) -> io::Result<Reaped> {
     };
     live.retain(|&(p, _)| p != pid);
     Ok(reaped)
+}
+
+/// Waits for the registered child `pid` to end until `deadline`, then reaps
+/// it; `Ok(None)` when the deadline passed first (the child runs on: the
+/// caller kills it and [`reap`]s it). Checks every few milliseconds.
+pub(crate) fn reap_by(pid: libc::pid_t, deadline: Instant) -> io::Result<Option<Reaped>> {
+    loop {
+        match waitid(
+            Id::Pid(Pid::from_raw(pid)),
+            WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT | WaitPidFlag::WNOHANG,
+        ) {
+            // WNOHANG: StillAlive while it runs.
+            Ok(nix::sys::wait::WaitStatus::StillAlive) => {}
+            Ok(_) => return reap(pid).map(Some),
+            Err(Errno::EINTR) => {}
+            Err(errno) => return Err(errno.into()),
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 /// Turns a wait status into `Ok` for a clean exit, else the failure;

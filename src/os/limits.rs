@@ -35,9 +35,11 @@ pub(crate) fn raise_open_file_limit() -> Option<u64> {
     soft_limit(Resource::RLIMIT_NOFILE)
 }
 
-/// The number of file descriptors this process has open (Linux), or `None`.
+/// The number of file descriptors this process has open (Linux), or `None`;
+/// not counting the one this reading opens.
 pub(crate) fn open_fds() -> Option<usize> {
-    std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count())
+    let entries = std::fs::read_dir("/proc/self/fd").ok()?.count();
+    Some(entries.saturating_sub(1))
 }
 
 /// `kernel.pid_max` (Linux): the highest process or thread id, so also the

@@ -46,7 +46,7 @@ use std::sync::{Mutex, PoisonError};
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-use crate::backend::{Backend, BackendKind, worker_error};
+use crate::backend::{Backend, BackendKind, Deadline, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::fault::Fault;
 use crate::os::children::{self, Reaped};
@@ -87,52 +87,42 @@ impl Backend for ProcessBackend {
     /// soft limit is raised to the hard one if needed) and on processes.
     fn check(&self, workload: &Workload) -> Result<(), Error> {
         let workers = workload.workers() as u64;
-        let limit_error = |need: String, limit: String| Error::WorkerLimit {
-            backend: NAME,
-            workers: workload.workers(),
-            need,
-            limit,
-            advice: "use fewer --workers, or a thread backend",
-        };
-        // Standard streams, the pipe being made, and some slack for the caller.
-        let fds_needed = workers + limits::open_fds().unwrap_or(3) as u64 + 16;
+        // What is open now, one read end per worker, and the write end of
+        // the pipe being made (closed once its child is forked).
+        let open = limits::open_fds().unwrap_or(3) as u64;
+        let fds_needed = open + workers + 1;
         let fds_limit = match limits::soft_limit(Resource::RLIMIT_NOFILE) {
             Some(soft) if soft < fds_needed => limits::raise_open_file_limit(),
             other => other,
         };
         if let Some(limit) = fds_limit.filter(|&limit| limit < fds_needed) {
-            return Err(limit_error(
-                format!("{workers} pipes open at once"),
-                format!("the limit of open files per process is {limit} (ulimit -n)"),
-            ));
+            return Err(Error::WorkerLimit {
+                backend: NAME,
+                workers: workload.workers(),
+                need: format!(
+                    "{workers} {} open at once",
+                    if workers == 1 { "pipe" } else { "pipes" }
+                ),
+                limit: format!(
+                    "the limit of open files per process is {limit} (ulimit -n) and {open} are open"
+                ),
+                advice: "use fewer --workers, or a thread backend",
+            });
         }
-        if let (Some(max), Some(tasks)) = (limits::pid_max(), limits::system_tasks()) {
-            let free = max.saturating_sub(tasks);
-            if workers > free {
-                return Err(limit_error(
-                    format!("{workers} processes at once"),
-                    format!(
-                        "the system has room for {free} more (kernel.pid_max {max}, {tasks} in use)"
-                    ),
-                ));
-            }
-        }
-        if !limits::is_root() {
-            if let Some(nproc) = limits::soft_limit(Resource::RLIMIT_NPROC) {
-                if workers >= nproc {
-                    return Err(limit_error(
-                        format!("{workers} processes at once"),
-                        format!("this user may run {nproc} processes (ulimit -u)"),
-                    ));
-                }
-            }
-        }
-        Ok(())
+        check_process_limit(NAME, workload, workers)
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
+        self.run_until(workload, None)
+    }
+
+    fn run_until(
+        &self,
+        workload: &Workload,
+        deadline: Option<Deadline>,
+    ) -> Result<Vec<WorkerReport>, Error> {
         let _serialized = FORK_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
-        let reports = run_children(workload);
+        let reports = run_children(workload, deadline);
         match children::interrupted() {
             // The children were killed on purpose: that, not their deaths, is
             // what happened to the run.
@@ -146,8 +136,57 @@ impl Backend for ProcessBackend {
     }
 }
 
+/// Checks that `processes` more processes can run at once here, for
+/// `backend`'s workers: the room left under `kernel.pid_max` and, for a
+/// user other than root, `ulimit -u`.
+///
+/// # Errors
+/// [`Error::WorkerLimit`] naming the limit.
+pub(crate) fn check_process_limit(
+    backend: &'static str,
+    workload: &Workload,
+    processes: u64,
+) -> Result<(), Error> {
+    let limit_error = |limit: String| Error::WorkerLimit {
+        backend,
+        workers: workload.workers(),
+        need: format!(
+            "{processes} {} at once",
+            if processes == 1 {
+                "process"
+            } else {
+                "processes"
+            }
+        ),
+        limit,
+        advice: "use fewer --workers, or a thread backend",
+    };
+    if let (Some(max), Some(tasks)) = (limits::pid_max(), limits::system_tasks()) {
+        let free = max.saturating_sub(tasks);
+        if processes > free {
+            return Err(limit_error(format!(
+                "the system has room for {free} more (kernel.pid_max {max}, {tasks} in use)"
+            )));
+        }
+    }
+    if !limits::is_root() {
+        if let Some(nproc) = limits::soft_limit(Resource::RLIMIT_NPROC) {
+            // The user's processes that exist already count too; this one at least.
+            if processes >= nproc {
+                return Err(limit_error(format!(
+                    "this user may run {nproc} processes (ulimit -u)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Forks, collects and reaps one child per worker.
-fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
+fn run_children(
+    workload: &Workload,
+    deadline: Option<Deadline>,
+) -> Result<Vec<WorkerReport>, Error> {
     if children::interrupted().is_some() {
         return Ok(Vec::new()); // reported as interrupted by the caller
     }
@@ -169,7 +208,7 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let parent = std::process::id() as libc::pid_t;
         // Registered under the registry's lock, so that `interrupt` cannot
         // miss a child that exists.
-        let pid = children::start_registered(
+        let started = children::start_registered(
             false,
             || {
                 // SAFETY: the child runs only `child_main`, which calls
@@ -185,6 +224,10 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
             },
             |&pid| Some(pid),
         );
+        // Interrupted: the caller reports it; `children` kills the others.
+        let Some(pid) = started else {
+            return Ok(Vec::new());
+        };
         if pid < 0 {
             return Err(fail(WorkerFailure::fork(io::Error::last_os_error())));
         }
@@ -198,25 +241,34 @@ fn run_children(workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
             reaped: None,
         });
     }
-    collect(&mut children)
+    collect(&mut children, deadline)
 }
 
 /// Reads the pipes as the children write, in whatever order they finish, and
 /// reaps each child once its pipe reaches end-of-file. The first failure is
 /// returned at once: dropping `children` then kills and reaps the others, so
 /// a worker that dies early does not wait for the slowest to finish.
-fn collect(children: &mut Children) -> Result<Vec<WorkerReport>, Error> {
+fn collect(
+    children: &mut Children,
+    deadline: Option<Deadline>,
+) -> Result<Vec<WorkerReport>, Error> {
     let mut reports = Vec::with_capacity(children.0.len());
     let mut open: Vec<usize> = (0..children.0.len()).collect();
     let mut buffer = [0u8; record::RECORD_LEN + 1];
     while !open.is_empty() {
-        let ready = poll_ready(children, &open).map_err(|err| {
+        let ready = poll_ready(children, &open, deadline).map_err(|err| {
             worker_error(
                 NAME,
                 children.0[open[0]].worker,
                 WorkerFailure::Collect(err),
             )
         })?;
+        let Some(ready) = ready else {
+            // Past the deadline: dropping `children` kills and reaps the rest.
+            let deadline = deadline.expect("only a deadline times out");
+            let unfinished: Vec<usize> = open.iter().map(|&i| children.0[i].worker).collect();
+            return Err(deadline.missed(NAME, describe_workers(&unfinished)));
+        };
         let mut still_open = Vec::with_capacity(open.len());
         for (is_ready, &i) in ready.into_iter().zip(&open) {
             let child = &mut children.0[i];
@@ -256,26 +308,60 @@ fn collect(children: &mut Children) -> Result<Vec<WorkerReport>, Error> {
     Ok(reports)
 }
 
-/// Waits, without a timeout and retrying on `EINTR`, until at least one of
-/// the `open` children's pipes can be read (or has reached end-of-file);
-/// returns which, in the order of `open`.
-fn poll_ready(children: &Children, open: &[usize]) -> io::Result<Vec<bool>> {
+/// Waits, retrying on `EINTR`, until at least one of the `open` children's
+/// pipes can be read (or has reached end-of-file), and returns which, in the
+/// order of `open`; `None` once `deadline` has passed first.
+fn poll_ready(
+    children: &Children,
+    open: &[usize],
+    deadline: Option<Deadline>,
+) -> io::Result<Option<Vec<bool>>> {
+    // One entry per open child, in order: every open child has its read end.
     let mut fds: Vec<PollFd<'_>> = open
         .iter()
-        .filter_map(|&i| children.0[i].read_end.as_ref())
-        .map(|file| PollFd::new(file.as_fd(), PollFlags::POLLIN))
+        .map(|&i| {
+            let file = children.0[i].read_end.as_ref();
+            PollFd::new(
+                file.expect("open children have a pipe").as_fd(),
+                PollFlags::POLLIN,
+            )
+        })
         .collect();
     loop {
-        match poll(&mut fds, PollTimeout::NONE) {
+        let timeout = match deadline {
+            None => PollTimeout::NONE,
+            Some(deadline) => {
+                let left = deadline.remaining();
+                if left.is_zero() {
+                    return Ok(None);
+                }
+                // Whole milliseconds, rounded up, at most poll's maximum.
+                let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+            }
+        };
+        match poll(&mut fds, timeout) {
+            Ok(0) => continue, // timed out: the deadline is checked above
             Ok(_) => break,
             Err(nix::errno::Errno::EINTR) => continue,
             Err(errno) => return Err(errno.into()),
         }
     }
-    Ok(fds
-        .iter()
-        .map(|fd| fd.revents().is_some_and(|events| !events.is_empty()))
-        .collect())
+    Ok(Some(
+        fds.iter()
+            .map(|fd| fd.revents().is_some_and(|events| !events.is_empty()))
+            .collect(),
+    ))
+}
+
+/// `worker 3`, `workers 0 and 3`, `workers 0, 1 and 3`.
+fn describe_workers(workers: &[usize]) -> String {
+    let names: Vec<String> = workers.iter().map(usize::to_string).collect();
+    match names.as_slice() {
+        [one] => format!("worker {one}"),
+        [rest @ .., last] => format!("workers {} and {last}", rest.join(", ")),
+        [] => "no worker".to_owned(),
+    }
 }
 
 /// A forked child, as the parent tracks it.

@@ -1,0 +1,264 @@
+//! Hostile input and hostile workers: hangs end at a deadline, bounds are
+//! named, numbers have one grammar, messages say what to do.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::cli::{gilfree, stderr};
+use crate::export::scratch;
+
+fn has_python3() -> bool {
+    Command::new("python3").arg("--version").output().is_ok()
+}
+
+/// Asserts exit code 2 and a one-line message containing `needle`.
+fn refused(args: &[&str], needle: &str) {
+    let output = gilfree(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+}
+
+#[test]
+fn a_stopped_worker_process_ends_at_the_timeout_with_the_worker_named() {
+    let child = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "-n", "1000", "--seed", "1", "--runs", "1", "--warmup", "0", "-b", "process",
+        ])
+        .args(["--timeout", "2s"])
+        .env(gilfree::fault::ENV_VAR, "3:sleep=1500@process")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The other workers finish at once; worker 3 sleeps. Stop it for good.
+    let started = Instant::now();
+    let sleeper = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let workers = crate::robustness::children_of(child.id());
+        if workers.len() == 1 {
+            break workers[0];
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "workers: {workers:?}"
+        );
+    };
+    // SAFETY: signalling our child's child, which it reaps only after the
+    // timeout (so the pid is still that worker's).
+    unsafe { libc::kill(sleeper as libc::pid_t, libc::SIGSTOP) };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: process backend: the run did not finish within 2s: worker 3 still running, \
+         killed (raise --timeout, or give --timeout none)\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_python_program_that_hangs_or_leaves_its_pipe_open_cannot_block_gilfree() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let dir = scratch("hanging-python");
+    // Answers the probe like CPython, then, running a program, either hangs
+    // or hands its stdout to a grandchild that outlives it.
+    let fake = dir.join("fake-python");
+    let mut script = std::fs::File::create(&fake).unwrap();
+    writeln!(
+        script,
+        "#!/bin/sh\n\
+         if [ \"$1\" = -c ]; then echo '{{\"version\": \"3.11.0\", \"implementation\": \"cpython\", \"gil_enabled\": true}}'; exit 0; fi\n\
+         if [ \"$GILFREE_FAKE\" = hang ]; then sleep 601; fi\n\
+         sleep 601 &\n\
+         echo '{{\"workers\": []}}'"
+    )
+    .unwrap();
+    drop(script);
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let fake = fake.to_str().unwrap();
+    for (mode, expected) in [
+        (
+            "hang",
+            "error: python-sequential backend: the run did not finish within 2s: the interpreter \
+             still running, killed (raise --timeout, or give --timeout none)\n",
+        ),
+        (
+            "grandchild",
+            "error: python-sequential backend: returned 0 reports for 8 workers, not one per worker\n",
+        ),
+    ] {
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+            .args([
+                "-n", "1000", "--runs", "1", "--warmup", "0", "-b", "threads",
+            ])
+            .args(["--python", fake, "--timeout", "2s"])
+            .env("GILFREE_FAKE", mode)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{mode}");
+        assert_eq!(stderr(&output), expected, "{mode}");
+        assert!(started.elapsed() < Duration::from_secs(15), "{mode}");
+    }
+    // Every `sleep 600` went with its process group.
+    std::thread::sleep(Duration::from_millis(200));
+    let left = Command::new("pgrep")
+        .args(["-f", "^sleep 600$"])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "left running: {:?}", left.stdout);
+}
+
+#[test]
+fn an_interpreter_that_hangs_when_asked_what_it_is_is_given_up() {
+    let dir = scratch("hanging-probe");
+    let fake = dir.join("mute-python");
+    std::fs::write(&fake, "#!/bin/sh\nsleep 602\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let started = Instant::now();
+    refused(
+        &["--python", fake.to_str().unwrap(), "-n", "1k"],
+        "it did not answer within 10 s",
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_none_left("^sleep 602$");
+}
+
+/// Asserts that no process's command line matches `pattern` (pgrep -f).
+fn assert_none_left(pattern: &str) {
+    std::thread::sleep(Duration::from_millis(200));
+    let left = Command::new("pgrep")
+        .args(["-af", pattern])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "left running: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn counts_of_runs_and_threads_are_bounded_with_the_limit_named() {
+    for (args, needle) in [
+        (
+            &["--runs", "18446744073709551615"][..],
+            "runs = 18446744073709551615: at most 10000",
+        ),
+        (&["--runs", "1000000000000"], "at most 10000 measured runs"),
+        (
+            &["--warmup", "10001"],
+            "warmup = 10001: at most 10000 warm-up runs",
+        ),
+        (
+            &["--threads", "100000"],
+            "threads = 100000: a rayon pool of at most 1024 threads",
+        ),
+        (
+            &["sweep", "-r", "18446744073709551615"],
+            "at most 10000 measured runs",
+        ),
+        (
+            &["sweep", "--warmup", "18446744073709551615"],
+            "at most 10000 warm-up runs",
+        ),
+    ] {
+        refused(args, needle);
+    }
+    // Listing the backends builds none of them: instant, whatever --threads.
+    let started = Instant::now();
+    let output = gilfree(&["--list-backends", "--threads", "1000"]);
+    assert!(output.status.success());
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn strong_scaling_refuses_work_that_does_not_divide_evenly() {
+    refused(
+        &["sweep", "--scaling", "strong", "-n", "3", "-w", "1,2,8"],
+        "count = 3 among 2 workers: strong scaling divides --count evenly among the workers",
+    );
+    let output = gilfree(&[
+        "sweep",
+        "--scaling",
+        "strong",
+        "-n",
+        "8",
+        "-w",
+        "1,2,8",
+        "-r",
+        "1",
+        "--warmup",
+        "0",
+        "-b",
+        "threads",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn every_count_like_flag_takes_one_number_grammar() {
+    for good in ["8", " 8 ", "1_0", "1k", "1K", "1m", "1M", "1g"] {
+        // Parsed, then refused or accepted by range, never by grammar.
+        let output = gilfree(&["--workers", good, "--list-backends"]);
+        assert!(output.status.success(), "{good}: {}", stderr(&output));
+        let output = gilfree(&["--count", good, "--list-backends"]);
+        assert!(output.status.success(), "{good}: {}", stderr(&output));
+    }
+    for bad in ["1_000_", "_1", "1__0", "1.5", "-1", "1e6", "ten", ""] {
+        for flag in ["--workers", "--count", "--runs", "--warmup", "--threads"] {
+            refused(&[flag, bad], "is not a whole number");
+        }
+    }
+}
+
+#[test]
+fn messages_name_the_valid_choices() {
+    refused(&["--rng", "dice"], "[possible values: xoshiro, python]");
+    refused(
+        &["--switch-interval", "-1ms"],
+        "the switch interval must be positive",
+    );
+    for interval in ["5µs", "5μs", "500ns"] {
+        let output = gilfree(&["--switch-interval", interval, "--list-backends"]);
+        assert!(output.status.success(), "{interval}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn one_worker_is_said_in_the_singular() {
+    // Under a limit of 4 open files (3 standard streams), no pipe fits.
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 4 && exec \"$0\" -w 1 -b process -n 1k",
+            env!("CARGO_BIN_EXE_gilfree"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("error: process backend: 1 worker needs 1 pipe open at once"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_low_open_file_limit_still_runs_the_workers_that_fit() {
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 20 && exec \"$0\" -w 4 -b process -n 1k --runs 1 --warmup 0",
+            env!("CARGO_BIN_EXE_gilfree"),
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
