@@ -26,9 +26,24 @@ pub fn read_export(path: &Path) -> Result<JsonExport, Error> {
         path: path.to_owned(),
         problem,
     };
-    let bytes = std::fs::read(path).map_err(|err| bad(err.to_string()))?;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|err| bad(err.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_EXPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| bad(err.to_string()))?;
+    if bytes.len() as u64 > MAX_EXPORT_BYTES {
+        return Err(bad(format!(
+            "larger than {} MiB: not an export gilfree can compare",
+            MAX_EXPORT_BYTES >> 20
+        )));
+    }
     json::read(&bytes).map_err(|err| bad(err.to_string()))
 }
+
+/// The largest file `compare` reads: an export of 10,000 runs of 8 workers
+/// is about 20 MiB.
+pub const MAX_EXPORT_BYTES: u64 = 256 << 20;
 
 /// The outcome of comparing two exports.
 #[derive(Debug, Clone, PartialEq)]

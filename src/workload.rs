@@ -187,7 +187,9 @@ impl Workload {
     /// The standard deviation of one worker's sum: `sqrt(count × (n² − 1) / 12)`
     /// where `n = high − low + 1`, the variance of a discrete uniform variable.
     pub fn worker_sum_std_dev(&self) -> f64 {
-        let n = (self.spec.high as f64 - self.spec.low as f64) + 1.0;
+        // The span exactly, then in floating point: high − low in f64 would
+        // lose the difference between two large bounds.
+        let n = (i128::from(self.spec.high) - i128::from(self.spec.low) + 1) as f64;
         (self.spec.count as f64 * (n * n - 1.0) / 12.0).sqrt()
     }
 

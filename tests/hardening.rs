@@ -262,3 +262,103 @@ fn a_low_open_file_limit_still_runs_the_workers_that_fit() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn the_expected_total_and_its_distance_are_exact_for_huge_bounds() {
+    let dir = scratch("exact-expectation");
+    let json = dir.join("run.json");
+    let output = gilfree(&[
+        "--low",
+        "9007199254740993",
+        "--high",
+        "9007199254740994",
+        "-w",
+        "1",
+        "-n",
+        "1",
+        "-s",
+        "1",
+        "--runs",
+        "1",
+        "-b",
+        "threads",
+        "--export-json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    // One number drawn from {…993, …994}: σ = 1/2, so the total lies
+    // exactly one σ from the expected …993.5, on one side or the other.
+    let total = out.lines().find(|l| l.starts_with("Total:")).unwrap();
+    assert!(
+        total.contains("expected 9,007,199,254,740,993.5 = "),
+        "{total}"
+    );
+    assert!(
+        total.ends_with("off by -1.00 σ)") || total.ends_with("off by +1.00 σ)"),
+        "{total}"
+    );
+    let export: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(export["expected_total_exact"], "9007199254740993.5");
+    assert_eq!(export["total_z_score"].as_f64().unwrap().abs(), 1.0);
+}
+
+#[test]
+fn compare_refuses_hostile_files_and_escapes_their_text() {
+    let dir = scratch("hostile-compare");
+    let good = dir.join("good.json");
+    let output = gilfree(&[
+        "-n",
+        "10k",
+        "-s",
+        "1",
+        "--runs",
+        "2",
+        "-b",
+        "threads",
+        "--export-json",
+        good.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let export: serde_json::Value = serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    let tampered = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = export.clone();
+        edit(&mut value);
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+        path
+    };
+    let huge = tampered("huge.json", &|v| v["results"][1]["median"] = 1e20.into());
+    let negative = tampered("negative.json", &|v| {
+        v["results"][1]["times"][0] = (-0.5).into()
+    });
+    let escape = tampered("escape.json", &|v| {
+        v["results"][1]["backend"] = "threads\u{1b}[2J".into();
+        v["machine"]["cpu_model"] = "evil\u{7}cpu".into();
+    });
+    let good = good.to_str().unwrap();
+    for (path, problem) in [
+        (
+            &huge,
+            "threads's median is 100000000000000000000, not a time in seconds",
+        ),
+        (&negative, "threads's times is -0.5, not a time in seconds"),
+    ] {
+        let output = gilfree(&["compare", good, path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(problem), "{}", stderr(&output));
+    }
+    let started = Instant::now();
+    let output = gilfree(&["compare", good, "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: /dev/zero: larger than 256 MiB: not an export gilfree can compare\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    let output = gilfree(&["compare", good, escape.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("evil\\u{7}cpu"), "{out}");
+}

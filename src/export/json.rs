@@ -41,8 +41,13 @@ pub struct JsonExport {
     pub sums: Vec<i64>,
     /// The sum of `sums`.
     pub total: i64,
-    /// `workers × count × (low + high) / 2`.
+    /// `workers × count × (low + high) / 2`, as the nearest number.
     pub expected_total: f64,
+    /// The same, exactly, as a decimal string (`"404000000"`, `"2.5"`):
+    /// beyond 2^53 the number above is rounded. Empty in files written
+    /// before it existed.
+    #[serde(default)]
+    pub expected_total_exact: String,
     /// How many standard deviations `total` lies from `expected_total`
     /// (`null` when every number is the same).
     pub total_z_score: Option<f64>,
@@ -263,6 +268,12 @@ impl JsonExport {
             sums: report.sums.clone(),
             total: report.total(),
             expected_total: report.expected_total(),
+            expected_total_exact: {
+                let twice = report.expected_total_twice();
+                let sign = if twice < 0 && twice / 2 == 0 { "-" } else { "" };
+                let half = if twice % 2 == 0 { "" } else { ".5" };
+                format!("{sign}{}{half}", twice / 2)
+            },
             total_z_score: report.total_z_score(),
             results: report
                 .results
@@ -407,7 +418,124 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
             ));
         }
     }
-    serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))
+    let mut export: JsonExport =
+        serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
+    export.check_numbers().map_err(ReadError::NotAnExport)?;
+    export.escape_text();
+    Ok(export)
+}
+
+/// The longest time a file may record, in seconds (about 31 years): beyond
+/// it a number is not a measurement, and it would not fit a `Duration`
+/// comfortably either.
+const MAX_SECONDS: f64 = 1e9;
+
+impl JsonExport {
+    /// Checks every measured number: times finite and within 0 ..=
+    /// [`MAX_SECONDS`], ratios and rates finite and non-negative. A file
+    /// that fails was not written by gilfree, or was edited.
+    fn check_numbers(&self) -> Result<(), String> {
+        let time = |what: &str, backend: &str, x: f64| {
+            if x.is_finite() && (0.0..=MAX_SECONDS).contains(&x) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{backend}'s {what} is {x}, not a time in seconds (0 to {MAX_SECONDS:e})"
+                ))
+            }
+        };
+        let ratio = |what: &str, backend: &str, x: f64| {
+            if x.is_finite() && x >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{backend}'s {what} is {x}, not a non-negative number"
+                ))
+            }
+        };
+        for r in &self.results {
+            let b = r.backend.as_str();
+            for (what, x) in [
+                ("mean", r.mean),
+                ("median", r.median),
+                ("min", r.min),
+                ("max", r.max),
+                ("user", r.user),
+                ("system", r.system),
+                ("user_median", r.user_median),
+                ("system_median", r.system_median),
+            ]
+            .into_iter()
+            .chain(r.stddev.map(|x| ("stddev", x)))
+            .chain(r.times.iter().map(|&x| ("times", x)))
+            {
+                time(what, b, x)?;
+            }
+            for run in &r.runs {
+                for (what, x) in [
+                    ("wall", run.wall),
+                    ("user", run.user),
+                    ("system", run.system),
+                    ("children_cpu", run.children_cpu),
+                ] {
+                    time(what, b, x)?;
+                }
+                ratio("cpu_percent", b, run.cpu_percent)?;
+            }
+            ratio("cpu_percent", b, r.cpu_percent)?;
+            for (what, x) in [
+                ("speedup", r.speedup),
+                ("speedup_stddev", r.speedup_stddev),
+                ("efficiency", r.efficiency),
+                ("throughput", r.throughput),
+            ] {
+                if let Some(x) = x {
+                    ratio(what, b, x)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Escapes control characters in every text read from the file, so that
+    /// printing it cannot drive the terminal.
+    fn escape_text(&mut self) {
+        let fields = [
+            &mut self.gilfree_version,
+            &mut self.started,
+            &mut self.baseline,
+            &mut self.expected_total_exact,
+            &mut self.workload.generator,
+            &mut self.machine.cpu_model,
+            &mut self.machine.os,
+            &mut self.machine.kernel,
+            &mut self.machine.arch,
+        ];
+        for field in fields {
+            escape_controls(field);
+        }
+        for r in &mut self.results {
+            for field in [&mut r.command, &mut r.backend, &mut r.description] {
+                escape_controls(field);
+            }
+        }
+    }
+}
+
+/// Replaces each control character of `text` with its escape (`\u{1b}`).
+fn escape_controls(text: &mut String) {
+    if text.chars().any(char::is_control) {
+        *text = text
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+    }
 }
 
 #[cfg(test)]

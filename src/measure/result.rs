@@ -299,15 +299,27 @@ impl Report {
         self.sums.iter().sum()
     }
 
-    /// The expected total, `workers × count × (low + high) / 2`.
-    pub fn expected_total(&self) -> f64 {
-        self.workload.expected_worker_sum() * self.workload.workers() as f64
+    /// Twice the expected total, exactly: `workers × count × (low + high)`.
+    /// (The expected total itself may end in .5.) It fits an `i128` for any
+    /// validated workload: `workers × count × low` and `× high` each fit an
+    /// `i64`.
+    pub fn expected_total_twice(&self) -> i128 {
+        let numbers = i128::from(self.workload.count()) * self.workload.workers() as i128;
+        numbers * (i128::from(self.workload.low()) + i128::from(self.workload.high()))
     }
 
-    /// How many standard deviations the total lies from its expected value.
+    /// The expected total, `workers × count × (low + high) / 2`, as the
+    /// nearest `f64` (exactly: [`expected_total_twice`](Self::expected_total_twice)).
+    pub fn expected_total(&self) -> f64 {
+        self.expected_total_twice() as f64 / 2.0
+    }
+
+    /// How many standard deviations the total lies from its expected value,
+    /// from the exact difference.
     pub fn total_z_score(&self) -> Option<f64> {
         let sigma = self.workload.worker_sum_std_dev() * (self.workload.workers() as f64).sqrt();
-        (sigma > 0.0).then(|| (self.total() as f64 - self.expected_total()) / sigma)
+        let twice_off = 2 * i128::from(self.total()) - self.expected_total_twice();
+        (sigma > 0.0).then(|| twice_off as f64 / 2.0 / sigma)
     }
 
     /// `Ok` when every backend reproduced the baseline's sums on every run,

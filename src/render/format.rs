@@ -83,15 +83,16 @@ pub fn group_digits(n: i128) -> String {
     out
 }
 
-/// An expected value, which is a whole number or a half: grouped, with `.5` if needed.
-pub(crate) fn group_float(x: f64) -> String {
-    let whole = x.trunc();
-    let grouped = group_digits(whole as i128);
-    if (x - whole).abs() > 1e-9 {
-        let sign = if x < 0.0 && whole == 0.0 { "-" } else { "" };
-        format!("{sign}{grouped}.5")
-    } else {
+/// Half of `twice`, exactly: grouped digits, with `.5` when `twice` is odd
+/// (an expected total).
+pub(crate) fn group_half(twice: i128) -> String {
+    let whole = twice / 2; // towards zero
+    let grouped = group_digits(whole);
+    if twice % 2 == 0 {
         grouped
+    } else {
+        let sign = if twice < 0 && whole == 0 { "-" } else { "" };
+        format!("{sign}{grouped}.5")
     }
 }
 
@@ -125,9 +126,19 @@ mod tests {
         assert_eq!(group_digits(999), "999");
         assert_eq!(group_digits(1000), "1,000");
         assert_eq!(group_digits(-404_002_118), "-404,002,118");
-        assert_eq!(group_float(404_000_000.0), "404,000,000");
-        assert_eq!(group_float(2.5), "2.5");
-        assert_eq!(group_float(-0.5), "-0.5");
+        assert_eq!(group_half(808_000_000), "404,000,000");
+        assert_eq!(group_half(5), "2.5");
+        assert_eq!(group_half(-1), "-0.5");
+        assert_eq!(group_half(-3), "-1.5");
+        // Beyond f64's 2^53: exact to the last digit.
+        assert_eq!(
+            group_half(2 * 9_007_199_254_740_993),
+            "9,007,199,254,740,993"
+        );
+        assert_eq!(
+            group_half(i128::from(i64::MAX) * 2 + 1),
+            "9,223,372,036,854,775,807.5"
+        );
     }
 
     #[test]

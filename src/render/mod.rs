@@ -18,7 +18,7 @@ pub mod timeline;
 
 pub use self::explain::explain;
 pub use self::format::{duration, group_digits, rate};
-use self::format::{group_float, megabytes, round_up_1_2_5, row_in};
+use self::format::{group_half, megabytes, round_up_1_2_5, row_in};
 
 /// Below this baseline wall time the job is so short that starting threads
 /// and processes is a visible share of it.
@@ -200,12 +200,11 @@ fn results(out: &mut String, report: &Report) {
             String::new()
         }
     );
-    let expected = report.expected_total();
     let _ = write!(
         out,
         "Total:   {} (expected {} = {} × {} × ({} + {}) / 2",
         group_digits(i128::from(report.total())),
-        group_float(expected),
+        group_half(report.expected_total_twice()),
         report.workload.workers(),
         group_digits(i128::from(report.workload.count())),
         report.workload.low(),
