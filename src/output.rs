@@ -119,36 +119,69 @@ impl Output {
     /// The write, `fsync` or rename failed (the previous file, if any, is
     /// then untouched and the temporary removed).
     pub fn commit(self, bytes: &[u8]) -> io::Result<()> {
+        self.stage(bytes)?.commit()
+    }
+
+    /// The first half of [`commit`](Self::commit): a file's bytes are
+    /// written to its temporary and made durable, but the target is not yet
+    /// replaced; a stream is written. Staging every output before
+    /// committing any keeps a failed write from leaving some files new and
+    /// others old.
+    ///
+    /// # Errors
+    /// The write or `fsync` failed.
+    pub fn stage(self, bytes: &[u8]) -> io::Result<Staged> {
         match self.target {
             Target::Stdout => {
                 let mut out = io::stdout().lock();
                 out.write_all(bytes)?;
-                out.flush()
+                out.flush()?;
+                Ok(Staged(None))
             }
             Target::Stream(mut file) => {
                 file.write_all(bytes)?;
-                file.flush()
+                file.flush()?;
+                Ok(Staged(None))
             }
-            Target::Replace {
-                mut temp,
-                mut guard,
-            } => {
+            Target::Replace { mut temp, guard } => {
                 temp.write_all(bytes)?;
                 // An existing file keeps its permissions.
                 if let Ok(meta) = std::fs::metadata(&self.path) {
                     temp.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
                 }
                 temp.sync_all()?;
-                drop(temp);
-                let path = &self.path;
-                guard.commit(|temp_path| std::fs::rename(temp_path, path))?;
-                // The rename is durable once the directory is.
-                if let Some(dir) = directory_of(path).and_then(|dir| File::open(dir).ok()) {
-                    let _ = dir.sync_all();
-                }
-                Ok(())
+                Ok(Staged(Some((guard, self.path))))
             }
         }
+    }
+
+    /// Whether this output is a file replaced on commit (rather than a
+    /// stream written at once).
+    pub fn is_file(&self) -> bool {
+        matches!(self.target, Target::Replace { .. })
+    }
+}
+
+/// An output whose bytes are written but, for a file, not yet in place.
+/// Dropped without [`commit`](Staged::commit), the target stays as it was.
+#[derive(Debug)]
+pub struct Staged(Option<(Registered, PathBuf)>);
+
+impl Staged {
+    /// Renames the staged file over its target.
+    ///
+    /// # Errors
+    /// The rename failed (the target is then untouched).
+    pub fn commit(self) -> io::Result<()> {
+        let Some((mut guard, path)) = self.0 else {
+            return Ok(());
+        };
+        guard.commit(|temp_path| std::fs::rename(temp_path, &path))?;
+        // The rename is durable once the directory is.
+        if let Some(dir) = directory_of(&path).and_then(|dir| File::open(dir).ok()) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
     }
 }
 

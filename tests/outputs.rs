@@ -67,13 +67,22 @@ fn a_full_disk_keeps_the_previous_export_and_leaves_no_temporary() {
     let tmpfs = Tmpfs::mount("full-disk", "8k").expect("mount a tmpfs");
     let export = tmpfs.0.join("run.json");
     std::fs::write(&export, "{\"previous\": true}\n").unwrap();
-    // The JSON of 8 workers × 5 runs × 2 backends is far above 8 KiB.
-    let output = gilfree(
-        &["-n", "10k", "--seed", "1", "-b", "rayon", "--export-json"]
-            .into_iter()
-            .chain([export.to_str().unwrap()])
-            .collect::<Vec<_>>(),
-    );
+    let csv = tmpfs.0.join("run.csv");
+    std::fs::write(&csv, "previous\n").unwrap();
+    // The JSON of 8 workers × 5 runs × 2 backends is far above 8 KiB; the
+    // CSV would fit, but the exports are replaced together or not at all.
+    let output = gilfree(&[
+        "-n",
+        "10k",
+        "--seed",
+        "1",
+        "-b",
+        "rayon",
+        "--export-csv",
+        csv.to_str().unwrap(),
+        "--export-json",
+        export.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(
         stderr(&output),
@@ -86,7 +95,8 @@ fn a_full_disk_keeps_the_previous_export_and_leaves_no_temporary() {
         std::fs::read_to_string(&export).unwrap(),
         "{\"previous\": true}\n"
     );
-    assert_eq!(files(&tmpfs.0), ["run.json"]);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "previous\n");
+    assert_eq!(files(&tmpfs.0), ["run.csv", "run.json"]);
 }
 
 #[test]

@@ -110,21 +110,36 @@ impl ExportManager {
         self.exports.is_empty()
     }
 
-    /// Writes every export of `report`: the commit. Each file is replaced
-    /// whole, or left as it was.
+    /// Writes every export of `report`: the commit. Every file is written
+    /// beside its target first; only when all are written are they renamed
+    /// into place, so a failure (a full disk) leaves every file as it was.
+    /// Streams (standard output, devices) are written after the files are
+    /// in place.
     ///
     /// # Errors
-    /// [`Error::Write`] naming the first destination that failed; the
-    /// exports after it are not written.
+    /// [`Error::Write`] naming the first destination that failed.
     pub fn write(self, report: &Report) -> Result<(), Error> {
-        for (format, output) in self.exports {
+        let fail = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Write { path, source }
+        };
+        let (files, streams): (Vec<_>, Vec<_>) = self
+            .exports
+            .into_iter()
+            .partition(|(_, output)| output.is_file());
+        let mut staged = Vec::with_capacity(files.len());
+        for (format, output) in files {
             let path = output.path().to_owned();
-            let fail = |source| Error::Write {
-                path: path.clone(),
-                source,
-            };
-            let bytes = format.exporter().serialize(report).map_err(fail)?;
-            output.commit(&bytes).map_err(fail)?;
+            let bytes = format.exporter().serialize(report).map_err(fail(&path))?;
+            staged.push((output.stage(&bytes).map_err(fail(&path))?, path));
+        }
+        for (staged, path) in staged {
+            staged.commit().map_err(fail(&path))?;
+        }
+        for (format, output) in streams {
+            let path = output.path().to_owned();
+            let bytes = format.exporter().serialize(report).map_err(fail(&path))?;
+            output.commit(&bytes).map_err(fail(&path))?;
         }
         Ok(())
     }
@@ -133,7 +148,9 @@ impl ExportManager {
 /// A point in time as an RFC 3339 timestamp in UTC, to the second:
 /// `2026-11-26T21:04:05Z`. Times before 1970 print as the epoch.
 pub fn rfc3339_utc(time: SystemTime) -> String {
-    let time = time.max(SystemTime::UNIX_EPOCH);
+    // RFC 3339 has four-digit years: 1970 to 9999.
+    let last = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);
+    let time = time.clamp(SystemTime::UNIX_EPOCH, last);
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
@@ -155,5 +172,7 @@ mod tests {
         assert_eq!(rfc3339_utc(end), "2100-02-28T23:59:59Z");
         let before = UNIX_EPOCH - Duration::from_secs(1);
         assert_eq!(rfc3339_utc(before), "1970-01-01T00:00:00Z");
+        let far = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+        assert_eq!(rfc3339_utc(far), "9999-12-31T23:59:59Z");
     }
 }
