@@ -1,6 +1,7 @@
 """The book's listing 11-2: a multiprocessing.Pool of worker processes.
 
-gilfree runs this file as `python3 processes.py WORKERS COUNT LOW HIGH SEED`
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED` on standard
+input (`python3 processes.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
 the same numbers as gilfree's `--rng python`.
 """
@@ -43,7 +44,13 @@ def compute(worker, count, low, high, seed):
 
 def main():
     workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
-    with multiprocessing.Pool(processes=workers, initializer=die_with_parent) as pool:
+    # Fork, where there is fork: the program comes on standard input, which a
+    # spawned or forkserver worker could not import again.
+    if "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context()
+    with context.Pool(processes=workers, initializer=die_with_parent) as pool:
         results = pool.starmap(
             compute, [(worker, count, low, high, seed) for worker in range(workers)]
         )

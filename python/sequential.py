@@ -1,6 +1,7 @@
 """One worker after another in one thread: CPython's baseline for gilfree.
 
-gilfree runs this file as `python3 sequential.py WORKERS COUNT LOW HIGH SEED`
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED` on standard
+input (`python3 sequential.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
 the same numbers as gilfree's `--rng python`.
 """

@@ -4,7 +4,8 @@ As in "The Hacker's Guide to Python", chapter 11, but each thread has its own
 random.Random: a free-threaded CPython (3.13t) serializes threads that share
 the module-level generator, which would hide what the GIL does.
 
-gilfree runs this file as `python3 threads.py WORKERS COUNT LOW HIGH SEED`
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED` on standard
+input (`python3 threads.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
 the same numbers as gilfree's `--rng python`.
 """

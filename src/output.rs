@@ -41,8 +41,29 @@ pub struct Output {
 #[derive(Debug)]
 enum Target {
     Stdout,
-    Replace { temp: File, guard: Registered },
+    Replace(Temporary),
     Stream(File),
+}
+
+/// The file an output is written to before it replaces the target.
+#[derive(Debug)]
+enum Temporary {
+    /// A file with no name yet (Linux's `O_TMPFILE`): however gilfree ends
+    /// before the commit, even by SIGKILL, it leaves nothing behind. The
+    /// commit links it under a temporary name and renames that over the
+    /// target at once.
+    Unnamed { file: File, dir: PathBuf },
+    /// A named temporary file, registered for removal, where the system or
+    /// the file system has no unnamed ones.
+    Named { file: File, guard: Registered },
+}
+
+impl Temporary {
+    fn file(&mut self) -> &mut File {
+        match self {
+            Temporary::Unnamed { file, .. } | Temporary::Named { file, .. } => file,
+        }
+    }
 }
 
 /// What a path refers to, for telling two outputs apart.
@@ -80,13 +101,13 @@ impl Output {
                 (Target::Stream(file), identity_of(&meta))
             }
             Ok(meta) => {
-                let (temp, guard) = temporary_beside(path).map_err(fail)?;
-                (Target::Replace { temp, guard }, identity_of(&meta))
+                let temp = temporary_beside(path).map_err(fail)?;
+                (Target::Replace(temp), identity_of(&meta))
             }
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                let (temp, guard) = temporary_beside(path).map_err(fail)?;
+                let temp = temporary_beside(path).map_err(fail)?;
                 let identity = canonical_of_new(path).map(Identity::Path);
-                (Target::Replace { temp, guard }, identity)
+                (Target::Replace(temp), identity)
             }
             Err(err) => return Err(fail(err.to_string())),
         };
@@ -143,14 +164,15 @@ impl Output {
                 file.flush()?;
                 Ok(Staged(None))
             }
-            Target::Replace { mut temp, guard } => {
-                temp.write_all(bytes)?;
+            Target::Replace(mut temp) => {
+                let file = temp.file();
+                file.write_all(bytes)?;
                 // An existing file keeps its permissions.
                 if let Ok(meta) = std::fs::metadata(&self.path) {
-                    temp.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
+                    file.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
                 }
-                temp.sync_all()?;
-                Ok(Staged(Some((guard, self.path))))
+                file.sync_all()?;
+                Ok(Staged(Some((temp, self.path))))
             }
         }
     }
@@ -165,7 +187,7 @@ impl Output {
 /// An output whose bytes are written but, for a file, not yet in place.
 /// Dropped without [`commit`](Staged::commit), the target stays as it was.
 #[derive(Debug)]
-pub struct Staged(Option<(Registered, PathBuf)>);
+pub struct Staged(Option<(Temporary, PathBuf)>);
 
 impl Staged {
     /// Renames the staged file over its target.
@@ -173,8 +195,26 @@ impl Staged {
     /// # Errors
     /// The rename failed (the target is then untouched).
     pub fn commit(self) -> io::Result<()> {
-        let Some((mut guard, path)) = self.0 else {
+        let Some((temp, path)) = self.0 else {
             return Ok(());
+        };
+        let mut guard = match temp {
+            Temporary::Named { guard, .. } => guard,
+            Temporary::Unnamed { file, dir } => {
+                // Named only for the moment between this link and the
+                // rename below (microseconds).
+                let name = dir.join(temporary_name(&path));
+                let guard = cleanup::register(name.clone());
+                let fd_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+                nix::unistd::linkat(
+                    nix::fcntl::AT_FDCWD,
+                    fd_path.as_str(),
+                    nix::fcntl::AT_FDCWD,
+                    &name,
+                    nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
+                )?;
+                guard
+            }
         };
         guard.commit(|temp_path| std::fs::rename(temp_path, &path))?;
         // The rename is durable once the directory is.
@@ -230,11 +270,12 @@ fn directory_of(path: &Path) -> Option<&Path> {
     }
 }
 
-/// A new temporary file in `path`'s directory, registered for removal, with
-/// the permissions a new file would get (0666 less the umask); or why there
-/// can be none.
-fn temporary_beside(path: &Path) -> Result<(File, Registered), String> {
-    let (Some(dir), Some(name)) = (directory_of(path), path.file_name()) else {
+/// A new temporary file in `path`'s directory, with the permissions a new
+/// file would get (0666 less the umask): an unnamed one where the system
+/// has them, else a named one registered for removal; or why there can be
+/// none.
+fn temporary_beside(path: &Path) -> Result<Temporary, String> {
+    let (Some(dir), Some(_)) = (directory_of(path), path.file_name()) else {
         return Err("not a file name".to_owned());
     };
     match std::fs::metadata(dir) {
@@ -245,17 +286,51 @@ fn temporary_beside(path: &Path) -> Result<(File, Registered), String> {
         }
         Err(err) => return Err(format!("{}: {err}", dir.display())),
     }
+    let cannot = |err: io::Error| format!("cannot create a file in {}: {err}", dir.display());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let unnamed = OpenOptions::new()
+            .write(true)
+            .mode(0o666)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir);
+        match unnamed {
+            Ok(file) => {
+                return Ok(Temporary::Unnamed {
+                    file,
+                    dir: dir.to_owned(),
+                });
+            }
+            // No unnamed files on this file system (or kernel): name one.
+            Err(err)
+                if matches!(
+                    err.raw_os_error(),
+                    Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)
+                ) => {}
+            Err(err) => return Err(cannot(err)),
+        }
+    }
     let temp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", name.to_string_lossy()))
-        .suffix(".gilfree-tmp")
+        .prefix(&temporary_name(path))
+        .suffix("")
+        .rand_bytes(0)
         .permissions(Permissions::from_mode(0o666))
         .tempfile_in(dir)
         // tempfile's message names its random file; name the directory.
-        .map_err(|err| format!("cannot create a file in {}: {}", dir.display(), err.kind()))?;
-    let (file, temp_path) = temp
-        .keep()
-        .map_err(|err| format!("cannot create a file in {}: {}", dir.display(), err.error))?;
-    Ok((file, cleanup::register(temp_path)))
+        .map_err(|err| cannot(io::Error::from(err.kind())))?;
+    let (file, temp_path) = temp.keep().map_err(|err| cannot(err.error))?;
+    Ok(Temporary::Named {
+        file,
+        guard: cleanup::register(temp_path),
+    })
+}
+
+/// A fresh hidden name beside `path`'s file: `.NAME.PID.RANDOM.gilfree-tmp`.
+fn temporary_name(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let random = getrandom::u64().unwrap_or_else(|_| crate::os::signal_safe::monotonic_ns());
+    format!(".{name}.{}.{random:016x}.gilfree-tmp", std::process::id())
 }
 
 /// Opens an existing non-regular file for writing, without truncating it
@@ -315,7 +390,8 @@ mod tests {
         std::fs::set_permissions(&path, Permissions::from_mode(0o640)).unwrap();
         let output = Output::check("--export-json", &path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
-        assert_eq!(temporaries(dir.path()).len(), 1);
+        // Unnamed (O_TMPFILE) where the file system has them, else named.
+        assert!(temporaries(dir.path()).len() <= 1);
         output.commit(b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         let mode = std::fs::metadata(&path).unwrap().mode() & 0o777;

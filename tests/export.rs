@@ -238,7 +238,11 @@ fn exports_go_to_files_and_a_created_file_is_removed_when_the_manager_is_dropped
             })
             .count()
     };
-    assert_eq!(temporaries(), 2, "one temporary beside each destination");
+    // Unnamed (O_TMPFILE) where the file system has them, else named.
+    assert!(
+        [0, 2].contains(&temporaries()),
+        "at most one temporary per destination"
+    );
     // An early return or a panic drops the manager without writing it.
     drop(manager);
     assert!(!new.exists(), "nothing is made for a failed run");

@@ -4,6 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use crate::cli::{gilfree, stderr, stdout};
 use crate::export::scratch;
+use crate::robustness::children_of;
 
 fn has_python3() -> bool {
     std::process::Command::new("python3")
@@ -169,23 +170,13 @@ fn a_failing_python_program_names_the_row_and_the_error() {
     );
 }
 
-/// The command lines of the running processes that mention `needle`.
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
-        .filter(|cmd| cmd.contains(needle))
-        .collect()
+/// Whether `pid` is a process that has not ended (a zombie has).
+fn process_runs(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
 }
 
 #[test]
@@ -203,17 +194,19 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let marker = format!("gilfree-python-{}-", child.id());
-    // Wait until the pool's workers exist (the third Python row). If gilfree
+    // Wait until the pool's workers exist (the third Python row): an
+    // interpreter, child of gilfree, with children of its own. If gilfree
     // ends first — it failed, or finished before the pool was seen — say so
     // with what it printed, rather than wait for a pool that cannot come.
     let started = std::time::Instant::now();
-    while processes_mentioning(&marker)
-        .iter()
-        .filter(|c| c.contains("processes.py"))
-        .count()
-        < 2
-    {
+    let (interpreter, pool) = loop {
+        let found = children_of(child.id()).into_iter().find_map(|interpreter| {
+            let pool = children_of(interpreter);
+            (pool.len() >= 2).then_some((interpreter, pool))
+        });
+        if let Some(found) = found {
+            break found;
+        }
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
             std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
@@ -224,7 +217,7 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
             "gilfree runs, but no pool appeared in 60 s"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    };
     // SAFETY: signalling our own child, not yet waited for.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let status = child.wait().unwrap();
@@ -237,15 +230,9 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
     );
     // Killed with its process group: no interpreter or pool worker runs on.
     std::thread::sleep(std::time::Duration::from_millis(100));
-    let left: Vec<String> = processes_mentioning(&marker)
-        .into_iter()
-        .filter(|c| !c.contains("<defunct>"))
+    let left: Vec<u32> = std::iter::once(interpreter)
+        .chain(pool)
+        .filter(|&pid| process_runs(pid))
         .collect();
     assert!(left.is_empty(), "left running: {left:?}");
-    let dirs = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&marker))
-        .count();
-    assert_eq!(dirs, 0, "the programs' directory is removed");
 }

@@ -56,6 +56,7 @@ pub(crate) fn run_alone(module: &str, name: &str) {
 }
 
 mod backends;
+mod chaos;
 mod classroom;
 mod cli;
 mod compare;

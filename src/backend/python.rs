@@ -2,9 +2,11 @@
 //! same workload, timed and checked like the Rust backends.
 //!
 //! Three plain programs ship in the crate (`python/*.py`, compiled in with
-//! `include_str!`, written to a temporary directory when a backend is made):
-//! `sequential.py`, `threads.py` (listing 11-1, one `random.Random` per
-//! thread) and `processes.py` (listing 11-2, `multiprocessing.Pool`). Each
+//! `include_str!`): `sequential.py`, `threads.py` (listing 11-1, one
+//! `random.Random` per thread) and `processes.py` (listing 11-2,
+//! `multiprocessing.Pool`). The interpreter reads its program from standard
+//! input (`python3 - ARGS`), so no file is ever written: nothing can be left
+//! behind, however gilfree ends. Each
 //! run starts the interpreter as a child process that the driver measures
 //! like any other run — wall time with interpreter start-up, the reaped
 //! child's user and system time, its peak memory — and reads the per-worker
@@ -17,7 +19,6 @@
 //! verified; with another generator they are timed but not comparable.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -27,7 +28,6 @@ use crate::backend::{Backend, Deadline};
 use crate::error::Error;
 use crate::kernel::Generator;
 use crate::os::children;
-use crate::os::cleanup::{self, Registered};
 use crate::worker::WorkerReport;
 use crate::workload::Workload;
 
@@ -203,71 +203,28 @@ fn last_line(text: &str) -> String {
     }
 }
 
-/// The programs written out for the interpreter, in a fresh directory of
-/// their own (`tempfile`: a random name, mode 0700, never a directory
-/// someone else made, and no parent created), registered with
-/// [`os::cleanup`](crate::os::cleanup) so that it goes when the backends are
-/// dropped or a signal ends the process.
-#[derive(Debug)]
-struct ProgramDir(Registered);
-
-impl ProgramDir {
-    fn create() -> std::io::Result<ProgramDir> {
-        // The pid in the name tells whose directory it is.
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("gilfree-python-{}-", std::process::id()))
-            .tempdir()?;
-        // Dropped on an error below: the directory goes with it.
-        let dir = ProgramDir(cleanup::register(dir.keep()));
-        for program in Program::ALL {
-            std::fs::write(dir.path().join(program.file_name()), program.source())?;
-        }
-        Ok(dir)
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-}
-
 /// One shipped program run by one interpreter.
 #[derive(Debug)]
 pub struct PythonBackend {
     program: Program,
     interpreter: Interpreter,
-    dir: std::sync::Arc<ProgramDir>,
 }
 
 impl PythonBackend {
-    /// The three backends for `interpreter`, with the programs written to a
-    /// temporary directory (removed when the last backend is dropped).
-    ///
-    /// # Errors
-    /// [`Error::Setup`] when the programs cannot be written.
-    pub fn all(interpreter: &Interpreter) -> Result<Vec<PythonBackend>, Error> {
-        let dir = ProgramDir::create().map_err(|source| Error::Setup {
-            backend: "python",
-            what: "could not write the Python programs to the temporary directory",
-            source,
-        })?;
-        let dir = std::sync::Arc::new(dir);
-        Ok(Program::ALL
+    /// The three backends for `interpreter`.
+    pub fn all(interpreter: &Interpreter) -> Vec<PythonBackend> {
+        Program::ALL
             .into_iter()
             .map(|program| PythonBackend {
                 program,
                 interpreter: interpreter.clone(),
-                dir: dir.clone(),
             })
-            .collect())
+            .collect()
     }
 
     /// The program this backend runs.
     pub fn program(&self) -> Program {
         self.program
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.path().join(self.program.file_name())
     }
 
     fn failure(&self, problem: String) -> Error {
@@ -337,7 +294,8 @@ impl Backend for PythonBackend {
     ) -> Result<Vec<WorkerReport>, Error> {
         let mut command = Command::new(&self.interpreter.command);
         command
-            .arg(self.path())
+            // The program comes on standard input.
+            .arg("-")
             .args([
                 workload.workers().to_string(),
                 workload.count().to_string(),
@@ -345,7 +303,7 @@ impl Backend for PythonBackend {
                 workload.high().to_string(),
                 workload.seed().to_string(),
             ])
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = children::spawn_registered(&mut command).map_err(|err| {
@@ -355,6 +313,11 @@ impl Backend for PythonBackend {
             ))
         })?;
         let pid = child.id() as libc::pid_t;
+        // A few kilobytes: the pipe takes them whole, whether or not the
+        // interpreter reads yet. If it has died, its status tells why.
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = std::io::Write::write_all(&mut stdin, self.program.source().as_bytes());
+        }
         // Both pipes on threads of their own, so that neither can fill and
         // block the program, and a pipe held open by a grandchild cannot
         // block gilfree.
@@ -420,9 +383,4 @@ impl Backend for PythonBackend {
             })
             .collect())
     }
-}
-
-/// Where `backend`'s program was written (it is removed with the backends).
-pub fn program_path(backend: &PythonBackend) -> PathBuf {
-    backend.path()
 }

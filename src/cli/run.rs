@@ -89,7 +89,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     };
     let python_backends = match &interpreter {
-        Some(interpreter) => PythonBackend::all(interpreter)?,
+        Some(interpreter) => PythonBackend::all(interpreter),
         None => Vec::new(),
     };
     backends.extend(python_backends.iter().map(|b| b as &dyn Backend));

@@ -32,11 +32,6 @@ pub(crate) fn register(path: PathBuf) -> Registered {
 }
 
 impl Registered {
-    /// The path.
-    pub(crate) fn path(&self) -> &Path {
-        self.path.as_deref().unwrap_or(Path::new(""))
-    }
-
     /// Runs `keep` (a rename into place, say) under the registry's lock and,
     /// if it succeeds, forgets the path instead of removing it. On failure
     /// the guard stays armed.
