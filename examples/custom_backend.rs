@@ -12,7 +12,7 @@
 //! Inside gilfree, a backend is one file in `src/backend/` that declares its
 //! registry row — `pub(crate) const KIND: BackendKind = BackendKind::new(name,
 //! description, constructor)` — plus that row added to [`BackendKind::ALL`];
-//! parsing `--backend`, its help, `--list-backends` and the tests all come
+//! parsing `--backend`, its help, `--list-backends` and the tests of every backend come
 //! from that table (see `docs/ARCHITECTURE.md`). A program outside gilfree
 //! makes the same row for its own list, as below.
 //!

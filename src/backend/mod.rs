@@ -4,7 +4,7 @@
 //! Each backend lives in its own file and declares its registry row there
 //! (a `KIND` constant: name, one-line description, constructor);
 //! [`BackendKind::ALL`] lists the rows. Parsing `--backend`, its help,
-//! `--list-backends` and the tests' lists all come from that one table, so
+//! `--list-backends` and the tests that mean every backend come from that one table, so
 //! adding a backend is a new file plus one row. The driver only ever sees
 //! `&dyn Backend`.
 

@@ -20,8 +20,10 @@
 //!
 //! # Fork safety
 //!
-//! Nothing here allocates, locks or panics: a forked child of a
-//! multi-threaded parent may build a [`Stream`] and draw from it.
+//! Nothing the backends call here allocates, locks or panics: a forked child
+//! of a multi-threaded parent may build a [`Stream`] and draw from it, or
+//! fill memory it mapped itself. ([`worker_numbers`], for inspection,
+//! allocates its vector.)
 
 pub mod python;
 pub mod xoshiro;
@@ -34,7 +36,9 @@ pub use self::xoshiro::stream_start;
 /// The pseudo-random generator behind every worker's stream.
 ///
 /// Adding one: a file in `src/kernel/` with its stream type (see
-/// [`xoshiro`]), a variant here with its name, and its arm in [`Stream::new`].
+/// [`xoshiro`]), a variant here with its name and its place in
+/// [`Generator::ALL`], and its arms in [`Stream`]'s methods
+/// (`docs/ARCHITECTURE.md` lists them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Generator {

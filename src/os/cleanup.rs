@@ -2,11 +2,11 @@
 //! when a signal ends it (and with it every destructor that would have
 //! removed them).
 //!
-//! Whoever makes one registers it ([`register`]) and removes it by dropping
+//! Whoever makes one registers it (`register`) and removes it by dropping
 //! the guard; the signal handler calls [`remove_all`] before it exits. Both
 //! remove under the registry's lock, so a signal arriving during a removal
 //! waits for it instead of exiting half-way, and an owner that commits its
-//! file (renames it into place) does so under the lock too ([`Registered::commit`]).
+//! file (renames it into place) does so under the lock too (`Registered::commit`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -13,7 +13,9 @@
 //!
 //! Where the `nix` crate wraps a call safely it is used; raw `libc` stays
 //! where async-signal-safety must be visible at the call (`fork`, `_exit`,
-//! `write`, `wait4`).
+//! `write`, `close`, `prctl`, `nanosleep`, `mmap`) and where nix has no call
+//! that does what is needed (`wait4`, which also returns the child's
+//! resource usage).
 
 pub mod children;
 pub mod cleanup;

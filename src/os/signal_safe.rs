@@ -4,11 +4,13 @@
 //! The parent may be multi-threaded (rayon's pool may exist), and `fork`
 //! copies only the calling thread: any lock another thread held — the
 //! allocator's, stdout's — stays locked forever in the child. So a child
-//! calls nothing but what is here and the allocation-free kernel. Every
-//! function in this module is a thin wrapper over one or two system calls:
-//! `clock_gettime`, `getpid`, `getrusage`, `mmap`, `munmap`, `write`,
-//! `nanosleep` and `_exit` are async-signal-safe by POSIX, and `gettid` and
-//! `sched_getcpu` are lock-free system calls (or vDSO reads) on Linux.
+//! calls nothing but what is here, the allocation-free kernel and the clock
+//! readings of `worker::measure`. Every function in this module is a thin
+//! wrapper over one or two system calls: `clock_gettime`, `getpid`, `write`
+//! and `_exit` are async-signal-safe by POSIX; `getrusage`, `mmap`, `munmap`,
+//! `nanosleep`, `prctl`, `getppid`, `gettid` and `sched_getcpu` are not on
+//! POSIX's list but are plain system calls (or vDSO reads) on Linux, whose
+//! libc wrappers take no lock and allocate nothing.
 //! Linux-only facilities have a fallback on other Unix systems.
 //!
 //! Keep it so: code that reads a file, formats or allocates belongs in a

@@ -5,8 +5,10 @@
 //! The parent may be multi-threaded (rayon's pool may exist), and `fork`
 //! copies only the calling thread: any lock another thread held — the
 //! allocator's, stdout's — stays locked forever in the child. So the child
-//! calls only [`crate::os::signal_safe`] (clocks, `mmap`, `write`, `_exit`),
-//! the allocation-free kernel and [`worker::measure`]. It never returns into
+//! calls only [`crate::os::signal_safe`] (clocks, `prctl`, `mmap`, `write`,
+//! `_exit`), the allocation-free kernel, [`worker::measure`] and the record's
+//! encoding — and, for the faults tests inject, `close`, `signal`,
+//! `sigprocmask` and `kill`, all async-signal-safe. It never returns into
 //! the parent's code, never runs destructors and never unwinds: a guard
 //! turns an (impossible) panic into `_exit` with a status of its own.
 
