@@ -362,3 +362,38 @@ fn compare_refuses_hostile_files_and_escapes_their_text() {
     assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
     assert!(out.contains("evil\\u{7}cpu"), "{out}");
 }
+
+#[test]
+fn a_python_program_failing_is_explained_by_its_own_last_words() {
+    let dir = scratch("failing-python");
+    let fake = dir.join("python-exit-3");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n\
+         if [ \"$1\" = -c ]; then echo '{\"version\": \"3.11.0\", \"implementation\": \"cpython\", \"gil_enabled\": true}'; exit 0; fi\n\
+         echo 'Traceback (most recent call last):' >&2\n\
+         echo 'MemoryError: out of memory' >&2\n\
+         exit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let output = gilfree(&[
+        "-n",
+        "1k",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "-b",
+        "threads",
+        "--python",
+        fake.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    // Not the forked worker's meaning of status 3 ("could not map memory").
+    assert_eq!(
+        stderr(&output),
+        "error: python-sequential backend: the Python program exited with status 3: \
+         MemoryError: out of memory\n"
+    );
+}

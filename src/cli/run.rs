@@ -65,19 +65,31 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let (kinds, backends) = build_backends(args.backends, &options)?;
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+    // A probe stopped by a signal is the signal's doing, not the interpreter's.
+    let probe = |command: &str| {
+        let probed = Interpreter::probe(command);
+        match gilfree::os::children::interrupted() {
+            Some(signal) => Err(Error::Interrupted {
+                backend: "python",
+                signal,
+                name: gilfree::os::children::signal_name(signal),
+            }),
+            None => Ok(probed),
+        }
+    };
     let interpreter = match &args.python {
         None => None,
         // Named: it must work.
         Some(Some(command)) => {
             Some(
-                Interpreter::probe(command).map_err(|problem| Error::InvalidInterpreter {
+                probe(command)?.map_err(|problem| Error::InvalidInterpreter {
                     command: command.clone(),
                     problem,
                 })?,
             )
         }
         // The default: its absence only skips the rows.
-        Some(None) => match Interpreter::probe("python3") {
+        Some(None) => match probe("python3")? {
             Ok(interpreter) => Some(interpreter),
             Err(problem) => {
                 eprint(&format!(
