@@ -300,7 +300,9 @@ fn chaos(iterations: usize) {
             "{what}: the CSV export is torn: {:?}",
             std::fs::read_to_string(&fresh)
         );
-        if outcome != "exit 0" {
+        // A run that failed writes nothing; one stopped by a signal may
+        // have committed its exports just before (they are then complete).
+        if outcome == "exit 1" {
             assert!(!fresh.exists(), "{what}: a failed run left a new export");
         }
     }
