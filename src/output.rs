@@ -33,7 +33,10 @@ use crate::os::cleanup::{self, Registered};
 #[derive(Debug)]
 pub struct Output {
     flag: &'static str,
+    /// As given, for messages.
     path: PathBuf,
+    /// The file written: `path` with symbolic links followed.
+    file: PathBuf,
     target: Target,
     identity: Option<Identity>,
 }
@@ -90,30 +93,36 @@ impl Output {
             return Ok(Output {
                 flag,
                 path: path.to_owned(),
+                file: path.to_owned(),
                 target: Target::Stdout,
                 identity: None,
             });
         }
-        let (target, identity) = match std::fs::metadata(path) {
+        // A symbolic link is followed, as `>` follows it: the file it names
+        // is the one replaced, the link stays.
+        let (file, target, identity) = match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => return Err(fail("is a directory".to_owned())),
             Ok(meta) if !meta.is_file() => {
-                let file = open_stream(path).map_err(|err| fail(stream_problem(&err)))?;
-                (Target::Stream(file), identity_of(&meta))
+                let stream = open_stream(path).map_err(|err| fail(stream_problem(&err)))?;
+                (path.to_owned(), Target::Stream(stream), identity_of(&meta))
             }
             Ok(meta) => {
-                let temp = temporary_beside(path).map_err(fail)?;
-                (Target::Replace(temp), identity_of(&meta))
+                let file = std::fs::canonicalize(path).map_err(|err| fail(err.to_string()))?;
+                let temp = temporary_beside(&file).map_err(fail)?;
+                (file, Target::Replace(temp), identity_of(&meta))
             }
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                let temp = temporary_beside(path).map_err(fail)?;
-                let identity = canonical_of_new(path).map(Identity::Path);
-                (Target::Replace(temp), identity)
+                let file = dangling_link_target(path);
+                let temp = temporary_beside(&file).map_err(fail)?;
+                let identity = canonical_of_new(&file).map(Identity::Path);
+                (file, Target::Replace(temp), identity)
             }
             Err(err) => return Err(fail(err.to_string())),
         };
         Ok(Output {
             flag,
             path: path.to_owned(),
+            file,
             target,
             identity,
         })
@@ -168,11 +177,11 @@ impl Output {
                 let file = temp.file();
                 file.write_all(bytes)?;
                 // An existing file keeps its permissions.
-                if let Ok(meta) = std::fs::metadata(&self.path) {
+                if let Ok(meta) = std::fs::metadata(&self.file) {
                     file.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
                 }
                 file.sync_all()?;
-                Ok(Staged(Some((temp, self.path))))
+                Ok(Staged(Some((temp, self.file))))
             }
         }
     }
@@ -260,6 +269,24 @@ pub fn check_distinct(outputs: &[&Output]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Where a path that does not exist would create its file: itself, or, for
+/// a symbolic link to nothing, where the link (or chain of links) points.
+fn dangling_link_target(path: &Path) -> PathBuf {
+    let mut file = path.to_owned();
+    // Links may chain; the kernel's own limit is 40.
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(link) = is_link.then(|| std::fs::read_link(&file).ok()).flatten() else {
+            break;
+        };
+        file = match directory_of(&file) {
+            Some(dir) if link.is_relative() => dir.join(link),
+            _ => link,
+        };
+    }
+    file
 }
 
 /// The directory a file path lies in (`.` for a bare name).
@@ -439,6 +466,48 @@ mod tests {
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
         let err = Output::check("--export-csv", &fifo).unwrap_err();
         assert!(err.to_string().contains("no program is reading"), "{err}");
+    }
+
+    #[test]
+    fn a_symbolic_link_is_followed_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.csv");
+        let link = dir.path().join("link.csv");
+        std::fs::write(&data, "old").unwrap();
+        std::os::unix::fs::symlink("data.csv", &link).unwrap();
+        Output::check("--export-csv", &link)
+            .unwrap()
+            .commit(b"new")
+            .unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&data).unwrap(), "new");
+
+        // A link to a file not there yet creates that file.
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("made.json", &dangling).unwrap();
+        let made = Output::check("--export-json", &dangling).unwrap();
+        let same = Output::check("--export-csv", &dir.path().join("made.json")).unwrap();
+        assert!(
+            check_distinct(&[&made, &same]).is_err(),
+            "the same file, by its link"
+        );
+        drop(same);
+        made.commit(b"{}").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("made.json")).unwrap(),
+            "{}"
+        );
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     #[test]

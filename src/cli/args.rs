@@ -182,6 +182,14 @@ pub(crate) struct Common {
     /// book's list comprehension does (costs count × 8 bytes per worker).
     #[arg(long)]
     pub(crate) materialize: bool,
+
+    /// The longest one run of one backend may take: a duration (90s, 5m,
+    /// 1h), auto (1000 × the first sequential run, at least 60s) or none.
+    /// A run past it has its worker processes killed and fails (exit 1);
+    /// it binds the backends whose workers are processes (process, the
+    /// python rows): threads cannot be stopped half-way.
+    #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
+    pub(crate) timeout: Timeout,
 }
 
 #[derive(Debug, clap::Args)]
@@ -218,14 +226,6 @@ pub(crate) struct Args {
         value_parser = parse_usize
     )]
     pub(crate) runs: usize,
-
-    /// The longest one run of one backend may take: a duration (90s, 5m,
-    /// 1h), auto (1000 × the first sequential run, at least 60s) or none.
-    /// A run past it has its worker processes killed and fails (exit 1);
-    /// it binds the backends whose workers are processes (process, the
-    /// python rows): threads cannot be stopped half-way.
-    #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
-    pub(crate) timeout: Timeout,
 
     /// List the backends with a line on each, and exit.
     #[arg(long)]

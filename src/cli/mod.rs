@@ -83,8 +83,13 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
                 }
             };
         }
+        // The help of the subcommand the user typed, if any.
+        let command = std::env::args()
+            .nth(1)
+            .filter(|word| matches!(word.as_str(), "sweep" | "compare"))
+            .map_or_else(String::new, |word| format!(" {word}"));
         eprint(&format!(
-            "{} (see gilfree --help)\n",
+            "{} (see gilfree{command} --help)\n",
             one_line(&err.render().to_string())
         ));
         ExitCode::from(2)

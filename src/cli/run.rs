@@ -43,7 +43,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             warmup: args.common.warmup,
         },
     )?
-    .with_timeout(args.timeout);
+    .with_timeout(args.common.timeout);
 
     let requests: Vec<(ExportFormat, &Path)> = [
         (ExportFormat::Json, &args.export_json),

@@ -8,7 +8,7 @@ use gilfree::output::Output;
 use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::{ScalingArg, SweepArgs};
-use super::{backend_options, build_backends, print, progress_bar, seed_of};
+use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
@@ -32,6 +32,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             runs: args.runs,
             warmup: args.common.warmup,
         },
+        timeout: args.common.timeout,
     };
     // Every point's workload is checked before the first run.
     plan.check()?;
@@ -62,7 +63,8 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(runs.saturating_mul(points), "sweep");
     let result = sweep::run(&backends, &plan, |workers, event| {
         if let Progress::Run { backend, .. } = event {
-            bar.set_message(format!("{backend}, {workers} workers"));
+            let plural = if workers == 1 { "" } else { "s" };
+            bar.set_message(format!("{backend}, {workers} worker{plural}"));
             bar.inc(1);
         }
     });
@@ -73,8 +75,15 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         text = format!("seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}\n");
     }
     text.push_str(&gilfree::render::sweep::text(&result));
-    // The picture is written even when standard output's reader has gone.
-    let shown = print(&text);
+    // With the plot on standard output, the table goes to standard error so
+    // that the two never mix. The picture is written even when standard
+    // output's reader has gone.
+    let shown = if plot.as_ref().is_some_and(Output::is_stdout) {
+        eprint(&text);
+        Ok(())
+    } else {
+        print(&text)
+    };
     if let Some(plot) = plot {
         let path = plot.path().to_owned();
         let picture = gilfree::render::sweep::plot(&result)?;
@@ -84,7 +93,9 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
                 source,
             })?;
         shown?;
-        print(&format!("\nplot: {}\n", path.display()))?;
+        if path != std::path::Path::new("-") {
+            print(&format!("\nplot: {}\n", path.display()))?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     shown?;

@@ -16,7 +16,7 @@
 //! them, say). The `gil` backend's `e` is close to 1: all of it is serial.
 
 use super::stats;
-use super::{BackendResult, Driver, Machine, Plan, Progress};
+use super::{BackendResult, Driver, Machine, Plan, Progress, Timeout};
 use crate::backend::Backend;
 use crate::error::Error;
 use crate::workload::{Workload, WorkloadSpec};
@@ -51,6 +51,8 @@ pub struct SweepPlan {
     pub spec: WorkloadSpec,
     /// Runs per point and backend.
     pub plan: Plan,
+    /// How long one run may take ([`Timeout`]).
+    pub timeout: Timeout,
 }
 
 impl SweepPlan {
@@ -230,7 +232,7 @@ pub fn run(
                 count: plan.count_at(workers),
                 ..plan.spec.clone()
             })?;
-            Driver::new(workload, one_run)
+            Ok(Driver::new(workload, one_run)?.with_timeout(plan.timeout))
         })
         .collect::<Result<Vec<_>, Error>>()?;
     // Each round's runs, per point, per backend.

@@ -21,7 +21,8 @@ pub fn explain(report: &Report) -> String {
 
     if let Some(gil) = report.result("gil") {
         let speedup = report.speedup(gil).unwrap_or(0.0);
-        if cpu_cores(gil) < 1.3 {
+        // With one worker there is nobody to take turns with.
+        if cpu_cores(gil) < 1.3 && workers > 1 {
             sentences.push(format!(
                 "gil kept about one core busy ({:.0}% CPU) although its {workers} threads could \
                  have used {} cores: only the thread holding the lock computes, so they took turns, and \

@@ -88,8 +88,13 @@ fn header(out: &mut String, report: &Report) {
     let w = &report.workload;
     let _ = writeln!(
         out,
-        "workload: {} workers × {} random integers in [{}, {}]{}, {}, seed {}",
+        "workload: {} {} × {} random integers in [{}, {}]{}, {}, seed {}",
         w.workers(),
+        if w.workers() == 1 {
+            "worker"
+        } else {
+            "workers"
+        },
         group_digits(i128::from(w.count())),
         w.low(),
         w.high(),
