@@ -25,29 +25,9 @@ fn main() -> ExitCode {
     }));
     let cli = match cli::parse() {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(code) => return cli::signals::finish(code),
     };
-    match cli::dispatch(cli) {
-        Ok(code) => code,
-        Err(err) => {
-            if matches!(
-                err.downcast_ref::<gilfree::Error>(),
-                Some(gilfree::Error::Interrupted { .. })
-            ) {
-                // The signal thread is reaping the children and will exit
-                // with the signal's code and message.
-                loop {
-                    std::thread::park();
-                }
-            }
-            if cli::is_broken_pipe(&err) {
-                return ExitCode::from(cli::EXIT_BROKEN_PIPE);
-            }
-            cli::eprint(&format!("error: {err:#}\n"));
-            let usage = err
-                .downcast_ref::<gilfree::Error>()
-                .is_some_and(gilfree::Error::is_usage);
-            ExitCode::from(if usage { 2 } else { 1 })
-        }
-    }
+    let code = cli::exit_code(cli::dispatch(cli));
+    // Unless a signal is being handled, which then sets the exit code.
+    cli::signals::finish(code)
 }

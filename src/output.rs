@@ -5,21 +5,26 @@
 //! directory fails in a moment instead of after a long run. What it prepares
 //! depends on what the path names:
 //!
-//! - `-`: standard output.
-//! - A regular file, or nothing yet: a temporary file in the same directory
-//!   (created now, which proves the directory writable). [`Output::commit`]
-//!   writes it, `fsync`s it and renames it over the target, as rsync and
-//!   cargo do: a reader sees the previous file or the new one, never a part;
-//!   the last of several concurrent writers wins; and a run that fails, or
-//!   is interrupted by a signal, leaves the previous file untouched and no
-//!   temporary behind ([`crate::os::cleanup`]).
-//! - Anything else that exists — `/dev/null`, `/dev/stdout`, a FIFO, a
-//!   process substitution's pipe — is opened now and written as a stream at
-//!   commit, never truncated. A FIFO with no reader is refused at once rather
-//!   than waited for.
+//! - `-`, or a path that is this process's standard output (`/dev/stdout`,
+//!   whatever it is): standard output, written through it.
+//! - A regular file, or nothing yet: a file written beside it and renamed
+//!   over it, as rsync and cargo replace files — a reader sees the previous
+//!   file or the new one, never a part; of concurrent writers the last
+//!   rename wins. Where the system has them (Linux's `O_TMPFILE`), the
+//!   temporary is an unnamed file made now, so that however gilfree ends
+//!   before the commit, even by SIGKILL, nothing is left; elsewhere a named
+//!   one is made only when the run is done ([`crate::os::cleanup`] removes
+//!   it on a signal). A symbolic link is followed, as `>` follows it.
+//! - Anything else that exists — `/dev/null`, a FIFO, a process
+//!   substitution's pipe, and any path through `/dev` or `/proc` — is opened
+//!   now and written as a stream, never truncated or replaced. A FIFO with
+//!   no reader is refused at once rather than waited for.
 //!
-//! [`check_distinct`] refuses two outputs that name the same file (the same
-//! device and inode, or the same canonical path for files not yet there).
+//! [`commit_all`] writes a run's outputs as one step: every file staged
+//! (written and `fsync`ed beside its target), then the streams written,
+//! then every file renamed into place under one lock, which a signal waits
+//! for; standard output last. [`check_distinct`] refuses two outputs that
+//! name the same file.
 
 use std::fs::{File, OpenOptions, Permissions};
 use std::io::{self, Write};
@@ -35,7 +40,7 @@ pub struct Output {
     flag: &'static str,
     /// As given, for messages.
     path: PathBuf,
-    /// The file written: `path` with symbolic links followed.
+    /// The file replaced: `path` with symbolic links followed.
     file: PathBuf,
     target: Target,
     identity: Option<Identity>,
@@ -44,29 +49,18 @@ pub struct Output {
 #[derive(Debug)]
 enum Target {
     Stdout,
-    Replace(Temporary),
     Stream(File),
+    Replace(Temporary),
 }
 
-/// The file an output is written to before it replaces the target.
+/// Where an output is written before it replaces its target.
 #[derive(Debug)]
 enum Temporary {
-    /// A file with no name yet (Linux's `O_TMPFILE`): however gilfree ends
-    /// before the commit, even by SIGKILL, it leaves nothing behind. The
-    /// commit links it under a temporary name and renames that over the
-    /// target at once.
+    /// A file with no name (`O_TMPFILE`) in the target's directory, linked
+    /// under a name only at the commit, for the moment of the rename.
     Unnamed { file: File, dir: PathBuf },
-    /// A named temporary file, registered for removal, where the system or
-    /// the file system has no unnamed ones.
-    Named { file: File, guard: Registered },
-}
-
-impl Temporary {
-    fn file(&mut self) -> &mut File {
-        match self {
-            Temporary::Unnamed { file, .. } | Temporary::Named { file, .. } => file,
-        }
-    }
+    /// A named file in `dir`, made when the output is staged.
+    Later { dir: PathBuf },
 }
 
 /// What a path refers to, for telling two outputs apart.
@@ -89,43 +83,44 @@ impl Output {
             path: path.to_owned(),
             problem,
         };
-        if path == Path::new("-") {
-            return Ok(Output {
-                flag,
-                path: path.to_owned(),
-                file: path.to_owned(),
-                target: Target::Stdout,
-                identity: None,
-            });
-        }
-        // A symbolic link is followed, as `>` follows it: the file it names
-        // is the one replaced, the link stays.
-        let (file, target, identity) = match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => return Err(fail("is a directory".to_owned())),
-            Ok(meta) if !meta.is_file() => {
-                let stream = open_stream(path).map_err(|err| fail(stream_problem(&err)))?;
-                (path.to_owned(), Target::Stream(stream), identity_of(&meta))
-            }
-            Ok(meta) => {
-                let file = std::fs::canonicalize(path).map_err(|err| fail(err.to_string()))?;
-                let temp = temporary_beside(&file).map_err(fail)?;
-                (file, Target::Replace(temp), identity_of(&meta))
-            }
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                let file = dangling_link_target(path);
-                let temp = temporary_beside(&file).map_err(fail)?;
-                let identity = canonical_of_new(&file).map(Identity::Path);
-                (file, Target::Replace(temp), identity)
-            }
-            Err(err) => return Err(fail(err.to_string())),
-        };
-        Ok(Output {
+        let output = |file: PathBuf, target, identity| Output {
             flag,
             path: path.to_owned(),
             file,
             target,
             identity,
-        })
+        };
+        if path == Path::new("-") {
+            return Ok(output(path.to_owned(), Target::Stdout, stdout_identity()));
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Err(fail("is a directory".to_owned())),
+            Ok(meta) if identity_of(&meta) == stdout_identity() => {
+                // `/dev/stdout`, or the very file standard output goes to:
+                // written through standard output, never replaced.
+                Ok(output(path.to_owned(), Target::Stdout, identity_of(&meta)))
+            }
+            Ok(meta) if !meta.is_file() || through_dev_or_proc(path) => {
+                let stream = open_stream(path).map_err(|err| fail(stream_problem(&err)))?;
+                Ok(output(
+                    path.to_owned(),
+                    Target::Stream(stream),
+                    identity_of(&meta),
+                ))
+            }
+            Ok(meta) => {
+                let file = std::fs::canonicalize(path).map_err(|err| fail(err.to_string()))?;
+                let temp = temporary_beside(&file).map_err(fail)?;
+                Ok(output(file, Target::Replace(temp), identity_of(&meta)))
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                let file = dangling_link_target(path);
+                let temp = temporary_beside(&file).map_err(fail)?;
+                let identity = canonical_of_new(&file).map(Identity::Path);
+                Ok(output(file, Target::Replace(temp), identity))
+            }
+            Err(err) => Err(fail(err.to_string())),
+        }
     }
 
     /// The flag that named this output.
@@ -138,100 +133,170 @@ impl Output {
         &self.path
     }
 
-    /// Whether this output is standard output.
+    /// Whether this output goes to standard output (`-`, `/dev/stdout`, or
+    /// the file standard output is redirected to): the report should then
+    /// go to standard error.
     pub fn is_stdout(&self) -> bool {
         matches!(self.target, Target::Stdout)
     }
 
-    /// Writes `bytes` as the whole content of the output: the commit.
+    /// Writes `bytes` as the whole content of the output: the commit of a
+    /// single output ([`commit_all`] for several).
     ///
     /// # Errors
-    /// The write, `fsync` or rename failed (the previous file, if any, is
-    /// then untouched and the temporary removed).
-    pub fn commit(self, bytes: &[u8]) -> io::Result<()> {
-        self.stage(bytes)?.commit()
-    }
-
-    /// The first half of [`commit`](Self::commit): a file's bytes are
-    /// written to its temporary and made durable, but the target is not yet
-    /// replaced; a stream is written. Staging every output before
-    /// committing any keeps a failed write from leaving some files new and
-    /// others old.
-    ///
-    /// # Errors
-    /// The write or `fsync` failed.
-    pub fn stage(self, bytes: &[u8]) -> io::Result<Staged> {
-        match self.target {
-            Target::Stdout => {
-                let mut out = io::stdout().lock();
-                out.write_all(bytes)?;
-                out.flush()?;
-                Ok(Staged(None))
-            }
-            Target::Stream(mut file) => {
-                file.write_all(bytes)?;
-                file.flush()?;
-                Ok(Staged(None))
-            }
-            Target::Replace(mut temp) => {
-                let file = temp.file();
-                file.write_all(bytes)?;
-                // An existing file keeps its permissions.
-                if let Ok(meta) = std::fs::metadata(&self.file) {
-                    file.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
-                }
-                file.sync_all()?;
-                Ok(Staged(Some((temp, self.file))))
-            }
-        }
-    }
-
-    /// Whether this output is a file replaced on commit (rather than a
-    /// stream written at once).
-    pub fn is_file(&self) -> bool {
-        matches!(self.target, Target::Replace { .. })
+    /// [`Error::Write`] naming the path (the previous file, if any, is then
+    /// untouched and no temporary is left).
+    pub fn commit(self, bytes: &[u8]) -> Result<(), Error> {
+        commit_all(vec![(self, bytes.to_vec())])
     }
 }
 
-/// An output whose bytes are written but, for a file, not yet in place.
-/// Dropped without [`commit`](Staged::commit), the target stays as it was.
-#[derive(Debug)]
-pub struct Staged(Option<(Temporary, PathBuf)>);
+/// A file staged for its rename.
+struct Staged {
+    /// The output's path as given, for messages.
+    path: PathBuf,
+    /// The file to replace.
+    file: PathBuf,
+    /// The unnamed file, or the registered name, that replaces it.
+    temp: StagedTemp,
+}
 
-impl Staged {
-    /// Renames the staged file over its target.
-    ///
-    /// # Errors
-    /// The rename failed (the target is then untouched).
-    pub fn commit(self) -> io::Result<()> {
-        let Some((temp, path)) = self.0 else {
-            return Ok(());
-        };
-        let mut guard = match temp {
-            Temporary::Named { guard, .. } => guard,
-            Temporary::Unnamed { file, dir } => {
-                // Named only for the moment between this link and the
-                // rename below (microseconds).
-                let name = dir.join(temporary_name(&path));
-                let guard = cleanup::register(name.clone());
-                let fd_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-                nix::unistd::linkat(
-                    nix::fcntl::AT_FDCWD,
-                    fd_path.as_str(),
-                    nix::fcntl::AT_FDCWD,
-                    &name,
-                    nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
-                )?;
-                guard
+enum StagedTemp {
+    Unnamed { file: File, dir: PathBuf },
+    Named(Registered),
+}
+
+/// Writes every output its bytes, as one step: each file written and
+/// `fsync`ed beside its target (a failure, a full disk say, stops here with
+/// every target as it was); then the streams (a device that fails stops here
+/// too); then every file renamed over its target under one lock, which a
+/// signal waits for; then standard output, last, so that a reader that has
+/// gone cannot stop the files.
+///
+/// # Errors
+/// [`Error::Write`] naming the first output that failed.
+pub fn commit_all(outputs: Vec<(Output, Vec<u8>)>) -> Result<(), Error> {
+    let fail = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Write { path, source }
+    };
+    let mut staged = Vec::new();
+    let mut streams = Vec::new();
+    let mut stdout = Vec::new();
+    for (output, bytes) in outputs {
+        match output.target {
+            Target::Replace(temp) => {
+                let temp = stage(temp, &output.file, &bytes).map_err(fail(&output.path))?;
+                staged.push(Staged {
+                    path: output.path,
+                    file: output.file,
+                    temp,
+                });
             }
-        };
-        guard.commit(|temp_path| std::fs::rename(temp_path, &path))?;
-        // The rename is durable once the directory is.
-        if let Some(dir) = directory_of(&path).and_then(|dir| File::open(dir).ok()) {
+            Target::Stream(file) => streams.push((output.path, file, bytes)),
+            Target::Stdout => stdout.push((output.path, bytes)),
+        }
+    }
+    for (path, mut file, bytes) in streams {
+        file.write_all(&bytes)
+            .and_then(|()| file.flush())
+            .map_err(fail(&path))?;
+    }
+    rename_all(staged)?;
+    for (_, bytes) in stdout {
+        let mut out = io::stdout().lock();
+        out.write_all(&bytes)
+            .and_then(|()| out.flush())
+            .map_err(fail(Path::new(STDOUT)))?;
+    }
+    Ok(())
+}
+
+/// The path [`Error::Write`] names for a failure on standard output.
+pub const STDOUT: &str = "standard output";
+
+/// Writes `bytes` into `temp`, with the target's permissions if it exists,
+/// and makes them durable.
+fn stage(temp: Temporary, target: &Path, bytes: &[u8]) -> io::Result<StagedTemp> {
+    let (mut file, staged) = match temp {
+        Temporary::Unnamed { file, dir } => {
+            let handle = file.try_clone()?;
+            (handle, StagedTemp::Unnamed { file, dir })
+        }
+        Temporary::Later { dir } => {
+            let (file, guard) = named_temporary(&dir, target)?;
+            (file, StagedTemp::Named(guard))
+        }
+    };
+    file.write_all(bytes)?;
+    // An existing file keeps its permissions.
+    if let Ok(meta) = std::fs::metadata(target) {
+        file.set_permissions(Permissions::from_mode(meta.mode() & 0o7777))?;
+    }
+    file.sync_all()?;
+    Ok(staged)
+}
+
+/// Renames every staged file over its target, under the cleanup lock.
+fn rename_all(staged: Vec<Staged>) -> Result<(), Error> {
+    // Guards whose commit failed are dropped after the lock is released
+    // (their drop takes it).
+    let mut armed = Vec::new();
+    let mut result = Ok(());
+    let mut dirs = Vec::new();
+    {
+        let mut lock = cleanup::lock();
+        for staged in staged {
+            let mut guard = match staged.temp {
+                StagedTemp::Named(guard) => guard,
+                StagedTemp::Unnamed { file, dir } => {
+                    // Named only between this link and the rename below.
+                    let name = dir.join(temporary_name(&staged.file));
+                    let guard = lock.register(name.clone());
+                    let fd_path =
+                        format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+                    let linked = nix::unistd::linkat(
+                        nix::fcntl::AT_FDCWD,
+                        fd_path.as_str(),
+                        nix::fcntl::AT_FDCWD,
+                        &name,
+                        nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
+                    );
+                    if let Err(errno) = linked {
+                        // Nothing was linked: nothing to remove, but the
+                        // guard is dropped only once the lock is released.
+                        armed.push(guard);
+                        result = Err(Error::Write {
+                            path: staged.path,
+                            source: errno.into(),
+                        });
+                        break;
+                    }
+                    guard
+                }
+            };
+            let target = staged.file.clone();
+            match lock.commit(&mut guard, |temp| std::fs::rename(temp, &target)) {
+                Ok(()) => dirs.extend(directory_of(&staged.file).map(Path::to_owned)),
+                Err(source) => {
+                    armed.push(guard);
+                    result = Err(Error::Write {
+                        path: staged.path,
+                        source,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    drop(armed);
+    // The renames are durable once their directories are.
+    for dir in dirs {
+        if let Ok(dir) = File::open(dir) {
             let _ = dir.sync_all();
         }
-        Ok(())
     }
+    result
 }
 
 /// Refuses two outputs that would write the same file, or standard output
@@ -271,6 +336,38 @@ pub fn check_distinct(outputs: &[&Output]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The identity of what standard output is, if it can be told.
+fn stdout_identity() -> Option<Identity> {
+    let stat = nix::sys::stat::fstat(std::io::stdout()).ok()?;
+    Some(Identity::Inode {
+        device: stat.st_dev as u64,
+        inode: stat.st_ino as u64,
+    })
+}
+
+/// Whether `path`, or a symbolic link on the way to its file, lies in `/dev`
+/// or `/proc`: such a file is never replaced (`/dev/stdout` is a link to
+/// `/proc/self/fd/1`, which is whatever standard output is).
+fn through_dev_or_proc(path: &Path) -> bool {
+    let special = |p: &Path| p.starts_with("/dev") || p.starts_with("/proc");
+    let mut hop = path.to_owned();
+    for _ in 0..40 {
+        if special(&hop) {
+            return true;
+        }
+        match std::fs::read_link(&hop) {
+            Ok(link) => {
+                hop = match directory_of(&hop) {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            Err(_) => break,
+        }
+    }
+    std::fs::canonicalize(path).is_ok_and(|c| special(&c))
+}
+
 /// Where a path that does not exist would create its file: itself, or, for
 /// a symbolic link to nothing, where the link (or chain of links) points.
 fn dangling_link_target(path: &Path) -> PathBuf {
@@ -297,10 +394,9 @@ fn directory_of(path: &Path) -> Option<&Path> {
     }
 }
 
-/// A new temporary file in `path`'s directory, with the permissions a new
-/// file would get (0666 less the umask): an unnamed one where the system
-/// has them, else a named one registered for removal; or why there can be
-/// none.
+/// Prepares the temporary for replacing `path`: an unnamed file in its
+/// directory where the system has them; else the directory, checked by
+/// making and removing a named file there; or why there can be none.
 fn temporary_beside(path: &Path) -> Result<Temporary, String> {
     let (Some(dir), Some(_)) = (directory_of(path), path.file_name()) else {
         return Err("not a file name".to_owned());
@@ -316,7 +412,6 @@ fn temporary_beside(path: &Path) -> Result<Temporary, String> {
     let cannot = |err: io::Error| format!("cannot create a file in {}: {err}", dir.display());
     #[cfg(target_os = "linux")]
     {
-        use std::os::unix::fs::OpenOptionsExt;
         let unnamed = OpenOptions::new()
             .write(true)
             .mode(0o666)
@@ -329,7 +424,7 @@ fn temporary_beside(path: &Path) -> Result<Temporary, String> {
                     dir: dir.to_owned(),
                 });
             }
-            // No unnamed files on this file system (or kernel): name one.
+            // No unnamed files on this file system (or kernel): named ones.
             Err(err)
                 if matches!(
                     err.raw_os_error(),
@@ -338,19 +433,27 @@ fn temporary_beside(path: &Path) -> Result<Temporary, String> {
             Err(err) => return Err(cannot(err)),
         }
     }
-    let temp = tempfile::Builder::new()
-        .prefix(&temporary_name(path))
-        .suffix("")
-        .rand_bytes(0)
-        .permissions(Permissions::from_mode(0o666))
-        .tempfile_in(dir)
-        // tempfile's message names its random file; name the directory.
-        .map_err(|err| cannot(io::Error::from(err.kind())))?;
-    let (file, temp_path) = temp.keep().map_err(|err| cannot(err.error))?;
-    Ok(Temporary::Named {
-        file,
-        guard: cleanup::register(temp_path),
+    // Proves the directory writable now, and leaves nothing until the run
+    // is done.
+    let (probe, guard) = named_temporary(dir, path).map_err(cannot)?;
+    drop((probe, guard));
+    Ok(Temporary::Later {
+        dir: dir.to_owned(),
     })
+}
+
+/// A new named temporary file in `dir` for replacing `target`, registered
+/// for removal, with the permissions a new file would get (0666 less the
+/// umask).
+fn named_temporary(dir: &Path, target: &Path) -> io::Result<(File, Registered)> {
+    let name = dir.join(temporary_name(target));
+    let mut lock = cleanup::lock();
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o666)
+        .open(&name)?;
+    Ok((file, lock.register(name)))
 }
 
 /// A fresh hidden name beside `path`'s file: `.NAME.PID.RANDOM.gilfree-tmp`.
@@ -377,7 +480,8 @@ fn open_stream(path: &Path) -> io::Result<File> {
 
 fn stream_problem(err: &io::Error) -> String {
     if err.raw_os_error() == Some(libc::ENXIO) {
-        "a FIFO that no program is reading; start the reader first".to_owned()
+        "nothing is reading it (a FIFO with no reader, or a socket); start the reader first"
+            .to_owned()
     } else {
         err.to_string()
     }
@@ -456,7 +560,12 @@ mod tests {
         assert!(Path::new("/dev/null").exists());
         let full = Output::check("--export-json", Path::new("/dev/full")).unwrap();
         let err = full.commit(b"x").unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!(err.to_string(), "could not write /dev/full");
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(
+            source.as_deref(),
+            Some("No space left on device (os error 28)")
+        );
     }
 
     #[test]
@@ -465,7 +574,7 @@ mod tests {
         let fifo = dir.path().join("fifo");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
         let err = Output::check("--export-csv", &fifo).unwrap_err();
-        assert!(err.to_string().contains("no program is reading"), "{err}");
+        assert!(err.to_string().contains("nothing is reading it"), "{err}");
     }
 
     #[test]

@@ -259,7 +259,7 @@ fn exports_go_to_files_and_a_created_file_is_removed_when_the_manager_is_dropped
     ])
     .unwrap();
     let report = report(&[BackendKind::named("rayon").unwrap()], 2, 1_000, false);
-    manager.write(&report).unwrap();
+    manager.write(&report, Vec::new()).unwrap();
     assert!(json::read(&std::fs::read(&new).unwrap()).is_ok());
     let csv = std::fs::read_to_string(&existing).unwrap();
     assert!(csv.starts_with("command,mean,"), "{csv}");

@@ -397,3 +397,75 @@ fn a_python_program_failing_is_explained_by_its_own_last_words() {
          MemoryError: out of memory\n"
     );
 }
+
+#[test]
+fn the_timeout_binds_a_worker_that_closed_its_pipe_but_lives_on() {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "-n",
+            "10k",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "-b",
+            "process",
+            "--timeout",
+            "2s",
+        ])
+        .env(gilfree::fault::ENV_VAR, "3:linger=20000@process")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with(
+            "error: process backend: the run did not finish within 2s: worker 3 still running"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[test]
+fn inherited_quirks_and_odd_paths_do_not_break_a_run() {
+    // SIGCHLD ignored by whoever started gilfree.
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); \
+             os.execv(sys.argv[1], sys.argv[1:])",
+            env!("CARGO_BIN_EXE_gilfree"),
+            "-n",
+            "1k",
+            "--runs",
+            "1",
+            "-b",
+            "process",
+        ])
+        .output();
+    if let Ok(output) = output {
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    // A path with a newline: still one line.
+    let output = gilfree(&["--export-json", "no\nsuch/x.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+}
+
+#[test]
+fn a_python_older_than_3_8_is_refused_before_the_run() {
+    let dir = scratch("old-python");
+    let fake = dir.join("python3.7");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho '{\"version\": \"3.7.16\", \"implementation\": \"cpython\", \"gil_enabled\": true}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    refused(
+        &["--python", fake.to_str().unwrap(), "-n", "1k"],
+        "it is Python 3.7.16; the programs need Python 3.8 or later",
+    );
+}

@@ -165,7 +165,7 @@ fn devices_fifos_and_pipes_are_written_as_streams() {
     let output = quick(&["--export-csv", fifo.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("no program is reading"),
+        stderr(&output).contains("nothing is reading it"),
         "{}",
         stderr(&output)
     );
@@ -383,4 +383,60 @@ fn a_closed_standard_error_does_not_stop_the_signal_handling() {
         };
         assert_eq!(status.code(), Some(143), "{backend}");
     }
+}
+
+#[test]
+fn dev_stdout_is_standard_output_whatever_it_is() {
+    let dir = scratch("dev-stdout");
+    // Redirected to a regular file: the JSON goes there, the table to
+    // standard error, and /dev/stdout stays what it was.
+    let redirected = dir.join("out.txt");
+    let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args(QUICK)
+        .args(["-b", "threads", "--export-json", "/dev/stdout"])
+        .stdout(std::fs::File::create(&redirected).unwrap())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(json::read(&std::fs::read(&redirected).unwrap()).is_ok());
+    assert!(stderr(&output).contains("Results: ["));
+    assert!(
+        std::fs::symlink_metadata("/dev/stdout")
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // A pipe, through a link of one's own: the same.
+    let link = dir.join("mystdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &link).unwrap();
+    let output = quick(&["-b", "threads", "--export-json", link.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(json::read(&output.stdout).is_ok());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // Standard output cannot be taken twice.
+    let output = quick(&["--export-json", "/dev/stdout", "--export-csv", "-"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn a_broken_pipe_on_an_export_is_a_failure_not_a_quiet_exit() {
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    drop(read_end);
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&write_end);
+    // The pipe's write end, inherited as /dev/fd/N (close-on-exec cleared).
+    // SAFETY: clearing FD_CLOEXEC on a descriptor this test owns.
+    unsafe { libc::fcntl(fd, libc::F_SETFD, 0) };
+    let output = quick(&["-b", "threads", "--export-json", &format!("/dev/fd/{fd}")]);
+    drop(write_end);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Broken pipe"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -129,7 +129,7 @@ impl Interpreter {
         let pid = child.id() as libc::pid_t;
         let stdout = read_in_background(child.stdout.take());
         let stderr = read_in_background(child.stderr.take());
-        let reaped = children::reap_by(pid, std::time::Instant::now() + PROBE_TIMEOUT);
+        let reaped = children::reap_group(pid, Some(std::time::Instant::now() + PROBE_TIMEOUT));
         let reaped = match reaped {
             Ok(Some(reaped)) => reaped,
             Ok(None) => {
@@ -142,13 +142,26 @@ impl Interpreter {
             }
             Err(err) => return Err(format!("it could not be waited for: {err}")),
         };
-        let (stdout, stderr) = (stdout.finish(pid), stderr.finish(pid));
+        let (stdout, stderr) = (stdout.finish(), stderr.finish());
         if let Err(failure) = children::check_status(reaped.status, |_| "") {
             let stderr = String::from_utf8_lossy(&stderr);
             return Err(format!("it {failure}{}", last_line(&stderr)));
         }
         let mut interpreter: Interpreter = serde_json::from_slice(&stdout)
             .map_err(|_| "it does not answer like a Python 3 interpreter".to_owned())?;
+        // The programs use threading.get_native_id (3.8) and
+        // time.monotonic_ns (3.7).
+        let mut parts = interpreter
+            .version
+            .split('.')
+            .map(|p| p.parse::<u32>().ok());
+        let (major, minor) = (parts.next().flatten(), parts.next().flatten());
+        if major != Some(3) || minor.is_none_or(|minor| minor < 8) {
+            return Err(format!(
+                "it is Python {}; the programs need Python 3.8 or later",
+                interpreter.version
+            ));
+        }
         interpreter.command = command.to_owned();
         Ok(interpreter)
     }
@@ -158,7 +171,7 @@ impl Interpreter {
 struct PipeReader(std::sync::mpsc::Receiver<Vec<u8>>);
 
 /// How long a pipe may stay open after the program that was given it ended
-/// (a grandchild holding it) before the program's process group is killed.
+/// and its process group was killed (something in a new session holds it).
 const PIPE_GRACE: Duration = Duration::from_secs(2);
 
 /// Starts reading `pipe` to its end in the background, so that it can never
@@ -176,22 +189,11 @@ fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> PipeReader {
 }
 
 impl PipeReader {
-    /// What was read, once the child `leader` has ended: if some other
-    /// process keeps the pipe open past [`PIPE_GRACE`], `leader`'s process
-    /// group is killed (the reaped leader's group id lives on while members
-    /// remain, so it cannot name anyone else), and what was read by then is
-    /// returned.
-    fn finish(self, leader: libc::pid_t) -> Vec<u8> {
-        match self.0.recv_timeout(PIPE_GRACE) {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(leader),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-                self.0.recv_timeout(PIPE_GRACE).unwrap_or_default()
-            }
-        }
+    /// What was read, once the child has ended and its process group been
+    /// killed: given [`PIPE_GRACE`] for a pipe that something outside the
+    /// group (a new session) still holds, then what was read by then.
+    fn finish(self) -> Vec<u8> {
+        self.0.recv_timeout(PIPE_GRACE).unwrap_or_default()
     }
 }
 
@@ -323,10 +325,7 @@ impl Backend for PythonBackend {
         // block gilfree.
         let stdout = read_in_background(child.stdout.take());
         let stderr = read_in_background(child.stderr.take());
-        let reaped = match deadline {
-            None => children::reap(pid).map(Some),
-            Some(deadline) => children::reap_by(pid, deadline.at),
-        };
+        let reaped = children::reap_group(pid, deadline.map(|d| d.at));
         let reaped = match reaped {
             Ok(Some(reaped)) => Ok(reaped),
             Ok(None) => {
@@ -343,7 +342,7 @@ impl Backend for PythonBackend {
         };
         // The interpreter has ended; whatever of its group still holds the
         // pipes open is given a moment, then killed.
-        let (stdout, stderr) = (stdout.finish(pid), stderr.finish(pid));
+        let (stdout, stderr) = (stdout.finish(), stderr.finish());
         if let Some(signal) = children::interrupted() {
             return Err(Error::Interrupted {
                 backend: self.name(),

@@ -53,13 +53,18 @@ pub(crate) fn eprint(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Whether `err` is, or was caused by, a broken pipe on standard output.
+/// Whether `err` is a broken pipe on standard output (the report, or an
+/// export written there); a broken pipe elsewhere (`--export-json >(cmd)`)
+/// is a failure like any other.
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause.is::<StdoutClosed>()
-            || cause
-                .downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || matches!(
+                cause.downcast_ref::<Error>(),
+                Some(Error::Write { path, source })
+                    if source.kind() == io::ErrorKind::BrokenPipe
+                        && path.as_os_str() == gilfree::output::STDOUT
+            )
     })
 }
 
@@ -103,6 +108,39 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sweep(args)) => sweep::sweep(args),
         None => run::run(cli.args),
     }
+}
+
+/// The exit code of a command's outcome, with its error, if any, said in one
+/// line: 2 for bad input, 1 for a failed run, [`EXIT_BROKEN_PIPE`] quietly
+/// when standard output's reader has gone. An interrupted run waits for the
+/// signal thread, which exits with the signal's code.
+pub(crate) fn exit_code(outcome: anyhow::Result<ExitCode>) -> ExitCode {
+    let err = match outcome {
+        Ok(code) => return code,
+        Err(err) => err,
+    };
+    if matches!(err.downcast_ref::<Error>(), Some(Error::Interrupted { .. })) {
+        // The signal thread is reaping the children and will exit with the
+        // signal's code and message.
+        loop {
+            std::thread::park();
+        }
+    }
+    if is_broken_pipe(&err) {
+        return ExitCode::from(EXIT_BROKEN_PIPE);
+    }
+    // One line, whatever a path in it holds.
+    let message: String = format!("{err:#}")
+        .chars()
+        .flat_map(|c| match c {
+            '\n' => vec!['\\', 'n'],
+            c if c.is_control() => c.escape_unicode().collect(),
+            c => vec![c],
+        })
+        .collect();
+    eprint(&format!("error: {message}\n"));
+    let usage = err.downcast_ref::<Error>().is_some_and(Error::is_usage);
+    ExitCode::from(if usage { 2 } else { 1 })
 }
 
 /// Erases the progress line, if one is being shown.

@@ -150,7 +150,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // With an export on standard output, the table goes to standard error so
     // that the two never mix.
-    let shown = if exports.uses_stdout() {
+    let shown = if exports.uses_stdout() || timeline_svg.as_ref().is_some_and(Output::is_stdout) {
         eprint(&text);
         Ok(())
     } else {
@@ -158,13 +158,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // The files of a completed run are written even when standard output's
     // reader has gone (`gilfree … | head`): that is reported after them.
-    exports.write(&report)?;
+    let mut pictures = Vec::new();
     if let Some(svg) = timeline_svg {
-        let path = svg.path().to_owned();
-        let picture = render::timeline::svg(&report)?;
-        svg.commit(picture.as_bytes())
-            .map_err(|source| Error::Write { path, source })?;
+        pictures.push((svg, render::timeline::svg(&report)?.into_bytes()));
     }
+    exports.write(&report, pictures)?;
     report.verify()?;
     shown?;
     Ok(ExitCode::SUCCESS)

@@ -52,6 +52,12 @@ const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 /// # Errors
 /// When the signal mask cannot be set or the thread cannot be started.
 pub(crate) fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
+    // An inherited SIGCHLD of SIG_IGN would make the kernel reap every child
+    // at once, and no exit status could be read.
+    // SAFETY: setting a signal to its default action installs no handler
+    // and runs before any other thread exists.
+    unsafe { nix::sys::signal::signal(Signal::SIGCHLD, nix::sys::signal::SigHandler::SigDfl) }
+        .map_err(io::Error::from)?;
     let mut set = SigSet::empty();
     for signal in HANDLED {
         set.add(signal);
@@ -61,6 +67,9 @@ pub(crate) fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
         .name("gilfree-signals".to_owned())
         .spawn(move || {
             let signal = wait_for_signal(&set);
+            // Held until the process exits: `finish` cannot end it meanwhile
+            // with another code.
+            let _exiting = lock_exit();
             let killed = children::interrupt(signal);
             let reaped = children::wait_until_reaped(REAP_TIMEOUT);
             gilfree::os::cleanup::remove_all();
@@ -79,6 +88,25 @@ pub(crate) fn exit_cleanly_on_signals(before_exit: fn()) -> io::Result<()> {
             std::process::exit(128 + signal);
         })?;
     Ok(())
+}
+
+/// Taken by whichever ends the process first: the signal thread, or `main`
+/// through [`finish`].
+static EXIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lock_exit() -> std::sync::MutexGuard<'static, ()> {
+    EXIT.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `main`'s last step: returns `code` to end the process with, unless the
+/// signal thread is already ending it (then this waits, and the process
+/// exits with the signal's code and message). Once this has returned, a
+/// signal no longer interrupts: the run is over, and its code stands.
+pub(crate) fn finish(code: std::process::ExitCode) -> std::process::ExitCode {
+    // Kept locked until the process exits.
+    std::mem::forget(lock_exit());
+    code
 }
 
 fn plural(n: usize) -> &'static str {

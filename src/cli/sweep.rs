@@ -87,13 +87,10 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(plot) = plot {
         let path = plot.path().to_owned();
         let picture = gilfree::render::sweep::plot(&result)?;
-        plot.commit(picture.as_bytes())
-            .map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?;
+        let to_stdout = plot.is_stdout();
+        plot.commit(picture.as_bytes())?;
         shown?;
-        if path != std::path::Path::new("-") {
+        if !to_stdout {
             print(&format!("\nplot: {}\n", path.display()))?;
         }
         return Ok(ExitCode::SUCCESS);

@@ -110,38 +110,28 @@ impl ExportManager {
         self.exports.is_empty()
     }
 
-    /// Writes every export of `report`: the commit. Every file is written
-    /// beside its target first; only when all are written are they renamed
-    /// into place, so a failure (a full disk) leaves every file as it was.
-    /// Streams (standard output, devices) are written after the files are
-    /// in place.
+    /// Writes every export of `report`, with `also` (a picture, say, and
+    /// its bytes), as one commit ([`crate::output::commit_all`]): every file
+    /// is written beside its target first, and only when all are written
+    /// are they renamed into place, so a failure (a full disk) leaves every
+    /// file as it was.
     ///
     /// # Errors
     /// [`Error::Write`] naming the first destination that failed.
-    pub fn write(self, report: &Report) -> Result<(), Error> {
-        let fail = |path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Write { path, source }
-        };
-        let (files, streams): (Vec<_>, Vec<_>) = self
-            .exports
-            .into_iter()
-            .partition(|(_, output)| output.is_file());
-        let mut staged = Vec::with_capacity(files.len());
-        for (format, output) in files {
-            let path = output.path().to_owned();
-            let bytes = format.exporter().serialize(report).map_err(fail(&path))?;
-            staged.push((output.stage(&bytes).map_err(fail(&path))?, path));
+    pub fn write(self, report: &Report, also: Vec<(Output, Vec<u8>)>) -> Result<(), Error> {
+        let mut outputs = Vec::with_capacity(self.exports.len() + also.len());
+        for (format, output) in self.exports {
+            let bytes = format
+                .exporter()
+                .serialize(report)
+                .map_err(|source| Error::Write {
+                    path: output.path().to_owned(),
+                    source,
+                })?;
+            outputs.push((output, bytes));
         }
-        for (staged, path) in staged {
-            staged.commit().map_err(fail(&path))?;
-        }
-        for (format, output) in streams {
-            let path = output.path().to_owned();
-            let bytes = format.exporter().serialize(report).map_err(fail(&path))?;
-            output.commit(&bytes).map_err(fail(&path))?;
-        }
-        Ok(())
+        outputs.extend(also);
+        crate::output::commit_all(outputs)
     }
 }
 

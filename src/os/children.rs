@@ -205,21 +205,58 @@ pub(crate) fn reap(pid: libc::pid_t) -> io::Result<Reaped> {
 /// it; `Ok(None)` when the deadline passed first (the child runs on: the
 /// caller kills it and [`reap`]s it). Checks every few milliseconds.
 pub(crate) fn reap_by(pid: libc::pid_t, deadline: Instant) -> io::Result<Option<Reaped>> {
-    loop {
-        match waitid(
+    reap_when_ended(pid, Some(deadline), false)
+}
+
+/// Whether the registered child `pid` has ended (it is not reaped by this).
+pub(crate) fn has_ended(pid: libc::pid_t) -> bool {
+    !matches!(
+        waitid(
             Id::Pid(Pid::from_raw(pid)),
             WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT | WaitPidFlag::WNOHANG,
-        ) {
+        ),
+        Ok(nix::sys::wait::WaitStatus::StillAlive)
+    )
+}
+
+/// Waits for the registered child `pid`, which leads a process group, to
+/// end (until `deadline`, if any), kills what is left of its group — a
+/// grandchild that lives on — and reaps it. The group is killed before the
+/// leader is reaped, while its id cannot have been reused.
+pub(crate) fn reap_group(
+    pid: libc::pid_t,
+    deadline: Option<Instant>,
+) -> io::Result<Option<Reaped>> {
+    reap_when_ended(pid, deadline, true)
+}
+
+fn reap_when_ended(
+    pid: libc::pid_t,
+    deadline: Option<Instant>,
+    group: bool,
+) -> io::Result<Option<Reaped>> {
+    loop {
+        let flags = match deadline {
+            Some(_) => WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT | WaitPidFlag::WNOHANG,
+            None => WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+        };
+        match waitid(Id::Pid(Pid::from_raw(pid)), flags) {
             // WNOHANG: StillAlive while it runs.
             Ok(nix::sys::wait::WaitStatus::StillAlive) => {}
-            Ok(_) => return reap(pid).map(Some),
+            Ok(_) => {
+                if group {
+                    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                }
+                return reap(pid).map(Some);
+            }
             Err(Errno::EINTR) => {}
             Err(errno) => return Err(errno.into()),
         }
-        if Instant::now() >= deadline {
-            return Ok(None);
+        match deadline {
+            Some(deadline) if Instant::now() >= deadline => return Ok(None),
+            Some(_) => std::thread::sleep(Duration::from_millis(2)),
+            None => {}
         }
-        std::thread::sleep(Duration::from_millis(2));
     }
 }
 

@@ -1,20 +1,37 @@
-//! Temporary files and directories that must not outlive the process, even
-//! when a signal ends it (and with it every destructor that would have
-//! removed them).
+//! Temporary files that must not outlive the process, even when a signal
+//! ends it (and with it every destructor that would have removed them).
 //!
-//! Whoever makes one registers it (`register`) and removes it by dropping
-//! the guard; the signal handler calls [`remove_all`] before it exits. Both
-//! remove under the registry's lock, so a signal arriving during a removal
-//! waits for it instead of exiting half-way, and an owner that commits its
-//! file (renames it into place) does so under the lock too (`Registered::commit`).
+//! Whoever makes one registers it and removes it by dropping the guard; the
+//! signal handler calls [`remove_all`] before it exits. Both work under the
+//! registry's lock, and so does an owner that commits its file (renames it
+//! into place, through a `Lock`): a signal arriving during a removal or a
+//! commit waits for it to finish instead of exiting half-way, and once
+//! [`remove_all`] has run, no commit starts.
 
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-static PATHS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+#[derive(Debug)]
+struct State {
+    paths: Vec<PathBuf>,
+    /// Set by [`remove_all`]: the process is exiting on a signal.
+    exiting: bool,
+}
 
-fn lock() -> MutexGuard<'static, Vec<PathBuf>> {
-    PATHS.lock().unwrap_or_else(PoisonError::into_inner)
+static STATE: Mutex<State> = Mutex::new(State {
+    paths: Vec::new(),
+    exiting: false,
+});
+
+/// The registry, locked. Hold it across several commits to make them one
+/// step for a signal; never drop a [`Registered`] while holding it (its drop
+/// takes the lock).
+pub(crate) struct Lock(MutexGuard<'static, State>);
+
+/// Locks the registry.
+pub(crate) fn lock() -> Lock {
+    Lock(STATE.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// A registered temporary path: removed (file or directory, recursively)
@@ -24,28 +41,32 @@ pub(crate) struct Registered {
     path: Option<PathBuf>,
 }
 
-/// Registers `path` for removal when the guard drops or the process ends on
-/// a signal.
-pub(crate) fn register(path: PathBuf) -> Registered {
-    lock().push(path.clone());
-    Registered { path: Some(path) }
-}
+impl Lock {
+    /// Registers `path` for removal when the guard drops or the process ends
+    /// on a signal.
+    pub(crate) fn register(&mut self, path: PathBuf) -> Registered {
+        self.0.paths.push(path.clone());
+        Registered { path: Some(path) }
+    }
 
-impl Registered {
-    /// Runs `keep` (a rename into place, say) under the registry's lock and,
-    /// if it succeeds, forgets the path instead of removing it. On failure
-    /// the guard stays armed.
+    /// Runs `keep` (a rename into place, say) on `registered`'s path and, if
+    /// it succeeds, forgets the path instead of removing it. Refuses, with
+    /// `Interrupted`, once the process is exiting on a signal; on any
+    /// failure the guard stays armed.
     pub(crate) fn commit<T>(
         &mut self,
-        keep: impl FnOnce(&Path) -> std::io::Result<T>,
-    ) -> std::io::Result<T> {
-        let mut paths = lock();
-        let Some(path) = &self.path else {
-            return Err(std::io::Error::other("already committed"));
+        registered: &mut Registered,
+        keep: impl FnOnce(&Path) -> io::Result<T>,
+    ) -> io::Result<T> {
+        if self.0.exiting {
+            return Err(io::Error::from(io::ErrorKind::Interrupted));
+        }
+        let Some(path) = &registered.path else {
+            return Err(io::Error::other("already committed"));
         };
         let kept = keep(path)?;
-        paths.retain(|p| p != path);
-        self.path = None;
+        self.0.paths.retain(|p| p != path);
+        registered.path = None;
         Ok(kept)
     }
 }
@@ -53,9 +74,9 @@ impl Registered {
 impl Drop for Registered {
     fn drop(&mut self) {
         if let Some(path) = self.path.take() {
-            let mut paths = lock();
+            let mut state = lock();
             remove(&path);
-            paths.retain(|p| *p != path);
+            state.0.paths.retain(|p| *p != path);
         }
     }
 }
@@ -68,10 +89,13 @@ fn remove(path: &Path) {
     };
 }
 
-/// Removes every registered path; for a process about to exit without
-/// running destructors (the signal handler).
+/// Removes every registered path, and refuses every commit from now on; for
+/// a process about to exit without running destructors (the signal
+/// handler).
 pub fn remove_all() {
-    for path in lock().drain(..) {
+    let mut state = lock();
+    state.0.exiting = true;
+    for path in state.0.paths.drain(..) {
         remove(&path);
     }
 }
@@ -86,16 +110,19 @@ mod tests {
         let gone = dir.path().join("gone");
         std::fs::create_dir(&gone).unwrap();
         std::fs::write(gone.join("inside"), "x").unwrap();
-        drop(register(gone.clone()));
+        // (The lock must be released before the guard drops: its drop takes it.)
+        let guard = lock().register(gone.clone());
+        drop(guard);
         assert!(!gone.exists());
 
         let kept = dir.path().join("kept.tmp");
         std::fs::write(&kept, "x").unwrap();
-        let mut guard = register(kept.clone());
+        let mut guard = lock().register(kept.clone());
         let target = dir.path().join("kept");
-        guard.commit(|path| std::fs::rename(path, &target)).unwrap();
+        let committed = lock().commit(&mut guard, |path| std::fs::rename(path, &target));
+        committed.unwrap();
         drop(guard);
         assert!(target.exists());
-        assert!(!lock().contains(&kept));
+        assert!(!lock().0.paths.contains(&kept));
     }
 }

@@ -282,8 +282,21 @@ fn collect(
             match (&*file).read(&mut buffer) {
                 Ok(0) => {
                     child.read_end = None; // close it
-                    let reaped = children::reap(child.pid)
-                        .map_err(|err| fail(WorkerFailure::Collect(err)))?;
+                    // A child that closed its pipe may still not end: the
+                    // deadline binds this wait too.
+                    let reaped = match deadline {
+                        None => children::reap(child.pid).map(Some),
+                        Some(deadline) => children::reap_by(child.pid, deadline.at),
+                    }
+                    .map_err(|err| fail(WorkerFailure::Collect(err)))?;
+                    let Some(reaped) = reaped else {
+                        let deadline = deadline.expect("only a deadline times out");
+                        let worker = child.worker;
+                        let mut unfinished: Vec<usize> = still_open_workers(children, &open, i);
+                        unfinished.push(worker);
+                        unfinished.sort_unstable();
+                        return Err(deadline.missed(NAME, describe_workers(&unfinished)));
+                    };
                     child.reaped = Some(reaped);
                     let report = children::check_status(reaped.status, child::exit_meaning)
                         .and_then(|()| record::decode(&child.record, child.worker))
@@ -352,6 +365,15 @@ fn poll_ready(
             .map(|fd| fd.revents().is_some_and(|events| !events.is_empty()))
             .collect(),
     ))
+}
+
+/// The workers of the `open` children, other than the one at `except`,
+/// whose processes are still running.
+fn still_open_workers(children: &Children, open: &[usize], except: usize) -> Vec<usize> {
+    open.iter()
+        .filter(|&&i| i != except && !children::has_ended(children.0[i].pid))
+        .map(|&i| children.0[i].worker)
+        .collect()
 }
 
 /// `worker 3`, `workers 0 and 3`, `workers 0, 1 and 3`.
