@@ -27,7 +27,19 @@ pub fn read_export(path: &Path) -> Result<JsonExport, Error> {
         problem,
     };
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|err| bad(err.to_string()))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Non-blocking to open: a FIFO that no program writes must not hang the
+    // comparison (it then reads as empty); blocking reads after that.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|err| bad(err.to_string()))?;
+    let fd = std::os::fd::AsFd::as_fd(&file);
+    if let Ok(flags) = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFL) {
+        let flags = nix::fcntl::OFlag::from_bits_truncate(flags) - nix::fcntl::OFlag::O_NONBLOCK;
+        let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFL(flags));
+    }
     let mut bytes = Vec::new();
     file.take(MAX_EXPORT_BYTES + 1)
         .read_to_end(&mut bytes)

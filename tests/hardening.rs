@@ -469,3 +469,36 @@ fn a_python_older_than_3_8_is_refused_before_the_run() {
         "it is Python 3.7.16; the programs need Python 3.8 or later",
     );
 }
+
+#[test]
+fn compare_neither_hangs_on_a_silent_fifo_nor_accepts_missing_sums() {
+    let dir = scratch("compare-fifo");
+    let fifo = dir.join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let started = Instant::now();
+    let output = gilfree(&["compare", fifo.to_str().unwrap(), fifo.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let good = dir.join("good.json");
+    let output = gilfree(&[
+        "-n",
+        "1k",
+        "--runs",
+        "1",
+        "-b",
+        "threads",
+        "--export-json",
+        good.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let mut export: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    export["sums"] = serde_json::json!([]);
+    let empty = dir.join("empty-sums.json");
+    std::fs::write(&empty, serde_json::to_vec(&export).unwrap()).unwrap();
+    refused(
+        &["compare", good.to_str().unwrap(), empty.to_str().unwrap()],
+        "it has 0 sums for 8 workers",
+    );
+}

@@ -35,7 +35,8 @@ The sequential backend always runs: it is the baseline for speedup and the oracl
 for the sums. The export formats are described in docs/export-schema.md.
 Numbers (--count, --workers, --runs, --warmup, --threads): digits, optionally in
 groups joined by single underscores, and an optional suffix k, M or G (either
-case) for thousands, millions or billions: 1000000, 1_000_000 and 1M are equal.
+case) for thousands, millions or billions: 1000000, 1_000_000 and 1M are equal;
+spaces around a number are ignored.
 
 Output files (exports, --timeline-svg) are checked before the run and replaced
 whole after it, or left as they were; devices and FIFOs are written as streams.

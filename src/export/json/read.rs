@@ -78,8 +78,21 @@ impl JsonExport {
                 ))
             }
         };
+        let workers = self.workload.workers;
+        if self.sums.len() != workers {
+            return Err(format!(
+                "it has {} sums for {workers} workers",
+                self.sums.len()
+            ));
+        }
         for r in &self.results {
             let b = r.backend.as_str();
+            if !r.sums.is_empty() && r.sums.len() != workers {
+                return Err(format!(
+                    "{b} has {} sums for {workers} workers",
+                    r.sums.len()
+                ));
+            }
             for (what, x) in [
                 ("mean", r.mean),
                 ("median", r.median),
