@@ -174,6 +174,10 @@ struct PipeReader(std::sync::mpsc::Receiver<Vec<u8>>);
 /// and its process group was killed (something in a new session holds it).
 const PIPE_GRACE: Duration = Duration::from_secs(2);
 
+/// The most of a program's output kept: a report of 65,536 workers is a few
+/// MiB.
+const MAX_OUTPUT_BYTES: u64 = 64 << 20;
+
 /// Starts reading `pipe` to its end in the background, so that it can never
 /// fill and block the child.
 fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> PipeReader {
@@ -181,7 +185,11 @@ fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> PipeReader {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+            // Kept up to a bound far above any report; the rest is read and
+            // dropped, so that a runaway program can neither block nor fill
+            // gilfree's memory (its report then fails to parse).
+            let _ = (&mut pipe).take(MAX_OUTPUT_BYTES).read_to_end(&mut bytes);
+            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
         }
         let _ = sender.send(bytes);
     });
