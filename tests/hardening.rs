@@ -1,7 +1,6 @@
 //! Hostile input and hostile workers: hangs end at a deadline, bounds are
 //! named, numbers have one grammar, messages say what to do.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,6 +9,12 @@ use crate::export::scratch;
 
 fn has_python3() -> bool {
     Command::new("python3").arg("--version").output().is_ok()
+}
+
+/// Writes an executable script: a stand-in interpreter.
+fn script(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 }
 
 /// Asserts exit code 2 and a one-line message containing `needle`.
@@ -69,18 +74,14 @@ fn a_python_program_that_hangs_or_leaves_its_pipe_open_cannot_block_gilfree() {
     // Answers the probe like CPython, then, running a program, either hangs
     // or hands its stdout to a grandchild that outlives it.
     let fake = dir.join("fake-python");
-    let mut script = std::fs::File::create(&fake).unwrap();
-    writeln!(
-        script,
+    script(
+        &fake,
         "#!/bin/sh\n\
-         if [ \"$1\" = -c ]; then echo '{{\"version\": \"3.11.0\", \"implementation\": \"cpython\", \"gil_enabled\": true}}'; exit 0; fi\n\
+         if [ \"$1\" = -c ]; then echo '{\"version\": \"3.11.0\", \"implementation\": \"cpython\", \"gil_enabled\": true}'; exit 0; fi\n\
          if [ \"$GILFREE_FAKE\" = hang ]; then sleep 601; fi\n\
          sleep 601 &\n\
-         echo '{{\"workers\": []}}'"
-    )
-    .unwrap();
-    drop(script);
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+         echo '{\"workers\": []}'\n",
+    );
     let fake = fake.to_str().unwrap();
     for (mode, expected) in [
         (
@@ -119,8 +120,7 @@ fn a_python_program_that_hangs_or_leaves_its_pipe_open_cannot_block_gilfree() {
 fn an_interpreter_that_hangs_when_asked_what_it_is_is_given_up() {
     let dir = scratch("hanging-probe");
     let fake = dir.join("mute-python");
-    std::fs::write(&fake, "#!/bin/sh\nsleep 602\n").unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    script(&fake, "#!/bin/sh\nsleep 602\n");
     let started = Instant::now();
     refused(
         &["--python", fake.to_str().unwrap(), "-n", "1k"],
@@ -367,16 +367,14 @@ fn compare_refuses_hostile_files_and_escapes_their_text() {
 fn a_python_program_failing_is_explained_by_its_own_last_words() {
     let dir = scratch("failing-python");
     let fake = dir.join("python-exit-3");
-    std::fs::write(
+    script(
         &fake,
         "#!/bin/sh\n\
          if [ \"$1\" = -c ]; then echo '{\"version\": \"3.11.0\", \"implementation\": \"cpython\", \"gil_enabled\": true}'; exit 0; fi\n\
          echo 'Traceback (most recent call last):' >&2\n\
          echo 'MemoryError: out of memory' >&2\n\
          exit 3\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let output = gilfree(&[
         "-n",
         "1k",
@@ -458,12 +456,10 @@ fn inherited_quirks_and_odd_paths_do_not_break_a_run() {
 fn a_python_older_than_3_8_is_refused_before_the_run() {
     let dir = scratch("old-python");
     let fake = dir.join("python3.7");
-    std::fs::write(
+    script(
         &fake,
         "#!/bin/sh\necho '{\"version\": \"3.7.16\", \"implementation\": \"cpython\", \"gil_enabled\": true}'\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     refused(
         &["--python", fake.to_str().unwrap(), "-n", "1k"],
         "it is Python 3.7.16; the programs need Python 3.8 or later",
