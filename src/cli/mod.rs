@@ -130,14 +130,7 @@ pub(crate) fn exit_code(outcome: anyhow::Result<ExitCode>) -> ExitCode {
         return ExitCode::from(EXIT_BROKEN_PIPE);
     }
     // One line, whatever a path in it holds.
-    let message: String = format!("{err:#}")
-        .chars()
-        .flat_map(|c| match c {
-            '\n' => vec!['\\', 'n'],
-            c if c.is_control() => c.escape_unicode().collect(),
-            c => vec![c],
-        })
-        .collect();
+    let message = gilfree::render::format::escape_controls(&format!("{err:#}"));
     eprint(&format!("error: {message}\n"));
     let usage = err.downcast_ref::<Error>().is_some_and(Error::is_usage);
     ExitCode::from(if usage { 2 } else { 1 })

@@ -96,6 +96,21 @@ pub(crate) fn group_half(twice: i128) -> String {
     }
 }
 
+/// `text` with its control characters escaped — a newline as `\n`, any
+/// other as `\u{1b}` — so that it prints as one line and cannot drive a
+/// terminal: for text that comes from a file or a path.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Bytes as megabytes with one decimal: `4.6 MB`.
 pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
@@ -139,6 +154,13 @@ mod tests {
             group_half(i128::from(i64::MAX) * 2 + 1),
             "9,223,372,036,854,775,807.5"
         );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_into_one_line() {
+        assert_eq!(escape_controls("plain µs"), "plain µs");
+        assert_eq!(escape_controls("a\nb"), "a\\nb");
+        assert_eq!(escape_controls("x\u{1b}[2J\u{7}"), "x\\u{1b}[2J\\u{7}");
     }
 
     #[test]

@@ -160,18 +160,9 @@ impl JsonExport {
     }
 }
 
-/// Replaces each control character of `text` with its escape (`\u{1b}`).
+/// Replaces `text` with its escaped form ([`escape_controls`](crate::render::format::escape_controls)).
 fn escape_controls(text: &mut String) {
     if text.chars().any(char::is_control) {
-        *text = text
-            .chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect();
+        *text = crate::render::format::escape_controls(text);
     }
 }
