@@ -2,9 +2,13 @@
 //! machines, two commits, or two workloads.
 //!
 //! For each backend present in both it prints the ratio of the median wall
-//! times, new ÷ old, with a spread propagated from both files' runs, and the
-//! speedups over each file's own sequential baseline, which stay comparable
-//! even when the workloads or machines differ. Every difference in workload,
+//! times, new ÷ old, and a verdict decided by the Mann–Whitney U test on
+//! the two files' run times, as Go's benchstat does: "faster" or "slower"
+//! when p < 0.05, `~` when the difference is not significant, and "too few
+//! runs" when the sample sizes cannot reach p < 0.05 at all; p and the
+//! sample sizes stand beside every verdict. Then the speedups over each
+//! file's own sequential rows, which stay comparable even when the
+//! workloads or machines differ. Every difference in workload,
 //! plan, machine or gilfree version is listed, and the per-worker sums are
 //! checked: the same workload must give the same sums wherever it ran.
 
@@ -161,6 +165,16 @@ fn describe_workload(export: &JsonExport) -> String {
     )
 }
 
+/// `5`, or `5–20 until ±2%`.
+fn plan_words(plan: &json::PlanRecord) -> String {
+    match plan.precision {
+        Some(p) if plan.min_runs != plan.max_runs => {
+            format!("{}–{} until ±{}%", plan.min_runs, plan.max_runs, p * 100.0)
+        }
+        _ => plan.min_runs.to_string(),
+    }
+}
+
 fn workload_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
     let (a, b) = (&old.workload, &new.workload);
     let fields: [(&'static str, String, String); 7] = [
@@ -190,11 +204,7 @@ fn workload_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
 fn other_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
     let (a, b) = (&old.machine, &new.machine);
     let fields: [(&'static str, String, String); 9] = [
-        (
-            "plan.runs",
-            old.plan.runs.to_string(),
-            new.plan.runs.to_string(),
-        ),
+        ("plan.runs", plan_words(&old.plan), plan_words(&new.plan)),
         (
             "plan.warmup",
             old.plan.warmup.to_string(),
@@ -229,13 +239,16 @@ fn other_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
 
 const COLUMNS: [(&str, usize); 7] = [
     ("backend", 10),
-    ("old median", 11),
-    ("new median", 11),
-    ("new/old", 12),
-    ("change", 14),
+    ("old median", 10),
+    ("new median", 10),
+    ("new/old", 7),
+    ("verdict", 26),
     ("old speedup", 11),
     ("new speedup", 11),
 ];
+
+/// The significance level of the verdicts: 5 %, benchstat's default.
+pub const ALPHA: f64 = 0.05;
 
 fn table(out: &mut String, old: &JsonExport, new: &JsonExport) {
     let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
@@ -250,8 +263,10 @@ fn table(out: &mut String, old: &JsonExport, new: &JsonExport) {
     }
     if any {
         out.push_str(
-            "\nnew/old = new median wall ÷ old median wall (below 1: the new run was faster), \
-             ± propagated from both files' spread of runs.\n",
+            "\nnew/old = new median wall ÷ old median wall (below 1: the new run was faster). \
+             verdict: Mann–Whitney U test on the two files' run times, two-sided; faster or slower \
+             when p < 0.05, ~ when the difference is not significant (it may be noise), n = runs old+new. \
+             speedup: against each file's sequential row of the row's own language.\n",
         );
     } else {
         out.push_str("(no backend appears in both exports)\n");
@@ -259,8 +274,6 @@ fn table(out: &mut String, old: &JsonExport, new: &JsonExport) {
 }
 
 fn cells(old: &ResultRecord, new: &ResultRecord) -> Vec<String> {
-    let sample = |r: &ResultRecord| (r.median, stats::robust_std_dev(&r.times).unwrap_or(0.0));
-    let ratio = stats::ratio_with_error(sample(new), sample(old));
     let speedup = |r: &ResultRecord| {
         r.speedup
             .map_or_else(|| "—".to_owned(), |s| format!("{s:.2}×"))
@@ -268,27 +281,42 @@ fn cells(old: &ResultRecord, new: &ResultRecord) -> Vec<String> {
     let duration = |secs: f64| {
         crate::render::format::duration(std::time::Duration::from_secs_f64(secs.max(0.0)))
     };
+    let ratio = (old.median > 0.0).then(|| new.median / old.median);
     vec![
         old.backend.clone(),
         duration(old.median),
         duration(new.median),
-        ratio.map_or_else(|| "—".to_owned(), |(r, e)| format!("{r:.2} ± {e:.2}")),
-        ratio.map_or_else(|| "—".to_owned(), |(r, e)| change(r, e)),
+        ratio.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}")),
+        verdict(&old.times, &new.times),
         speedup(old),
         speedup(new),
     ]
 }
 
-/// Words for a ratio new/old with its error.
-fn change(ratio: f64, error: f64) -> String {
-    if ratio <= 0.0 {
-        "—".to_owned()
-    } else if (ratio - 1.0).abs() <= error {
-        "within noise".to_owned()
-    } else if ratio < 1.0 {
-        format!("{:.2}× faster", 1.0 / ratio)
+/// The verdict on two sets of run times: `1.05× slower  p=0.008 n=5+5`,
+/// `~  p=0.42 n=5+5`, or `too few runs  n=3+3`.
+pub fn verdict(old: &[f64], new: &[f64]) -> String {
+    let n = format!("n={}+{}", old.len(), new.len());
+    let Some(test) = stats::mann_whitney(old, new) else {
+        return format!("no runs  {n}");
+    };
+    if test.smallest_p >= ALPHA {
+        return format!("too few runs  {n}");
+    }
+    let p = if test.p_value < 0.001 {
+        "p<0.001".to_owned()
     } else {
-        format!("{ratio:.2}× slower")
+        format!("p={:.3}", test.p_value)
+    };
+    let (Some(a), Some(b)) = (stats::median(old), stats::median(new)) else {
+        return format!("no runs  {n}");
+    };
+    if test.p_value >= ALPHA || a <= 0.0 || b <= 0.0 {
+        format!("~  {p} {n}")
+    } else if b < a {
+        format!("{:.2}× faster  {p} {n}", a / b)
+    } else {
+        format!("{:.2}× slower  {p} {n}", b / a)
     }
 }
 
@@ -301,10 +329,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changes_are_described_against_their_noise() {
-        assert_eq!(change(0.5, 0.01), "2.00× faster");
-        assert_eq!(change(1.25, 0.01), "1.25× slower");
-        assert_eq!(change(1.04, 0.05), "within noise");
-        assert_eq!(change(1.0, 0.0), "within noise");
+    fn verdicts_need_significance_and_enough_runs() {
+        let old = [1.00, 1.01, 0.99, 1.02, 0.98];
+        let faster = [0.50, 0.51, 0.49, 0.52, 0.48];
+        assert_eq!(verdict(&old, &faster), "2.00× faster  p=0.008 n=5+5");
+        assert_eq!(verdict(&faster, &old), "2.00× slower  p=0.008 n=5+5");
+        let same = [1.005, 0.995, 1.015, 0.985, 1.0];
+        assert!(
+            verdict(&old, &same).starts_with("~  p="),
+            "{}",
+            verdict(&old, &same)
+        );
+        assert_eq!(verdict(&old[..3], &faster[..3]), "too few runs  n=3+3");
+        assert_eq!(verdict(&[], &faster), "no runs  n=0+5");
     }
 }

@@ -51,7 +51,7 @@
 //! })?;
 //! let rayon = BackendKind::named("rayon").unwrap();
 //! let rayon = rayon.build(&BackendOptions { rayon_threads: 2, ..BackendOptions::default() })?;
-//! let driver = Driver::new(workload, Plan { runs: 3, warmup: 1 })?;
+//! let driver = Driver::new(workload, Plan::exactly(3, 1))?;
 //! let report = driver.run(&[rayon.as_ref()])?;
 //!
 //! report.verify()?; // rayon's sums equal the sequential baseline's

@@ -64,7 +64,7 @@ fn the_default_run_succeeds_and_prints_every_backend() {
         "{out}"
     );
     assert!(
-        out.contains("5 measured per backend after 1 warm-up"),
+        out.contains("measured per backend after 1 warm-up (5–20: until each median"),
         "{out}"
     );
     assert!(

@@ -18,7 +18,7 @@ fn workload(workers: usize, count: u64) -> Workload {
 
 #[test]
 fn the_process_backends_cpu_time_is_counted_once_children_are_reaped() {
-    let driver = Driver::new(workload(4, 3_000_000), Plan { runs: 2, warmup: 0 }).unwrap();
+    let driver = Driver::new(workload(4, 3_000_000), Plan::exactly(2, 0)).unwrap();
     let result = driver.measure_backend(&ProcessBackend, None).unwrap();
     for run in &result.runs {
         let workers_cpu: Duration = run.workers.iter().map(|w| w.cpu_time).sum();
@@ -36,7 +36,7 @@ fn the_process_backends_cpu_time_is_counted_once_children_are_reaped() {
 
 #[test]
 fn a_full_run_measures_the_baseline_first_and_every_backend_once() {
-    let driver = Driver::new(workload(3, 20_000), Plan { runs: 3, warmup: 1 }).unwrap();
+    let driver = Driver::new(workload(3, 20_000), Plan::exactly(3, 1)).unwrap();
     let built: Vec<Box<dyn Backend>> = BackendKind::ALL
         .iter()
         .map(|k| k.build(&BackendOptions::default()).unwrap())
@@ -84,7 +84,7 @@ impl Backend for OffByOne {
 
 #[test]
 fn a_wrong_sum_is_reported_with_backend_run_and_worker() {
-    let driver = Driver::new(workload(4, 1000), Plan { runs: 2, warmup: 0 }).unwrap();
+    let driver = Driver::new(workload(4, 1000), Plan::exactly(2, 0)).unwrap();
     let report = driver.run(&[&OffByOne]).unwrap();
     let result = report.result("off-by-one").unwrap();
     assert!(!result.verified());
@@ -119,7 +119,7 @@ impl Backend for Forgetful {
 
 #[test]
 fn a_backend_that_skips_a_worker_is_an_error() {
-    let driver = Driver::new(workload(3, 10), Plan { runs: 1, warmup: 0 }).unwrap();
+    let driver = Driver::new(workload(3, 10), Plan::exactly(1, 0)).unwrap();
     let err = driver.run(&[&Forgetful]).unwrap_err();
     assert!(
         matches!(

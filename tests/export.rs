@@ -29,7 +29,7 @@ fn report(backends: &[BackendKind], workers: usize, count: u64, materialize: boo
         })
         .collect();
     let refs: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
-    Driver::new(workload, Plan { runs: 3, warmup: 0 })
+    Driver::new(workload, Plan::exactly(3, 0))
         .unwrap()
         .run(&refs)
         .unwrap()
@@ -67,7 +67,7 @@ fn the_json_export_round_trips_and_matches_the_report() {
     assert_eq!(export.workload.generator, "xoshiro256++");
     assert_eq!(export.machine.logical_cores, report.machine.logical_cores);
     assert!(export.machine.kernel.starts_with("Linux"));
-    assert_eq!(export.plan.runs, 3);
+    assert_eq!((export.plan.min_runs, export.plan.max_runs), (3, 3));
     assert_eq!(export.sums, report.sums);
     assert_eq!(export.total, report.sums.iter().sum::<i64>());
 
@@ -110,7 +110,17 @@ fn the_json_export_round_trips_and_matches_the_report() {
         }
     }
     assert_eq!(export.results[0].speedup, Some(1.0));
-    assert_eq!(export.results[0].speedup_stddev, Some(0.0));
+    assert_eq!(
+        export.results[0].speedup_ci, None,
+        "the baseline is exactly 1"
+    );
+    for record in &export.results[1..] {
+        let [low, high] = record.speedup_ci.expect("3 runs give an interval");
+        assert!(low <= high, "{low} {high}");
+        assert_eq!(record.language, "rust");
+        assert_eq!(record.baseline, "sequential");
+    }
+    assert!(export.interpreter.is_none());
 }
 
 #[test]
@@ -203,8 +213,10 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
         assert_eq!(row.len(), 11, "{row:?}");
         assert_eq!(row[0], format!("`{}`", result.name));
         assert!(row[1].contains(" ± "), "{row:?}");
-        let speedup = format!("{:.2} ± ", report.speedup(result).unwrap());
+        let speedup = format!("{:.2}", report.speedup(result).unwrap());
         assert!(row[6].starts_with(&speedup), "{row:?}");
+        // The baseline is exactly 1; every other row has its interval.
+        assert_eq!(row[6].contains('–'), result.name != "sequential", "{row:?}");
         assert_eq!(row[10], "✓");
     }
 }

@@ -30,7 +30,7 @@ alone! {
         let per_number = probe.elapsed().as_secs_f64() / 5e6;
         let mut count = ((0.3 / per_number) / 4.0).ceil() as u64;
         let result = loop {
-            let driver = Driver::new(workload(4, count), Plan { runs: 1, warmup: 0 }).unwrap();
+            let driver = Driver::new(workload(4, count), Plan::exactly(1, 0)).unwrap();
             let result = driver
                 .measure_backend(&GilBackend::default(), None)
                 .unwrap();

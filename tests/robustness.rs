@@ -353,10 +353,10 @@ fn a_real_fork_failure_under_a_low_process_limit_names_the_worker_and_the_limit(
         eprintln!("skipped: needs root to run the binary as another user");
         return;
     }
-    // 6 tasks for nobody: gilfree's two threads (main and the signal
-    // watcher) and 4 children; the fifth fork fails.
+    // 7 tasks for nobody: gilfree's three threads (main, the signal
+    // watcher and the sampler) and 4 children; the fifth fork fails.
     let output = run_as_nobody_with_nproc(
-        6,
+        7,
         &[
             "-w",
             "5",
@@ -376,7 +376,7 @@ fn a_real_fork_failure_under_a_low_process_limit_names_the_worker_and_the_limit(
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("error: process backend: worker 4 could not be forked: Resource temporarily unavailable (os error 11); a limit on processes was reached (ulimit -u: 6, "),
+        err.starts_with("error: process backend: worker 4 could not be forked: Resource temporarily unavailable (os error 11); a limit on processes was reached (ulimit -u: 7, "),
         "{err}"
     );
     // Asked for more workers than the limit, it refuses before forking.

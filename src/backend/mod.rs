@@ -70,6 +70,19 @@ pub trait Backend: Send + Sync {
         true
     }
 
+    /// The language the workers run in, whose sequential row this backend's
+    /// speedup and efficiency are read against ([`Language::baseline`]).
+    /// Rust by default.
+    fn language(&self) -> Language {
+        Language::Rust
+    }
+
+    /// The interpreter that runs the workers, for a backend that runs
+    /// CPython: its version and its own report of the GIL.
+    fn interpreter(&self) -> Option<&python::Interpreter> {
+        None
+    }
+
     /// Checks, before anything runs, that this system can run the workload's
     /// workers the way this backend does: enough threads, processes or open
     /// files. The driver calls it for every backend before the first run, so
@@ -106,6 +119,46 @@ pub trait Backend: Send + Sync {
     ) -> Result<Vec<WorkerReport>, Error> {
         let _ = deadline;
         self.run(workload)
+    }
+}
+
+/// The language a backend's workers run in. Each row is read against the
+/// sequential row of its own language: Python's threads against Python run
+/// sequentially, not against Rust, which computes the same sums about a
+/// hundred times faster and would make every Python row look like 0.01×.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Language {
+    /// gilfree's own code.
+    #[default]
+    Rust,
+    /// CPython running the book's programs.
+    Python,
+}
+
+impl Language {
+    /// `rust`, `python`: as in exports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Rust => "rust",
+            Language::Python => "python",
+        }
+    }
+
+    /// The backend whose median wall time this language's speedups divide:
+    /// `sequential`, `python-sequential`.
+    pub fn baseline(self) -> &'static str {
+        match self {
+            Language::Rust => "sequential",
+            Language::Python => "python-sequential",
+        }
+    }
+
+    /// The language called `name` ([`Language::name`]).
+    pub fn named(name: &str) -> Option<Language> {
+        [Language::Rust, Language::Python]
+            .into_iter()
+            .find(|l| l.name() == name)
     }
 }
 

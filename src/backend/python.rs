@@ -98,14 +98,36 @@ pub struct Interpreter {
     pub version: String,
     /// `sys.implementation.name`: `cpython`.
     pub implementation: String,
-    /// `sys._is_gil_enabled()` where it exists (3.13 and later), else true.
+    /// `sys._is_gil_enabled()` where it exists (3.13 and later), else true:
+    /// whether the GIL is on in this process. A free-threaded build turns it
+    /// back on when asked (`PYTHON_GIL=1`, `-X gil=1`) or when it imports an
+    /// extension that is not marked safe without it.
     pub gil_enabled: bool,
+    /// `sysconfig.get_config_var("Py_GIL_DISABLED")`: whether this is a
+    /// free-threaded build (PEP 703, `python3.13t`), which can run without
+    /// the GIL. False for builds that predate the option.
+    #[serde(default)]
+    pub free_threaded_build: bool,
 }
 
-const PROBE: &str = "import json, sys\n\
+impl Interpreter {
+    /// How the interpreter stands towards the GIL, in a few words for
+    /// reports: `GIL enabled`, `GIL disabled (free-threaded build)`,
+    /// `GIL enabled (free-threaded build, GIL turned back on)`.
+    pub fn gil_words(&self) -> &'static str {
+        match (self.gil_enabled, self.free_threaded_build) {
+            (true, false) => "GIL enabled",
+            (true, true) => "GIL enabled (a free-threaded build with the GIL turned back on)",
+            (false, _) => "GIL disabled (free-threaded build)",
+        }
+    }
+}
+
+const PROBE: &str = "import json, sys, sysconfig\n\
 print(json.dumps({'version': sys.version.split()[0], \
 'implementation': sys.implementation.name, \
-'gil_enabled': sys._is_gil_enabled() if hasattr(sys, '_is_gil_enabled') else True}))";
+'gil_enabled': sys._is_gil_enabled() if hasattr(sys, '_is_gil_enabled') else True, \
+'free_threaded_build': bool(sysconfig.get_config_var('Py_GIL_DISABLED'))}))";
 
 /// How long an interpreter may take to say what it is.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -286,6 +308,14 @@ impl Backend for PythonBackend {
             Program::Processes => workload.workers() as u64 + 1,
         };
         crate::backend::process::check_process_limit(self.name(), workload, processes)
+    }
+
+    fn language(&self) -> crate::backend::Language {
+        crate::backend::Language::Python
+    }
+
+    fn interpreter(&self) -> Option<&Interpreter> {
+        Some(&self.interpreter)
     }
 
     /// Only `--rng python` draws the numbers the programs draw.

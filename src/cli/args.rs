@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
-use gilfree::measure::Timeout;
+use gilfree::measure::{Plan, Timeout};
 use gilfree::{Generator, WorkloadSpec};
 
 const COLUMNS_HELP: &str = "\
@@ -18,7 +18,8 @@ Columns of the table:
               child processes reaped during the run (so forked workers count)
   CPU         (user + sys) / wall, as a percentage of one core, as `time` prints it:
               100% = one core busy, 200% = two
-  speedup     sequential median wall / this backend's median wall
+  speedup     median wall of the sequential row of the row's own language / this
+              row's median wall
   efficiency  speedup / min(workers able to run at once, logical cores); 100% = every
               usable core did useful work all the time
   numbers/s   workers × count / median wall
@@ -26,8 +27,18 @@ Columns of the table:
               sequential baseline; otherwise ✗ and the exit code is 1; n/c for the
               Python rows when they draw other numbers (without --rng python)
 
-Summary: 'X ran S ± e times faster than sequential', S the speedup, e its standard
-deviation from both backends' spread of runs (1.4826 × median absolute deviation).
+  others      cores other programs kept busy during the backend's runs, on average,
+              steal included: the machine's busy time (/proc/stat) minus gilfree's
+              own process tree's; a warning follows when they took 10% or more of
+              the cores a row could use (that row then ran about that much slower)
+
+Speedup and Summary: each row is read against the sequential row of its own
+language — Rust rows against sequential, Python rows against python-sequential.
+'X ran S× faster than sequential (95% CI a–b×)': S the ratio of the median wall
+times, a–b its 95% confidence interval by bootstrap (2000 resamples of each row's
+runs, percentile method); with fewer than 3 runs no interval can be given.
+Runs: 5 to 20 per backend, in rounds, until each median is known to ±2% at 95%
+confidence (--min-runs, --max-runs), or exactly --runs N.
 Memory: peak resident set size of this process during each backend's runs, and of
 the largest worker process where workers are processes.
 
@@ -103,9 +114,8 @@ pub(crate) struct SweepArgs {
     #[arg(short = 'n', long, default_value = "20M", value_name = "N", value_parser = parse_count)]
     pub(crate) count: u64,
 
-    /// Measured runs per point; the tables show the median.
-    #[arg(short, long, default_value = "3", value_name = "N", value_parser = parse_usize)]
-    pub(crate) runs: usize,
+    #[command(flatten)]
+    pub(crate) runs: RunCount,
 
     /// Draw speedup against workers, a line per backend, as an SVG picture.
     #[arg(long, value_name = "FILE.svg")]
@@ -184,6 +194,13 @@ pub(crate) struct Common {
     #[arg(long)]
     pub(crate) materialize: bool,
 
+    /// Measure without the sampler: the thread that, during every measured
+    /// run, reads /proc to account for the CPU other programs took (the
+    /// table's "others" column, the contention warnings). Its cost is about
+    /// half a percent of one core (README: "Other programs").
+    #[arg(long)]
+    pub(crate) no_sampler: bool,
+
     /// The longest one run of one backend may take: a duration (90s, 5m,
     /// 1h), auto (1000 × the first sequential run, at least 60s) or none.
     /// A run past it has its worker processes killed and fails (exit 1);
@@ -192,6 +209,53 @@ pub(crate) struct Common {
     #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Timeout,
 }
+
+/// How many measured runs: exactly `--runs`, or from `--min-runs` to
+/// `--max-runs` until each median is known well enough.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunCount {
+    /// Exactly N measured runs per backend (or per point of a sweep),
+    /// instead of as many as the medians need.
+    #[arg(
+        short,
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        value_parser = parse_usize,
+        conflicts_with_all = ["min_runs", "max_runs"]
+    )]
+    pub(crate) runs: Option<usize>,
+
+    /// At least N measured runs per backend; more follow, in rounds, until
+    /// each backend's median is known to ±2% at 95% confidence (a
+    /// distribution-free interval from the runs' order statistics, which
+    /// needs 6 runs), or --max-runs is reached [default: 5; sweep: 3].
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = parse_usize)]
+    pub(crate) min_runs: Option<usize>,
+
+    /// At most N measured runs per backend [default: 20; sweep: 10].
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = parse_usize)]
+    pub(crate) max_runs: Option<usize>,
+}
+
+impl RunCount {
+    /// The plan: `--runs` exactly, else `--min-runs`..`--max-runs` around
+    /// `defaults` (min, max), the one given moving the other if needed.
+    pub(crate) fn plan(&self, warmup: usize, defaults: (usize, usize)) -> Plan {
+        match (self.runs, self.min_runs, self.max_runs) {
+            (Some(runs), _, _) => Plan::exactly(runs, warmup),
+            (None, Some(min), Some(max)) => Plan::until_known(min, max, warmup),
+            (None, Some(min), None) => Plan::until_known(min, defaults.1.max(min), warmup),
+            (None, None, Some(max)) => Plan::until_known(defaults.0.min(max), max, warmup),
+            (None, None, None) => Plan::until_known(defaults.0, defaults.1, warmup),
+        }
+    }
+}
+
+/// `gilfree`'s runs: 5 to 20.
+pub(crate) const RUN_DEFAULTS: (usize, usize) = (5, 20);
+/// `gilfree sweep`'s runs per point: 3 to 10.
+pub(crate) const SWEEP_RUN_DEFAULTS: (usize, usize) = (3, 10);
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -217,16 +281,8 @@ pub(crate) struct Args {
     #[command(flatten)]
     pub(crate) common: Common,
 
-    /// Measured runs per backend; the table shows their median and minimum.
-    #[arg(
-        short,
-        long,
-        default_value = "5",
-        allow_negative_numbers = true,
-        value_name = "N",
-        value_parser = parse_usize
-    )]
-    pub(crate) runs: usize,
+    #[command(flatten)]
+    pub(crate) runs: RunCount,
 
     /// List the backends with a line on each, and exit.
     #[arg(long)]
@@ -397,7 +453,7 @@ impl Common {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gilfree::{Plan, Workload};
+    use gilfree::{Driver, Workload};
     use proptest::prelude::*;
 
     #[test]
@@ -452,7 +508,7 @@ mod tests {
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
                 let seed = args.common.seed.unwrap_or(0);
                 let _ = Workload::new(args.common.spec(args.workers, args.count, seed));
-                let _ = Plan { runs: args.runs, warmup: args.common.warmup };
+                let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), args.runs.plan(args.common.warmup, RUN_DEFAULTS));
             }
         }
 

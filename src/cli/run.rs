@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use gilfree::backend::python::{Interpreter, PythonBackend};
 use gilfree::export::{ExportFormat, ExportManager};
-use gilfree::measure::{Driver, Plan, Progress};
+use gilfree::measure::{Driver, Progress};
 use gilfree::output::{self, Output};
 use gilfree::render::{self, Preamble};
 use gilfree::{Backend, BackendKind, Error, Workload};
 
-use super::args::Args;
+use super::args::{Args, RUN_DEFAULTS};
 use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -36,14 +36,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let driver = Driver::new(
-        workload,
-        Plan {
-            runs: args.runs,
-            warmup: args.common.warmup,
-        },
-    )?
-    .with_timeout(args.common.timeout);
+    let plan = args.runs.plan(args.common.warmup, RUN_DEFAULTS);
+    let driver = Driver::new(workload, plan)?
+        .with_sampling(!args.common.no_sampler)
+        .with_timeout(args.common.timeout);
 
     let requests: Vec<(ExportFormat, &Path)> = [
         (ExportFormat::Json, &args.export_json),
@@ -109,7 +105,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let sequential = BackendKind::ALL[0];
     let with_baseline = backends.len() + usize::from(!kinds.contains(&sequential));
     let bar = progress_bar(
-        ((args.runs + args.common.warmup) * with_baseline) as u64,
+        // The most there may be: a plan that is not exact may stop sooner.
+        ((plan.max_runs + plan.warmup) * with_baseline) as u64,
         "measuring",
     );
     let report = driver.run_with_progress(&backends, |event| {
@@ -121,7 +118,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         } = event
         {
             let kind = if warmup { "warm-up" } else { "run" };
-            bar.set_message(format!("{backend} {kind} {index}/{of}"));
+            let most = if warmup || plan.is_exact() { "" } else { "≤" };
+            bar.set_message(format!("{backend} {kind} {index}/{most}{of}"));
             bar.inc(1);
         }
     });

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use gilfree::measure::sweep::{self, Scaling, SweepPlan};
-use gilfree::measure::{Driver, Plan, Progress};
+use gilfree::measure::{Driver, Progress};
 use gilfree::output::Output;
 use gilfree::{Backend, BackendKind, Error, Workload};
 
-use super::args::{ScalingArg, SweepArgs};
+use super::args::{SWEEP_RUN_DEFAULTS, ScalingArg, SweepArgs};
 use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
@@ -28,11 +28,9 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ScalingArg::Strong => Scaling::Strong,
         },
         spec: args.common.spec(1, args.count, seed),
-        plan: Plan {
-            runs: args.runs,
-            warmup: args.common.warmup,
-        },
+        plan: args.runs.plan(args.common.warmup, SWEEP_RUN_DEFAULTS),
         timeout: args.common.timeout,
+        sampling: !args.common.no_sampler,
     };
     // Every point's workload is checked before the first run.
     plan.check()?;
@@ -58,7 +56,8 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     };
     let (_, built) = build_backends(named, &options)?;
     let backends: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
-    let runs = (plan.plan.runs + plan.plan.warmup) as u64;
+    // The most there may be: a plan that is not exact may stop sooner.
+    let runs = (plan.plan.max_runs + plan.plan.warmup) as u64;
     let points = (backends.len() * plan.workers.len()) as u64;
     let bar = progress_bar(runs.saturating_mul(points), "sweep");
     let result = sweep::run(&backends, &plan, |workers, event| {

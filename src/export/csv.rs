@@ -11,7 +11,7 @@ use crate::export::json::JsonExport;
 use crate::measure::Report;
 
 /// The header row.
-pub const COLUMNS: [&str; 27] = [
+pub const COLUMNS: [&str; 32] = [
     "command",
     "mean",
     "stddev",
@@ -21,8 +21,10 @@ pub const COLUMNS: [&str; 27] = [
     "min",
     "max",
     "cpu_percent",
+    "baseline",
     "speedup",
-    "speedup_stddev",
+    "speedup_ci_low",
+    "speedup_ci_high",
     "efficiency",
     "throughput",
     "peak_rss_bytes",
@@ -32,6 +34,9 @@ pub const COLUMNS: [&str; 27] = [
     "runs",
     "outliers",
     "verified",
+    "others_cores",
+    "steal_cores",
+    "contended",
     "workers",
     "count",
     "low",
@@ -64,8 +69,10 @@ impl Exporter for CsvExporter {
                 r.min.to_string(),
                 r.max.to_string(),
                 r.cpu_percent.to_string(),
+                r.baseline.clone(),
                 optional(r.speedup),
-                optional(r.speedup_stddev),
+                optional(r.speedup_ci.map(|c| c[0])),
+                optional(r.speedup_ci.map(|c| c[1])),
                 optional(r.efficiency),
                 optional(r.throughput),
                 r.peak_rss_bytes.to_string(),
@@ -75,6 +82,9 @@ impl Exporter for CsvExporter {
                 r.runs.len().to_string(),
                 r.outliers.to_string(),
                 r.verified.to_string(),
+                optional(r.others_cores),
+                optional(r.steal_cores),
+                r.contended.to_string(),
                 w.workers.to_string(),
                 w.count.to_string(),
                 w.low.to_string(),

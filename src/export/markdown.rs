@@ -59,7 +59,8 @@ fn markdown(report: &Report) -> String {
     let _ = writeln!(
         out,
         "{} workers × {} random integers in [{}, {}]{} ({}, seed {}); {} runs per backend after {} warm-up; \
-         {} ({} logical cores); gilfree {}.",
+         {} ({} logical cores); gilfree {}. Speedups are against each row's own language's sequential \
+         row, with their 95% confidence interval.",
         w.workers(),
         group_digits(i128::from(w.count())),
         w.low(),
@@ -71,7 +72,7 @@ fn markdown(report: &Report) -> String {
         },
         w.generator().name(),
         w.seed(),
-        report.plan.runs,
+        crate::render::format::plan_runs(&report.plan),
         report.plan.warmup,
         report.machine.cpu_model,
         report.machine.logical_cores,
@@ -98,8 +99,11 @@ fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 11] {
         t(result.wall_max()),
         format!("{:.0}%", result.cpu_percent_median()),
         report
-            .speedup_with_error(result)
-            .map_or_else(dash, |(s, e)| format!("{s:.2} ± {e:.2}")),
+            .speedup(result)
+            .map_or_else(dash, |s| match report.speedup_interval(result) {
+                Some((l, h)) => format!("{s:.2} ({l:.2}–{h:.2})"),
+                None => format!("{s:.2}"),
+            }),
         report
             .efficiency(result)
             .map_or_else(dash, |e| format!("{:.0}%", e * 100.0)),

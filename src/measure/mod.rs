@@ -26,11 +26,16 @@ use crate::workload::Workload;
 
 pub mod machine;
 pub mod result;
+pub mod sampler;
 pub mod stats;
 pub mod sweep;
 
 pub use self::machine::Machine;
-pub use self::result::{BackendResult, Mismatch, Report, RunMeasurement};
+pub use self::result::{
+    BackendResult, CONTENTION_WARNING, Contended, ContentionSummary, Mismatch, Report,
+    RunMeasurement,
+};
+pub use self::sampler::{Contention, Sample};
 
 /// The most measured runs, and the most warm-up runs, a [`Plan`] may ask
 /// for: far more than any benchmark needs, and few enough that counts
@@ -38,18 +43,89 @@ pub use self::result::{BackendResult, Mismatch, Report, RunMeasurement};
 pub const MAX_RUNS: usize = 10_000;
 
 /// How many times to run each backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Either exactly `min_runs` measured runs (`min_runs == max_runs`), or
+/// "until the answer is known": at least `min_runs`, then more rounds for
+/// the backends whose median wall time is not yet known to ±`precision`
+/// at 95 % confidence ([`stats::median_interval`]), up to `max_runs`. A
+/// quiet machine stops early; a noisy one gets more runs, and the report
+/// says how many each backend took.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
-    /// Measured runs per backend (≥ 1).
-    pub runs: usize,
+    /// Measured runs per backend, at least (≥ 1).
+    pub min_runs: usize,
+    /// Measured runs per backend, at most (≥ `min_runs`).
+    pub max_runs: usize,
     /// Unmeasured runs before them, to warm caches, pools and page tables.
     pub warmup: usize,
+    /// The relative half-width of the 95 % confidence interval of a
+    /// backend's median at which it needs no more runs (0.02 = ±2 %).
+    pub precision: f64,
+}
+
+impl Plan {
+    /// The default [`precision`](Plan::precision): ±2 %, finer than the
+    /// differences the tables are read for, and reached in 6 to 10 runs on
+    /// a quiet machine.
+    pub const PRECISION: f64 = 0.02;
+
+    /// Exactly `runs` measured runs after `warmup` warm-ups.
+    pub const fn exactly(runs: usize, warmup: usize) -> Plan {
+        Plan {
+            min_runs: runs,
+            max_runs: runs,
+            warmup,
+            precision: Plan::PRECISION,
+        }
+    }
+
+    /// From `min` to `max` measured runs, until each median is known to
+    /// ±[`PRECISION`](Plan::PRECISION).
+    pub const fn until_known(min: usize, max: usize, warmup: usize) -> Plan {
+        Plan {
+            min_runs: min,
+            max_runs: max,
+            warmup,
+            precision: Plan::PRECISION,
+        }
+    }
+
+    /// Whether the number of runs is fixed.
+    pub fn is_exact(&self) -> bool {
+        self.min_runs == self.max_runs
+    }
+
+    /// Whether a backend with these wall times (in seconds) needs more
+    /// runs: fewer than `min_runs`, or its median not yet known to
+    /// ±`precision`, and fewer than `max_runs`.
+    pub fn wants_more(&self, walls: &[f64]) -> bool {
+        let n = walls.len();
+        if n < self.min_runs {
+            return true;
+        }
+        if n >= self.max_runs {
+            return false;
+        }
+        match (
+            stats::median_interval(walls, stats::CONFIDENCE),
+            stats::median(walls),
+        ) {
+            (Some((low, high)), Some(median)) if median > 0.0 => {
+                (high - low) / 2.0 > self.precision * median
+            }
+            // Too few runs for a 95 % interval yet, or no time at all.
+            (None, Some(median)) => median > 0.0,
+            _ => false,
+        }
+    }
 }
 
 impl Default for Plan {
-    /// 5 measured runs after 1 warm-up.
+    /// 1 warm-up, then 5 to 20 measured runs until each median is known to
+    /// ±2 % (Victor Stinner's advice in the book: at least a few runs, keep
+    /// the median).
     fn default() -> Self {
-        Plan { runs: 5, warmup: 1 }
+        Plan::until_known(5, 20, 1)
     }
 }
 
@@ -63,7 +139,8 @@ pub enum Progress {
         backend: &'static str,
         /// 1-based index among the warm-up or the measured runs.
         index: usize,
-        /// How many of that kind there are.
+        /// How many of that kind there are; for measured runs of a plan that
+        /// is not exact, the most there may be.
         of: usize,
         /// Whether this is a warm-up run.
         warmup: bool,
@@ -97,34 +174,55 @@ pub struct Driver {
     plan: Plan,
     machine: Machine,
     timeout: Timeout,
+    sampling: bool,
 }
 
 impl Driver {
     /// A driver for `workload`.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] when `plan.runs` is 0 or above
-    /// [`MAX_RUNS`], or `plan.warmup` above [`MAX_RUNS`].
+    /// [`Error::InvalidOption`] when `plan.min_runs` is 0, `plan.max_runs`
+    /// is below it or above [`MAX_RUNS`], `plan.warmup` is above
+    /// [`MAX_RUNS`], or `plan.precision` is not a positive fraction.
     pub fn new(workload: Workload, plan: Plan) -> Result<Driver, Error> {
-        let invalid = |option, value: usize, reason| Error::InvalidOption {
+        let invalid = |option, value: String, reason| Error::InvalidOption {
             option,
-            value: value.to_string(),
+            value,
             reason,
         };
-        if plan.runs == 0 {
-            return Err(invalid("runs", 0, "at least one measured run is needed"));
-        }
-        if plan.runs > MAX_RUNS {
+        let option = if plan.is_exact() { "runs" } else { "min-runs" };
+        if plan.min_runs == 0 {
             return Err(invalid(
-                "runs",
-                plan.runs,
+                option,
+                "0".to_owned(),
+                "at least one measured run is needed",
+            ));
+        }
+        if plan.max_runs > MAX_RUNS {
+            return Err(invalid(
+                if plan.is_exact() { "runs" } else { "max-runs" },
+                plan.max_runs.to_string(),
                 "at most 10000 measured runs are supported",
+            ));
+        }
+        if plan.max_runs < plan.min_runs {
+            return Err(invalid(
+                "max-runs",
+                plan.max_runs.to_string(),
+                "it must be at least --min-runs",
+            ));
+        }
+        if !(plan.precision > 0.0 && plan.precision < 1.0) {
+            return Err(invalid(
+                "precision",
+                plan.precision.to_string(),
+                "it must be a fraction between 0 and 1",
             ));
         }
         if plan.warmup > MAX_RUNS {
             return Err(invalid(
                 "warmup",
-                plan.warmup,
+                plan.warmup.to_string(),
                 "at most 10000 warm-up runs are supported",
             ));
         }
@@ -133,6 +231,7 @@ impl Driver {
             plan,
             machine: Machine::detect(),
             timeout: Timeout::default(),
+            sampling: true,
         })
     }
 
@@ -142,6 +241,14 @@ impl Driver {
     /// ([`Backend::run_until`]).
     pub fn with_timeout(mut self, timeout: Timeout) -> Driver {
         self.timeout = timeout;
+        self
+    }
+
+    /// This driver, with or without a [`sampler::Sampler`] beside every
+    /// measured run (by default with, where `/proc` allows): without it,
+    /// [`RunMeasurement::contention`] stays `None`.
+    pub fn with_sampling(mut self, sampling: bool) -> Driver {
+        self.sampling = sampling;
         self
     }
 
@@ -156,7 +263,8 @@ impl Driver {
     }
 
     /// Measures the sequential baseline, then each of `backends`, and compares
-    /// every run's sums with the baseline's first run.
+    /// every run's sums with the baseline's first run. With a [`Plan`] that
+    /// is not exact, each backend gets as many runs as its median needs.
     ///
     /// A backend named `sequential` in `backends` is the baseline itself and is
     /// not run twice. A sum that differs does not stop the run: it is recorded
@@ -203,6 +311,7 @@ impl Driver {
             results,
             sums,
             started,
+            interpreter: backends.iter().find_map(|b| b.interpreter().cloned()),
         })
     }
 
@@ -281,17 +390,32 @@ impl Driver {
                 name: backend.name(),
                 description: backend.description(),
                 parallelism: backend.parallelism(&self.workload),
-                runs: Vec::with_capacity(self.plan.runs),
+                language: backend.language(),
+                runs: Vec::with_capacity(self.plan.min_runs),
                 mismatch: None,
                 comparable: backend.draws_the_same_numbers(&self.workload),
             })
             .collect();
-        for index in 1..=self.plan.runs {
-            for (backend, result) in backends.iter().zip(&mut results) {
+        // Rounds until every backend has its runs: in each round, one run of
+        // every backend that still wants more, in the order given.
+        for index in 1..=self.plan.max_runs {
+            let wanted: Vec<bool> = results
+                .iter()
+                .map(|r| self.plan.wants_more(&r.walls()))
+                .collect();
+            if !wanted.contains(&true) {
+                break;
+            }
+            for ((backend, result), _) in backends
+                .iter()
+                .zip(&mut results)
+                .zip(wanted)
+                .filter(|(_, wanted)| *wanted)
+            {
                 progress(Progress::Run {
                     backend: backend.name(),
                     index,
-                    of: self.plan.runs,
+                    of: self.plan.max_runs,
                     warmup: false,
                 });
                 let run = self.measure_once(*backend, limit.map(Deadline::after))?;
@@ -309,17 +433,31 @@ impl Driver {
     ) -> Result<RunMeasurement, Error> {
         // Outside the timed part: resetting walks the page tables.
         memory::reset_peak_rss();
+        let sampler = self.sampling.then(sampler::Sampler::start).flatten();
         let self_before = sys::resource_usage(Who::SelfProcess);
         let children_before = sys::resource_usage(Who::Children);
         let started_ns = sys::monotonic_ns();
         let started = Instant::now();
-        let reports = backend.run_until(&self.workload, deadline)?;
+        let reports = backend.run_until(&self.workload, deadline);
         let wall = started.elapsed();
         // Children count only once reaped; every backend reaps before returning.
         let self_after = sys::resource_usage(Who::SelfProcess);
         let children_after = sys::resource_usage(Who::Children);
+        let sampled = sampler.and_then(sampler::Sampler::stop);
+        let reports = reports?;
         let children_user = children_after.user.saturating_sub(children_before.user);
         let children_system = children_after.system.saturating_sub(children_before.system);
+        let mut user = self_after.user.saturating_sub(self_before.user) + children_user;
+        let mut system = self_after.system.saturating_sub(self_before.system) + children_system;
+        let contention = sampled.and_then(|sampled| {
+            // The machine's busy time holds the sampler's too; the run's
+            // columns do not.
+            let (own_user, own_system) = sampled.own_usage();
+            let tree = user + system;
+            user = user.saturating_sub(own_user);
+            system = system.saturating_sub(own_system);
+            sampled.contention(tree)
+        });
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
         let children_peak_rss_bytes = workers
             .iter()
@@ -329,9 +467,10 @@ impl Driver {
         Ok(RunMeasurement {
             started_ns,
             wall,
-            user: self_after.user.saturating_sub(self_before.user) + children_user,
-            system: self_after.system.saturating_sub(self_before.system) + children_system,
+            user,
+            system,
             children_cpu: children_user + children_system,
+            contention,
             self_peak_rss_bytes: memory::self_peak_rss_bytes(),
             children_peak_rss_bytes,
             workers,
@@ -408,6 +547,7 @@ mod tests {
             children_cpu: Duration::ZERO,
             self_peak_rss_bytes: 0,
             children_peak_rss_bytes: 0,
+            contention: None,
             workers: sums
                 .iter()
                 .enumerate()
@@ -459,6 +599,7 @@ mod tests {
             name: "x",
             description: "",
             parallelism: 2,
+            language: crate::backend::Language::Rust,
             runs: vec![run(30, &[]), run(10, &[]), run(20, &[]), run(50, &[])],
             mismatch: None,
             comparable: true,
@@ -476,7 +617,7 @@ mod tests {
     #[test]
     fn zero_runs_are_refused() {
         let workload = Workload::new(crate::WorkloadSpec::default()).unwrap();
-        let err = Driver::new(workload, Plan { runs: 0, warmup: 1 }).unwrap_err();
+        let err = Driver::new(workload, Plan::exactly(0, 1)).unwrap_err();
         assert!(err.is_usage());
         assert_eq!(
             err.to_string(),

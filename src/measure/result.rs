@@ -6,13 +6,16 @@
 use std::time::{Duration, SystemTime};
 
 use super::machine::Machine;
+use super::sampler::Contention;
 use super::{Plan, stats};
+use crate::backend::Language;
+use crate::backend::python::Interpreter;
 use crate::error::Error;
 use crate::worker::WorkerReport;
 use crate::workload::Workload;
 
 /// One measured run of one backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunMeasurement {
     /// When the run started, in ns on `CLOCK_MONOTONIC` (the clock of the
     /// workers' reports), for drawing the run's timeline.
@@ -35,6 +38,9 @@ pub struct RunMeasurement {
     pub children_peak_rss_bytes: u64,
     /// The workers' reports, sorted by worker index.
     pub workers: Vec<WorkerReport>,
+    /// What the rest of the machine did meanwhile ([`sampler`](super::sampler));
+    /// `None` where it was not sampled.
+    pub contention: Option<Contention>,
 }
 
 impl RunMeasurement {
@@ -63,6 +69,62 @@ fn percent(part: Duration, whole: Duration) -> f64 {
     }
 }
 
+/// What the rest of the machine took during a backend's runs, over all of
+/// them ([`BackendResult::contention`]). In cores: 1.0 is one core for the
+/// whole of the runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContentionSummary {
+    /// Cores other processes kept busy on average.
+    pub others_cores: f64,
+    /// Cores the hypervisor gave to other guests on average (`steal`).
+    pub steal_cores: f64,
+    /// The share of the time at least one runnable task waited for a CPU
+    /// (`/proc/pressure/cpu`), if the kernel reports it.
+    pub pressure: Option<f64>,
+    /// The sampler's own CPU, in cores.
+    pub sampler_cores: f64,
+    /// How far `others_cores` and `steal_cores` may be off through
+    /// `/proc/stat`'s clock tick, in cores: twice the standard deviation of
+    /// the error of their sum over the runs (each run's error independent).
+    pub uncertainty_cores: f64,
+}
+
+/// Above this share of the cores a row could use, taken by other programs
+/// or by the hypervisor, a row's figures are reported as disturbed. A row
+/// that loses a tenth of its cores runs about a tenth slower: far beyond
+/// the ±2 % the medians are measured to, enough to turn 1.9× into 1.7×,
+/// and more than a quiet machine's own housekeeping takes.
+pub const CONTENTION_WARNING: f64 = 0.10;
+
+/// How much a row lost to other programs ([`Report::contended`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contended {
+    /// Cores the row could have used that others took (their share beyond
+    /// the cores the row left idle, less the measurement's uncertainty).
+    pub lost_cores: f64,
+    /// `lost_cores` as a share of the cores the row could use.
+    pub lost_share: f64,
+    /// The readings it comes from.
+    pub summary: ContentionSummary,
+}
+
+/// Whether other programs took at least [`CONTENTION_WARNING`] of the
+/// `needed` cores a row could use on `cores` logical cores: what they kept
+/// busy beyond the cores the row left idle, less the measurement's
+/// uncertainty ([`Report::contended`]).
+pub fn contended(summary: ContentionSummary, needed: usize, cores: usize) -> Option<Contended> {
+    let needed = needed.max(1) as f64;
+    let spare = (cores as f64 - needed).max(0.0);
+    let taken = summary.others_cores + summary.steal_cores - summary.uncertainty_cores;
+    let lost_cores = (taken - spare).max(0.0).min(needed);
+    let lost_share = lost_cores / needed;
+    (lost_share >= CONTENTION_WARNING).then_some(Contended {
+        lost_cores,
+        lost_share,
+        summary,
+    })
+}
+
 /// A difference between a backend's sum and the baseline's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mismatch {
@@ -85,6 +147,9 @@ pub struct BackendResult {
     pub description: &'static str,
     /// How many workers can compute at once ([`Backend::parallelism`](crate::Backend::parallelism)).
     pub parallelism: usize,
+    /// The language its workers run in: its speedup is against that
+    /// language's sequential row ([`Report::baseline_of`]).
+    pub language: Language,
     /// The measured runs, in order.
     pub runs: Vec<RunMeasurement>,
     /// The first difference from the baseline's sums, if any.
@@ -96,7 +161,8 @@ pub struct BackendResult {
 }
 
 impl BackendResult {
-    fn walls(&self) -> Vec<f64> {
+    /// The wall times of the measured runs, in seconds.
+    pub fn walls(&self) -> Vec<f64> {
         self.runs.iter().map(|r| r.wall.as_secs_f64()).collect()
     }
 
@@ -206,6 +272,39 @@ impl BackendResult {
             .unwrap_or(0)
     }
 
+    /// What the rest of the machine took during this backend's runs, summed
+    /// over them; `None` when a run was not sampled.
+    pub fn contention(&self) -> Option<ContentionSummary> {
+        let wall: f64 = self.runs.iter().map(|r| r.wall.as_secs_f64()).sum();
+        if wall <= 0.0 {
+            return None;
+        }
+        let mut sums = [0.0; 4];
+        let mut pressure = Some(0.0);
+        for run in &self.runs {
+            let c = run.contention.as_ref()?;
+            let resolution = c.resolution.as_secs_f64();
+            for (sum, x) in sums.iter_mut().zip([
+                c.others_cpu.as_secs_f64(),
+                c.steal.as_secs_f64(),
+                c.sampler_cpu.as_secs_f64(),
+                resolution * resolution,
+            ]) {
+                *sum += x;
+            }
+            pressure = pressure
+                .zip(c.pressure_stalled)
+                .map(|(p, s)| p + s.as_secs_f64());
+        }
+        Some(ContentionSummary {
+            others_cores: sums[0] / wall,
+            steal_cores: sums[1] / wall,
+            sampler_cores: sums[2] / wall,
+            uncertainty_cores: 2.0 * sums[3].sqrt() / wall,
+            pressure: pressure.map(|p| p / wall),
+        })
+    }
+
     /// The measured run whose wall time is nearest the median: a typical
     /// run, for a timeline.
     pub fn typical_run(&self) -> Option<(usize, &RunMeasurement)> {
@@ -238,12 +337,25 @@ pub struct Report {
     pub sums: Vec<i64>,
     /// When the driver started.
     pub started: SystemTime,
+    /// The interpreter that ran the Python rows, if any ran.
+    pub interpreter: Option<Interpreter>,
 }
 
 impl Report {
-    /// The sequential baseline's result.
+    /// The sequential baseline's result: the oracle every row's sums are
+    /// checked against, and the baseline of the Rust rows.
     pub fn baseline(&self) -> &BackendResult {
         &self.results[0]
+    }
+
+    /// The row `result`'s speedup is read against: the sequential row of its
+    /// own language (`sequential` for Rust, `python-sequential` for
+    /// Python), or `None` when that row did not run.
+    pub fn baseline_of(&self, result: &BackendResult) -> Option<&BackendResult> {
+        match result.language {
+            Language::Rust => Some(self.baseline()),
+            language => self.result(language.baseline()),
+        }
     }
 
     /// The result of the backend called `name`.
@@ -251,35 +363,51 @@ impl Report {
         self.results.iter().find(|r| r.name == name)
     }
 
-    /// Baseline median wall ÷ this backend's median wall (`None` if it took no
-    /// measurable time).
-    pub fn speedup(&self, result: &BackendResult) -> Option<f64> {
-        let wall = result.wall_median().as_secs_f64();
-        (wall > 0.0).then(|| self.baseline().wall_median().as_secs_f64() / wall)
+    /// Whether rows of more than one language ran.
+    pub fn languages(&self) -> Vec<Language> {
+        let mut languages: Vec<Language> = self.results.iter().map(|r| r.language).collect();
+        languages.sort();
+        languages.dedup();
+        languages
     }
 
-    /// [`speedup`](Self::speedup) with its standard deviation, propagated
-    /// from both backends' robust spread of wall times
-    /// ([`BackendResult::wall_robust_std_dev`], [`stats::ratio_with_error`]):
-    /// the "1.93 ± 0.04" of the summary. Medians and a median-based spread
-    /// go together, and neither is thrown by one disturbed run.
-    pub fn speedup_with_error(&self, result: &BackendResult) -> Option<(f64, f64)> {
-        if std::ptr::eq(result, self.baseline()) {
-            // Exactly 1: the same runs on both sides of the ratio.
-            return self.speedup(result).map(|s| (s, 0.0));
+    /// Its baseline's median wall ÷ this backend's median wall
+    /// ([`baseline_of`](Self::baseline_of)); `None` if it took no
+    /// measurable time or its baseline did not run.
+    pub fn speedup(&self, result: &BackendResult) -> Option<f64> {
+        let wall = result.wall_median().as_secs_f64();
+        let baseline = self.baseline_of(result)?.wall_median().as_secs_f64();
+        (wall > 0.0).then(|| baseline / wall)
+    }
+
+    /// A 95 % confidence interval for [`speedup`](Self::speedup): the
+    /// bootstrap interval of the ratio of the two rows' median wall times
+    /// ([`stats::ratio_interval`]). `None` with fewer than 3 runs (one run
+    /// cannot show its own spread), or for the baseline itself, which is
+    /// exactly 1.
+    pub fn speedup_interval(&self, result: &BackendResult) -> Option<(f64, f64)> {
+        let baseline = self.baseline_of(result)?;
+        if std::ptr::eq(result, baseline) {
+            return None;
         }
-        let sample = |r: &BackendResult| {
-            (
-                r.wall_median().as_secs_f64(),
-                r.wall_robust_std_dev().as_secs_f64(),
-            )
-        };
-        stats::ratio_with_error(sample(self.baseline()), sample(result))
+        stats::ratio_interval(&baseline.walls(), &result.walls(), stats::CONFIDENCE)
     }
 
     /// The workers that can really run at once: `min(parallelism, logical cores)`.
     pub fn usable_parallelism(&self, result: &BackendResult) -> usize {
         result.parallelism.min(self.machine.logical_cores).max(1)
+    }
+
+    /// Whether other programs (or the hypervisor) took enough of the cores
+    /// `result` could use to bend its figures: the cores they kept busy
+    /// beyond those the row left idle, less the measurement's uncertainty,
+    /// reach [`CONTENTION_WARNING`] of the cores the row could use.
+    pub fn contended(&self, result: &BackendResult) -> Option<Contended> {
+        contended(
+            result.contention()?,
+            self.usable_parallelism(result),
+            self.machine.logical_cores,
+        )
     }
 
     /// Parallel efficiency: speedup ÷ [`usable_parallelism`](Self::usable_parallelism).

@@ -53,6 +53,9 @@ pub struct SweepPlan {
     pub plan: Plan,
     /// How long one run may take ([`Timeout`]).
     pub timeout: Timeout,
+    /// Whether a sampler accounts for other programs' CPU during every run
+    /// ([`Driver::with_sampling`]).
+    pub sampling: bool,
 }
 
 impl SweepPlan {
@@ -194,6 +197,16 @@ impl Sweep {
         })
     }
 
+    /// Whether other programs took enough of the cores `point` could use to
+    /// bend its figures ([`result::contended`](super::result::contended)).
+    pub fn contended(&self, point: &SweepPoint) -> Option<super::Contended> {
+        super::result::contended(
+            point.result.contention()?,
+            point.result.parallelism.min(self.machine.logical_cores),
+            self.machine.logical_cores,
+        )
+    }
+
     /// The mean Karp–Flatt fraction of a series over its points on more than
     /// one processor: the `e` whose Amdahl curve the table and plot show.
     pub fn serial_fraction(&self, series: &Series) -> Option<f64> {
@@ -222,7 +235,7 @@ pub fn run(
     mut progress: impl FnMut(usize, Progress),
 ) -> Result<Sweep, Error> {
     plan.check()?;
-    let one_run = Plan { runs: 1, warmup: 0 };
+    let one_run = Plan::exactly(1, 0);
     let drivers = plan
         .workers
         .iter()
@@ -232,7 +245,9 @@ pub fn run(
                 count: plan.count_at(workers),
                 ..plan.spec.clone()
             })?;
-            Ok(Driver::new(workload, one_run)?.with_timeout(plan.timeout))
+            Ok(Driver::new(workload, one_run)?
+                .with_timeout(plan.timeout)
+                .with_sampling(plan.sampling))
         })
         .collect::<Result<Vec<_>, Error>>()?;
     // Each round's runs, per point, per backend.
@@ -243,11 +258,30 @@ pub fn run(
             points: Vec::new(),
         })
         .collect();
-    for round in 0..plan.plan.warmup + plan.plan.runs {
+    let rounds = plan.plan.warmup + plan.plan.max_runs;
+    for round in 0..rounds {
         let warmup = round < plan.plan.warmup;
+        let mut ran = false;
         for (point, driver) in drivers.iter().enumerate() {
             let workers = driver.workload().workers();
-            let results = driver.measure_backends(backends, |event| {
+            // After the warm-ups, only the backends whose median at this
+            // point is not yet known well enough run again.
+            let wanted: Vec<&dyn Backend> = backends
+                .iter()
+                .zip(&series)
+                .filter(|(_, s)| {
+                    warmup
+                        || s.points
+                            .get(point)
+                            .is_none_or(|p| plan.plan.wants_more(&p.result.walls()))
+                })
+                .map(|(b, _)| *b)
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            ran = true;
+            let results = driver.measure_backends(&wanted, |event| {
                 let event = match event {
                     Progress::Run { backend, .. } => Progress::Run {
                         backend,
@@ -259,7 +293,7 @@ pub fn run(
                         of: if warmup {
                             plan.plan.warmup
                         } else {
-                            plan.plan.runs
+                            plan.plan.max_runs
                         },
                         warmup,
                     },
@@ -269,7 +303,10 @@ pub fn run(
             if warmup {
                 continue;
             }
-            for (s, result) in series.iter_mut().zip(results) {
+            for result in results {
+                let Some(s) = series.iter_mut().find(|s| s.backend == result.name) else {
+                    continue;
+                };
                 match s.points.get_mut(point) {
                     Some(existing) => existing.result.runs.extend(result.runs),
                     None => s.points.push(SweepPoint {
@@ -279,6 +316,9 @@ pub fn run(
                     }),
                 }
             }
+        }
+        if !warmup && !ran {
+            break;
         }
     }
     Ok(Sweep {

@@ -6,7 +6,9 @@
 //!   a module's promise, kept by construction, so that code running in a
 //!   child of a multi-threaded parent can use all of it and nothing else.
 //! - Everything else, for the parent only: resource limits (`limits`),
-//!   facts about the machine (`machine`), peak memory (`memory`) and the
+//!   facts about the machine (`machine`), peak memory (`memory`), CPU time
+//!   as `/proc` reports it for the machine and for other processes
+//!   (`procfs`), and the
 //!   registry of live child processes that a signal must stop ([`children`]),
 //!   and of temporary files that must not outlive the process ([`cleanup`]).
 //!   These read files, allocate and lock.
@@ -22,4 +24,5 @@ pub mod cleanup;
 pub(crate) mod limits;
 pub(crate) mod machine;
 pub(crate) mod memory;
+pub mod procfs;
 pub(crate) mod signal_safe;

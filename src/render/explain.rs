@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::format::{duration, group_digits, megabytes, round_up_1_2_5};
-use super::{SHORT_JOB, WIDE_SPREAD};
-use crate::measure::{BackendResult, Report};
+use super::format::{bounds, duration, megabytes, span};
+use super::{SHORT_JOB, WIDE_SPREAD, count_advice};
+use crate::measure::{BackendResult, Contended, Report};
 
 /// A few plain sentences that read this run's own figures: what the CPU
 /// column says about each kind of backend, how far the speedups got against
@@ -18,77 +18,128 @@ pub fn explain(report: &Report) -> String {
     let baseline = report.baseline();
     let others: Vec<&BackendResult> = report.results.iter().skip(1).collect();
     let cpu_cores = |r: &BackendResult| r.cpu_percent_median() / 100.0;
+    let against = |r: &BackendResult| {
+        let speedup = report.speedup(r).unwrap_or(0.0);
+        let name = report.baseline_of(r).map_or("sequential", |b| b.name);
+        format!("{speedup:.2}× {name}")
+    };
+
+    // Other programs first: when they took the cores, every other reading
+    // of CPU and speedup is theirs as much as the backends'.
+    let contended: Vec<(&BackendResult, Contended)> = report
+        .results
+        .iter()
+        .filter_map(|r| Some((r, report.contended(r)?)))
+        .collect();
+    if !contended.is_empty() {
+        let (lo, hi) =
+            bounds(contended.iter().map(|(_, c)| c.summary.others_cores)).unwrap_or_default();
+        let names: Vec<&str> = contended.iter().map(|(r, _)| r.name).collect();
+        sentences.push(format!(
+            "Other programs kept {} cores busy during the runs of {}, so these rows could not have \
+             the cores they needed: their wall times, CPU figures and speedups show this machine \
+             shared, not what the backends can do. Re-run when it is quiet.",
+            span(lo, hi, 1, ""),
+            join_names(&names),
+        ));
+    }
+    let contended_row = |r: &BackendResult| contended.iter().find(|(c, _)| std::ptr::eq(*c, r));
+
+    if let Some((_, c)) = contended_row(baseline) {
+        sentences.push(format!(
+            "sequential got only {:.0}% of its one core (others kept {:.2} cores busy): every Rust \
+             speedup here divides by a slowed baseline.",
+            baseline.cpu_percent_median(),
+            c.summary.others_cores,
+        ));
+    }
 
     if let Some(gil) = report.result("gil") {
-        let speedup = report.speedup(gil).unwrap_or(0.0);
         // With one worker there is nobody to take turns with.
         if cpu_cores(gil) < 1.3 && workers > 1 {
             sentences.push(format!(
                 "gil kept about one core busy ({:.0}% CPU) although its {workers} threads could \
                  have used {} cores: only the thread holding the lock computes, so they took turns, and \
-                 it ran at {speedup:.2}× the sequential speed — what the book's Python threads do.",
+                 it ran at {} — what the book's Python threads do.",
                 gil.cpu_percent_median(),
                 workers.min(cores),
+                against(gil),
             ));
         } else {
             sentences.push(format!(
                 "gil used {:.0}% CPU, more than one core: the lock hand-overs and waiting threads \
-                 cost CPU of their own here; it ran at {speedup:.2}× the sequential speed.",
-                gil.cpu_percent_median()
+                 cost CPU of their own here; it ran at {}.",
+                gil.cpu_percent_median(),
+                against(gil),
             ));
         }
     }
 
+    if let Some(sentence) = python_threads(report) {
+        sentences.push(sentence);
+    }
+
+    // Rows that could use several cores, by language: a range never mixes
+    // Rust and Python rows.
     let parallel: Vec<&BackendResult> = others
         .iter()
         .copied()
-        .filter(|r| r.name != "gil" && report.usable_parallelism(r) > 1)
+        .filter(|r| r.name != "gil" && r.name != "python-threads")
+        .filter(|r| report.usable_parallelism(r) > 1)
         .collect();
-    let (busy, idle): (Vec<&BackendResult>, Vec<&BackendResult>) = parallel
-        .iter()
-        .partition(|r| cpu_cores(r) >= 0.75 * report.usable_parallelism(r) as f64);
-    if !busy.is_empty() {
-        let names: Vec<&str> = busy.iter().map(|r| r.name).collect();
-        let speedups: Vec<f64> = busy.iter().filter_map(|r| report.speedup(r)).collect();
-        let (lo, hi) = (
-            speedups.iter().copied().fold(f64::INFINITY, f64::min),
-            speedups.iter().copied().fold(0.0, f64::max),
-        );
-        let cpu_lo = busy
+    for language in report.languages() {
+        let rows: Vec<&BackendResult> = parallel
             .iter()
-            .map(|r| cpu_cores(r))
-            .fold(f64::INFINITY, f64::min);
-        let cpu_hi = busy.iter().map(|r| cpu_cores(r)).fold(0.0, f64::max);
-        let ceiling = workers.min(cores);
-        sentences.push(format!(
-            "{} kept about {} cores busy ({:.0}–{:.0}% CPU) and ran {} faster than sequential; with \
-             {workers} workers on {cores} logical cores, {ceiling}× is the most possible.",
-            join_names(&names),
-            if cpu_hi - cpu_lo < 0.15 { format!("{cpu_hi:.1}") } else { format!("{cpu_lo:.1}–{cpu_hi:.1}") },
-            cpu_lo * 100.0,
-            cpu_hi * 100.0,
-            if hi - lo < 0.05 { format!("{hi:.2}×") } else { format!("{lo:.2}–{hi:.2}×") },
-        ));
-    }
-    for r in idle {
-        sentences.push(format!(
-            "{} used only {:.0}% CPU of the {}00% it could: its workers were not all computing at \
-             once for much of the run (start-up, or too little work to share).",
-            r.name,
-            r.cpu_percent_median(),
-            report.usable_parallelism(r)
-        ));
+            .copied()
+            .filter(|r| r.language == language)
+            .collect();
+        let (busy, idle): (Vec<&BackendResult>, Vec<&BackendResult>) = rows
+            .iter()
+            .partition(|r| cpu_cores(r) >= 0.75 * report.usable_parallelism(r) as f64);
+        if !busy.is_empty() {
+            let names: Vec<&str> = busy.iter().map(|r| r.name).collect();
+            let (lo, hi) =
+                bounds(busy.iter().filter_map(|r| report.speedup(r))).unwrap_or_default();
+            let (cpu_lo, cpu_hi) = bounds(busy.iter().map(|r| cpu_cores(r))).unwrap_or_default();
+            let base = report.baseline_of(busy[0]).map_or("sequential", |b| b.name);
+            let ceiling = workers.min(cores);
+            sentences.push(format!(
+                "{} kept about {} cores busy ({} CPU) and ran {} faster than {base}; with \
+                 {workers} workers on {cores} logical cores, {ceiling}× is the most possible.",
+                join_names(&names),
+                span(cpu_lo, cpu_hi, 1, ""),
+                span(cpu_lo * 100.0, cpu_hi * 100.0, 0, "%"),
+                span(lo, hi, 2, "×"),
+            ));
+        }
+        for r in idle {
+            sentences.push(format!(
+                "{} used only {:.0}% CPU of the {}00% it could: {}.",
+                r.name,
+                r.cpu_percent_median(),
+                report.usable_parallelism(r),
+                low_cpu_cause(report, r),
+            ));
+        }
     }
 
-    let short = baseline.wall_median() < SHORT_JOB && report.workload.count() > 0;
-    if short && !others.is_empty() {
-        let factor = (0.5 / baseline.wall_median().as_secs_f64().max(1e-6)).max(1.0);
+    if let Some(advice) = count_advice(report)
+        && !others.is_empty()
+    {
         sentences.push(format!(
-            "The whole job took only {} on one core, so starting the workers — about 30 µs a thread, \
-             130 µs a process — is a visible part of every run; --count {} would make it about half \
-             a second and let the scaling show.",
+            "The whole job took only {} on one core, so starting the workers — about 30 µs a \
+             thread, 130 µs a process — is a visible part of every run; --count {} would make it \
+             about {} and let the scaling show{}.",
             duration(baseline.wall_median()),
-            group_digits(round_up_1_2_5(report.workload.count() as f64 * factor) as i128).replace(',', "_"),
+            advice.count_arg(),
+            super::duration_rough(advice.sequential),
+            match advice.python {
+                Some(python) if python > std::time::Duration::from_secs(10) => format!(
+                    ", but each Python run would take about {}: run the Rust backends alone at that count",
+                    super::duration_rough(python)
+                ),
+                _ => String::new(),
+            },
         ));
         if let (Some(threads), Some(process)) = (report.result("threads"), report.result("process"))
         {
@@ -146,6 +197,109 @@ pub fn explain(report: &Report) -> String {
         let _ = writeln!(out, "- {sentence}");
     }
     out
+}
+
+/// Why a row that could use several cores used few: other programs took
+/// them, the job was too short, or (else) its workers did not compute at
+/// once.
+fn low_cpu_cause(report: &Report, r: &BackendResult) -> String {
+    if let Some(c) = report.contended(r) {
+        return format!(
+            "other programs kept {:.2} cores busy during its runs and took {:.2} of the cores it \
+             could use",
+            c.summary.others_cores, c.lost_cores
+        );
+    }
+    if report.baseline().wall_median() < SHORT_JOB {
+        return "its workers were not all computing at once for much of the run: starting them is a \
+                large share of so short a job"
+            .to_owned();
+    }
+    "its workers were not all computing at once for much of the run".to_owned()
+}
+
+/// The sentence on CPython's threads, decided by what the interpreter says
+/// of its GIL (`sys._is_gil_enabled()`, `Py_GIL_DISABLED`) and by the CPU
+/// the threads used.
+fn python_threads(report: &Report) -> Option<String> {
+    let threads = report.result("python-threads")?;
+    let interpreter = report.interpreter.as_ref()?;
+    let workers = report.workload.workers();
+    let usable = report.usable_parallelism(threads);
+    let cpu = threads.cpu_percent_median();
+    let ratio = |r: &BackendResult| {
+        let name = report
+            .baseline_of(r)
+            .map_or("python-sequential", |b| b.name);
+        report.speedup(r).map(|s| format!("{s:.2}× {name}"))
+    };
+    let processes = report.result("python-processes");
+    let beside = processes
+        .map(|p| {
+            format!(
+                " while python-processes kept {:.1} ({:.0}%)",
+                p.cpu_percent_median() / 100.0,
+                p.cpu_percent_median()
+            )
+        })
+        .unwrap_or_default();
+    let speeds = match (ratio(threads), processes.and_then(ratio)) {
+        (Some(t), Some(p)) => format!(" python-threads ran at {t}, python-processes at {p}."),
+        (Some(t), None) => format!(" python-threads ran at {t}."),
+        _ => String::new(),
+    };
+    if workers < 2 || usable < 2 {
+        return None;
+    }
+    let one_core = cpu < 130.0;
+    let contended = report.contended(threads);
+    if let Some(c) = contended
+        && !(interpreter.gil_enabled && one_core)
+    {
+        return Some(format!(
+            "python-threads used {cpu:.0}% CPU, but other programs kept {:.2} cores busy during \
+             its runs: this run cannot tell what the {} does to its threads.",
+            c.summary.others_cores,
+            if interpreter.gil_enabled {
+                "GIL"
+            } else {
+                "free-threaded interpreter"
+            },
+        ));
+    }
+    let speeds = match contended {
+        Some(c) => format!(
+            "{speeds} (Other programs also kept {:.2} cores busy during its runs, so the \
+             processes' figures are low too.)",
+            c.summary.others_cores
+        ),
+        None => speeds,
+    };
+    Some(match (interpreter.gil_enabled, one_core) {
+        (true, true) => format!(
+            "python-threads kept about one core busy ({cpu:.0}% CPU){beside}: that is CPython's GIL \
+             — enabled, as the interpreter reports — which lets one thread at a time run Python code, \
+             so its {workers} threads took turns; each process has an interpreter and a GIL of its \
+             own.{speeds}"
+        ),
+        (false, false) => format!(
+            "python-threads kept {:.1} cores busy ({cpu:.0}% CPU){beside}: this is a free-threaded \
+             CPython {} with the GIL disabled (PEP 703), so its threads ran Python code at the same \
+             time — the second half of the story since Python 3.13.{speeds}",
+            cpu / 100.0,
+            interpreter.version,
+        ),
+        (false, true) => format!(
+            "python-threads kept only about one core busy ({cpu:.0}% CPU) although the interpreter \
+             reports the GIL disabled: {}.{speeds}",
+            low_cpu_cause(report, threads)
+        ),
+        (true, false) => format!(
+            "python-threads used {cpu:.0}% CPU with the GIL enabled: the GIL lets one thread run \
+             Python code at a time, so the CPU beyond one core went to the interpreter's own work \
+             outside it.{speeds}"
+        ),
+    })
 }
 
 /// `a`, `a and b`, `a, b and c`.

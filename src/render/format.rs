@@ -25,6 +25,40 @@ pub(crate) fn row_in(out: &mut String, cells: &[String], columns: &[(&str, usize
     out.push('\n');
 }
 
+/// `lo–hi` with `decimals` decimals and `unit` after it, or a single value
+/// when both print the same: never "162–162%".
+pub(crate) fn span(lo: f64, hi: f64, decimals: usize, unit: &str) -> String {
+    let (a, b) = (format!("{lo:.decimals$}"), format!("{hi:.decimals$}"));
+    if a == b {
+        format!("{a}{unit}")
+    } else {
+        format!("{a}–{b}{unit}")
+    }
+}
+
+/// The smallest and the largest of `values`, or `None` when there are none.
+pub(crate) fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values.into_iter().fold(None, |acc, x| match acc {
+        None => Some((x, x)),
+        Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
+    })
+}
+
+/// How many measured runs a plan makes, in words: `5`, or `5–20 (until
+/// each median is known to ±2% at 95% confidence)`.
+pub(crate) fn plan_runs(plan: &crate::measure::Plan) -> String {
+    if plan.is_exact() {
+        plan.min_runs.to_string()
+    } else {
+        format!(
+            "{}–{} (until each median is known to ±{}% at 95% confidence)",
+            plan.min_runs,
+            plan.max_runs,
+            plan.precision * 100.0
+        )
+    }
+}
+
 /// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
 pub(crate) fn round_up_1_2_5(x: f64) -> u64 {
     let mut power = 1u64;
@@ -179,5 +213,14 @@ mod tests {
         assert_eq!(round_up_1_2_5(1e7), 10_000_000);
         assert_eq!(round_up_1_2_5(3e3), 5_000);
         assert_eq!(round_up_1_2_5(0.5), 1);
+    }
+
+    #[test]
+    fn a_span_collapses_when_both_ends_print_the_same() {
+        assert_eq!(span(1.618, 1.622, 0, "%"), "2%");
+        assert_eq!(span(162.0, 162.4, 0, "%"), "162%");
+        assert_eq!(span(0.98, 1.88, 2, "×"), "0.98–1.88×");
+        assert_eq!(bounds([3.0, 1.0, 2.0]), Some((1.0, 3.0)));
+        assert_eq!(bounds([]), None);
     }
 }

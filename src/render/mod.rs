@@ -108,10 +108,20 @@ fn header(out: &mut String, report: &Report) {
     );
     let _ = writeln!(
         out,
-        "runs:     {} measured per backend after {} warm-up{}; times are medians unless marked min",
-        report.plan.runs,
+        "runs:     {} measured per backend after {} warm-up{}{}; times are medians unless marked min",
+        runs_taken(report),
         report.plan.warmup,
         if report.plan.warmup == 1 { "" } else { "s" },
+        if report.plan.is_exact() {
+            String::new()
+        } else {
+            format!(
+                " ({}–{}: until each median was known to ±{}% at 95% confidence)",
+                report.plan.min_runs,
+                report.plan.max_runs,
+                report.plan.precision * 100.0
+            )
+        },
     );
     let _ = writeln!(
         out,
@@ -120,17 +130,38 @@ fn header(out: &mut String, report: &Report) {
     );
 }
 
-const COLUMNS: [(&str, usize); 10] = [
+/// How many measured runs each backend had: `6`, or `6–20 (sequential 6,
+/// threads 20)` when they differ.
+fn runs_taken(report: &Report) -> String {
+    let counts: Vec<usize> = report.results.iter().map(|r| r.runs.len()).collect();
+    let (lo, hi) = (
+        counts.iter().copied().min().unwrap_or(0),
+        counts.iter().copied().max().unwrap_or(0),
+    );
+    if lo == hi {
+        lo.to_string()
+    } else {
+        let each: Vec<String> = report
+            .results
+            .iter()
+            .map(|r| format!("{} {}", r.name, r.runs.len()))
+            .collect();
+        format!("{lo}–{hi} ({})", each.join(", "))
+    }
+}
+
+const COLUMNS: [(&str, usize); 11] = [
     ("backend", 10),
     ("wall", 10),
     ("wall min", 10),
-    ("user", 10),
-    ("sys", 10),
-    ("CPU", 6),
+    ("user", 9),
+    ("sys", 9),
+    ("CPU", 5),
     ("speedup", 8),
     ("efficiency", 10),
     ("numbers/s", 10),
-    ("sums", 5),
+    ("others", 6),
+    ("sums", 4),
 ];
 
 fn table(out: &mut String, report: &Report) {
@@ -153,8 +184,14 @@ fn table(out: &mut String, report: &Report) {
         .collect();
     let _ = writeln!(
         out,
-        "\nCPU = (user + sys) / wall, of one core (200% = two cores busy). speedup = sequential wall / wall.\n\
-         efficiency = speedup / workers able to run at once on {} cores: {}.",
+        "\nCPU = (user + sys) / wall, of one core (200% = two cores busy). speedup = {} / wall.\n\
+         efficiency = speedup / workers able to run at once on {} cores: {}.\n\
+         others = cores other programs kept busy meanwhile (/proc/stat; ? = runs too short to tell).",
+        if report.languages().len() > 1 {
+            "wall of its language's\nsequential row (Rust rows: sequential; Python rows: python-sequential)"
+        } else {
+            "sequential wall"
+        },
         report.machine.logical_cores,
         parallelism.join(", ")
     );
@@ -176,6 +213,11 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
             .efficiency(result)
             .map_or_else(dash, |e| format!("{:.0}%", e * 100.0)),
         report.throughput(result).map_or_else(dash, rate),
+        match result.contention() {
+            None => dash(),
+            Some(c) if c.uncertainty_cores > UNCERTAIN_OTHERS => "?".to_owned(),
+            Some(c) => format!("{:.2}", c.others_cores + c.steal_cores),
+        },
         match (result.comparable, result.mismatch) {
             (false, _) => "n/c".to_owned(),
             (true, None) => "✓".to_owned(),
@@ -223,41 +265,69 @@ fn results(out: &mut String, report: &Report) {
     }
 }
 
-/// hyperfine's closing lines: how many times faster each backend ran than the
-/// baseline, fastest first, with the spread of the ratio.
+/// hyperfine's closing lines: how many times faster each backend ran than
+/// its language's sequential row, fastest first, with the 95 % confidence
+/// interval of the ratio. One block per language.
 fn summary(out: &mut String, report: &Report) {
-    let mut rows: Vec<(&BackendResult, f64, f64)> = report
-        .results
-        .iter()
-        .skip(1)
-        .filter_map(|r| {
-            let (s, e) = report.speedup_with_error(r)?;
-            Some((r, s, e))
-        })
-        .collect();
-    if rows.is_empty() {
+    let mut blocks = Vec::new();
+    for language in report.languages() {
+        let Some(baseline) = report
+            .results
+            .iter()
+            .find(|r| r.language == language && r.name == language.baseline())
+        else {
+            continue;
+        };
+        let mut rows: Vec<(&BackendResult, f64)> = report
+            .results
+            .iter()
+            .filter(|r| r.language == language && !std::ptr::eq(*r, baseline))
+            .filter_map(|r| Some((r, report.speedup(r)?)))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut block = String::new();
+        for (result, speedup) in rows {
+            let interval = report.speedup_interval(result);
+            // Slower rows read as 1/S, and so does their interval.
+            let (factor, words, interval) = if speedup >= 1.0 {
+                (speedup, "faster", interval)
+            } else {
+                (
+                    1.0 / speedup,
+                    "slower",
+                    interval.map(|(l, h)| (1.0 / h, 1.0 / l)),
+                )
+            };
+            let _ = writeln!(
+                block,
+                "  {} ran {factor:.2}× {words} than {}{}",
+                result.name,
+                baseline.name,
+                match interval {
+                    Some((l, h)) => format!(" (95% CI {})", format::span(l, h, 2, "×")),
+                    None => format!(
+                        " (no confidence interval from {} run{})",
+                        result.runs.len().min(baseline.runs.len()),
+                        if result.runs.len().min(baseline.runs.len()) == 1 {
+                            ""
+                        } else {
+                            "s"
+                        }
+                    ),
+                }
+            );
+        }
+        blocks.push(block);
+    }
+    if blocks.is_empty() {
         return;
     }
-    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let baseline = report.baseline().name;
-    out.push_str("\nSummary\n");
-    for (result, speedup, error) in rows {
-        let _ = if speedup >= 1.0 {
-            writeln!(
-                out,
-                "  {} ran {speedup:.2} ± {error:.2} times faster than {baseline}",
-                result.name
-            )
-        } else {
-            // 1/S, with the error carried through the inverse.
-            writeln!(
-                out,
-                "  {} ran {:.2} ± {:.2} times slower than {baseline}",
-                result.name,
-                1.0 / speedup,
-                error / (speedup * speedup)
-            )
-        };
+    out.push_str("\nSummary (each row against its own language's sequential row)\n");
+    for block in blocks {
+        out.push_str(&block);
     }
 }
 
@@ -309,6 +379,13 @@ fn python(out: &mut String, report: &Report) {
             },
         ));
     }
+    if !lines.is_empty() && report.workload.generator() != crate::Generator::Python {
+        lines.push(format!(
+            "  (the Python programs drew CPython's numbers, the Rust rows {}'s: the same amount \
+             of work, not the same numbers; --rng python makes them the same)",
+            report.workload.generator().name()
+        ));
+    }
     if !lines.is_empty() {
         out.push_str("\nCPython side by side (Python rows against the Rust backends):\n");
         for line in lines {
@@ -341,6 +418,109 @@ fn memory(out: &mut String, report: &Report) {
         })
         .collect();
     let _ = writeln!(out, "Memory:  peak resident, {}", parts.join(", "));
+}
+
+/// Above this uncertainty, in cores, the runs were too short for
+/// `/proc/stat`'s 10 ms tick to say what other programs did: the table
+/// shows `?`.
+pub(crate) const UNCERTAIN_OTHERS: f64 = 0.1;
+
+/// A `--count` that would let the scaling show, and what it would cost.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Advice {
+    /// The count suggested.
+    pub(crate) count: u64,
+    /// Rust's sequential row now, per run.
+    pub(crate) sequential_now: Duration,
+    /// Rust's sequential row at `count`, per run, about.
+    pub(crate) sequential: Duration,
+    /// Python's sequential row at `count`, per run, about (with Python rows).
+    pub(crate) python: Option<Duration>,
+    /// Python's sequential row now, per run.
+    pub(crate) python_now: Option<Duration>,
+    /// The whole command at `count`, about: every row's runs, scaled.
+    pub(crate) command: Duration,
+}
+
+/// Above this, a Python run is longer than a class or a benchmark session
+/// will wait for, and the advice is to run the Rust rows on their own.
+const LONGEST_PYTHON_RUN: Duration = Duration::from_secs(10);
+
+/// The advice, when the Rust sequential row was too short for scaling to
+/// show ([`SHORT_JOB`]): a count that makes it about half a second, with
+/// the time every row — Python's too — would then take.
+pub(crate) fn count_advice(report: &Report) -> Option<Advice> {
+    let now = report.baseline().wall_median();
+    if now >= SHORT_JOB || report.results.len() < 2 || report.workload.count() == 0 {
+        return None;
+    }
+    let count = round_up_1_2_5(report.workload.count() as f64 * 0.5 / now.as_secs_f64().max(1e-6));
+    let factor = count as f64 / report.workload.count() as f64;
+    let scaled = |r: &BackendResult| r.wall_median().mul_f64(factor);
+    let python = report.result(crate::backend::Language::Python.baseline());
+    let command = report
+        .results
+        .iter()
+        .map(|r| scaled(r).mul_f64((r.runs.len() + report.plan.warmup) as f64))
+        .sum();
+    Some(Advice {
+        count,
+        sequential_now: now,
+        sequential: scaled(report.baseline()),
+        python: python.map(scaled),
+        python_now: python.map(BackendResult::wall_median),
+        command,
+    })
+}
+
+impl Advice {
+    /// The count as the command line takes it: `50_000_000`.
+    pub(crate) fn count_arg(&self) -> String {
+        group_digits(i128::from(self.count)).replace(',', "_")
+    }
+
+    /// The advice in words.
+    pub(crate) fn text(&self, report: &Report) -> String {
+        let _ = report;
+        let start_up =
+            "starting threads (~30 µs each) and processes (~130 µs each) is a visible share of it";
+        match (self.python, self.python_now) {
+            (Some(python), Some(python_now)) if python > LONGEST_PYTHON_RUN => format!(
+                "the Rust rows took {} on one core, so {start_up}. --count {} would make Rust's \
+                 sequential run about {}, but each Python run about {} (this whole command about {}): \
+                 run the Rust backends alone at that count (without --python), and keep the Python rows \
+                 at this count, where a Python run takes {}.",
+                duration(self.sequential_now),
+                self.count_arg(),
+                duration_rough(self.sequential),
+                duration_rough(python),
+                duration_rough(self.command),
+                duration_rough(python_now),
+            ),
+            _ => format!(
+                "the whole job took {} on one core, so {start_up}; try --count {} to see scaling \
+                 clearly (about {} a sequential run, about {} for this command).",
+                duration(self.sequential_now),
+                self.count_arg(),
+                duration_rough(self.sequential),
+                duration_rough(self.command),
+            ),
+        }
+    }
+}
+
+/// A duration to two significant figures, in s, min or h: for estimates.
+pub(crate) fn duration_rough(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 1.0 {
+        format!("{:.1} s", secs)
+    } else if secs < 100.0 {
+        format!("{:.0} s", secs)
+    } else if secs < 6000.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
+    }
 }
 
 /// Above this spread between a backend's fastest and slowest run, relative
@@ -391,18 +571,79 @@ fn notes(out: &mut String, report: &Report) {
             spread.join(", ")
         );
     }
-    let baseline = report.baseline().wall_median();
-    if baseline < SHORT_JOB && report.results.len() > 1 && report.workload.count() > 0 {
-        // Aim for a baseline of about half a second.
-        let factor = (0.5 / baseline.as_secs_f64().max(1e-6)).max(1.0);
-        let suggested = round_up_1_2_5(report.workload.count() as f64 * factor);
+    let mut contended: Vec<String> = report
+        .results
+        .iter()
+        .filter_map(|r| {
+            let c = report.contended(r)?;
+            Some(format!(
+                "{} lost {:.2} of its {} core{} (others kept {:.2} busy, steal {:.2})",
+                r.name,
+                c.lost_cores,
+                report.usable_parallelism(r),
+                if report.usable_parallelism(r) == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                c.summary.others_cores,
+                c.summary.steal_cores,
+            ))
+        })
+        .collect();
+    if contended.len() == report.results.len() && contended.len() > 2 {
+        let (lo, hi) = format::bounds(
+            report
+                .results
+                .iter()
+                .filter_map(|r| Some(r.contention()?.others_cores)),
+        )
+        .unwrap_or_default();
+        contended = vec![format!(
+            "every row lost cores to them (they kept {} cores busy during the runs)",
+            format::span(lo, hi, 2, "")
+        )];
+    }
+    if !contended.is_empty() {
         let _ = writeln!(
             out,
-            "\nwarning: the whole job took {} on one core, so starting threads (~30 µs each) and \
-             processes (~130 µs each) is a visible share of it; try --count {} to see scaling clearly.",
-            duration(baseline),
-            group_digits(suggested as i128).replace(',', "_"),
+            "\nwarning: other programs took cores these rows could have used: {}. Their wall times, \
+             CPU and speedups understate this machine, and a low CPU figure among them is not the \
+             GIL's doing. Re-run when the machine is quiet. (Warned from {:.0}% of a row's cores: \
+             a row that loses that much runs that much slower, beyond its runs' own noise.)",
+            contended.join("; "),
+            crate::measure::CONTENTION_WARNING * 100.0,
         );
+    }
+    if !report.plan.is_exact() {
+        let unsettled: Vec<String> = report
+            .results
+            .iter()
+            .filter(|r| r.runs.len() >= report.plan.max_runs)
+            .filter_map(|r| {
+                let walls = r.walls();
+                let (lo, hi) = crate::measure::stats::median_interval(
+                    &walls,
+                    crate::measure::stats::CONFIDENCE,
+                )?;
+                let median = crate::measure::stats::median(&walls)?;
+                let half = (hi - lo) / 2.0 / median;
+                (half > report.plan.precision).then(|| format!("{} ±{:.1}%", r.name, half * 100.0))
+            })
+            .collect();
+        if !unsettled.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nnote: after {} runs some medians were still not known to ±{}%: {}. The machine \
+                 is noisy; raise --max-runs, or compare these rows with care.",
+                report.plan.max_runs,
+                report.plan.precision * 100.0,
+                unsettled.join(", ")
+            );
+        }
+    }
+    if let Some(advice) = count_advice(report) {
+        let _ = writeln!(out, "\nwarning: {}", advice.text(report));
     }
     let logical = report.machine.logical_cores;
     if logical < report.workload.workers() && report.results.len() > 1 {

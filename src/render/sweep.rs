@@ -8,7 +8,7 @@ use super::format::{duration, group_digits, row_in, series_color};
 use crate::error::Error;
 use crate::measure::sweep::{Scaling, Sweep, amdahl};
 
-const COLUMNS: [(&str, usize); 8] = [
+const COLUMNS: [(&str, usize); 9] = [
     ("workers", 7),
     ("numbers", 13),
     ("wall", 10),
@@ -17,6 +17,7 @@ const COLUMNS: [(&str, usize); 8] = [
     ("CPU", 6),
     ("Karp–Flatt e", 12),
     ("Amdahl", 7),
+    ("others", 6),
 ];
 
 /// The sweep as text: a table per backend.
@@ -50,7 +51,10 @@ pub fn text(sweep: &Sweep) -> String {
     let _ = writeln!(
         out,
         "runs:     {} measured per point after {} warm-up; wall is the median\nmachine:  {} logical cores, {} physical",
-        plan.plan.runs, plan.plan.warmup, sweep.machine.logical_cores, sweep.machine.physical_cores
+        super::format::plan_runs(&plan.plan),
+        plan.plan.warmup,
+        sweep.machine.logical_cores,
+        sweep.machine.physical_cores
     );
     for series in &sweep.series {
         let e = sweep.serial_fraction(series);
@@ -81,6 +85,19 @@ pub fn text(sweep: &Sweep) -> String {
                     (Some(e), Some(f)) => format!("{:.2}×", amdahl(e, f.processors)),
                     _ => dash(),
                 },
+                match point.result.contention() {
+                    None => dash(),
+                    Some(c) if c.uncertainty_cores > super::UNCERTAIN_OTHERS => "?".to_owned(),
+                    Some(c) => format!(
+                        "{:.2}{}",
+                        c.others_cores + c.steal_cores,
+                        if sweep.contended(point).is_some() {
+                            "!"
+                        } else {
+                            ""
+                        }
+                    ),
+                },
             ];
             row_in(&mut out, &cells, &COLUMNS);
         }
@@ -89,13 +106,44 @@ pub fn text(sweep: &Sweep) -> String {
         out,
         "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores).\n\
          Karp–Flatt e = (1/S − 1/P) / (1 − 1/P) for P = min(workers, cores): the serial fraction the \
-         measurement implies; Amdahl = 1 / (e + (1 − e)/P), the speedup that e predicts.",
+         measurement implies; Amdahl = 1 / (e + (1 − e)/P), the speedup that e predicts.\n\
+         others = cores other programs kept busy during the point's runs (/proc/stat; ? = too short \
+         to tell); ! = they took 10% or more of the cores the point could use.",
         match sweep.plan.scaling {
             Scaling::Weak => " and scaled by the work: workers × T(1) / T(workers)",
             Scaling::Strong => ": T(1) / T(workers)",
         },
         sweep.machine.logical_cores
     );
+    let contended: Vec<String> = sweep
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(move |p| (s.backend, p)))
+        .filter_map(|(backend, p)| {
+            let c = sweep.contended(p)?;
+            Some(format!(
+                "{backend} at {} worker{} (lost {:.2} of {} core{})",
+                p.workers,
+                if p.workers == 1 { "" } else { "s" },
+                c.lost_cores,
+                p.result.parallelism.min(sweep.machine.logical_cores),
+                if p.result.parallelism.min(sweep.machine.logical_cores) == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+            ))
+        })
+        .collect();
+    if !contended.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nwarning: other programs took cores these points could have used: {}. Their speedups \
+             and Karp–Flatt e measure a shared machine — a busy machine looks like a serial \
+             fraction, or like a GIL. Re-run when it is quiet.",
+            contended.join("; ")
+        );
+    }
     out
 }
 

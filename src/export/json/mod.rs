@@ -18,7 +18,12 @@ use crate::worker::WorkerReport;
 
 /// The version of the layout below. It grows by one whenever a field is
 /// removed or changes meaning; adding a field does not change it.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2: each row's `speedup` and `efficiency` are against its own
+/// language's sequential row (`baseline`), `speedup_stddev` gave way to
+/// `speedup_ci`, and the plan became `min_runs`/`max_runs`. Version 1 files
+/// are still read ([`read`]), their rows brought to version 2's meaning.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole JSON export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,8 +40,13 @@ pub struct JsonExport {
     pub plan: PlanRecord,
     /// Where it ran.
     pub machine: MachineRecord,
-    /// The backend the speedups are relative to (`sequential`).
+    /// The backend whose sums are the reference for every row, and the
+    /// baseline of the Rust rows (`sequential`). Each row names its own
+    /// baseline (`results[].baseline`).
     pub baseline: String,
+    /// The interpreter that ran the Python rows, if any did.
+    #[serde(default)]
+    pub interpreter: Option<InterpreterRecord>,
     /// The baseline's per-worker sums, in worker order.
     pub sums: Vec<i64>,
     /// The sum of `sums`.
@@ -77,12 +87,40 @@ pub struct WorkloadRecord {
 }
 
 /// The driver's plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanRecord {
-    /// Measured runs per backend.
-    pub runs: usize,
+    /// Version 1's fixed number of measured runs; read, never written.
+    #[serde(default, skip_serializing)]
+    pub runs: Option<usize>,
+    /// Measured runs per backend, at least.
+    #[serde(default)]
+    pub min_runs: usize,
+    /// Measured runs per backend, at most (equal to `min_runs` for
+    /// `--runs N`).
+    #[serde(default)]
+    pub max_runs: usize,
     /// Unmeasured warm-up runs per backend.
     pub warmup: usize,
+    /// When the runs are not fixed: the relative half-width of the 95 %
+    /// confidence interval of a median at which a backend needed no more
+    /// runs (0.02 = ±2 %).
+    #[serde(default)]
+    pub precision: Option<f64>,
+}
+
+/// The interpreter of the Python rows, as it reported itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterpreterRecord {
+    /// The command that ran it (`python3`).
+    pub command: String,
+    /// Its version (`3.11.7`).
+    pub version: String,
+    /// `sys.implementation.name` (`cpython`).
+    pub implementation: String,
+    /// `sys._is_gil_enabled()` (true before 3.13).
+    pub gil_enabled: bool,
+    /// `sysconfig.get_config_var("Py_GIL_DISABLED")`: a free-threaded build.
+    pub free_threaded_build: bool,
 }
 
 /// The machine.
@@ -111,6 +149,13 @@ pub struct ResultRecord {
     pub backend: String,
     /// The backend's one-line description.
     pub description: String,
+    /// The language its workers run in: `rust` or `python`.
+    #[serde(default)]
+    pub language: String,
+    /// The row its `speedup` and `efficiency` are against: its language's
+    /// sequential row (`sequential`, `python-sequential`).
+    #[serde(default)]
+    pub baseline: String,
     /// Workers the backend can run at once.
     pub parallelism: usize,
     /// `min(parallelism, logical cores)`: the divisor of `efficiency`.
@@ -139,11 +184,28 @@ pub struct ResultRecord {
     pub outliers: usize,
     /// Median CPU utilization, in % of one core.
     pub cpu_percent: f64,
-    /// Baseline median wall ÷ this median wall.
+    /// `baseline`'s median wall ÷ this median wall (`null` when the
+    /// baseline did not run).
     pub speedup: Option<f64>,
-    /// Standard deviation of `speedup`, propagated from both backends' robust
-    /// spread (1.4826 × the median absolute deviation of `times`).
+    /// The 95 % confidence interval of `speedup`, `[low, high]`: bootstrap
+    /// percentiles of the ratio of medians (`null` with fewer than 3 runs,
+    /// and for the baseline itself).
+    #[serde(default)]
+    pub speedup_ci: Option<[f64; 2]>,
+    /// Version 1's standard deviation of `speedup`; read, never written.
+    #[serde(default, skip_serializing)]
     pub speedup_stddev: Option<f64>,
+    /// Cores other processes kept busy during this backend's runs, on
+    /// average (`null` when not sampled).
+    #[serde(default)]
+    pub others_cores: Option<f64>,
+    /// Cores the hypervisor gave to others during the runs (steal).
+    #[serde(default)]
+    pub steal_cores: Option<f64>,
+    /// Whether other programs took enough of the cores this row could use
+    /// to bend its figures (at least 10 % of them).
+    #[serde(default)]
+    pub contended: bool,
     /// `speedup / usable_parallelism`, as a fraction (1.0 = 100 %).
     pub efficiency: Option<f64>,
     /// Numbers drawn and summed per second of median wall time.
@@ -203,6 +265,29 @@ pub struct RunRecord {
     pub children_peak_rss_bytes: u64,
     /// One report per worker, in worker order.
     pub workers: Vec<WorkerRecord>,
+    /// What the rest of the machine did during the run (`null` when not
+    /// sampled).
+    #[serde(default)]
+    pub contention: Option<ContentionRecord>,
+}
+
+/// A [`Contention`](crate::measure::Contention). Times in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentionRecord {
+    /// CPU time other processes used during the run.
+    pub others_cpu: f64,
+    /// Time the hypervisor ran others while this machine wanted to run.
+    pub steal: f64,
+    /// Time at least one runnable task waited for a CPU (`null` without PSI).
+    pub pressure_stalled: Option<f64>,
+    /// The sampler's own CPU time.
+    pub sampler_cpu: f64,
+    /// The uncertainty of `others_cpu` and `steal` (`/proc/stat`'s tick).
+    pub resolution: f64,
+    /// Every sample: `[seconds since the run started, cores the run's
+    /// process tree kept busy, cores everything else kept busy]`, each over
+    /// the interval that ended then.
+    pub samples: Vec<[f64; 3]>,
 }
 
 /// A [`WorkerReport`].
@@ -253,8 +338,11 @@ impl JsonExport {
                 total_numbers: w.total_numbers(),
             },
             plan: PlanRecord {
-                runs: report.plan.runs,
+                runs: None,
+                min_runs: report.plan.min_runs,
+                max_runs: report.plan.max_runs,
                 warmup: report.plan.warmup,
+                precision: (!report.plan.is_exact()).then_some(report.plan.precision),
             },
             machine: MachineRecord {
                 cpu_model: m.cpu_model.clone(),
@@ -265,6 +353,13 @@ impl JsonExport {
                 arch: m.arch.clone(),
             },
             baseline: report.baseline().name.to_owned(),
+            interpreter: report.interpreter.as_ref().map(|i| InterpreterRecord {
+                command: i.command.clone(),
+                version: i.version.clone(),
+                implementation: i.implementation.clone(),
+                gil_enabled: i.gil_enabled,
+                free_threaded_build: i.free_threaded_build,
+            }),
             sums: report.sums.clone(),
             total: report.total(),
             expected_total: report.expected_total(),
@@ -291,11 +386,13 @@ impl JsonExport {
 
 fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
     let secs = |d: std::time::Duration| d.as_secs_f64();
-    let speedup = report.speedup_with_error(result);
+    let contention = result.contention();
     ResultRecord {
         command: result.name.to_owned(),
         backend: result.name.to_owned(),
         description: result.description.to_owned(),
+        language: result.language.name().to_owned(),
+        baseline: result.language.baseline().to_owned(),
         parallelism: result.parallelism,
         usable_parallelism: report.usable_parallelism(result),
         mean: secs(result.wall_mean()),
@@ -310,8 +407,12 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         times: result.runs.iter().map(|r| secs(r.wall)).collect(),
         outliers: result.wall_outliers(),
         cpu_percent: result.cpu_percent_median(),
-        speedup: speedup.map(|(s, _)| s),
-        speedup_stddev: speedup.map(|(_, e)| e),
+        speedup: report.speedup(result),
+        speedup_ci: report.speedup_interval(result).map(|(l, h)| [l, h]),
+        speedup_stddev: None,
+        others_cores: contention.map(|c| c.others_cores),
+        steal_cores: contention.map(|c| c.steal_cores),
+        contended: report.contended(result).is_some(),
         efficiency: report.efficiency(result),
         throughput: report.throughput(result),
         peak_rss_bytes: result.peak_rss_bytes(),
@@ -345,6 +446,18 @@ fn run_record(run: &RunMeasurement) -> RunRecord {
         self_peak_rss_bytes: run.self_peak_rss_bytes,
         children_peak_rss_bytes: run.children_peak_rss_bytes,
         workers: run.workers.iter().map(worker_record).collect(),
+        contention: run.contention.as_ref().map(|c| ContentionRecord {
+            others_cpu: c.others_cpu.as_secs_f64(),
+            steal: c.steal.as_secs_f64(),
+            pressure_stalled: c.pressure_stalled.map(|p| p.as_secs_f64()),
+            sampler_cpu: c.sampler_cpu.as_secs_f64(),
+            resolution: c.resolution.as_secs_f64(),
+            samples: c
+                .samples
+                .iter()
+                .map(|s| [s.at.as_secs_f64(), s.tree_cores, s.others_cores])
+                .collect(),
+        }),
     }
 }
 

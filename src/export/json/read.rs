@@ -13,7 +13,7 @@ pub enum ReadError {
     NotAnExport(String),
     /// A gilfree export of a schema this version cannot read.
     #[error(
-        "written with export schema {found}, but this gilfree {} reads schema {SCHEMA_VERSION}",
+        "written with export schema {found}, but this gilfree {} reads schemas 1 to {SCHEMA_VERSION}",
         env!("CARGO_PKG_VERSION")
     )]
     Schema {
@@ -35,7 +35,7 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
     let version: Version =
         serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
     match version.schema_version {
-        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) if (1..=u64::from(SCHEMA_VERSION)).contains(&v) => {}
         Some(found) => return Err(ReadError::Schema { found }),
         None => {
             return Err(ReadError::NotAnExport(
@@ -47,6 +47,9 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
         serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
     export.check_numbers().map_err(ReadError::NotAnExport)?;
     export.escape_text();
+    if export.schema_version == 1 {
+        export.upgrade_from_version_1();
+    }
     Ok(export)
 }
 
@@ -121,18 +124,79 @@ impl JsonExport {
                 ratio("cpu_percent", b, run.cpu_percent)?;
             }
             ratio("cpu_percent", b, r.cpu_percent)?;
+            for run in &r.runs {
+                let Some(c) = &run.contention else { continue };
+                for (what, x) in [
+                    ("others_cpu", c.others_cpu),
+                    ("steal", c.steal),
+                    ("sampler_cpu", c.sampler_cpu),
+                    ("resolution", c.resolution),
+                ]
+                .into_iter()
+                .chain(c.pressure_stalled.map(|x| ("pressure_stalled", x)))
+                .chain(c.samples.iter().map(|s| ("samples' time", s[0])))
+                {
+                    time(what, b, x)?;
+                }
+                for s in &c.samples {
+                    ratio("samples' cores", b, s[1])?;
+                    ratio("samples' cores", b, s[2])?;
+                }
+            }
             for (what, x) in [
                 ("speedup", r.speedup),
                 ("speedup_stddev", r.speedup_stddev),
                 ("efficiency", r.efficiency),
                 ("throughput", r.throughput),
-            ] {
+                ("others_cores", r.others_cores),
+                ("steal_cores", r.steal_cores),
+            ]
+            .into_iter()
+            .chain(
+                r.speedup_ci
+                    .iter()
+                    .flatten()
+                    .map(|&x| ("speedup_ci", Some(x))),
+            ) {
                 if let Some(x) = x {
                     ratio(what, b, x)?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Brings a version 1 file to version 2's meaning: the plan's fixed
+    /// `runs` become `min_runs` = `max_runs`; each row gets its language
+    /// (Python rows are the `python-*` ones) and is read against its own
+    /// language's sequential row — version 1 read every row against Rust's
+    /// — so its speedup and efficiency are worked out again from the
+    /// medians the file records.
+    fn upgrade_from_version_1(&mut self) {
+        if let Some(runs) = self.plan.runs {
+            self.plan.min_runs = runs;
+            self.plan.max_runs = runs;
+        }
+        for r in &mut self.results {
+            let language = if r.backend.starts_with("python-") {
+                crate::backend::Language::Python
+            } else {
+                crate::backend::Language::Rust
+            };
+            r.language = language.name().to_owned();
+            r.baseline = language.baseline().to_owned();
+            r.speedup_stddev = None;
+        }
+        let medians: Vec<(String, f64)> = self
+            .results
+            .iter()
+            .map(|r| (r.backend.clone(), r.median))
+            .collect();
+        for r in &mut self.results {
+            let baseline = medians.iter().find(|(name, _)| *name == r.baseline);
+            r.speedup = baseline.and_then(|&(_, b)| (r.median > 0.0).then(|| b / r.median));
+            r.efficiency = r.speedup.map(|s| s / r.usable_parallelism.max(1) as f64);
+        }
     }
 
     /// Escapes control characters in every text read from the file, so that
@@ -153,7 +217,18 @@ impl JsonExport {
             escape_controls(field);
         }
         for r in &mut self.results {
-            for field in [&mut r.command, &mut r.backend, &mut r.description] {
+            for field in [
+                &mut r.command,
+                &mut r.backend,
+                &mut r.description,
+                &mut r.language,
+                &mut r.baseline,
+            ] {
+                escape_controls(field);
+            }
+        }
+        if let Some(i) = &mut self.interpreter {
+            for field in [&mut i.command, &mut i.version, &mut i.implementation] {
                 escape_controls(field);
             }
         }

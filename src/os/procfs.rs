@@ -1,0 +1,240 @@
+//! What Linux's `/proc` says about CPU time: the whole machine's
+//! (`/proc/stat`, steal included), the CPU pressure (`/proc/pressure/cpu`),
+//! and which processes descend from this one (`/proc/PID/stat`), whose CPU
+//! time each is then read from its CPU-time clock (`clock_getcpuclockid`,
+//! nanoseconds, one system call, no file).
+//!
+//! The parsers are pure and tested on text; the readers return `None` where
+//! the file does not exist (another OS, a kernel without PSI, a process
+//! that ended), and callers then report "unknown" rather than zero.
+//!
+//! `/proc/PID/task/TID/children` would list children directly, but it
+//! needs `CONFIG_PROC_CHILDREN`, which many kernels (this project's CI
+//! machines among them) lack; [`Descendants`] therefore walks `/proc`,
+//! reading the `stat` of each process it has not classified yet, so that a
+//! sample costs one directory listing plus one read per new process.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The machine's CPU time since boot, from the first line of `/proc/stat`,
+/// in clock ticks ([`ticks_per_second`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MachineCpu {
+    /// Time some CPU ran something: user + nice + system + irq + softirq
+    /// (guest time is inside user).
+    pub busy_ticks: u64,
+    /// Time the hypervisor ran something else while a virtual CPU wanted to
+    /// run (`steal`).
+    pub steal_ticks: u64,
+}
+
+impl MachineCpu {
+    /// How much more of each than `earlier`.
+    pub fn since(&self, earlier: &MachineCpu) -> MachineCpu {
+        MachineCpu {
+            busy_ticks: self.busy_ticks.saturating_sub(earlier.busy_ticks),
+            steal_ticks: self.steal_ticks.saturating_sub(earlier.steal_ticks),
+        }
+    }
+}
+
+/// Parses the aggregate `cpu` line of `/proc/stat`.
+pub fn parse_machine_cpu(stat: &str) -> Option<MachineCpu> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice]
+    let field = |i: usize| fields.get(i).copied().unwrap_or(0);
+    if fields.len() < 4 {
+        return None;
+    }
+    Some(MachineCpu {
+        busy_ticks: field(0) + field(1) + field(2) + field(5) + field(6),
+        steal_ticks: field(7),
+    })
+}
+
+/// The machine's CPU time now, or `None` where `/proc/stat` is missing.
+pub fn machine_cpu() -> Option<MachineCpu> {
+    parse_machine_cpu(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// Clock ticks per second, the unit of `/proc/stat` (`USER_HZ`, 100 on
+/// every Linux the project has met).
+pub fn ticks_per_second() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|t| u64::try_from(t).ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(100)
+}
+
+/// A tick count as a duration.
+pub fn ticks(count: u64, per_second: u64) -> Duration {
+    Duration::from_nanos(count.saturating_mul(1_000_000_000) / per_second.max(1))
+}
+
+/// Parses `/proc/pressure/cpu`: the `total=` of its `some` line, in µs —
+/// the time at least one runnable task waited for a CPU.
+pub fn parse_cpu_pressure(text: &str) -> Option<Duration> {
+    let line = text.lines().find(|l| l.starts_with("some "))?;
+    let total = line
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("total="))?;
+    Some(Duration::from_micros(total.parse().ok()?))
+}
+
+/// The CPU pressure stall total now, or `None` where the kernel has no PSI
+/// (`/proc/pressure/cpu` missing or unreadable).
+pub fn cpu_pressure() -> Option<Duration> {
+    parse_cpu_pressure(&std::fs::read_to_string("/proc/pressure/cpu").ok()?)
+}
+
+/// The parent of the process whose `/proc/PID/stat` is `stat`. The command
+/// name in parentheses may itself contain spaces and parentheses, so the
+/// fields are counted from the last `)`.
+pub fn parse_parent(stat: &str) -> Option<i32> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // state ppid ...
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A process's CPU time (all its threads, user and system), read from its
+/// CPU-time clock; `None` once it has ended (or on another OS).
+pub fn process_cpu(pid: i32) -> Option<Duration> {
+    let clock = nix::time::clock_getcpuclockid(nix::unistd::Pid::from_raw(pid)).ok()?;
+    let now = nix::time::clock_gettime(clock).ok()?;
+    Some(Duration::new(
+        u64::try_from(now.tv_sec()).ok()?,
+        u32::try_from(now.tv_nsec()).ok()?,
+    ))
+}
+
+/// The processes descending from one root (not the root itself), found by
+/// walking `/proc`; each process is classified once, when first seen.
+#[derive(Debug)]
+pub struct Descendants {
+    root: i32,
+    /// Every process seen: whether it descends from the root.
+    known: HashMap<i32, bool>,
+}
+
+impl Descendants {
+    /// Descendants of `root` (usually this process).
+    pub fn of(root: i32) -> Descendants {
+        Descendants {
+            root,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The descendants alive now. A process is looked at once: a process
+    /// whose parent is unknown is classified after its parent, and an
+    /// ended one is forgotten (its number may be reused).
+    pub fn alive(&mut self) -> Vec<i32> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        let pids: Vec<i32> = entries
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        let mut parents: HashMap<i32, i32> = HashMap::new();
+        for &pid in &pids {
+            if !self.known.contains_key(&pid) {
+                let parent = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .ok()
+                    .and_then(|stat| parse_parent(&stat));
+                parents.insert(pid, parent.unwrap_or(0));
+            }
+        }
+        for &pid in parents.keys() {
+            self.classify(pid, &parents, 0);
+        }
+        let alive: std::collections::HashSet<i32> = pids.iter().copied().collect();
+        self.known.retain(|pid, _| alive.contains(pid));
+        pids.into_iter()
+            .filter(|pid| self.known.get(pid) == Some(&true))
+            .collect()
+    }
+
+    fn classify(&mut self, pid: i32, parents: &HashMap<i32, i32>, depth: usize) -> bool {
+        if let Some(&ours) = self.known.get(&pid) {
+            return ours;
+        }
+        let parent = parents.get(&pid).copied().unwrap_or(0);
+        // A chain longer than any real tree means a loop through a reused
+        // number: not ours.
+        let ours = parent == self.root
+            || (parent > 1 && depth < 64 && self.classify(parent, parents, depth + 1));
+        self.known.insert(pid, ours);
+        ours
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_machine_line_splits_busy_from_steal() {
+        let stat = "cpu  921558 70 161807 808336 7690 3 1566 4601 0 0\n\
+                    cpu0 435605 40 77896 434434 1965 0 477 2252 0 0\n";
+        let cpu = parse_machine_cpu(stat).unwrap();
+        assert_eq!(cpu.busy_ticks, 921_558 + 70 + 161_807 + 3 + 1566);
+        assert_eq!(cpu.steal_ticks, 4601);
+        // Old kernels print fewer fields; nothing is invented.
+        let old = parse_machine_cpu("cpu 10 0 5 100\n").unwrap();
+        assert_eq!((old.busy_ticks, old.steal_ticks), (15, 0));
+        assert_eq!(parse_machine_cpu("intr 1 2 3\n"), None);
+        assert_eq!(parse_machine_cpu("cpu x y z w\n"), None);
+    }
+
+    #[test]
+    fn pressure_is_the_some_lines_total() {
+        let text = "some avg10=0.00 avg60=0.76 avg300=4.12 total=1150779772\n\
+                    full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        assert_eq!(
+            parse_cpu_pressure(text),
+            Some(Duration::from_micros(1_150_779_772))
+        );
+        assert_eq!(parse_cpu_pressure("full total=3\n"), None);
+    }
+
+    #[test]
+    fn the_parent_is_read_past_a_command_name_with_parentheses() {
+        assert_eq!(parse_parent("42 (a) b) (c) S 7 42 42 0"), Some(7));
+        assert_eq!(parse_parent("1 (init) S 0 1 1"), Some(0));
+        assert_eq!(parse_parent("garbage"), None);
+    }
+
+    #[test]
+    fn ticks_become_durations() {
+        assert_eq!(ticks(250, 100), Duration::from_millis(2500));
+        assert_eq!(ticks(1, 0), Duration::from_secs(1));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_child_is_a_descendant_and_its_cpu_clock_reads() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let mut tree = Descendants::of(std::process::id() as i32);
+        let alive = tree.alive();
+        let seen = alive.contains(&pid);
+        let cpu = process_cpu(pid);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(seen, "{pid} not among {alive:?}");
+        assert!(cpu.is_some());
+        assert!(!tree.alive().contains(&pid));
+        assert!(machine_cpu().is_some());
+    }
+}
