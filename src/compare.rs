@@ -104,6 +104,30 @@ pub fn compare(old: &JsonExport, old_name: &str, new: &JsonExport, new_name: &st
         }
     }
 
+    let busy = |export: &JsonExport| -> Vec<String> {
+        export
+            .results
+            .iter()
+            .filter(|r| r.contended)
+            .map(|r| format!("{} ({:.2} cores)", r.backend, r.others_cores.unwrap_or(0.0)))
+            .collect()
+    };
+    let (old_busy, new_busy) = (busy(old), busy(new));
+    if !old_busy.is_empty() || !new_busy.is_empty() {
+        let mut parts = Vec::new();
+        for (label, rows) in [("old", old_busy), ("new", new_busy)] {
+            if !rows.is_empty() {
+                parts.push(format!("in {label}, {}", rows.join(", ")));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nwarning: other programs kept cores busy during some runs ({}): a difference in \
+             those rows may be theirs, not the code's.",
+            parts.join("; ")
+        );
+    }
+
     let mut differences = workload.clone();
     differences.extend(other_differences(old, new));
     if !differences.is_empty() {

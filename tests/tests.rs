@@ -68,4 +68,5 @@ mod oracle;
 mod outputs;
 mod python;
 mod python_rows;
+mod readings;
 mod robustness;

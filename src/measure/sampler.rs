@@ -35,10 +35,11 @@ use std::time::{Duration, Instant};
 use crate::os::procfs::{self, Descendants, MachineCpu};
 use crate::os::signal_safe as sys;
 
-/// How often the sampler looks: fine enough to draw a 100 ms run with five
-/// points, coarse enough that its cost stays a fraction of a percent of a
-/// core (README: "What the sampler costs").
-pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+/// How often the sampler looks: fine enough to draw a one-second run with
+/// twenty points, coarse enough that its cost stays near half a percent of
+/// one core. A wake-up costs it 100–250 µs of CPU, mostly cold caches and
+/// the reading of `/proc/stat` (README: "Other programs").
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(50);
 
 /// One sample: the interval that ended `at` after the run started.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -222,7 +223,7 @@ fn machine_cores(fallback: u64) -> u64 {
 /// How many samples apart the sampler lists `/proc` for new processes of
 /// the tree: the listing is its costliest step (about 70 µs on a quiet
 /// machine); reading the clock of a process it knows costs about 2 µs.
-const WALK_EVERY: usize = 5;
+const WALK_EVERY: usize = 4;
 
 /// One interval between samples, before it is turned into a [`Sample`].
 struct Interval {

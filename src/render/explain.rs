@@ -314,6 +314,142 @@ fn join_names(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::result::synthetic::{Row, interpreter, report};
+
+    /// The book's experiment on 2 cores, quiet: Rust at 2 cores, CPython's
+    /// threads at one.
+    fn book(gil: bool, free_threaded: bool, python_threads_cpu: f64) -> Report {
+        report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 260.0, 196.0),
+                Row::new("process", 8, 270.0, 195.0),
+                Row::new("python-sequential", 1, 1800.0, 100.0),
+                Row::new(
+                    "python-threads",
+                    8,
+                    if python_threads_cpu > 150.0 {
+                        950.0
+                    } else {
+                        1840.0
+                    },
+                    python_threads_cpu,
+                ),
+                Row::new("python-processes", 8, 1000.0, 186.0),
+            ],
+            Some(interpreter(gil, free_threaded)),
+        )
+    }
+
+    fn lines(text: &str) -> Vec<&str> {
+        text.lines().filter(|l| l.starts_with("- ")).collect()
+    }
+
+    #[test]
+    fn the_gil_is_named_when_the_interpreter_reports_it_and_threads_stay_on_one_core() {
+        let text = explain(&book(true, false, 101.0));
+        let line = lines(&text)
+            .into_iter()
+            .find(|l| l.starts_with("- python-threads"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            line.contains("(101% CPU) while python-processes kept 1.9 (186%)"),
+            "{line}"
+        );
+        assert!(
+            line.contains("CPython's GIL — enabled, as the interpreter reports"),
+            "{line}"
+        );
+        // Against Python's own sequential row, not Rust's.
+        assert!(
+            line.contains("python-threads ran at 0.98× python-sequential"),
+            "{line}"
+        );
+        assert!(
+            line.contains("python-processes at 1.80× python-sequential"),
+            "{line}"
+        );
+        assert!(!text.contains("start-up"), "{text}");
+    }
+
+    #[test]
+    fn a_free_threaded_interpreter_gets_the_scaling_sentence() {
+        let text = explain(&book(false, true, 190.0));
+        let line = lines(&text)
+            .into_iter()
+            .find(|l| l.starts_with("- python-threads"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            line.contains("free-threaded CPython 3.13.1 with the GIL disabled"),
+            "{line}"
+        );
+        assert!(line.contains("1.89× python-sequential"), "{line}");
+        assert!(!line.contains("GIL —"), "{line}");
+        // Told the GIL is off but seeing one core, it does not invent a GIL.
+        let text = explain(&book(false, true, 100.0));
+        assert!(
+            text.contains("although the interpreter reports the GIL disabled"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn ranges_never_mix_languages_nor_repeat_a_value() {
+        let text = explain(&book(true, false, 101.0));
+        let rust = lines(&text)
+            .into_iter()
+            .find(|l| l.starts_with("- threads and process"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(rust.contains("(195–196% CPU)"), "{rust}");
+        assert!(rust.contains("1.85–1.92× faster than sequential"), "{rust}");
+        assert!(!rust.contains("python"), "{rust}");
+        let same = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 260.0, 162.0),
+                Row::new("rayon", 2, 260.0, 162.2),
+            ],
+            None,
+        );
+        let text = explain(&same);
+        assert!(text.contains("about 1.6 cores busy (162% CPU)"), "{text}");
+        assert!(text.contains("ran 1.92× faster"), "{text}");
+    }
+
+    #[test]
+    fn a_busy_machine_is_named_as_the_cause_instead_of_start_up_or_the_gil() {
+        let busy = report(
+            vec![
+                Row::new("sequential", 1, 800.0, 60.0).others(1.4),
+                Row::new("threads", 8, 700.0, 95.0).others(1.0),
+            ],
+            None,
+        );
+        let text = explain(&busy);
+        assert!(
+            text.contains(
+                "Other programs kept 1.0–1.4 cores busy during the runs of sequential and threads"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("sequential got only 60% of its one core"),
+            "{text}"
+        );
+        assert!(text.contains("threads used only 95% CPU of the 200% it could: other programs kept 1.00 cores busy"), "{text}");
+        assert!(!text.contains("not all computing at once"), "{text}");
+        // The same figures on a quiet machine blame the workers instead.
+        let quiet = report(
+            vec![
+                Row::new("sequential", 1, 800.0, 100.0),
+                Row::new("threads", 8, 700.0, 95.0).others(0.05),
+            ],
+            None,
+        );
+        let text = explain(&quiet);
+        assert!(!text.contains("Other programs"), "{text}");
+        assert!(text.contains("not all computing at once"), "{text}");
+    }
 
     #[test]
     fn names_are_joined_as_in_a_sentence() {

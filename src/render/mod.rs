@@ -512,7 +512,7 @@ impl Advice {
 /// A duration to two significant figures, in s, min or h: for estimates.
 pub(crate) fn duration_rough(d: Duration) -> String {
     let secs = d.as_secs_f64();
-    if secs < 1.0 {
+    if secs < 10.0 {
         format!("{:.1} s", secs)
     } else if secs < 100.0 {
         format!("{:.0} s", secs)
@@ -654,5 +654,119 @@ fn notes(out: &mut String, report: &Report) {
             logical,
             logical
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::measure::result::synthetic::{Row, interpreter, report};
+
+    #[test]
+    fn each_language_is_summarized_against_its_own_sequential_row() {
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 260.0, 196.0),
+                Row::new("python-sequential", 1, 1800.0, 100.0),
+                Row::new("python-threads", 8, 1840.0, 101.0),
+                Row::new("python-processes", 8, 1000.0, 186.0),
+            ],
+            Some(interpreter(true, false)),
+        );
+        let out = super::text(&r);
+        assert!(
+            out.contains("  threads ran 1.92× faster than sequential (95% CI "),
+            "{out}"
+        );
+        assert!(
+            out.contains("  python-processes ran 1.80× faster than python-sequential (95% CI "),
+            "{out}"
+        );
+        assert!(
+            out.contains("  python-threads ran 1.02× slower than python-sequential (95% CI "),
+            "{out}"
+        );
+        // The table's speedups are per language too.
+        let row = out
+            .lines()
+            .find(|l| l.starts_with("python-processes"))
+            .unwrap();
+        assert!(row.contains("1.80×"), "{row}");
+        assert!(out.contains("Python rows: python-sequential"), "{out}");
+    }
+
+    #[test]
+    fn one_run_gives_no_interval_instead_of_plus_minus_zero() {
+        let mut rows = vec![
+            Row::new("sequential", 1, 500.0, 100.0),
+            Row::new("threads", 8, 260.0, 196.0),
+        ];
+        for row in &mut rows {
+            row.walls_ms.truncate(1);
+        }
+        let out = super::text(&report(rows, None));
+        assert!(
+            out.contains(
+                "threads ran 1.92× faster than sequential (no confidence interval from 1 run)"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("± 0.00"), "{out}");
+    }
+
+    #[test]
+    fn count_advice_weighs_the_python_rows() {
+        let rust_only = report(
+            vec![
+                Row::new("sequential", 1, 7.0, 100.0),
+                Row::new("threads", 8, 4.0, 180.0),
+            ],
+            None,
+        );
+        let out = super::text(&rust_only);
+        assert!(out.contains("try --count 100_000_000 to see scaling clearly (about 0.7 s a sequential run, about "), "{out}");
+        let with_python = report(
+            vec![
+                Row::new("sequential", 1, 7.0, 100.0),
+                Row::new("threads", 8, 4.0, 180.0),
+                Row::new("python-sequential", 1, 1700.0, 100.0),
+                Row::new("python-threads", 8, 1750.0, 101.0),
+            ],
+            Some(interpreter(true, false)),
+        );
+        let out = super::text(&with_python);
+        assert!(out.contains("each Python run about 3 min"), "{out}");
+        assert!(
+            out.contains("run the Rust backends alone at that count (without --python)"),
+            "{out}"
+        );
+        assert!(out.contains("a Python run takes 1.7 s"), "{out}");
+    }
+
+    #[test]
+    fn contention_is_warned_only_beyond_the_cores_a_row_leaves_idle() {
+        let r = report(
+            vec![
+                // One core used, one spare: 0.9 cores of others cost nothing.
+                Row::new("sequential", 1, 500.0, 100.0).others(0.9),
+                Row::new("threads", 8, 260.0, 196.0).others(0.15),
+                Row::new("rayon", 2, 300.0, 170.0).others(0.3),
+            ],
+            None,
+        );
+        let contended: Vec<&str> = r
+            .results
+            .iter()
+            .filter(|x| r.contended(x).is_some())
+            .map(|x| x.name)
+            .collect();
+        assert_eq!(contended, ["rayon"]);
+        let out = super::text(&r);
+        assert!(
+            out.contains("rayon lost 0.30 of its 2 cores (others kept 0.30 busy, steal 0.00)"),
+            "{out}"
+        );
+        let row = out.lines().find(|l| l.starts_with("threads")).unwrap();
+        assert!(row.contains(" 0.15 "), "{row}");
     }
 }

@@ -1,0 +1,528 @@
+//! The readings of the numbers: a busy machine detected, the GIL named from
+//! the interpreter's own report, rows read against their own language,
+//! differences tested for significance, runs that continue until the
+//! medians are known.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use gilfree::export::json::{self, JsonExport};
+
+use crate::cli::{gilfree, stderr, stdout};
+use crate::export::scratch;
+
+/// Processes that spin on every core until dropped: another program that
+/// wants the whole machine.
+struct Spinners(Vec<Child>);
+
+impl Spinners {
+    fn on_every_core() -> Spinners {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Spinners(
+            (0..cores)
+                .map(|core| {
+                    // Pinned one to a core where taskset exists.
+                    let mut command = if Command::new("taskset").arg("-V").output().is_ok() {
+                        let mut c = Command::new("taskset");
+                        c.args(["-c", &core.to_string(), "sh", "-c", "while :; do :; done"]);
+                        c
+                    } else {
+                        let mut c = Command::new("sh");
+                        c.args(["-c", "while :; do :; done"]);
+                        c
+                    };
+                    command.stdin(Stdio::null()).spawn().expect("sh runs")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Spinners {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn export_of(output: &std::process::Output) -> JsonExport {
+    json::read(&output.stdout).unwrap_or_else(|err| panic!("{err}: {}", stderr(output)))
+}
+
+#[test]
+fn a_machine_busy_with_spinning_processes_is_reported_as_contention() {
+    let spinners = Spinners::on_every_core();
+    // Let them start before the run does.
+    std::thread::sleep(Duration::from_millis(200));
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-n",
+        "20M",
+        "-w",
+        "4",
+        "--runs",
+        "3",
+        "--seed",
+        "1",
+        "--explain",
+        "--export-json",
+        "-",
+    ]);
+    drop(spinners);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("warning: other programs took cores these rows could have used"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a low CPU figure among them is not the GIL's doing"),
+        "{text}"
+    );
+    assert!(text.contains("- Other programs kept "), "{text}");
+    let export = export_of(&output);
+    let threads = export.result("threads").unwrap();
+    assert!(threads.contended, "{text}");
+    let others = threads.others_cores.unwrap();
+    assert!(others > 0.5, "others kept {others} cores busy");
+    for run in &threads.runs {
+        let contention = run.contention.as_ref().expect("every run sampled");
+        assert!(contention.others_cpu > 0.0);
+        assert!(!contention.samples.is_empty());
+        // The spinners' cores show in the series, beside the run's own.
+        let busy: f64 =
+            contention.samples.iter().map(|s| s[2]).sum::<f64>() / contention.samples.len() as f64;
+        assert!(busy > 0.3, "others in the series: {busy}");
+    }
+}
+
+/// The cores the whole machine kept busy over `span`, from /proc/stat.
+fn machine_busy_cores(span: Duration) -> f64 {
+    let busy = || -> f64 {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap();
+        let fields: Vec<f64> = stat
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().unwrap())
+            .collect();
+        // user nice system irq softirq steal, in ticks of 10 ms
+        fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+    };
+    let before = busy();
+    std::thread::sleep(span);
+    (busy() - before) / 100.0 / span.as_secs_f64()
+}
+
+alone! {
+    /// On a quiet machine no contention is reported: the run's own workers,
+    /// threads and processes, are counted as its own. A machine that is not
+    /// quiet before and after the run is tried again, and after three tries
+    /// the test says it could not run. CI runs it on its own.
+    fn a_quiet_machine_gets_no_contention_warning() {
+        for attempt in 1..=3 {
+            if machine_busy_cores(Duration::from_millis(500)) > 0.1 {
+                eprintln!("attempt {attempt}: the machine is busy; waiting");
+                std::thread::sleep(Duration::from_secs(2));
+                continue;
+            }
+            let output = gilfree(&[
+                "-b", "threads,process", "-n", "20M", "-w", "2", "--runs", "3", "--seed", "1",
+                "--export-json", "-",
+            ]);
+            let after = machine_busy_cores(Duration::from_millis(300));
+            assert!(output.status.success(), "{}", stderr(&output));
+            let export = export_of(&output);
+            let quiet_throughout = export
+                .results
+                .iter()
+                .all(|r| r.others_cores.is_some_and(|o| o < 0.2));
+            if after > 0.1 || !quiet_throughout {
+                eprintln!("attempt {attempt}: another program ran meanwhile; trying again");
+                continue;
+            }
+            let text = stderr(&output);
+            assert!(!text.contains("other programs took"), "{text}");
+            for r in &export.results {
+                assert!(!r.contended, "{}: {text}", r.backend);
+            }
+            return;
+        }
+        eprintln!("skipped: the machine was never quiet for a whole run in three tries");
+    }
+}
+
+#[test]
+fn the_sampler_can_be_turned_off() {
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-n",
+        "100k",
+        "--runs",
+        "2",
+        "--seed",
+        "1",
+        "--no-sampler",
+        "--export-json",
+        "-",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let export = export_of(&output);
+    for r in &export.results {
+        assert_eq!(r.others_cores, None);
+        assert!(r.runs.iter().all(|run| run.contention.is_none()));
+    }
+    let row = stderr(&output)
+        .lines()
+        .find(|l| l.starts_with("threads "))
+        .unwrap()
+        .to_owned();
+    assert!(row.contains(" — "), "{row}");
+}
+
+/// A stand-in interpreter: answers gilfree's probe as told, and runs the
+/// programs with the real python3.
+fn fake_interpreter(name: &str, gil_enabled: bool, free_threaded: bool) -> Option<String> {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return None;
+    }
+    // A directory of its own: scratch() empties it, and tests run at once.
+    let path = scratch(&format!("readings-interpreter-{name}")).join("python3");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = -c ]; then echo '{{\"version\": \"3.13.1\", \"implementation\": \"cpython\", \
+             \"gil_enabled\": {gil_enabled}, \"free_threaded_build\": {free_threaded}}}'; exit 0; fi\n\
+             exec python3 \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    Some(path.to_str().unwrap().to_owned())
+}
+
+fn python_explained(interpreter: &str) -> (String, JsonExport) {
+    let output = gilfree(&[
+        "--python",
+        interpreter,
+        "--rng",
+        "python",
+        "-b",
+        "threads",
+        "-w",
+        "4",
+        "-n",
+        "50k",
+        "--runs",
+        "3",
+        "--warmup",
+        "0",
+        "--seed",
+        "2015",
+        "--explain",
+        // Other tests load the machine; the sentences on the GIL are what
+        // is tested here.
+        "--no-sampler",
+        "--export-json",
+        "-",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    (stderr(&output), export_of(&output))
+}
+
+#[test]
+fn the_interpreters_own_report_of_its_gil_decides_the_sentence() {
+    let Some(enabled) = fake_interpreter("gil-enabled", true, false) else {
+        return;
+    };
+    let (text, export) = python_explained(&enabled);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- python-threads"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("that is CPython's GIL — enabled, as the interpreter reports"),
+        "{line}"
+    );
+    assert!(line.contains(" python-sequential"), "{line}");
+    assert!(text.contains("GIL enabled; its programs"), "{text}");
+    let interpreter = export.interpreter.clone().unwrap();
+    assert!(interpreter.gil_enabled && !interpreter.free_threaded_build);
+    let threads = export.result("python-threads").unwrap();
+    assert_eq!(
+        (threads.language.as_str(), threads.baseline.as_str()),
+        ("python", "python-sequential")
+    );
+
+    // The same CPython, reporting the GIL off: no GIL sentence, and the one
+    // core it still shows is not blamed on a GIL.
+    let disabled = fake_interpreter("gil-disabled", false, true).unwrap();
+    let (text, export) = python_explained(&disabled);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- python-threads"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("although the interpreter reports the GIL disabled"),
+        "{line}"
+    );
+    assert!(!line.contains("CPython's GIL"), "{line}");
+    assert!(
+        text.contains("GIL disabled (free-threaded build)"),
+        "{text}"
+    );
+    assert!(export.interpreter.unwrap().free_threaded_build);
+}
+
+#[test]
+fn python_rows_are_read_against_python_sequential_in_table_summary_and_export() {
+    let Some(python) = fake_interpreter("plain", true, false) else {
+        return;
+    };
+    let (text, export) = python_explained(&python);
+    let sequential = export.result("python-sequential").unwrap();
+    assert_eq!(sequential.speedup, Some(1.0));
+    let processes = export.result("python-processes").unwrap();
+    let expected = sequential.median / processes.median;
+    assert!((processes.speedup.unwrap() - expected).abs() < 1e-9);
+    assert!(
+        text.contains(&format!(
+            "python-processes ran {:.2}× {} than python-sequential",
+            if expected >= 1.0 {
+                expected
+            } else {
+                1.0 / expected
+            },
+            if expected >= 1.0 { "faster" } else { "slower" },
+        )),
+        "{text}"
+    );
+    // The cross-language ratios stay, labelled.
+    assert!(text.contains("CPython side by side"), "{text}");
+}
+
+/// An export of `gilfree -b threads` with `times` as the threads row's runs.
+fn export_with_times(base: &JsonExport, times: &[f64]) -> JsonExport {
+    let mut export = base.clone();
+    for r in &mut export.results {
+        let template = r.runs[0].clone();
+        r.times = times.to_vec();
+        r.runs = times
+            .iter()
+            .map(|&wall| {
+                let mut run = template.clone();
+                run.wall = wall;
+                run
+            })
+            .collect();
+        let mut sorted = times.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        r.median = (sorted[(sorted.len() - 1) / 2] + sorted[sorted.len() / 2]) / 2.0;
+        r.min = sorted[0];
+        r.max = sorted[sorted.len() - 1];
+    }
+    export
+}
+
+/// 20 run times drawn from one skewed distribution (a fixed seed): a
+/// floor and a long tail, as run times are.
+fn skewed_times(seed: u64, scale: f64) -> Vec<f64> {
+    let mut state = seed;
+    (0..20)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            scale * (1.0 - 0.05 * u.max(1e-12).ln())
+        })
+        .collect()
+}
+
+fn compare_verdict(old: &JsonExport, new: &JsonExport, name: &str) -> String {
+    let dir = scratch("readings-compare");
+    let (a, b) = (
+        dir.join(format!("{name}-old.json")),
+        dir.join(format!("{name}-new.json")),
+    );
+    std::fs::write(&a, serde_json::to_vec(old).unwrap()).unwrap();
+    std::fs::write(&b, serde_json::to_vec(new).unwrap()).unwrap();
+    let output = gilfree(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    out.lines()
+        .find(|l| l.starts_with("threads "))
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned()
+}
+
+#[test]
+fn compare_says_tilde_for_one_distribution_and_names_a_ten_percent_shift() {
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-w",
+        "2",
+        "-n",
+        "10k",
+        "--runs",
+        "1",
+        "--seed",
+        "5",
+        "--no-sampler",
+        "--export-json",
+        "-",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let base = export_of(&output);
+    let old = export_with_times(&base, &skewed_times(1, 1.0));
+    // The same distribution, other draws.
+    let same = export_with_times(&base, &skewed_times(2, 1.0));
+    let line = compare_verdict(&old, &same, "same");
+    assert!(line.contains(" ~  p="), "{line}");
+    assert!(line.contains("n=20+20"), "{line}");
+    // The same runs in another order: nothing at all changed.
+    let mut shuffled = skewed_times(1, 1.0);
+    shuffled.reverse();
+    let line = compare_verdict(&old, &export_with_times(&base, &shuffled), "shuffled");
+    assert!(line.contains(" ~  p=1.000 n=20+20"), "{line}");
+    // 10 % slower, and 10 % faster.
+    let line = compare_verdict(
+        &old,
+        &export_with_times(&base, &skewed_times(3, 1.1)),
+        "slower",
+    );
+    let p: f64 = line
+        .split("p=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map_or(0.0, |p| p.parse().unwrap_or(0.0));
+    assert!(line.contains("× slower  p"), "{line}");
+    assert!(line.contains("p<0.001") || p < 0.05, "{line}");
+    let line = compare_verdict(
+        &old,
+        &export_with_times(&base, &skewed_times(4, 0.9)),
+        "faster",
+    );
+    assert!(line.contains("× faster  p"), "{line}");
+    // Three runs a side can never reach p < 0.05, however far apart.
+    let line = compare_verdict(
+        &export_with_times(&base, &[1.0, 1.01, 1.02]),
+        &export_with_times(&base, &[2.0, 2.01, 2.02]),
+        "few",
+    );
+    assert!(line.contains("too few runs  n=3+3"), "{line}");
+}
+
+#[test]
+fn compare_reads_a_version_1_export_with_its_speedups_read_per_language() {
+    // Written by gilfree at commit c4b6e76 (schema 1):
+    // gilfree --python --rng python -w 4 -n 100k --runs 3 --seed 2015
+    //   -b threads,process --export-json export-v1.json
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/export-v1.json");
+    let export = json::read(&std::fs::read(fixture).unwrap()).unwrap();
+    assert_eq!(export.schema_version, 1);
+    assert_eq!(export.plan.min_runs, 3);
+    assert_eq!(export.plan.max_runs, 3);
+    let sequential = export.result("python-sequential").unwrap();
+    let threads = export.result("python-threads").unwrap();
+    assert_eq!(threads.baseline, "python-sequential");
+    let expected = sequential.median / threads.median;
+    assert!((threads.speedup.unwrap() - expected).abs() < 1e-12);
+    // Version 1 had read it against Rust's sequential: about 0.01×.
+    assert!(threads.speedup.unwrap() > 0.5, "{:?}", threads.speedup);
+    let output = gilfree(&["compare", fixture, fixture]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("python-threads"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains(" ~  p=1.000 n=3+3") || line.contains("too few runs"),
+        "{line}"
+    );
+}
+
+#[test]
+fn runs_continue_until_the_medians_are_known_and_the_options_are_checked() {
+    // A plan that is not exact reports how many runs each backend took.
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-w",
+        "2",
+        "-n",
+        "200k",
+        "--min-runs",
+        "3",
+        "--max-runs",
+        "7",
+        "--seed",
+        "1",
+        "--export-json",
+        "-",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let export = export_of(&output);
+    assert_eq!((export.plan.min_runs, export.plan.max_runs), (3, 7));
+    assert_eq!(export.plan.precision, Some(0.02));
+    for r in &export.results {
+        // 95 % from order statistics needs 6 runs: never fewer than that,
+        // unless --max-runs stops it.
+        assert!(
+            (6..=7).contains(&r.runs.len()),
+            "{}: {}",
+            r.backend,
+            r.runs.len()
+        );
+    }
+    assert!(
+        stderr(&output).contains("(3–7: until each median was known to ±2% at 95% confidence)"),
+        "{}",
+        stderr(&output)
+    );
+    for (args, message) in [
+        (
+            &["--runs", "3", "--min-runs", "2"][..],
+            "cannot be used with",
+        ),
+        (&["--min-runs", "0"][..], "min-runs = 0"),
+        (
+            &["--min-runs", "8", "--max-runs", "4"][..],
+            "max-runs = 4: it must be at least --min-runs",
+        ),
+        (&["--max-runs", "10001"][..], "at most 10000"),
+    ] {
+        let output = gilfree(args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_sweep_shows_other_programs_per_point() {
+    let output = gilfree(&[
+        "sweep", "-b", "threads", "-n", "2M", "-w", "1,2", "--runs", "2", "--seed", "1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let header = out
+        .lines()
+        .find(|l| l.starts_with("workers"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(header.ends_with("others"), "{header}");
+    assert!(
+        out.contains("others = cores other programs kept busy"),
+        "{out}"
+    );
+}
