@@ -75,6 +75,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod fault;
 pub mod kernel;
+pub mod lesson;
 pub mod measure;
 pub mod os;
 pub mod output;

@@ -56,6 +56,7 @@ pub(crate) fn run_alone(module: &str, name: &str) {
 }
 
 mod backends;
+mod browser;
 mod chaos;
 mod classroom;
 mod cli;
@@ -64,6 +65,7 @@ mod driver;
 mod export;
 mod gil;
 mod hardening;
+mod lesson;
 mod oracle;
 mod outputs;
 mod python;

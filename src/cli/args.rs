@@ -92,6 +92,65 @@ pub(crate) enum Command {
     /// speedup against one worker, efficiency, CPU and the Karp–Flatt serial
     /// fraction, per backend; --plot draws speedup against workers.
     Sweep(SweepArgs),
+    /// The book's experiment as a class sees it, in about a minute: the
+    /// emulated gil, threads and processes in Rust and the book's three
+    /// Python programs, all drawing CPython's numbers, the work chosen for
+    /// this machine; one screen of output, and with --svg and --html the
+    /// pictures for a projector.
+    Lesson(LessonArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct LessonArgs {
+    /// The interpreter of the Python rows [default: python3; without one
+    /// the lesson runs the Rust rows and says so]. A python3.13t
+    /// (free-threaded) shows the second half of the story: threads without
+    /// the GIL.
+    #[arg(long, value_name = "INTERPRETER", conflicts_with = "no_python")]
+    pub(crate) python: Option<String>,
+
+    /// Leave the Python rows out.
+    #[arg(long)]
+    pub(crate) no_python: bool,
+
+    /// Workers per row.
+    #[arg(
+        short,
+        long,
+        default_value = "8",
+        allow_negative_numbers = true,
+        value_name = "N",
+        value_parser = parse_usize
+    )]
+    pub(crate) workers: usize,
+
+    /// Seed of every worker's stream (the book's year by default, so that a
+    /// class sees the same sums on every machine).
+    #[arg(
+        short,
+        long,
+        default_value = "2015",
+        allow_negative_numbers = true,
+        value_name = "U64"
+    )]
+    pub(crate) seed: u64,
+
+    /// Numbers per worker, instead of the calibrated count.
+    #[arg(short = 'n', long, allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
+    pub(crate) count: Option<u64>,
+
+    /// Write the "cores busy over time" picture (SVG, 1280×720) to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) svg: Option<PathBuf>,
+
+    /// Write the whole lesson as one self-contained HTML page to FILE: the
+    /// table, the explanation, the cores-busy picture and the timelines.
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) html: Option<PathBuf>,
+
+    /// Measure without the sampler (no cores-busy picture then).
+    #[arg(long)]
+    pub(crate) no_sampler: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,8 +170,10 @@ pub(crate) struct SweepArgs {
     pub(crate) scaling: ScalingArg,
 
     /// Numbers per worker (weak) or in all (strong); 20M, 20_000_000 …
-    #[arg(short = 'n', long, default_value = "20M", value_name = "N", value_parser = parse_count)]
-    pub(crate) count: u64,
+    /// [default: 20M; with --python 1M, so that a Python run takes about a
+    /// second]
+    #[arg(short = 'n', long, value_name = "N", value_parser = parse_count)]
+    pub(crate) count: Option<u64>,
 
     #[command(flatten)]
     pub(crate) runs: RunCount,
@@ -120,6 +181,17 @@ pub(crate) struct SweepArgs {
     /// Draw speedup against workers, a line per backend, as an SVG picture.
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) plot: Option<PathBuf>,
+
+    /// Write the sweep as one self-contained HTML page: the plot and the
+    /// tables.
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) export_html: Option<PathBuf>,
+
+    /// Also sweep CPython's threads and processes (INTERPRETER, default
+    /// python3), each against its own one-worker run. Mind the count: a
+    /// Python worker draws about a million numbers a second.
+    #[arg(long, value_name = "INTERPRETER", num_args = 0..=1)]
+    pub(crate) python: Option<Option<String>>,
 
     #[command(flatten)]
     pub(crate) common: Common,
@@ -306,6 +378,17 @@ pub(crate) struct Args {
     /// the CPU column shows, how far the speedups got, what blurs them.
     #[arg(long)]
     pub(crate) explain: bool,
+
+    /// Write the "cores busy over time" picture (SVG, 1280×720) to FILE: for
+    /// one typical run of each backend, the cores its processes kept busy.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) cores_svg: Option<PathBuf>,
+
+    /// Write the run as one self-contained HTML page to FILE (no external
+    /// script, font or image): the table, the Summary, the explanation and
+    /// the pictures, for a projector or a printer.
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) export_html: Option<PathBuf>,
 
     /// Write the timelines as an SVG picture to FILE.
     #[arg(long, value_name = "FILE")]

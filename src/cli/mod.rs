@@ -14,6 +14,7 @@ use gilfree::{Backend, Error};
 
 mod args;
 mod compare;
+mod lesson;
 mod run;
 pub(crate) mod signals;
 mod sweep;
@@ -106,6 +107,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Compare { old, new }) => compare::compare(&old, &new),
         Some(Command::Sweep(args)) => sweep::sweep(args),
+        Some(Command::Lesson(args)) => lesson::lesson(args),
         None => run::run(cli.args),
     }
 }
@@ -168,6 +170,46 @@ fn seed_of(common: &Common) -> anyhow::Result<(u64, bool)> {
             getrandom::u64().context("could not draw a seed from the OS; pass --seed")?,
             true,
         )),
+    }
+}
+
+/// The interpreter `--python` asks for: a named one must run the programs
+/// (else exit 2); the default `python3` may be missing, which is a note and
+/// no Python rows. A probe stopped by a signal is the signal's doing, not
+/// the interpreter's.
+fn interpreter_for(
+    python: Option<&Option<String>>,
+) -> Result<Option<gilfree::backend::python::Interpreter>, Error> {
+    use gilfree::backend::python::Interpreter;
+    let probe = |command: &str| {
+        let probed = Interpreter::probe(command);
+        match gilfree::os::children::interrupted() {
+            Some(signal) => Err(Error::Interrupted {
+                backend: "python",
+                signal,
+                name: gilfree::os::children::signal_name(signal),
+            }),
+            None => Ok(probed),
+        }
+    };
+    match python {
+        None => Ok(None),
+        Some(Some(command)) => Ok(Some(probe(command)?.map_err(|problem| {
+            Error::InvalidInterpreter {
+                command: command.clone(),
+                problem,
+            }
+        })?)),
+        Some(None) => match probe("python3")? {
+            Ok(interpreter) => Ok(Some(interpreter)),
+            Err(problem) => {
+                eprint(&format!(
+                    "note: python3 cannot run the Python rows ({problem}); they are skipped \
+                     (name an interpreter with --python PATH)\n"
+                ));
+                Ok(None)
+            }
+        },
     }
 }
 

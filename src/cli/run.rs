@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use gilfree::backend::python::{Interpreter, PythonBackend};
+use gilfree::backend::python::PythonBackend;
 use gilfree::export::{ExportFormat, ExportManager};
 use gilfree::measure::{Driver, Progress};
 use gilfree::output::{self, Output};
@@ -12,7 +12,9 @@ use gilfree::render::{self, Preamble};
 use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::{Args, RUN_DEFAULTS};
-use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
+use super::{
+    backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
+};
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
@@ -52,50 +54,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Checked now, so that a mistyped directory fails before a long run;
     // dropped on any early return below, they leave every file as it was.
     let exports = ExportManager::new(&requests)?;
-    let timeline_svg = match &args.timeline_svg {
-        Some(path) => Some(Output::check("--timeline-svg", path)?),
-        None => None,
+    let check = |flag: &'static str, path: &Option<std::path::PathBuf>| match path {
+        Some(path) => Output::check(flag, path).map(Some),
+        None => Ok(None),
     };
-    let outputs: Vec<&Output> = exports.outputs().chain(timeline_svg.as_ref()).collect();
+    let timeline_svg = check("--timeline-svg", &args.timeline_svg)?;
+    let cores_svg = check("--cores-svg", &args.cores_svg)?;
+    let html = check("--export-html", &args.export_html)?;
+    let pictures_out = [&timeline_svg, &cores_svg, &html];
+    let outputs: Vec<&Output> = exports
+        .outputs()
+        .chain(pictures_out.iter().filter_map(|o| o.as_ref()))
+        .collect();
     output::check_distinct(&outputs)?;
 
     let (kinds, backends) = build_backends(args.backends, &options)?;
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
-    // A probe stopped by a signal is the signal's doing, not the interpreter's.
-    let probe = |command: &str| {
-        let probed = Interpreter::probe(command);
-        match gilfree::os::children::interrupted() {
-            Some(signal) => Err(Error::Interrupted {
-                backend: "python",
-                signal,
-                name: gilfree::os::children::signal_name(signal),
-            }),
-            None => Ok(probed),
-        }
-    };
-    let interpreter = match &args.python {
-        None => None,
-        // Named: it must work.
-        Some(Some(command)) => {
-            Some(
-                probe(command)?.map_err(|problem| Error::InvalidInterpreter {
-                    command: command.clone(),
-                    problem,
-                })?,
-            )
-        }
-        // The default: its absence only skips the rows.
-        Some(None) => match probe("python3")? {
-            Ok(interpreter) => Some(interpreter),
-            Err(problem) => {
-                eprint(&format!(
-                    "note: python3 cannot run the Python rows ({problem}); they are skipped \
-                     (name an interpreter with --python PATH)\n"
-                ));
-                None
-            }
-        },
-    };
+    let interpreter = interpreter_for(args.python.as_ref())?;
     let python_backends = match &interpreter {
         Some(interpreter) => PythonBackend::all(interpreter),
         None => Vec::new(),
@@ -148,7 +123,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // With an export on standard output, the table goes to standard error so
     // that the two never mix.
-    let shown = if exports.uses_stdout() || timeline_svg.as_ref().is_some_and(Output::is_stdout) {
+    let to_stdout = pictures_out
+        .iter()
+        .any(|o| o.as_ref().is_some_and(Output::is_stdout));
+    let shown = if exports.uses_stdout() || to_stdout {
         eprint(&text);
         Ok(())
     } else {
@@ -159,6 +137,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut pictures = Vec::new();
     if let Some(svg) = timeline_svg {
         pictures.push((svg, render::timeline::svg(&report)?.into_bytes()));
+    }
+    if let Some(svg) = cores_svg {
+        pictures.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(page) = html {
+        let title = "gilfree: the same work on every backend";
+        pictures.push((
+            page,
+            render::html::report_page(&report, title, &render::preamble(&preamble))?.into_bytes(),
+        ));
     }
     exports.write(&report, pictures)?;
     report.verify()?;

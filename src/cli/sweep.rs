@@ -2,13 +2,16 @@
 
 use std::process::ExitCode;
 
+use gilfree::backend::python::{Program, PythonBackend};
 use gilfree::measure::sweep::{self, Scaling, SweepPlan};
 use gilfree::measure::{Driver, Progress};
 use gilfree::output::Output;
 use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::{SWEEP_RUN_DEFAULTS, ScalingArg, SweepArgs};
-use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
+use super::{
+    backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
+};
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
@@ -21,13 +24,18 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     workers.push(1);
     workers.sort_unstable();
     workers.dedup();
+    let count = args.count.unwrap_or(if args.python.is_some() {
+        1_000_000
+    } else {
+        20_000_000
+    });
     let plan = SweepPlan {
         workers,
         scaling: match args.scaling {
             ScalingArg::Weak => Scaling::Weak,
             ScalingArg::Strong => Scaling::Strong,
         },
-        spec: args.common.spec(1, args.count, seed),
+        spec: args.common.spec(1, count, seed),
         plan: args.runs.plan(args.common.warmup, SWEEP_RUN_DEFAULTS),
         timeout: args.common.timeout,
         sampling: !args.common.no_sampler,
@@ -43,6 +51,12 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Some(Output::check("--plot", path)?),
         None => None,
     };
+    let html = match &args.export_html {
+        Some(path) => Some(Output::check("--export-html", path)?),
+        None => None,
+    };
+    gilfree::output::check_distinct(&[&plot, &html].into_iter().flatten().collect::<Vec<_>>())?;
+    let interpreter = interpreter_for(args.python.as_ref())?;
     let named = if args.backends.is_empty() {
         // The baseline runs its workers one by one: nothing to sweep.
         let parallel = BackendKind::ALL.iter().copied();
@@ -55,7 +69,20 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         args.backends
     };
     let (_, built) = build_backends(named, &options)?;
-    let backends: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
+    // CPython's threads and processes; its sequential program would only
+    // repeat its one-worker points.
+    let python: Vec<PythonBackend> = interpreter
+        .as_ref()
+        .map(PythonBackend::all)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.program() != Program::Sequential)
+        .collect();
+    let backends: Vec<&dyn Backend> = built
+        .iter()
+        .map(Box::as_ref)
+        .chain(python.iter().map(|b| b as &dyn Backend))
+        .collect();
     // The most there may be: a plan that is not exact may stop sooner.
     let runs = (plan.plan.max_runs + plan.plan.warmup) as u64;
     let points = (backends.len() * plan.workers.len()) as u64;
@@ -77,23 +104,32 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     // With the plot on standard output, the table goes to standard error so
     // that the two never mix. The picture is written even when standard
     // output's reader has gone.
-    let shown = if plot.as_ref().is_some_and(Output::is_stdout) {
+    let shown = if [&plot, &html]
+        .iter()
+        .any(|o| o.as_ref().is_some_and(Output::is_stdout))
+    {
         eprint(&text);
         Ok(())
     } else {
         print(&text)
     };
+    let plot_path = plot
+        .as_ref()
+        .filter(|p| !p.is_stdout())
+        .map(|p| p.path().to_owned());
+    let mut files = Vec::new();
     if let Some(plot) = plot {
-        let path = plot.path().to_owned();
-        let picture = gilfree::render::sweep::plot(&result)?;
-        let to_stdout = plot.is_stdout();
-        plot.commit(picture.as_bytes())?;
-        shown?;
-        if !to_stdout {
-            print(&format!("\nplot: {}\n", path.display()))?;
-        }
-        return Ok(ExitCode::SUCCESS);
+        files.push((plot, gilfree::render::sweep::plot(&result)?.into_bytes()));
     }
+    if let Some(page) = html {
+        let page_text =
+            gilfree::render::html::sweep_page(&result, "gilfree sweep: speedup against workers")?;
+        files.push((page, page_text.into_bytes()));
+    }
+    gilfree::output::commit_all(files)?;
     shown?;
+    if let Some(path) = plot_path {
+        print(&format!("\nplot: {}\n", path.display()))?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -96,6 +96,11 @@ pub struct ContentionSummary {
 /// and more than a quiet machine's own housekeeping takes.
 pub const CONTENTION_WARNING: f64 = 0.10;
 
+/// Above this uncertainty, in cores, the runs were too short for
+/// `/proc/stat`'s 10 ms tick to say what other programs did: no verdict is
+/// given, and the table shows `?`.
+pub const UNCERTAIN_OTHERS: f64 = 0.1;
+
 /// How much a row lost to other programs ([`Report::contended`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Contended {
@@ -113,6 +118,10 @@ pub struct Contended {
 /// busy beyond the cores the row left idle, less the measurement's
 /// uncertainty ([`Report::contended`]).
 pub fn contended(summary: ContentionSummary, needed: usize, cores: usize) -> Option<Contended> {
+    if summary.uncertainty_cores > UNCERTAIN_OTHERS {
+        // Runs this short say nothing through a 10 ms tick.
+        return None;
+    }
     let needed = needed.max(1) as f64;
     let spare = (cores as f64 - needed).max(0.0);
     let taken = summary.others_cores + summary.steal_cores - summary.uncertainty_cores;

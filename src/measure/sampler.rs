@@ -104,9 +104,11 @@ struct SamplerEnd {
 }
 
 impl Sampler {
-    /// Starts sampling, or `None` where `/proc/stat` cannot be read (not
-    /// Linux) or no thread can be started: the run is then measured without.
-    pub fn start() -> Option<Sampler> {
+    /// Starts sampling every `interval` ([`SAMPLE_INTERVAL`] unless a
+    /// picture needs finer), or `None` where `/proc/stat` cannot be read
+    /// (not Linux) or no thread can be started: the run is then measured
+    /// without.
+    pub fn start(interval: Duration) -> Option<Sampler> {
         let start = Start {
             machine: procfs::machine_cpu()?,
             pressure: procfs::cpu_pressure(),
@@ -119,7 +121,7 @@ impl Sampler {
         let began = Instant::now();
         let thread = std::thread::Builder::new()
             .name("gilfree-sampler".to_owned())
-            .spawn(move || sample(began, start.machine, tree, known, &stopped))
+            .spawn(move || sample(began, interval, start.machine, tree, known, &stopped))
             .ok()?;
         Some(Sampler {
             start,
@@ -177,14 +179,8 @@ impl Finished {
         // exactly now, and goes where processes of the tree ended.
         let seen: Duration = intervals.iter().map(|i| i.tree).sum();
         let missed = tree_cpu.saturating_sub(sampler_cpu).saturating_sub(seen);
-        let ended: usize = intervals.iter().map(|i| i.ended).sum();
-        if ended > 0 {
-            for interval in &mut intervals {
-                interval.tree += missed.mul_f64(interval.ended as f64 / ended as f64);
-            }
-        } else {
-            spread(&mut intervals, missed);
-        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        place_missed(&mut intervals, missed, cores);
         let samples = intervals.iter().filter_map(Interval::sample).collect();
         let end = procfs::machine_cpu()?;
         let per_second = procfs::ticks_per_second();
@@ -239,10 +235,11 @@ struct Interval {
     ended: usize,
 }
 
-/// The sampler thread: a sample every [`SAMPLE_INTERVAL`] until told to
-/// stop, then a last one.
+/// The sampler thread: a sample every `interval` until told to stop, then
+/// a last one.
 fn sample(
     began: Instant,
+    interval: Duration,
     machine: MachineCpu,
     mut tree: Tree,
     known: Duration,
@@ -265,7 +262,7 @@ fn sample(
     let mut since_walk = 0;
     loop {
         let done = !matches!(
-            stop.recv_timeout(SAMPLE_INTERVAL),
+            stop.recv_timeout(interval),
             Err(mpsc::RecvTimeoutError::Timeout)
         );
         let Some(machine_now) = procfs::machine_cpu() else {
@@ -315,6 +312,39 @@ fn sample(
         user: cpu.mul_f64(user_share),
         system: cpu.mul_f64(1.0 - user_share),
     }
+}
+
+/// Places the CPU time the series missed where processes of the tree ended
+/// (a process's last moments fall in the interval it ended in, or just
+/// before), in proportion to how many ended there; no interval is filled
+/// beyond `cores` busy cores — the rest goes to the intervals before it,
+/// and what still remains is spread over the whole run.
+fn place_missed(intervals: &mut [Interval], missed: Duration, cores: usize) {
+    let ended: usize = intervals.iter().map(|i| i.ended).sum();
+    let mut left = missed;
+    if ended > 0 {
+        let shares: Vec<Duration> = intervals
+            .iter()
+            .map(|i| missed.mul_f64(i.ended as f64 / ended as f64))
+            .collect();
+        for (k, share) in shares.into_iter().enumerate().rev() {
+            let mut share = share;
+            for interval in intervals[..=k].iter_mut().rev() {
+                if share.is_zero() {
+                    break;
+                }
+                let room = interval
+                    .span
+                    .mul_f64(cores as f64)
+                    .saturating_sub(interval.tree + interval.sampler);
+                let given = share.min(room);
+                interval.tree += given;
+                share -= given;
+                left = left.saturating_sub(given);
+            }
+        }
+    }
+    spread(intervals, left);
 }
 
 /// Adds `cpu` to the tree's time of `intervals`, in proportion to their spans.

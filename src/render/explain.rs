@@ -12,6 +12,16 @@ use crate::measure::{BackendResult, Contended, Report};
 /// Every sentence is chosen and filled in from the measurements; none is
 /// printed whatever the numbers.
 pub fn explain(report: &Report) -> String {
+    let mut out = String::from("\nWhat this run shows:\n");
+    for sentence in sentences(report) {
+        let _ = writeln!(out, "- {sentence}");
+    }
+    out
+}
+
+/// [`explain`]'s sentences, each on its own, for views that choose among
+/// them (the lesson).
+pub fn sentences(report: &Report) -> Vec<String> {
     let mut sentences: Vec<String> = Vec::new();
     let cores = report.machine.logical_cores;
     let workers = report.workload.workers();
@@ -192,11 +202,7 @@ pub fn explain(report: &Report) -> String {
         ));
     }
 
-    let mut out = String::from("\nWhat this run shows:\n");
-    for sentence in sentences {
-        let _ = writeln!(out, "- {sentence}");
-    }
-    out
+    sentences
 }
 
 /// Why a row that could use several cores used few: other programs took
@@ -253,15 +259,21 @@ fn python_threads(report: &Report) -> Option<String> {
     }
     let one_core = cpu < 130.0;
     let contended = report.contended(threads);
+    // The contrast the lesson rests on: the processes on several cores.
+    let processes_spread = processes.is_some_and(|p| p.cpu_percent_median() >= 130.0);
     if let Some(c) = contended
-        && !(interpreter.gil_enabled && one_core)
+        && !(interpreter.gil_enabled && one_core && processes_spread)
     {
         return Some(format!(
-            "python-threads used {cpu:.0}% CPU, but other programs kept {:.2} cores busy during \
-             its runs: this run cannot tell what the {} does to its threads.",
+            "python-threads used {cpu:.0}% CPU{}, but other programs kept {:.2} cores busy \
+             during its runs: this run cannot show what the {} does to threads. Run it again on \
+             a quiet machine.",
+            processes
+                .map(|p| format!(" and python-processes {:.0}%", p.cpu_percent_median()))
+                .unwrap_or_default(),
             c.summary.others_cores,
             if interpreter.gil_enabled {
-                "GIL"
+                "GIL (enabled, as the interpreter reports)"
             } else {
                 "free-threaded interpreter"
             },

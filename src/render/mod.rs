@@ -11,12 +11,15 @@ use std::time::Duration;
 use crate::backend::python::Interpreter;
 use crate::measure::{BackendResult, Report};
 
+pub mod cores;
 mod explain;
 pub mod format;
+pub mod html;
+pub mod lesson;
 pub mod sweep;
 pub mod timeline;
 
-pub use self::explain::explain;
+pub use self::explain::{explain, sentences};
 pub use self::format::{duration, group_digits, rate};
 use self::format::{group_half, megabytes, round_up_1_2_5, row_in};
 
@@ -197,6 +200,14 @@ fn table(out: &mut String, report: &Report) {
     );
 }
 
+/// The table's header and rows, cell by cell (for other views of it: HTML).
+pub(crate) fn table_cells(report: &Report) -> (Vec<String>, Vec<Vec<String>>) {
+    (
+        COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect(),
+        report.results.iter().map(|r| cells(report, r)).collect(),
+    )
+}
+
 fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
     let dash = || "—".to_owned();
     vec![
@@ -215,7 +226,9 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
         report.throughput(result).map_or_else(dash, rate),
         match result.contention() {
             None => dash(),
-            Some(c) if c.uncertainty_cores > UNCERTAIN_OTHERS => "?".to_owned(),
+            Some(c) if c.uncertainty_cores > crate::measure::result::UNCERTAIN_OTHERS => {
+                "?".to_owned()
+            }
             Some(c) => format!("{:.2}", c.others_cores + c.steal_cores),
         },
         match (result.comparable, result.mismatch) {
@@ -419,11 +432,6 @@ fn memory(out: &mut String, report: &Report) {
         .collect();
     let _ = writeln!(out, "Memory:  peak resident, {}", parts.join(", "));
 }
-
-/// Above this uncertainty, in cores, the runs were too short for
-/// `/proc/stat`'s 10 ms tick to say what other programs did: the table
-/// shows `?`.
-pub(crate) const UNCERTAIN_OTHERS: f64 = 0.1;
 
 /// A `--count` that would let the scaling show, and what it would cost.
 #[derive(Debug, Clone, Copy)]

@@ -87,7 +87,9 @@ pub fn text(sweep: &Sweep) -> String {
                 },
                 match point.result.contention() {
                     None => dash(),
-                    Some(c) if c.uncertainty_cores > super::UNCERTAIN_OTHERS => "?".to_owned(),
+                    Some(c) if c.uncertainty_cores > crate::measure::result::UNCERTAIN_OTHERS => {
+                        "?".to_owned()
+                    }
                     Some(c) => format!(
                         "{:.2}{}",
                         c.others_cores + c.steal_cores,

@@ -24,7 +24,7 @@ pub const TEXT_WIDTH: usize = 60;
 
 /// The intervals during which `worker` computed, with the share of a core it
 /// had in them (1 for held intervals; CPU ÷ wall otherwise).
-fn computing(worker: &WorkerReport) -> (Vec<(u64, u64)>, f64) {
+pub(crate) fn computing(worker: &WorkerReport) -> (Vec<(u64, u64)>, f64) {
     if worker.held_ns.is_empty() {
         let wall = worker.finish_ns.saturating_sub(worker.start_ns);
         let share = if wall == 0 {
@@ -39,7 +39,7 @@ fn computing(worker: &WorkerReport) -> (Vec<(u64, u64)>, f64) {
 }
 
 /// How much of `[from, to)` the intervals cover, as a fraction.
-fn coverage(intervals: &[(u64, u64)], from: u64, to: u64) -> f64 {
+pub(crate) fn coverage(intervals: &[(u64, u64)], from: u64, to: u64) -> f64 {
     if to <= from {
         return 0.0;
     }

@@ -1,0 +1,108 @@
+//! `gilfree lesson`: the book's experiment on one screen, the work chosen
+//! for this machine, with the pictures for a projector.
+
+use std::process::ExitCode;
+
+use gilfree::backend::python::PythonBackend;
+use gilfree::measure::{Driver, Progress};
+use gilfree::output::{self, Output};
+use gilfree::{Backend, Error, Workload, lesson, render};
+
+use super::args::LessonArgs;
+use super::{eprint, interpreter_for, print, progress_bar};
+
+pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
+    // Checked before anything runs: a mistyped directory fails at once.
+    let check = |flag: &'static str, path: &Option<std::path::PathBuf>| match path {
+        Some(path) => Output::check(flag, path).map(Some),
+        None => Ok(None),
+    };
+    let svg = check("--svg", &args.svg)?;
+    let html = check("--html", &args.html)?;
+    output::check_distinct(&[&svg, &html].into_iter().flatten().collect::<Vec<_>>())?;
+    // The workload's bounds are checked before the calibration spends time.
+    Workload::new(lesson::spec(args.workers, 1, args.seed)).map_err(Error::from)?;
+
+    let python = if args.no_python {
+        None
+    } else {
+        // A named interpreter must work; the default may be missing.
+        Some(args.python.clone())
+    };
+    let interpreter = interpreter_for(python.as_ref())?;
+    let calibration = match args.count {
+        Some(count) => lesson::Calibration {
+            count,
+            chosen: false,
+            ..lesson::calibrate(args.workers, args.seed, None)?
+        },
+        None => {
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprint("calibrating: what does one number cost here?\r");
+            }
+            lesson::calibrate(args.workers, args.seed, interpreter.as_ref())?
+        }
+    };
+    let workload = Workload::new(lesson::spec(args.workers, calibration.count, args.seed))
+        .map_err(Error::from)?;
+    let driver = Driver::new(workload, lesson::PLAN)?
+        .with_sampling(!args.no_sampler)
+        .with_sample_interval(lesson::SAMPLE_INTERVAL);
+    let rust = lesson::rust_backends()?;
+    let python_rows = interpreter
+        .as_ref()
+        .map(PythonBackend::all)
+        .unwrap_or_default();
+    let backends: Vec<&dyn Backend> = rust
+        .iter()
+        .map(Box::as_ref)
+        .chain(python_rows.iter().map(|b| b as &dyn Backend))
+        .collect();
+    let plan = lesson::PLAN;
+    let bar = progress_bar(
+        ((plan.max_runs + plan.warmup) * (backends.len() + 1)) as u64,
+        "lesson",
+    );
+    let report = driver.run_with_progress(&backends, |event| {
+        if let Progress::Run {
+            backend,
+            index,
+            of,
+            warmup,
+        } = event
+        {
+            let kind = if warmup { "warm-up" } else { "run" };
+            bar.set_message(format!("{backend} {kind} {index}/{of}"));
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    let report = report?;
+
+    let text = render::lesson::text(&report, &calibration);
+    let to_stdout = [&svg, &html]
+        .iter()
+        .any(|o| o.as_ref().is_some_and(Output::is_stdout));
+    let shown = if to_stdout {
+        eprint(&text);
+        Ok(())
+    } else {
+        print(&text)
+    };
+    let mut files = Vec::new();
+    if let Some(svg) = svg {
+        files.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(page) = html {
+        let title = render::cores::title(&report);
+        files.push((
+            page,
+            render::html::report_page(&report, &title, render::lesson::introduction(&text))?
+                .into_bytes(),
+        ));
+    }
+    output::commit_all(files)?;
+    report.verify()?;
+    shown?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,179 @@
+//! `gilfree lesson`: the book's experiment as a class sees it, in one
+//! command. The emulated `gil`, threads and processes in Rust and, when an
+//! interpreter is there, the book's three Python programs, all drawing
+//! CPython's numbers, so that every row's sums must be — and are checked
+//! to be — the same.
+//!
+//! The work per worker is chosen on the machine: a calibration run of each
+//! language measures what a number costs, and the count is set so that
+//! `python-sequential` takes about [`PYTHON_TARGET`] (long enough for the
+//! Rust rows, forty-odd times faster, to show their scaling), or, without
+//! Python, so that Rust's `sequential` takes about [`RUST_TARGET`].
+
+use std::time::{Duration, Instant};
+
+use crate::backend::Backend;
+use crate::backend::python::{Interpreter, Program, PythonBackend};
+use crate::error::Error;
+use crate::kernel::Generator;
+use crate::measure::Plan;
+use crate::workload::{Workload, WorkloadSpec};
+
+/// How long `python-sequential` should take: a few seconds, so that the
+/// whole lesson — four runs of three Python rows — takes about a minute.
+pub const PYTHON_TARGET: Duration = Duration::from_secs(4);
+
+/// How long Rust's `sequential` should take when there is no Python: long
+/// enough that starting threads and processes is lost in it.
+pub const RUST_TARGET: Duration = Duration::from_millis(500);
+
+/// The lesson's plan: 3 measured runs after 1 warm-up, for every row.
+pub const PLAN: Plan = Plan::exactly(3, 1);
+
+/// How often the sampler looks during the lesson: the Rust rows last about
+/// a tenth of a second, and the picture needs ten points of them.
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The Rust backends of the lesson, after the sequential baseline.
+pub const RUST_ROWS: [&str; 3] = ["gil", "threads", "process"];
+
+/// What the calibration measured and what it chose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    /// What one number cost in Rust (`--rng python`), one core.
+    pub rust_per_number: Duration,
+    /// What one number cost in CPython, one core, start-up excluded.
+    pub python_per_number: Option<Duration>,
+    /// The numbers each worker draws.
+    pub count: u64,
+    /// Whether `count` was chosen from the measurements (else it was given).
+    pub chosen: bool,
+}
+
+impl Calibration {
+    /// `python-sequential`'s expected wall time, or Rust's `sequential`'s.
+    pub fn expected_sequential(&self, workers: usize) -> Duration {
+        let numbers = self.count.saturating_mul(workers as u64);
+        self.python_per_number
+            .unwrap_or(self.rust_per_number)
+            .saturating_mul(u32::try_from(numbers).unwrap_or(u32::MAX))
+    }
+}
+
+/// The count that makes `workers` × count numbers at `per_number` take
+/// about `target`: two significant digits, at least 10,000.
+pub fn choose_count(workers: usize, per_number: Duration, target: Duration) -> u64 {
+    let per_number = per_number.as_secs_f64().max(1e-12);
+    let count = target.as_secs_f64() / per_number / workers.max(1) as f64;
+    let magnitude = 10f64.powf(count.max(1.0).log10().floor() - 1.0).max(1.0);
+    ((count / magnitude).round() * magnitude).clamp(10_000.0, 1e9) as u64
+}
+
+/// The lesson's workload spec: CPython's numbers in the book's range.
+pub fn spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
+    WorkloadSpec {
+        workers,
+        count,
+        low: 1,
+        high: 100,
+        seed,
+        generator: Generator::Python,
+        materialize: false,
+    }
+}
+
+/// Measures what a number costs in Rust and, with `interpreter`, in
+/// CPython, and chooses the count. The Python calibration runs the
+/// sequential program once on one worker; its start-up is left out (the
+/// program times its workers itself).
+///
+/// # Errors
+/// The Python program failed, or was interrupted.
+pub fn calibrate(
+    workers: usize,
+    seed: u64,
+    interpreter: Option<&Interpreter>,
+) -> Result<Calibration, Error> {
+    const RUST_SAMPLE: u64 = 200_000;
+    let workload = Workload::new(spec(1, RUST_SAMPLE, seed))?;
+    let rust = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(crate::kernel::worker_sum(&workload, 0));
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+        / RUST_SAMPLE as u32;
+    let python = match interpreter {
+        None => None,
+        Some(interpreter) => {
+            const PYTHON_SAMPLE: u64 = 50_000;
+            let workload = Workload::new(spec(1, PYTHON_SAMPLE, seed))?;
+            let backend = PythonBackend::all(interpreter)
+                .into_iter()
+                .find(|b| b.program() == Program::Sequential)
+                .expect("a sequential program");
+            let reports = backend.run(&workload)?;
+            let computing: u64 = reports
+                .iter()
+                .map(|r| r.finish_ns.saturating_sub(r.start_ns))
+                .sum();
+            Some(Duration::from_nanos(computing / PYTHON_SAMPLE).max(Duration::from_nanos(1)))
+        }
+    };
+    let count = match python {
+        Some(python) => choose_count(workers, python, PYTHON_TARGET),
+        None => choose_count(workers, rust.max(Duration::from_nanos(1)), RUST_TARGET),
+    };
+    Ok(Calibration {
+        rust_per_number: rust,
+        python_per_number: python,
+        count,
+        chosen: true,
+    })
+}
+
+/// The Rust backends the lesson runs besides the baseline, built.
+///
+/// # Errors
+/// None in practice: the rows are built-in.
+pub fn rust_backends() -> Result<Vec<Box<dyn Backend>>, Error> {
+    let options = crate::backend::BackendOptions::default();
+    RUST_ROWS
+        .iter()
+        .map(|name| {
+            crate::backend::BackendKind::named(name)
+                .expect("a registered backend")
+                .build(&options)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_fills_the_target_to_two_digits() {
+        // 0.5 µs a number, 8 workers, 4 s: 1,000,000 each.
+        assert_eq!(
+            choose_count(8, Duration::from_nanos(500), Duration::from_secs(4)),
+            1_000_000
+        );
+        // 6 ns a number, 8 workers, 0.5 s: 10.4M → 10M.
+        assert_eq!(
+            choose_count(8, Duration::from_nanos(6), Duration::from_millis(500)),
+            10_000_000
+        );
+        assert_eq!(
+            choose_count(8, Duration::from_nanos(380), Duration::from_secs(4)),
+            1_300_000
+        );
+        // Never below 10,000, whatever the machine.
+        assert_eq!(
+            choose_count(64, Duration::from_secs(1), Duration::from_secs(4)),
+            10_000
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! "Cores busy over time": the picture of the lesson. For one typical run
+//! of each row, how many cores the row's process tree kept busy, sample by
+//! sample, the way a CPU meter shows it — python-threads flat at one core
+//! under the GIL, python-processes and the Rust threads at two.
+//!
+//! The data are the sampler's ([`crate::measure::sampler`]): for each
+//! interval, the CPU time of gilfree's process tree (itself, its threads,
+//! every process descending from it) over the interval's length, and what
+//! every other program kept busy, drawn as a thin grey line so that a busy
+//! machine is seen for what it is.
+//!
+//! Layout, for a 1280×720 slide: one panel per row, stacked; rows of one
+//! language share one time axis, so that a row that took half the time
+//! *looks* half as long, and each language has a column of its own — Rust
+//! rows last milliseconds where CPython's take seconds, and on one axis the
+//! Rust panels would be slivers. Each panel's label gives its CPU and its
+//! wall time.
+
+use plotters::prelude::*;
+
+use super::format::duration;
+use crate::backend::Language;
+use crate::error::Error;
+use crate::measure::{BackendResult, Report, RunMeasurement};
+
+/// The picture's size: a 16:9 slide.
+pub const SIZE: (u32, u32) = (1280, 720);
+
+/// The smallest text in the picture, in pixels at [`SIZE`].
+pub const TEXT_PX: f64 = 18.0;
+
+/// A font size for plotters that comes out as `px` pixels: its SVG backend
+/// writes `font-size` as the size given ÷ 1.24.
+pub(crate) fn font(px: f64) -> f64 {
+    (px * 1.24).ceil()
+}
+
+/// The smallest text, as plotters takes it.
+const TEXT: f64 = 23.0;
+
+/// The color of the row's own busy cores.
+const TREE: RGBColor = RGBColor(31, 119, 180);
+
+/// The picture's title: what it shows, read off the figures.
+pub fn title(report: &Report) -> String {
+    let cpu = |name: &str| report.result(name).map(BackendResult::cpu_percent_median);
+    match (
+        cpu("python-threads"),
+        cpu("python-processes"),
+        &report.interpreter,
+    ) {
+        (Some(threads), Some(processes), Some(interpreter))
+            if interpreter.gil_enabled && threads < 130.0 && processes >= 130.0 =>
+        {
+            "Python's threads share one core (the GIL); its processes, and Rust's threads, use \
+             them all"
+                .to_owned()
+        }
+        (Some(threads), _, Some(interpreter)) if !interpreter.gil_enabled && threads >= 130.0 => {
+            "Without the GIL (free-threaded CPython), Python's threads use every core".to_owned()
+        }
+        _ => match cpu("gil") {
+            Some(gil) if gil < 130.0 => {
+                "Threads taking turns on one lock use one core; free threads use them all"
+                    .to_owned()
+            }
+            _ => "Cores busy during one typical run of each row".to_owned(),
+        },
+    }
+}
+
+/// Draws the picture as SVG text.
+///
+/// # Errors
+/// [`Error::Picture`] if plotters fails, which drawing into memory should
+/// not.
+pub fn svg(report: &Report) -> Result<String, Error> {
+    let fail = |err: &dyn std::fmt::Display| Error::Picture {
+        picture: "cores busy over time",
+        problem: err.to_string(),
+    };
+    let columns: Vec<Vec<(&BackendResult, &RunMeasurement)>> = report
+        .languages()
+        .into_iter()
+        .map(|language| rows_of(report, language))
+        .filter(|rows| !rows.is_empty())
+        .collect();
+    let cores = report.machine.logical_cores.max(1) as f64;
+    let top = columns
+        .iter()
+        .flatten()
+        .flat_map(|(_, run)| samples(run).0.into_iter().map(|s| s.1))
+        .fold(cores, f64::max)
+        // A stray sample beyond the machine's cores must not squash the rest.
+        .min(cores * 1.5)
+        .ceil();
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| fail(&e))?;
+        let (head, rest) = area.split_vertically(56);
+        head.draw(&Text::new(
+            title(report),
+            (24, 14),
+            ("sans-serif", font(24.0))
+                .into_font()
+                .style(FontStyle::Bold),
+        ))
+        .map_err(|e| fail(&e))?;
+        let (body, foot) = rest.split_vertically(SIZE.1 - 56 - 44);
+        let interval = report
+            .results
+            .iter()
+            .flat_map(|r| r.runs.iter())
+            .find_map(|run| {
+                let c = run.contention.as_ref()?;
+                let first = c.samples.first()?;
+                Some(first.at)
+            });
+        foot.draw(&Text::new(
+            format!(
+                "Filled: cores the row's processes kept busy{}.   Grey line: every other program.   \
+                 Dashed: the machine's {} cores.",
+                interval.map_or_else(String::new, |_| " (sampled)".to_owned()),
+                report.machine.logical_cores
+            ),
+            (24, 10),
+            ("sans-serif", TEXT).into_font(),
+        ))
+        .map_err(|e| fail(&e))?;
+        let panes = body.split_evenly((1, columns.len().max(1)));
+        for (pane, rows) in panes.iter().zip(&columns) {
+            let end = rows
+                .iter()
+                .map(|(_, run)| run.wall.as_secs_f64())
+                .fold(0.0, f64::max)
+                .max(1e-6);
+            let (scale, unit) = if end >= 2.0 { (1.0, "s") } else { (1e3, "ms") };
+            let panels = pane.split_evenly((rows.len(), 1));
+            for (index, (panel, (result, run))) in panels.iter().zip(rows).enumerate() {
+                let last = index + 1 == rows.len();
+                draw_panel(
+                    panel,
+                    result,
+                    run,
+                    (end * scale, scale, unit),
+                    top,
+                    cores,
+                    last,
+                )
+                .map_err(|e| fail(&e))?;
+            }
+        }
+        area.present().map_err(|e| fail(&e))?;
+    }
+    Ok(svg)
+}
+
+/// The rows of one language, each with its typical run.
+fn rows_of(report: &Report, language: Language) -> Vec<(&BackendResult, &RunMeasurement)> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.language == language)
+        .filter_map(|r| Some((r, r.typical_run()?.1)))
+        .collect()
+}
+
+/// Below this many samples a run is too short for the sampler's series:
+/// its panel is drawn from the workers' own clocks instead.
+const FEW_SAMPLES: usize = 8;
+
+/// How many steps a panel drawn from the workers' clocks has.
+const WORKER_STEPS: usize = 48;
+
+/// A run's series as (seconds, tree cores, other cores), and whether it is
+/// the sampler's. The sampler's series when it has [`FEW_SAMPLES`] or more;
+/// else one built from the workers' reports — each worker busy at its CPU
+/// share (CPU time ÷ wall time) from its start to its finish, or, for the
+/// gil backend, while it held the lock — with the others' line left out.
+fn samples(run: &RunMeasurement) -> (Vec<(f64, f64, f64)>, bool) {
+    let sampled: Vec<(f64, f64, f64)> = run.contention.as_ref().map_or_else(Vec::new, |c| {
+        c.samples
+            .iter()
+            .map(|s| (s.at.as_secs_f64(), s.tree_cores, s.others_cores))
+            .collect()
+    });
+    if sampled.len() >= FEW_SAMPLES || run.workers.is_empty() {
+        let window = (run.wall.as_secs_f64() / 100.0).max(0.05);
+        return (smooth(sampled, window), true);
+    }
+    let wall = run.wall.as_secs_f64().max(1e-9);
+    let step = wall / WORKER_STEPS as f64;
+    let series = (1..=WORKER_STEPS)
+        .map(|i| {
+            let (from, to) = (
+                run.started_ns + ((i - 1) as f64 * step * 1e9) as u64,
+                run.started_ns + (i as f64 * step * 1e9) as u64,
+            );
+            let busy: f64 = run
+                .workers
+                .iter()
+                .map(|w| {
+                    let (intervals, share) = super::timeline::computing(w);
+                    share * super::timeline::coverage(&intervals, from, to)
+                })
+                .sum();
+            (i as f64 * step, busy, f64::NAN)
+        })
+        .collect();
+    (series, false)
+}
+
+/// Both lines averaged over `window` seconds (at least 50 ms, a hundredth
+/// of the run), as a CPU meter does: `/proc/stat` counts in 10 ms ticks, so
+/// one short interval alone swings the others' line by a core, and the
+/// scheduler's time slices make the tree's jagged.
+fn smooth(samples: Vec<(f64, f64, f64)>, window: f64) -> Vec<(f64, f64, f64)> {
+    let mut from = 0.0;
+    let spans: Vec<(f64, f64, f64, f64)> = samples
+        .iter()
+        .map(|&(at, tree, others)| {
+            let span = (at - from, from, tree, others);
+            from = at;
+            span
+        })
+        .collect();
+    samples
+        .iter()
+        .map(|&(at, _, _)| {
+            let (mut weight, mut tree, mut others) = (0.0, 0.0, 0.0);
+            for &(span, start, t, o) in &spans {
+                if start + span > at - window / 2.0 && start < at + window / 2.0 {
+                    weight += span;
+                    tree += t * span;
+                    others += o * span;
+                }
+            }
+            if weight > 0.0 {
+                (at, tree / weight, others / weight)
+            } else {
+                (at, 0.0, 0.0)
+            }
+        })
+        .collect()
+}
+
+/// One row's panel: its busy cores as a step area, the others as a line.
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    result: &BackendResult,
+    run: &RunMeasurement,
+    (end, scale, unit): (f64, f64, &str),
+    top: f64,
+    cores: f64,
+    with_axis: bool,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (points, sampled) = samples(run);
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(12)
+        .margin_right(24)
+        .margin_top(4)
+        .x_label_area_size(if with_axis { 44 } else { 0 })
+        .y_label_area_size(48)
+        .caption(
+            format!(
+                "{} — {:.0}% CPU, {}{}",
+                result.name,
+                run.cpu_percent(),
+                duration(run.wall),
+                if sampled {
+                    ""
+                } else {
+                    " (from the workers' clocks)"
+                }
+            ),
+            ("sans-serif", font(20.0)),
+        )
+        .build_cartesian_2d(0.0..end * 1.02, 0.0..top + 0.15)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .y_labels(top as usize + 1)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_style(("sans-serif", TEXT))
+        .x_label_style(("sans-serif", TEXT))
+        .light_line_style(WHITE);
+    if with_axis {
+        mesh.x_desc(format!("time since the run started ({unit})"))
+            .axis_desc_style(("sans-serif", TEXT));
+    } else {
+        mesh.x_labels(0);
+    }
+    mesh.y_desc("cores").axis_desc_style(("sans-serif", TEXT));
+    mesh.draw()?;
+    // Each sample covers the interval that ended at its time: a step.
+    let mut tree = Vec::with_capacity(2 * points.len() + 2);
+    let mut others = Vec::with_capacity(2 * points.len());
+    let mut from = 0.0;
+    for &(at, busy, rest) in &points {
+        tree.push((from * scale, busy));
+        tree.push((at * scale, busy));
+        if !rest.is_nan() {
+            others.push((from * scale, rest));
+            others.push((at * scale, rest));
+        }
+        from = at;
+    }
+    chart.draw_series(
+        AreaSeries::new(tree, 0.0, TREE.mix(0.45)).border_style(TREE.stroke_width(2)),
+    )?;
+    chart.draw_series(LineSeries::new(
+        others,
+        RGBColor(110, 110, 110).stroke_width(2),
+    ))?;
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, cores), (end * 1.02, cores)],
+        6,
+        4,
+        BLACK.mix(0.7).stroke_width(2),
+    ))?;
+    if points.is_empty() {
+        chart.draw_series(std::iter::once(Text::new(
+            "not sampled (--no-sampler)",
+            (end * 0.02, top * 0.6),
+            ("sans-serif", TEXT).into_font(),
+        )))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The lesson on one screen: at most [`MAX_LINES`] lines of at most
+//! [`MAX_COLUMNS`] columns — what ran, a table whose CPU column carries the
+//! lesson, the sums said to be the same, and the sentences of
+//! [`explain`](super::explain) that matter for it.
+
+use std::fmt::Write as _;
+
+use super::format::{duration, group_digits, row_in};
+use crate::lesson::Calibration;
+use crate::measure::{BackendResult, Report};
+
+/// The most lines the lesson prints.
+pub const MAX_LINES: usize = 40;
+
+/// The widest line it prints.
+pub const MAX_COLUMNS: usize = 100;
+
+const COLUMNS: [(&str, usize); 6] = [
+    ("row", 17),
+    ("wall", 9),
+    ("CPU", 5),
+    ("speedup", 7),
+    ("against", 17),
+    ("sums", 4),
+];
+
+/// The lesson's text, ending in a newline.
+pub fn text(report: &Report, calibration: &Calibration) -> String {
+    let w = &report.workload;
+    let mut out = String::new();
+    let mut head = format!(
+        "The book's experiment: {} workers each sum {} random.randint({}, {}), one row per way of \
+         running them. Every row draws CPython's numbers (--rng python), seed {}.",
+        w.workers(),
+        group_digits(i128::from(w.count())),
+        w.low(),
+        w.high(),
+        w.seed(),
+    );
+    if !calibration.chosen {
+        head.push_str(" The work per worker was given (--count).");
+    } else {
+        let _ = write!(
+            head,
+            " The work was chosen for this machine: a calibration drew {} a number in Rust{}.",
+            per_number(calibration.rust_per_number),
+            match calibration.python_per_number {
+                Some(python) => format!(
+                    " and {} in CPython, so python-sequential takes about {}",
+                    per_number(python),
+                    super::duration_rough(calibration.expected_sequential(w.workers()))
+                ),
+                None => " (no Python interpreter: the Rust rows only)".to_owned(),
+            },
+        );
+    }
+    if let Some(interpreter) = &report.interpreter {
+        let _ = write!(
+            head,
+            " CPython {} ({}), {}.",
+            interpreter.version,
+            interpreter.command,
+            interpreter.gil_words()
+        );
+    }
+    let _ = write!(
+        head,
+        " {} runs per row after {} warm-up, medians; {} logical cores.",
+        report.plan.min_runs, report.plan.warmup, report.machine.logical_cores
+    );
+    wrap_into(&mut out, &head, "");
+    out.push('\n');
+
+    let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
+    row_in(&mut out, &header, &COLUMNS);
+    for result in &report.results {
+        row_in(&mut out, &cells(report, result), &COLUMNS);
+    }
+    out.push('\n');
+    wrap_into(
+        &mut out,
+        "CPU: 100% = one core busy for the whole run, 200% = two. speedup: against the sequential \
+         row of the same language.",
+        "",
+    );
+    let verified = report.results.iter().all(BackendResult::verified);
+    let sums: Vec<String> = report.sums.iter().take(4).map(i64::to_string).collect();
+    wrap_into(
+        &mut out,
+        &format!(
+            "{} [{}{}], total {}{}",
+            if verified {
+                format!("Every row computed the same {} sums:", report.sums.len())
+            } else {
+                "The sums differ between rows (✗ above); the reference's are".to_owned()
+            },
+            sums.join(", "),
+            if report.sums.len() > 4 { ", …" } else { "" },
+            group_digits(i128::from(report.total())),
+            if verified {
+                " — checked, run by run ✓"
+            } else {
+                ""
+            },
+        ),
+        "",
+    );
+    let cross: Vec<String> = [
+        ("threads", "python-threads"),
+        ("process", "python-processes"),
+    ]
+    .into_iter()
+    .filter_map(|(rust, python)| {
+        let (r, p) = (report.result(rust)?, report.result(python)?);
+        let (rw, pw) = (r.wall_median().as_secs_f64(), p.wall_median().as_secs_f64());
+        (rw > 0.0).then(|| format!("{rust} {:.0}× faster than {python}", pw / rw))
+    })
+    .collect();
+    if !cross.is_empty() {
+        wrap_into(
+            &mut out,
+            &format!(
+                "Rust against CPython, the same numbers: {}.",
+                cross.join(", ")
+            ),
+            "",
+        );
+    }
+
+    out.push_str("\nWhat it shows:\n");
+    for sentence in chosen(report) {
+        wrap_into(&mut out, &format!("- {sentence}"), "  ");
+    }
+    out
+}
+
+/// The table's cells for one row.
+fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
+    vec![
+        result.name.to_owned(),
+        duration(result.wall_median()),
+        format!("{:.0}%", result.cpu_percent_median()),
+        report
+            .speedup(result)
+            .map_or_else(|| "—".to_owned(), |s| format!("{s:.2}×")),
+        report
+            .baseline_of(result)
+            .map_or("—", |b| b.name)
+            .to_owned(),
+        match (result.comparable, result.mismatch) {
+            (false, _) => "n/c".to_owned(),
+            (true, None) => "✓".to_owned(),
+            (true, Some(m)) => format!("✗ w{}", m.worker),
+        },
+    ]
+}
+
+/// The lesson's first paragraph: what ran, on what, and why that much.
+pub fn introduction(text: &str) -> &str {
+    text.split("\n\n").next().unwrap_or(text)
+}
+
+/// The sentences of the explanation that carry the lesson: other programs
+/// (when they bent the figures), the GIL or its absence, the emulated GIL,
+/// the Rust rows' cores. At most four.
+fn chosen(report: &Report) -> Vec<String> {
+    let all = super::sentences(report);
+    let first = |prefix: &str| all.iter().find(|s| s.starts_with(prefix)).cloned();
+    let mut chosen: Vec<String> = [
+        first("Other programs"),
+        first("python-threads"),
+        first("gil "),
+        all.iter()
+            .find(|s| s.contains("cores busy (") && !s.starts_with("python"))
+            .cloned(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    chosen.truncate(4);
+    chosen
+}
+
+/// `12.3 ns`, `0.41 µs`.
+fn per_number(d: std::time::Duration) -> String {
+    let ns = d.as_secs_f64() * 1e9;
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// Appends `text` wrapped at [`MAX_COLUMNS`], continuation lines indented
+/// by `indent`.
+fn wrap_into(out: &mut String, text: &str, indent: &str) {
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let width = line.chars().count();
+        if width > 0 && width + 1 + word.chars().count() > MAX_COLUMNS {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_owned();
+        } else if width > 0 && line != indent {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.trim().is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::result::synthetic::{Row, interpreter, report};
+
+    fn lesson_report(free_threaded: bool) -> Report {
+        report(
+            vec![
+                Row::new("sequential", 1, 90.0, 100.0),
+                Row::new("gil", 8, 95.0, 101.0),
+                Row::new("threads", 8, 47.0, 196.0),
+                Row::new("process", 8, 48.0, 194.0),
+                Row::new("python-sequential", 1, 4000.0, 100.0),
+                Row::new(
+                    "python-threads",
+                    8,
+                    if free_threaded { 2100.0 } else { 4080.0 },
+                    if free_threaded { 190.0 } else { 101.0 },
+                ),
+                Row::new("python-processes", 8, 2250.0, 186.0),
+            ],
+            Some(interpreter(!free_threaded, free_threaded)),
+        )
+    }
+
+    fn calibration() -> Calibration {
+        Calibration {
+            rust_per_number: std::time::Duration::from_nanos(11),
+            python_per_number: Some(std::time::Duration::from_nanos(500)),
+            count: 1_000_000,
+            chosen: true,
+        }
+    }
+
+    #[test]
+    fn the_lesson_fits_one_screen_and_names_the_gil() {
+        let text = text(&lesson_report(false), &calibration());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() <= MAX_LINES, "{} lines:\n{text}", lines.len());
+        for line in &lines {
+            assert!(line.chars().count() <= MAX_COLUMNS, "too wide: {line}");
+        }
+        // Phrases, whatever the wrapping.
+        let flat = text.replace('\n', " ").replace("  ", " ");
+        assert!(
+            flat.contains("python-sequential takes about 4.0 s"),
+            "{text}"
+        );
+        assert!(
+            flat.contains("CPython 3.11.7 (python3), GIL enabled."),
+            "{text}"
+        );
+        assert!(
+            flat.contains("Every row computed the same 8 sums"),
+            "{text}"
+        );
+        assert!(flat.contains("CPython's GIL"), "{text}");
+        assert!(
+            flat.contains("threads 87× faster than python-threads"),
+            "{text}"
+        );
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with("python-processes"))
+            .unwrap();
+        assert!(
+            row.contains("1.78×") && row.contains("python-sequential"),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn a_free_threaded_interpreter_is_the_second_half_of_the_story() {
+        let text = text(&lesson_report(true), &calibration());
+        let flat = text.replace('\n', " ").replace("  ", " ");
+        assert!(
+            flat.contains("GIL disabled (free-threaded build)"),
+            "{text}"
+        );
+        assert!(
+            flat.contains("the second half of the story since Python 3.13"),
+            "{text}"
+        );
+        assert!(text.lines().count() <= MAX_LINES);
+    }
+}

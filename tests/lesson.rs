@@ -1,0 +1,247 @@
+//! `gilfree lesson`, the pictures it draws and the HTML report, in a real
+//! browser.
+
+use std::process::Command;
+
+use crate::browser;
+use crate::cli::{gilfree, stderr, stdout};
+use crate::export::scratch;
+
+fn has_python3() -> bool {
+    Command::new("python3").arg("--version").output().is_ok()
+}
+
+/// Every `font-size` in an SVG, in pixels.
+fn font_sizes(svg: &str) -> Vec<f64> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter_map(|n| {
+            n.attribute("font-size")
+                .and_then(|s| s.trim_end_matches("px").parse().ok())
+        })
+        .collect()
+}
+
+#[test]
+fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
+    let dir = scratch("lesson");
+    let (svg, html) = (dir.join("cores.svg"), dir.join("lesson.html"));
+    let python = has_python3();
+    let mut args = vec![
+        "lesson",
+        "-n",
+        "20k",
+        "-w",
+        "4",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ];
+    if !python {
+        eprintln!("no python3: the lesson's Rust rows only (CI has one)");
+        args.push("--no-python");
+    }
+    let output = gilfree(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() <= 40, "{} lines:\n{out}", lines.len());
+    for line in &lines {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    let flat = out.replace('\n', " ");
+    assert!(
+        flat.contains("4 workers each sum 20,000 random.randint(1, 100)"),
+        "{out}"
+    );
+    assert!(flat.contains("Every row computed the same 4 sums"), "{out}");
+    assert!(flat.contains("checked, run by run ✓"), "{out}");
+    let mut rows = vec!["sequential", "gil", "threads", "process"];
+    if python {
+        rows.extend(["python-sequential", "python-threads", "python-processes"]);
+        assert!(flat.contains("GIL enabled"), "{out}");
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with("python-threads"))
+            .unwrap();
+        assert!(
+            row.contains("python-sequential"),
+            "against its own language: {row}"
+        );
+    }
+    for name in &rows {
+        let row = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row:\n{out}"));
+        assert!(row.ends_with('✓'), "{row}");
+    }
+
+    // The picture: a 1280×720 slide, nothing smaller than 18 px, a panel
+    // per row.
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&picture).unwrap();
+    let root = doc.root_element();
+    assert_eq!(
+        (root.attribute("width"), root.attribute("height")),
+        (Some("1280"), Some("720"))
+    );
+    let sizes = font_sizes(&picture);
+    assert!(!sizes.is_empty());
+    assert!(sizes.iter().all(|&s| s >= 18.0), "{sizes:?}");
+    for name in &rows {
+        assert!(
+            picture.contains(&format!("{name} — ")),
+            "no panel for {name}"
+        );
+    }
+
+    // The page: self-contained, the table and the results in it.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("<script"));
+    // Nothing fetched from elsewhere (the SVG namespace is a name, not a fetch).
+    for fetch in [
+        "src=\"http",
+        "href=\"http",
+        "url(",
+        "@import",
+        "<link",
+        "<img",
+    ] {
+        assert!(!page.contains(fetch), "the page fetches: {fetch}");
+    }
+    assert_eq!(page.matches("<svg").count(), 2);
+
+    let Some(_) = browser::chromium() else { return };
+    let dom = browser::dump_dom(&html);
+    let dom_doc_ok = dom.contains("<table id=\"table\">");
+    assert!(dom_doc_ok, "{dom}");
+    for name in &rows {
+        assert!(
+            dom.contains(&format!("<td>{name}</td>")),
+            "{name} not in the page"
+        );
+    }
+    let results = out
+        .lines()
+        .find(|l| l.starts_with("Every row computed"))
+        .unwrap();
+    let first_sum = results
+        .split('[')
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap();
+    assert!(dom.contains("id=\"results\">Results: ["), "{dom}");
+    assert!(dom.contains(first_sum), "{first_sum} not in the page");
+    let shot = browser::screenshot(&html, 1280, 2400);
+    let ((w, h), ink) = browser::ink(&shot);
+    assert_eq!((w, h), (1280, 2400));
+    assert!(ink > 0.01, "the page looks blank: {ink}");
+    let shot = browser::screenshot(&svg, 1280, 720);
+    let (_, ink) = browser::ink(&shot);
+    assert!(ink > 0.02, "the picture looks blank: {ink}");
+}
+
+#[test]
+fn bad_lesson_input_is_refused_before_anything_runs() {
+    for (args, message) in [
+        (&["lesson", "-w", "0"][..], "workers = 0"),
+        (
+            &["lesson", "--python", "/nonexistent/python"][..],
+            "/nonexistent/python",
+        ),
+        (
+            &["lesson", "--html", "/nonexistent/dir/x.html"][..],
+            "the directory /nonexistent/dir does not exist",
+        ),
+        (
+            &["lesson", "--python", "python3", "--no-python"][..],
+            "cannot be used with",
+        ),
+    ] {
+        let output = gilfree(args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_run_exports_one_html_page_and_the_cores_picture() {
+    let dir = scratch("export-html");
+    let (html, cores) = (dir.join("run.html"), dir.join("cores.svg"));
+    let output = gilfree(&[
+        "-b",
+        "threads,process",
+        "-n",
+        "200k",
+        "--runs",
+        "3",
+        "--seed",
+        "7",
+        "--export-html",
+        html.to_str().unwrap(),
+        "--cores-svg",
+        cores.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = std::fs::read_to_string(&html).unwrap();
+    let results = stdout(&output)
+        .lines()
+        .find(|l| l.starts_with("Results: ["))
+        .unwrap()
+        .trim_start_matches("Results: ")
+        .to_owned();
+    assert!(page.contains(&format!("Results: {results}")), "{results}");
+    for name in ["sequential", "threads", "process"] {
+        assert!(page.contains(&format!("<td>{name}</td>")), "{name}");
+    }
+    assert!(
+        std::fs::read_to_string(&cores)
+            .unwrap()
+            .contains("threads — ")
+    );
+}
+
+#[test]
+fn a_sweep_can_add_pythons_threads_and_processes_against_their_own_one_worker_runs() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let dir = scratch("sweep-python");
+    let html = dir.join("sweep.html");
+    let output = gilfree(&[
+        "sweep",
+        "--python",
+        "-b",
+        "threads",
+        "-w",
+        "1,2",
+        "-n",
+        "20k",
+        "--runs",
+        "2",
+        "--seed",
+        "1",
+        "--export-html",
+        html.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    for series in ["threads", "python-threads", "python-processes"] {
+        assert!(
+            out.lines().any(
+                |l| l.starts_with(series) && !l.starts_with(&format!("{series}-"))
+                    || l == series
+                    || l.starts_with(&format!("{series} —"))
+            ),
+            "no {series} table:\n{out}"
+        );
+    }
+    assert!(!out.contains("python-sequential"), "{out}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && page.contains("python-threads"));
+}
