@@ -226,6 +226,8 @@ mod tests {
             tid: 1,
             peak_rss_bytes: None,
             held_ns: held,
+            host: None,
+            ready_ns: None,
         }
     }
 

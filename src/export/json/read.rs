@@ -121,6 +121,9 @@ impl JsonExport {
                 ratio("cpu_percent", b, run.cpu_percent)?;
             }
             ratio("cpu_percent", b, r.cpu_percent)?;
+            if let Some(launch) = r.launch_median {
+                time("launch_median", b, launch)?;
+            }
             for (what, x) in [
                 ("speedup", r.speedup),
                 ("speedup_stddev", r.speedup_stddev),
@@ -156,6 +159,11 @@ impl JsonExport {
             for field in [&mut r.command, &mut r.backend, &mut r.description] {
                 escape_controls(field);
             }
+            r.hosts.iter_mut().for_each(escape_controls);
+            let workers = r.runs.iter_mut().flat_map(|run| run.workers.iter_mut());
+            workers
+                .filter_map(|w| w.host.as_mut())
+                .for_each(escape_controls);
         }
     }
 }
