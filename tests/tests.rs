@@ -64,6 +64,8 @@ mod driver;
 mod export;
 mod gil;
 mod hardening;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod oracle;
 mod outputs;
 mod python;

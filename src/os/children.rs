@@ -11,7 +11,7 @@
 //! whose `multiprocessing` workers must go with it) is killed group and all.
 //! A program that must clean up on other hosts before it ends (the `mpi`
 //! backend's launcher) is registered to be stopped with SIGTERM instead
-//! ([`Stop::Terminate`]); the run that started it kills it if it outstays
+//! (`Stop::Terminate`); the run that started it kills it if it outstays
 //! its grace period.
 
 use std::io;
@@ -29,6 +29,8 @@ use crate::error::WorkerFailure;
 
 /// How [`interrupt`] stops a registered child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Only the mpi backend's launcher is stopped with SIGTERM.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) enum Stop {
     /// SIGKILL, to its whole process group if it leads one.
     Kill,
@@ -192,6 +194,7 @@ pub(crate) fn kill_registered(pid: libc::pid_t) {
 
 /// Sends SIGTERM to the registered child `pid` alone (it must still be
 /// reaped with [`reap`]): the way to ask a [`Stop::Terminate`] child to stop.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) fn terminate_registered(pid: libc::pid_t) {
     let live = lock_live();
     if live.iter().any(|entry| entry.pid == pid) {

@@ -80,6 +80,9 @@ pub fn explain(report: &Report) -> String {
         ));
     }
 
+    // Rows launched as programs on hosts (mpi): launch against compute.
+    sentences.extend(super::launched::explain(report));
+
     let short = baseline.wall_median() < SHORT_JOB && report.workload.count() > 0;
     if short && !others.is_empty() {
         let factor = (0.5 / baseline.wall_median().as_secs_f64().max(1e-6)).max(1.0);

@@ -13,6 +13,7 @@ use crate::measure::{BackendResult, Report};
 
 mod explain;
 pub mod format;
+mod launched;
 pub mod sweep;
 pub mod timeline;
 
@@ -77,6 +78,7 @@ pub fn text(report: &Report) -> String {
     table(&mut out, report);
     summary(&mut out, report);
     python(&mut out, report);
+    launched::text(&mut out, report);
     out.push('\n');
     results(&mut out, report);
     memory(&mut out, report);

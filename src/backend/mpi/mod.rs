@@ -15,7 +15,7 @@
 //!
 //! Rank `r` computes worker `r`'s sum with the same kernel as every backend,
 //! timed from the moment it leaves a start barrier, and rank 0 gathers every
-//! rank's record and prints one line ([`record`]), which the driver checks
+//! rank's record and prints one line (`record.rs`), which the driver checks
 //! strictly and turns into [`WorkerReport`]s. The run's wall time holds the
 //! launch (`mpirun`, the ranks' start, `MPI_Init`, the barrier): the reports
 //! say when the ranks were ready ([`WorkerReport::ready_ns`]) and where they

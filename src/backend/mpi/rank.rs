@@ -2,7 +2,7 @@
 //! starts. Rank `r` is worker `r`: it waits at a barrier until every rank
 //! is up (so launching is not in its time), computes its worker's sum with
 //! the kernel every backend uses, and sends its record to rank 0, which
-//! prints one line for the driver ([`record::line`]).
+//! prints one line for the driver (`record.rs`).
 //!
 //! A rank keeps the default signal dispositions (a launcher stops ranks
 //! with SIGTERM, then SIGKILL) and dies with its parent, the launcher or its
