@@ -336,6 +336,9 @@ alone! {
             )),
             ("failing rank", fault("2:exit=4@mpi"),
                 "worker 2 (MPI rank 2) exited with status 4, as mpirun reported".to_owned()),
+            ("panicking rank", fault("6:panic@mpi"),
+                "worker 6 (MPI rank 6) panicked: injected fault: worker 6 panics, as mpirun reported"
+                    .to_owned()),
             ("garbled record", fault("1:garbled@mpi"),
                 "worker 1 (MPI rank 1) sent a record that finishes before it starts".to_owned()),
             ("no report", fault("0:silent@mpi"), "rank 0 printed no report".to_owned()),

@@ -31,6 +31,10 @@ pub mod status {
     pub const NO_OUTPUT: i32 = 6;
 }
 
+/// The start of the line a failed rank prints before it aborts the job,
+/// followed by its rank and what happened.
+pub(crate) const FAILED_PREFIX: &str = "gilfree mpi-rank: rank ";
+
 /// Runs this process's rank of `workload` and returns its exit status.
 /// Call it once per process: MPI can be initialized only once.
 pub fn main(workload: &Workload) -> i32 {
@@ -57,7 +61,8 @@ pub fn main(workload: &Workload) -> i32 {
     let barrier_ns = sys::monotonic_ns();
     let fault = workload.fault_for(rank, Some(super::NAME));
     match fault {
-        Some(Fault::Exit(code)) => std::process::exit(code),
+        // As a crashing rank would: no MPI_Finalize, no exit handlers.
+        Some(Fault::Exit(code)) => sys::exit_now(code),
         // SAFETY: raise only sends a signal to this thread.
         Some(Fault::Kill(signal)) => unsafe {
             libc::raise(signal);
@@ -67,8 +72,9 @@ pub fn main(workload: &Workload) -> i32 {
     let report = match worker::run_worker_caught(super::NAME, workload, rank) {
         Ok(report) => report,
         Err(failure) => {
-            eprintln!("gilfree mpi-rank: rank {rank} {failure}");
-            return status::WORKER_FAILED;
+            // The other ranks wait for this one's record: the whole job ends.
+            eprintln!("{FAILED_PREFIX}{rank} {failure}");
+            world.abort(status::WORKER_FAILED)
         }
     };
     let offset = |ns: u64| ns.saturating_sub(barrier_ns);

@@ -297,7 +297,21 @@ pub(crate) struct RankFailure {
 ///   Process name: [[23095,1],2]
 ///   Exit code:    4
 /// ```
+/// A rank that failed on its own says so before it calls `MPI_Abort`
+/// (`gilfree mpi-rank: rank 2 panicked: …`), and `mpirun` then reports
+/// `MPI_ABORT was invoked on rank 2 …`: the rank's own words are used.
 pub(crate) fn rank_failure(stderr: &str) -> Option<RankFailure> {
+    if let Some(rest) = stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(super::rank::FAILED_PREFIX))
+    {
+        let (rank, what) = rest.split_once(' ')?;
+        return Some(RankFailure {
+            rank: rank.parse().ok()?,
+            host: None,
+            what: what.to_owned(),
+        });
+    }
     let words_after = |line: &str, marker: &str| -> Option<Vec<String>> {
         let at = line.find(marker)?;
         Some(
@@ -502,5 +516,15 @@ mod tests {
             })
         );
         assert_eq!(rank_failure("ssh: connect to host x: refused\n"), None);
+        let aborted = "gilfree mpi-rank: rank 6 panicked: injected fault\n-----\nMPI_ABORT was \
+                       invoked on rank 6 in communicator MPI_COMM_WORLD\nwith errorcode 5.\n";
+        assert_eq!(
+            rank_failure(aborted),
+            Some(RankFailure {
+                rank: 6,
+                host: None,
+                what: "panicked: injected fault".to_owned()
+            })
+        );
     }
 }
