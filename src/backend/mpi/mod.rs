@@ -370,6 +370,8 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>) -> Collected {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let mut line_at = None;
+        // Where the line being read starts: each byte is looked at once.
+        let mut line_start = 0;
         if let Some(mut pipe) = pipe {
             let mut buffer = [0u8; 64 * 1024];
             loop {
@@ -377,9 +379,13 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>) -> Collected {
                     Ok(0) => break,
                     Ok(n) => {
                         let room = (MAX_OUTPUT_BYTES as usize).saturating_sub(bytes.len());
+                        let from = bytes.len();
                         bytes.extend_from_slice(&buffer[..n.min(room)]);
-                        if line_at.is_none() && has_complete_line(&bytes) {
-                            line_at = Some(sys::monotonic_ns());
+                        for end in (from..bytes.len()).filter(|&i| bytes[i] == b'\n') {
+                            if line_at.is_none() && is_report_line(&bytes[line_start..end]) {
+                                line_at = Some(sys::monotonic_ns());
+                            }
+                            line_start = end + 1;
                         }
                     }
                     Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
@@ -392,14 +398,9 @@ fn collect<R: Read + Send + 'static>(pipe: Option<R>) -> Collected {
     Collected(receiver)
 }
 
-/// Whether `bytes` hold rank 0's line, ended.
-fn has_complete_line(bytes: &[u8]) -> bool {
-    let prefix = record::LINE_PREFIX.as_bytes();
-    bytes
-        .split(|&b| b == b'\n')
-        .rev()
-        .skip(1)
-        .any(|line| line.starts_with(prefix))
+/// Whether `line` (without its newline) is rank 0's report.
+fn is_report_line(line: &[u8]) -> bool {
+    line.starts_with(record::LINE_PREFIX.as_bytes())
 }
 
 impl Collected {
@@ -493,6 +494,14 @@ impl Backend for MpiBackend {
                 self.failure(format!("worker {rank} (MPI rank {rank}) {problem}"))
             }
         })?;
+        if let Some(failed) = records.iter().find(|r| r.failure.is_some()) {
+            return Err(self.failure(format!(
+                "worker {0} (MPI rank {0} on host {1}) {2}",
+                failed.rank,
+                failed.host,
+                crate::render::format::escape_controls(failed.failure.as_deref().unwrap_or(""))
+            )));
+        }
         let received_ns = line_at.unwrap_or_else(sys::monotonic_ns);
         let barrier = record::barrier_on_driver_clock(
             &records,

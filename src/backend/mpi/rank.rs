@@ -25,15 +25,9 @@ pub mod status {
     /// The launcher started another number of ranks than the workload has
     /// workers.
     pub const WRONG_SIZE: i32 = 4;
-    /// The worker failed (panicked, or its numbers could not be allocated).
-    pub const WORKER_FAILED: i32 = 5;
     /// Rank 0 could not write the report.
     pub const NO_OUTPUT: i32 = 6;
 }
-
-/// The start of the line a failed rank prints before it aborts the job,
-/// followed by its rank and what happened.
-pub(crate) const FAILED_PREFIX: &str = "gilfree mpi-rank: rank ";
 
 /// Runs this process's rank of `workload` and returns its exit status.
 /// Call it once per process: MPI can be initialized only once.
@@ -42,6 +36,18 @@ pub fn main(workload: &Workload) -> i32 {
     // so does the rank.
     let parent = std::os::unix::process::parent_id() as libc::pid_t;
     let _ = sys::die_with_parent(parent);
+    // A rank that exits on its own, as a crashing one would (no
+    // MPI_Finalize, no exit handlers), does so before MPI starts: a rank
+    // exiting non-zero while the others wait in a collective now and then
+    // leaves OpenMPI 4.1's mpirun hanging (gilfree's timeout then ends it).
+    let own_rank = std::env::var("OMPI_COMM_WORLD_RANK")
+        .ok()
+        .and_then(|rank| rank.parse::<usize>().ok());
+    if let Some(rank) = own_rank {
+        if let Some(Fault::Exit(code)) = workload.fault_for(rank, Some(super::NAME)) {
+            sys::exit_now(code);
+        }
+    }
     let Some(universe) = mpi::initialize() else {
         eprintln!("gilfree mpi-rank: MPI could not be initialized");
         return status::NO_MPI;
@@ -60,21 +66,34 @@ pub fn main(workload: &Workload) -> i32 {
     world.barrier();
     let barrier_ns = sys::monotonic_ns();
     let fault = workload.fault_for(rank, Some(super::NAME));
-    match fault {
-        // As a crashing rank would: no MPI_Finalize, no exit handlers.
-        Some(Fault::Exit(code)) => sys::exit_now(code),
+    if let Some(Fault::Kill(signal)) = fault {
         // SAFETY: raise only sends a signal to this thread.
-        Some(Fault::Kill(signal)) => unsafe {
-            libc::raise(signal);
-        },
-        _ => {}
+        unsafe { libc::raise(signal) };
     }
-    let report = match worker::run_worker_caught(super::NAME, workload, rank) {
-        Ok(report) => report,
+    // A failed worker still sends a record, marked failed, so that the job
+    // ends normally and rank 0 reports it (ending the job from here instead,
+    // with MPI_Abort or a non-zero exit, now and then leaves OpenMPI 4.1's
+    // mpirun hanging).
+    let (report, failure) = match worker::run_worker_caught(super::NAME, workload, rank) {
+        Ok(report) => (report, None),
         Err(failure) => {
-            // The other ranks wait for this one's record: the whole job ends.
-            eprintln!("{FAILED_PREFIX}{rank} {failure}");
-            world.abort(status::WORKER_FAILED)
+            let now = sys::monotonic_ns();
+            let report = crate::worker::WorkerReport {
+                worker: rank,
+                sum: 0,
+                start_ns: now,
+                finish_ns: now,
+                cpu_time: std::time::Duration::ZERO,
+                cpu_at_start: None,
+                cpu_at_finish: None,
+                pid: std::process::id(),
+                tid: std::process::id(),
+                peak_rss_bytes: None,
+                held_ns: Vec::new(),
+                host: None,
+                ready_ns: None,
+            };
+            (report, Some(failure.to_string()))
         }
     };
     let offset = |ns: u64| ns.saturating_sub(barrier_ns);
@@ -91,6 +110,7 @@ pub fn main(workload: &Workload) -> i32 {
         host: host_name(),
         barrier_ns,
         boot_id: super::boot_id().unwrap_or_else(|| "unknown".to_owned()),
+        failure,
     };
     if fault == Some(Fault::Garbled) {
         // A record the driver must refuse, naming this rank.

@@ -11,13 +11,18 @@ use serde::{Deserialize, Serialize};
 use crate::worker::WorkerReport;
 
 /// The words of one rank's record.
-pub(crate) const RECORD_WORDS: usize = 12 + HOST_WORDS + BOOT_ID_WORDS;
+pub(crate) const RECORD_WORDS: usize = 12 + HOST_WORDS + BOOT_ID_WORDS + FAILURE_WORDS;
 
 /// The host name's room in a record: 256 bytes, more than any Linux host
 /// name (64) and than POSIX's `HOST_NAME_MAX`.
 const HOST_WORDS: usize = 32;
 /// `/proc/sys/kernel/random/boot_id` (36 characters) and some room.
 const BOOT_ID_WORDS: usize = 6;
+/// A failed rank's message: 256 bytes.
+const FAILURE_WORDS: usize = 32;
+const HOST_AT: usize = 12;
+const BOOT_ID_AT: usize = HOST_AT + HOST_WORDS;
+const FAILURE_AT: usize = BOOT_ID_AT + BOOT_ID_WORDS;
 
 /// The first word of a record: "gilfMPI" and a version.
 const MAGIC: u64 = 0x6769_6c66_4d50_4901;
@@ -60,6 +65,11 @@ pub(crate) struct RankRecord {
     pub(crate) barrier_ns: u64,
     /// Its host's boot id: ranks with the driver's boot id share its clock.
     pub(crate) boot_id: String,
+    /// What went wrong, for a rank whose worker failed (it panicked, or its
+    /// numbers could not be allocated): it still sends a record, so that
+    /// the job ends normally and the failure is reported with its words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) failure: Option<String>,
 }
 
 /// The line's JSON.
@@ -103,10 +113,14 @@ impl RankRecord {
             cpu(self.cpu_at_start),
             cpu(self.cpu_at_finish),
             self.barrier_ns,
-            0,
+            u64::from(self.failure.is_some()),
         ]);
-        put_text(&mut words[12..12 + HOST_WORDS], &self.host);
-        put_text(&mut words[12 + HOST_WORDS..], &self.boot_id);
+        put_text(&mut words[HOST_AT..BOOT_ID_AT], &self.host);
+        put_text(&mut words[BOOT_ID_AT..FAILURE_AT], &self.boot_id);
+        put_text(
+            &mut words[FAILURE_AT..],
+            self.failure.as_deref().unwrap_or(""),
+        );
         words
     }
 
@@ -128,8 +142,9 @@ impl RankRecord {
             cpu_at_start: cpu(words[8]),
             cpu_at_finish: cpu(words[9]),
             barrier_ns: words[10],
-            host: get_text(&words[12..12 + HOST_WORDS]),
-            boot_id: get_text(&words[12 + HOST_WORDS..]),
+            host: get_text(&words[HOST_AT..BOOT_ID_AT]),
+            boot_id: get_text(&words[BOOT_ID_AT..FAILURE_AT]),
+            failure: (words[11] != 0).then(|| get_text(&words[FAILURE_AT..])),
         })
     }
 }
@@ -297,21 +312,7 @@ pub(crate) struct RankFailure {
 ///   Process name: [[23095,1],2]
 ///   Exit code:    4
 /// ```
-/// A rank that failed on its own says so before it calls `MPI_Abort`
-/// (`gilfree mpi-rank: rank 2 panicked: …`), and `mpirun` then reports
-/// `MPI_ABORT was invoked on rank 2 …`: the rank's own words are used.
 pub(crate) fn rank_failure(stderr: &str) -> Option<RankFailure> {
-    if let Some(rest) = stderr
-        .lines()
-        .find_map(|line| line.trim().strip_prefix(super::rank::FAILED_PREFIX))
-    {
-        let (rank, what) = rest.split_once(' ')?;
-        return Some(RankFailure {
-            rank: rank.parse().ok()?,
-            host: None,
-            what: what.to_owned(),
-        });
-    }
     let words_after = |line: &str, marker: &str| -> Option<Vec<String>> {
         let at = line.find(marker)?;
         Some(
@@ -392,6 +393,7 @@ mod tests {
             host: format!("node-{}", rank / 2),
             barrier_ns: 5_000,
             boot_id: "4f0c-11".to_owned(),
+            failure: None,
         }
     }
 
@@ -403,6 +405,11 @@ mod tests {
     fn a_record_survives_the_words_a_rank_sends() {
         let r = record(3);
         assert_eq!(RankRecord::decode(&r.encode()), Some(r.clone()));
+        let failed = RankRecord {
+            failure: Some("panicked: oops".to_owned()),
+            ..r.clone()
+        };
+        assert_eq!(RankRecord::decode(&failed.encode()), Some(failed));
         let mut words = r.encode();
         words[0] ^= 1;
         assert_eq!(RankRecord::decode(&words), None);
@@ -516,15 +523,5 @@ mod tests {
             })
         );
         assert_eq!(rank_failure("ssh: connect to host x: refused\n"), None);
-        let aborted = "gilfree mpi-rank: rank 6 panicked: injected fault\n-----\nMPI_ABORT was \
-                       invoked on rank 6 in communicator MPI_COMM_WORLD\nwith errorcode 5.\n";
-        assert_eq!(
-            rank_failure(aborted),
-            Some(RankFailure {
-                rank: 6,
-                host: None,
-                what: "panicked: injected fault".to_owned()
-            })
-        );
     }
 }
