@@ -53,8 +53,7 @@ fn bench_backend(
 fn bench_backends(c: &mut Criterion) {
     let options = BackendOptions::default();
     // Built once: the rayon pool's start-up is not part of a run.
-    let backends: Vec<Box<dyn Backend>> = BackendKind::ALL
-        .iter()
+    let backends: Vec<Box<dyn Backend>> = BackendKind::in_process()
         .map(|kind| kind.build(&options).expect("a backend"))
         .collect();
     for (label, count) in [("book_8x1M", 1_000_000), ("small_8x100k", 100_000)] {

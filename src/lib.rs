@@ -21,8 +21,9 @@
 //! - [`backend`] — one small trait, [`Backend`], and the registry of the
 //!   built-in backends, [`BackendKind::ALL`]: `sequential`, `gil` (threads
 //!   taking turns on one lock, an emulation of CPython's GIL), `threads`,
-//!   `channels`, `rayon` and `process`; and CPython itself running the
-//!   book's programs ([`backend::python`]).
+//!   `channels`, `rayon` and `process`; with the cargo feature `mpi`, `mpi`
+//!   (OpenMPI ranks, on this host or many, launched for each run); and
+//!   CPython itself running the book's programs ([`backend::python`]).
 //! - [`measure`] — the [`Driver`]: warm-up and measured runs of each
 //!   backend, with wall and `getrusage` CPU time, verifying every run's sums
 //!   against the sequential baseline; it returns a [`Report`]. Sweeps over

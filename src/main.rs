@@ -11,7 +11,9 @@ mod cli;
 fn main() -> ExitCode {
     // First, before any thread exists: every later thread and forked worker
     // inherits the blocked signals, and one thread handles them.
-    if let Err(err) = cli::signals::exit_cleanly_on_signals(cli::clear_progress_line) {
+    // (Not in the mpi backend's own processes, which handle them their way.)
+    if cli::is_mpi_process() {
+    } else if let Err(err) = cli::signals::exit_cleanly_on_signals(cli::clear_progress_line) {
         cli::eprint(&format!("error: could not set up signal handling: {err}\n"));
         return ExitCode::from(1);
     }

@@ -45,6 +45,15 @@ pub struct WorkerReport {
     /// neighbouring intervals are merged, coarsening the record. Empty for
     /// the other backends, whose workers compute from start to finish.
     pub held_ns: Vec<(u64, u64)>,
+    /// The host the worker ran on, for workers that a launcher placed on
+    /// hosts (the `mpi` backend's ranks); `None` for the others, which ran
+    /// on this machine.
+    pub host: Option<String>,
+    /// For a worker that a launched engine started (an MPI rank): when the
+    /// engine let it begin — the rank left its start barrier — in ns on
+    /// `CLOCK_MONOTONIC`. The run's time before it went to launching. `None`
+    /// for the others.
+    pub ready_ns: Option<u64>,
 }
 
 /// The most lock-holding intervals a [`WorkerReport`] keeps.
@@ -208,6 +217,8 @@ pub(crate) fn measure<E>(
         tid: sys::thread_id(),
         peak_rss_bytes: None,
         held_ns: Vec::new(),
+        host: None,
+        ready_ns: None,
     })
 }
 

@@ -134,7 +134,9 @@ fn chaos(iterations: usize) {
     std::fs::create_dir_all(&tmpdir).unwrap();
     std::fs::create_dir_all(&out).unwrap();
     let previous = out.join("previous.json");
-    let backends: Vec<&str> = gilfree::BackendKind::ALL.iter().map(|k| k.name()).collect();
+    let backends: Vec<&str> = gilfree::BackendKind::in_process()
+        .map(|k| k.name())
+        .collect();
     let started = Instant::now();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for iteration in 0..iterations {

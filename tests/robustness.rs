@@ -303,7 +303,7 @@ alone! {
         // SAFETY: makes orphans of our descendants our children, so that a
         // worker gilfree failed to reap would show up in waitpid below.
         assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
-        for backend in BackendKind::ALL.iter().map(|kind| kind.name()) {
+        for backend in BackendKind::in_process().map(|kind| kind.name()) {
             for (signal, name, code) in [(libc::SIGINT, "SIGINT", 130), (libc::SIGTERM, "SIGTERM", 143)] {
                 let (exit, err, elapsed) = interrupt_binary(backend, signal);
                 assert_eq!(exit, Some(code), "{backend} {name}: {err}");
@@ -446,8 +446,7 @@ fn a_worker_panic_is_one_line_naming_the_backend_and_worker() {
     // The binary's panic hook stays quiet for workers: no "thread panicked"
     // message or backtrace before the error.
     // Every backend whose workers are threads of gilfree's own process.
-    let thread_backends = BackendKind::ALL
-        .iter()
+    let thread_backends = BackendKind::in_process()
         .map(|kind| kind.name())
         .filter(|&name| name != "process");
     for backend in thread_backends {

@@ -66,6 +66,8 @@ mod export;
 mod gil;
 mod hardening;
 mod lesson;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod oracle;
 mod outputs;
 mod python;

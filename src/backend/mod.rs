@@ -17,6 +17,8 @@ use crate::workload::Workload;
 
 mod channels;
 pub mod gil;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub(crate) mod process;
 pub mod python;
 mod rayon;
@@ -26,6 +28,8 @@ mod threads;
 
 pub use self::channels::ChannelsBackend;
 pub use self::gil::GilBackend;
+#[cfg(feature = "mpi")]
+pub use self::mpi::{MpiBackend, MpiOptions};
 pub use self::process::ProcessBackend;
 pub use self::rayon::RayonBackend;
 pub use self::sequential::SequentialBackend;
@@ -207,6 +211,9 @@ pub struct BackendOptions {
     /// How often the `gil` backend's lock holder offers the lock (> 0).
     /// Defaults to CPython's 5 ms.
     pub switch_interval: std::time::Duration,
+    /// How the `mpi` backend launches its ranks.
+    #[cfg(feature = "mpi")]
+    pub mpi: MpiOptions,
 }
 
 impl Default for BackendOptions {
@@ -214,6 +221,8 @@ impl Default for BackendOptions {
         BackendOptions {
             rayon_threads: num_cpus::get(),
             switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
+            #[cfg(feature = "mpi")]
+            mpi: MpiOptions::default(),
         }
     }
 }
@@ -225,11 +234,17 @@ type Constructor = fn(&BackendOptions) -> Result<Box<dyn Backend>, Error>;
 ///
 /// Two kinds are equal when they have the same name, and they order as the
 /// registry lists them (the order of the report's rows).
+///
+/// A row is *launched* when its workers run in another program that it
+/// launches (`mpi`: `mpirun` and its ranks): such a row needs a system
+/// package, costs a launch per run, and runs only when named — `all`
+/// means the [`in_process`](BackendKind::in_process) rows.
 #[derive(Clone, Copy)]
 pub struct BackendKind {
     name: &'static str,
     description: &'static str,
     build: Constructor,
+    launched: bool,
 }
 
 impl BackendKind {
@@ -242,6 +257,8 @@ impl BackendKind {
         channels::KIND,
         rayon::KIND,
         process::KIND,
+        #[cfg(feature = "mpi")]
+        mpi::KIND,
     ];
 
     /// A registry row: what a backend's file declares as its `KIND`.
@@ -254,7 +271,38 @@ impl BackendKind {
             name,
             description,
             build,
+            launched: false,
         }
+    }
+
+    /// A registry row whose workers run in a program it launches (see the
+    /// type's documentation).
+    pub const fn launched(
+        name: &'static str,
+        description: &'static str,
+        build: Constructor,
+    ) -> BackendKind {
+        BackendKind {
+            name,
+            description,
+            build,
+            launched: true,
+        }
+    }
+
+    /// Whether the row's workers run in a program it launches.
+    pub fn is_launched(self) -> bool {
+        self.launched
+    }
+
+    /// The rows whose workers run inside gilfree's process or its forks:
+    /// what `--backend all` selects, and what the tests that run every
+    /// backend in the test process use.
+    pub fn in_process() -> impl Iterator<Item = BackendKind> {
+        BackendKind::ALL
+            .iter()
+            .copied()
+            .filter(|kind| !kind.launched)
     }
 
     /// The built-in backend called `name` (case-insensitive), if any.

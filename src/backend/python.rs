@@ -417,6 +417,8 @@ impl Backend for PythonBackend {
                 tid: w.tid,
                 peak_rss_bytes: Some(peak_rss_bytes),
                 held_ns: Vec::new(),
+                host: None,
+                ready_ns: None,
             })
             .collect())
     }

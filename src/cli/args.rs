@@ -91,13 +91,29 @@ pub(crate) enum Command {
     /// Run each backend over a list of worker counts and show how it scales:
     /// speedup against one worker, efficiency, CPU and the Karp–Flatt serial
     /// fraction, per backend; --plot draws speedup against workers.
-    Sweep(SweepArgs),
+    Sweep(Box<SweepArgs>),
     /// The book's experiment as a class sees it, in about a minute: the
     /// emulated gil, threads and processes in Rust and the book's three
     /// Python programs, all drawing CPython's numbers, the work chosen for
     /// this machine; one screen of output, and with --svg and --html the
     /// pictures for a projector.
     Lesson(LessonArgs),
+    /// One MPI rank of the mpi backend, as its launcher starts it (hidden:
+    /// not for people to type).
+    #[cfg(feature = "mpi")]
+    #[command(name = "mpi-rank", hide = true)]
+    MpiRank(RankArgs),
+    /// The mpi backend's supervisor of its launcher (hidden).
+    #[cfg(feature = "mpi")]
+    #[command(name = "mpi-launch", hide = true)]
+    MpiLaunch {
+        /// The run's directory for OpenMPI's files, removed at the end.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The launcher's command and arguments.
+        #[arg(last = true, required = true)]
+        launcher: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -151,6 +167,27 @@ pub(crate) struct LessonArgs {
     /// Measure without the sampler (no cores-busy picture then).
     #[arg(long)]
     pub(crate) no_sampler: bool,
+}
+
+/// The workload of one MPI rank, as the mpi backend passes it.
+#[cfg(feature = "mpi")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct RankArgs {
+    #[arg(long, value_parser = parse_usize)]
+    pub(crate) workers: usize,
+    #[arg(long, value_parser = parse_count)]
+    pub(crate) count: u64,
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) low: i64,
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) high: i64,
+    #[arg(long)]
+    pub(crate) seed: u64,
+    /// The generator's name (`Generator::name`).
+    #[arg(long)]
+    pub(crate) generator: String,
+    #[arg(long)]
+    pub(crate) materialize: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -280,6 +317,19 @@ pub(crate) struct Common {
     /// python rows): threads cannot be stopped half-way.
     #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Timeout,
+
+    /// The mpi backend's launcher and its arguments, as one string split at
+    /// spaces (no quoting): "mpiexec --mca btl_tcp_if_include eth0", "srun".
+    /// gilfree appends -n WORKERS, --hostfile and the ranks' command.
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value = "mpirun", value_name = "CMD ARGS", value_parser = parse_launcher)]
+    pub(crate) mpirun: Launcher,
+
+    /// A hostfile for the mpi backend's launcher: the hosts the ranks run
+    /// on (`node1 slots=4`, one a line; see docs/mpi.md).
+    #[cfg(feature = "mpi")]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) hostfile: Option<PathBuf>,
 }
 
 /// How many measured runs: exactly `--runs`, or from `--min-runs` to
@@ -411,28 +461,66 @@ pub(crate) struct Args {
 /// `--backend`'s help, from the registry.
 fn backend_help() -> String {
     format!(
-        "Backends to run: {}, or all (--list-backends describes each). Repeat the flag or \
+        "Backends to run: {}, or all (--list-backends describes each){}. Repeat the flag or \
          separate names with commas. The sequential baseline always runs too.",
-        BackendKind::names()
+        BackendKind::names(),
+        launched_note()
     )
 }
 
 /// `sweep --backend`'s help, from the registry.
 fn sweep_backend_help() -> String {
     format!(
-        "Backends to sweep: {}, or all [default: every backend but sequential]",
-        BackendKind::names()
+        "Backends to sweep: {}, or all{} [default: every backend but sequential]",
+        BackendKind::names(),
+        launched_note()
     )
 }
 
+/// What `all` leaves out, if anything: the launched rows, which run only
+/// when named.
+fn launched_note() -> String {
+    let launched: Vec<&str> = BackendKind::ALL
+        .iter()
+        .filter(|kind| kind.is_launched())
+        .map(|kind| kind.name())
+        .collect();
+    if launched.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; all leaves out {}, which runs only when named",
+            launched.join(", ")
+        )
+    }
+}
+
 fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
+    // Launched engines (mpi) only when named: `all` needs no system package.
     if value.trim().eq_ignore_ascii_case("all") {
-        return Ok(BackendKind::ALL.to_vec());
+        return Ok(BackendKind::in_process().collect());
     }
     value
         .parse::<BackendKind>()
         .map(|kind| vec![kind])
         .map_err(|err| err.to_string())
+}
+
+/// The mpi backend's launcher: a program and its arguments.
+#[cfg(feature = "mpi")]
+#[derive(Debug, Clone)]
+pub(crate) struct Launcher(pub(crate) Vec<String>);
+
+/// A launcher command: words split at whitespace, at least one.
+#[cfg(feature = "mpi")]
+fn parse_launcher(value: &str) -> Result<Launcher, String> {
+    let words: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
+    if words.is_empty() {
+        return Err(
+            "give a launcher command, such as \"mpirun\" or \"mpiexec --mca …\"".to_owned(),
+        );
+    }
+    Ok(Launcher(words))
 }
 
 /// A positive duration: a number with `s`, `ms`, `us` (or `µs`, `μs`) or
@@ -616,6 +704,9 @@ mod tests {
             assert!(help.contains(kind.name()), "{help}");
             assert_eq!(parse_backends(kind.name()), Ok(vec![*kind]));
         }
-        assert_eq!(parse_backends("ALL"), Ok(BackendKind::ALL.to_vec()));
+        assert_eq!(
+            parse_backends("ALL"),
+            Ok(BackendKind::in_process().collect())
+        );
     }
 }

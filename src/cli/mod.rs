@@ -15,7 +15,9 @@ use gilfree::{Backend, Error};
 mod args;
 mod compare;
 mod lesson;
-mod run;
+#[cfg(feature = "mpi")]
+mod mpi;
+pub(crate) mod run;
 pub(crate) mod signals;
 mod sweep;
 
@@ -106,10 +108,33 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
 pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Compare { old, new }) => compare::compare(&old, &new),
-        Some(Command::Sweep(args)) => sweep::sweep(args),
+        Some(Command::Sweep(args)) => sweep::sweep(*args),
         Some(Command::Lesson(args)) => lesson::lesson(args),
+        #[cfg(feature = "mpi")]
+        Some(Command::MpiRank(args)) => mpi::rank(&args),
+        #[cfg(feature = "mpi")]
+        Some(Command::MpiLaunch { dir, launcher }) => {
+            gilfree::backend::mpi::launch::supervise(&dir, &launcher).exit()
+        }
         None => run::run(cli.args),
     }
+}
+
+/// Whether this process is one of the mpi backend's own (a rank, or the
+/// launcher's supervisor), which handle signals their own way: a rank keeps
+/// the default actions, the supervisor waits for them itself.
+pub(crate) fn is_mpi_process() -> bool {
+    #[cfg(feature = "mpi")]
+    {
+        use gilfree::backend::mpi::{LAUNCH_SUBCOMMAND, RANK_SUBCOMMAND};
+        let first = std::env::args_os().nth(1);
+        matches!(
+            first.as_ref().and_then(|a| a.to_str()),
+            Some(RANK_SUBCOMMAND | LAUNCH_SUBCOMMAND)
+        )
+    }
+    #[cfg(not(feature = "mpi"))]
+    false
 }
 
 /// The exit code of a command's outcome, with its error, if any, said in one
@@ -232,6 +257,12 @@ fn backend_options(common: &Common) -> BackendOptions {
     BackendOptions {
         rayon_threads: common.threads.unwrap_or_else(num_cpus::get),
         switch_interval: common.switch_interval,
+        #[cfg(feature = "mpi")]
+        mpi: gilfree::backend::MpiOptions {
+            launcher: common.mpirun.0.clone(),
+            hostfile: common.hostfile.clone(),
+            program: None,
+        },
     }
 }
 

@@ -157,7 +157,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// The workload with the fault that `GILFREE_TEST_FAULT` asks for, in test
 /// builds only (see `gilfree::fault`).
 #[cfg(feature = "fault-injection")]
-fn with_injected_fault(workload: Workload) -> Result<Workload, String> {
+pub(crate) fn with_injected_fault(workload: Workload) -> Result<Workload, String> {
     match std::env::var(gilfree::fault::ENV_VAR) {
         Ok(spec) => Ok(workload.with_fault(spec.parse()?)),
         Err(_) => Ok(workload),

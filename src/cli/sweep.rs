@@ -59,7 +59,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let interpreter = interpreter_for(args.python.as_ref())?;
     let named = if args.backends.is_empty() {
         // The baseline runs its workers one by one: nothing to sweep.
-        let parallel = BackendKind::ALL.iter().copied();
+        let parallel = BackendKind::in_process();
         vec![
             parallel
                 .filter(|kind| kind.name() != "sequential")

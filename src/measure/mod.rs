@@ -549,6 +549,8 @@ mod tests {
             tid: 0,
             peak_rss_bytes: None,
             held_ns: Vec::new(),
+            host: None,
+            ready_ns: None,
         }
     }
 

@@ -59,6 +59,23 @@ impl RunMeasurement {
     pub fn sums(&self) -> Vec<i64> {
         self.workers.iter().map(|w| w.sum).collect()
     }
+
+    /// For a launched engine whose workers say when they were ready
+    /// ([`WorkerReport::ready_ns`]): the time from the run's start until the
+    /// first of them was (launching, `MPI_Init`, the start barrier). `None`
+    /// for the other backends.
+    pub fn launch(&self) -> Option<Duration> {
+        let ready = self.workers.iter().filter_map(|w| w.ready_ns).min()?;
+        Some(Duration::from_nanos(ready.saturating_sub(self.started_ns)))
+    }
+
+    /// From the first worker's start to the last one's finish: the part of
+    /// the run in which workers computed.
+    pub fn computing(&self) -> Duration {
+        let first = self.workers.iter().map(|w| w.start_ns).min().unwrap_or(0);
+        let last = self.workers.iter().map(|w| w.finish_ns).max().unwrap_or(0);
+        Duration::from_nanos(last.saturating_sub(first))
+    }
 }
 
 fn percent(part: Duration, whole: Duration) -> f64 {
@@ -177,6 +194,31 @@ impl BackendResult {
 
     fn summarize(&self, values: Vec<f64>, f: fn(&[f64]) -> Option<f64>) -> Duration {
         f(&values).map_or(Duration::ZERO, Duration::from_secs_f64)
+    }
+
+    /// The median of the runs' [`launch`](RunMeasurement::launch) times, for
+    /// a launched engine; `None` for the other backends.
+    pub fn launch_median(&self) -> Option<Duration> {
+        let launches: Option<Vec<f64>> = self
+            .runs
+            .iter()
+            .map(|r| r.launch().map(|d| d.as_secs_f64()))
+            .collect();
+        stats::median(&launches?).map(Duration::from_secs_f64)
+    }
+
+    /// The hosts the workers ran on, for a backend that places them on hosts
+    /// (mpi), in the order of the first worker on each over the runs; empty
+    /// for the others.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = Vec::new();
+        let named = self.runs.iter().flat_map(|r| &r.workers);
+        for host in named.filter_map(|w| w.host.as_ref()) {
+            if !hosts.contains(host) {
+                hosts.push(host.clone());
+            }
+        }
+        hosts
     }
 
     /// Median wall time over the measured runs.

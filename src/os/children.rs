@@ -9,6 +9,10 @@
 //!
 //! A program that leads a process group of its own (a Python interpreter,
 //! whose `multiprocessing` workers must go with it) is killed group and all.
+//! A program that must clean up on other hosts before it ends (the `mpi`
+//! backend's launcher) is registered to be stopped with SIGTERM instead
+//! (`Stop::Terminate`); the run that started it kills it if it outstays
+//! its grace period.
 
 use std::io;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -23,13 +27,36 @@ use nix::unistd::Pid;
 use super::signal_safe;
 use crate::error::WorkerFailure;
 
-/// Children not yet reaped: each a pid and whether it leads a process group.
-static LIVE: Mutex<Vec<(libc::pid_t, bool)>> = Mutex::new(Vec::new());
+/// How [`interrupt`] stops a registered child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Only the mpi backend's launcher is stopped with SIGTERM.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) enum Stop {
+    /// SIGKILL, to its whole process group if it leads one.
+    Kill,
+    /// SIGTERM, to the child alone, which stops what it started, cleans up
+    /// and exits; its run kills it ([`kill_registered`]) if it has not ended
+    /// within a grace period. It is also the signal the child gets when
+    /// gilfree dies.
+    Terminate,
+}
+
+/// A child not yet reaped.
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    pid: libc::pid_t,
+    /// It leads a process group.
+    group: bool,
+    stop: Stop,
+}
+
+/// Children not yet reaped.
+static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
 
 /// The signal that interrupted the runs, or 0.
 static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
-fn lock_live() -> MutexGuard<'static, Vec<(libc::pid_t, bool)>> {
+fn lock_live() -> MutexGuard<'static, Vec<Live>> {
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -46,13 +73,23 @@ pub(crate) fn start_registered<R>(
     start: impl FnOnce() -> R,
     pid_of: impl FnOnce(&R) -> Option<libc::pid_t>,
 ) -> Option<R> {
+    start_registered_as(group, Stop::Kill, start, pid_of)
+}
+
+/// [`start_registered`], the child to be stopped as `stop` says.
+fn start_registered_as<R>(
+    group: bool,
+    stop: Stop,
+    start: impl FnOnce() -> R,
+    pid_of: impl FnOnce(&R) -> Option<libc::pid_t>,
+) -> Option<R> {
     let mut live = lock_live();
     if interrupted().is_some() {
         return None;
     }
     let started = start();
     if let Some(pid) = pid_of(&started).filter(|&pid| pid > 0) {
-        live.push((pid, group));
+        live.push(Live { pid, group, stop });
     }
     Some(started)
 }
@@ -63,6 +100,15 @@ pub(crate) fn start_registered<R>(
 pub(crate) fn spawn_registered(
     command: &mut std::process::Command,
 ) -> io::Result<std::process::Child> {
+    spawn_registered_with(command, Stop::Kill)
+}
+
+/// [`spawn_registered`], stopped as `stop` says by [`interrupt`] and, with
+/// [`Stop::Terminate`], sent SIGTERM instead of SIGKILL when gilfree dies.
+pub(crate) fn spawn_registered_with(
+    command: &mut std::process::Command,
+    stop: Stop,
+) -> io::Result<std::process::Child> {
     use std::os::unix::process::CommandExt;
     command.process_group(0);
     // The program gets the default signal mask, not the one it would inherit:
@@ -70,6 +116,10 @@ pub(crate) fn spawn_registered(
     // with SIGTERM) would hang with gilfree's SIGINT and SIGTERM blocked.
     // And it dies with gilfree, whatever kills gilfree.
     let parent = std::process::id() as libc::pid_t;
+    let death_signal = match stop {
+        Stop::Kill => libc::SIGKILL,
+        Stop::Terminate => libc::SIGTERM,
+    };
     // SAFETY: between fork and exec the closure only calls pthread_sigmask,
     // prctl and getppid, which are async-signal-safe, and allocates nothing.
     unsafe {
@@ -77,15 +127,16 @@ pub(crate) fn spawn_registered(
             nix::sys::signal::SigSet::empty()
                 .thread_set_mask()
                 .map_err(io::Error::from)?;
-            if signal_safe::die_with_parent(parent) {
+            if signal_safe::on_parent_death(parent, death_signal) {
                 Ok(())
             } else {
                 Err(io::Error::from_raw_os_error(libc::ESRCH))
             }
         });
     }
-    start_registered(
+    start_registered_as(
         true,
+        stop,
         || command.spawn(),
         |spawned| Some(spawned.as_ref().ok()?.id() as libc::pid_t),
     )
@@ -111,8 +162,13 @@ pub fn interrupted() -> Option<i32> {
 pub fn interrupt(signal: i32) -> usize {
     INTERRUPTED.store(signal, Ordering::SeqCst);
     let live = lock_live();
-    for &(pid, group) in live.iter() {
-        kill_child(pid, group);
+    for entry in live.iter() {
+        match entry.stop {
+            Stop::Kill => kill_child(entry.pid, entry.group),
+            Stop::Terminate => {
+                let _ = kill(Pid::from_raw(entry.pid), Signal::SIGTERM);
+            }
+        }
     }
     live.len()
 }
@@ -131,8 +187,18 @@ fn kill_child(pid: libc::pid_t, group: bool) {
 /// Kills the registered child `pid` (it must still be reaped with [`reap`]).
 pub(crate) fn kill_registered(pid: libc::pid_t) {
     let live = lock_live();
-    if let Some(&(pid, group)) = live.iter().find(|(p, _)| *p == pid) {
-        kill_child(pid, group);
+    if let Some(entry) = live.iter().find(|entry| entry.pid == pid) {
+        kill_child(entry.pid, entry.group);
+    }
+}
+
+/// Sends SIGTERM to the registered child `pid` alone (it must still be
+/// reaped with [`reap`]): the way to ask a [`Stop::Terminate`] child to stop.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) fn terminate_registered(pid: libc::pid_t) {
+    let live = lock_live();
+    if live.iter().any(|entry| entry.pid == pid) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
     }
 }
 
@@ -197,7 +263,7 @@ pub(crate) fn reap(pid: libc::pid_t) -> io::Result<Reaped> {
             return Err(err);
         }
     };
-    live.retain(|&(p, _)| p != pid);
+    live.retain(|entry| entry.pid != pid);
     Ok(reaped)
 }
 

@@ -224,11 +224,18 @@ pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8]) -> bool {
 /// from a thread that outlives the children (gilfree forks from the thread
 /// that runs the backend, which waits for them).
 pub(crate) fn die_with_parent(parent: libc::pid_t) -> bool {
+    on_parent_death(parent, libc::SIGKILL)
+}
+
+/// [`die_with_parent`], with `signal` sent at the parent's death instead of
+/// SIGKILL: a child that must clean up (an MPI launcher's supervisor) asks
+/// for SIGTERM and handles it.
+pub(crate) fn on_parent_death(parent: libc::pid_t, signal: libc::c_int) -> bool {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number and
         // touches nothing but this process's attributes; async-signal-safe.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong, 0, 0, 0) } != 0 {
             return false;
         }
         // SAFETY: getppid cannot fail.
@@ -236,7 +243,7 @@ pub(crate) fn die_with_parent(parent: libc::pid_t) -> bool {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = parent;
+        let _ = (parent, signal);
         true
     }
 }

@@ -133,6 +133,9 @@ pub fn sentences(report: &Report) -> Vec<String> {
         }
     }
 
+    // Rows launched as programs on hosts (mpi): launch against compute.
+    sentences.extend(super::launched::explain(report));
+
     if let Some(advice) = count_advice(report)
         && !others.is_empty()
     {

@@ -15,6 +15,7 @@ pub mod cores;
 mod explain;
 pub mod format;
 pub mod html;
+mod launched;
 pub mod lesson;
 pub mod sweep;
 pub mod timeline;
@@ -80,6 +81,7 @@ pub fn text(report: &Report) -> String {
     table(&mut out, report);
     summary(&mut out, report);
     python(&mut out, report);
+    launched::text(&mut out, report);
     out.push('\n');
     results(&mut out, report);
     memory(&mut out, report);

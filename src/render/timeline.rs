@@ -116,7 +116,15 @@ fn backend_text(
             })
             .collect();
         let label = format!("w{}", worker.worker);
-        let _ = writeln!(out, "  {label:>label_width$} |{cells}| {}", cpus(worker));
+        let host = worker
+            .host
+            .as_ref()
+            .map_or_else(String::new, |host| format!(" on {host}"));
+        let _ = writeln!(
+            out,
+            "  {label:>label_width$} |{cells}| {}{host}",
+            cpus(worker)
+        );
     }
 }
 
@@ -226,6 +234,8 @@ mod tests {
             tid: 1,
             peak_rss_bytes: None,
             held_ns: held,
+            host: None,
+            ready_ns: None,
         }
     }
 

@@ -79,6 +79,8 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         tid: ids as u32,
         peak_rss_bytes: None,
         held_ns: Vec::new(),
+        host: None,
+        ready_ns: None,
     })
 }
 
@@ -99,6 +101,8 @@ mod tests {
             tid: 4343,
             peak_rss_bytes: None,
             held_ns: Vec::new(),
+            host: None,
+            ready_ns: None,
         }
     }
 

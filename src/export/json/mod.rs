@@ -210,6 +210,16 @@ pub struct ResultRecord {
     pub efficiency: Option<f64>,
     /// Numbers drawn and summed per second of median wall time.
     pub throughput: Option<f64>,
+    /// For a launched engine (the mpi backend): the median time from a
+    /// run's start until its workers were ready to compute (launching the
+    /// ranks, `MPI_Init`, the start barrier), in seconds. Absent for the
+    /// other backends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_median: Option<f64>,
+    /// The hosts the workers ran on (the mpi backend), in the order of the
+    /// first worker on each; absent for the other backends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     /// The larger of the next two, in bytes.
     pub peak_rss_bytes: u64,
     /// Peak resident set size of the measuring process during the runs, in bytes.
@@ -316,6 +326,13 @@ pub struct WorkerRecord {
     /// For the gil backend: the `[from_ns, to_ns]` intervals it held the lock.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held_ns: Vec<(u64, u64)>,
+    /// For the mpi backend: the host its rank ran on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// For the mpi backend: when its rank left the start barrier, ns on
+    /// `CLOCK_MONOTONIC` (the run's time before it was launch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_ns: Option<u64>,
 }
 
 impl JsonExport {
@@ -415,6 +432,8 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         contended: report.contended(result).is_some(),
         efficiency: report.efficiency(result),
         throughput: report.throughput(result),
+        launch_median: result.launch_median().map(secs),
+        hosts: result.hosts(),
         peak_rss_bytes: result.peak_rss_bytes(),
         self_peak_rss_bytes: result.self_peak_rss_bytes(),
         children_peak_rss_bytes: result.children_peak_rss_bytes(),
@@ -474,6 +493,8 @@ fn worker_record(w: &WorkerReport) -> WorkerRecord {
         tid: w.tid,
         peak_rss_bytes: w.peak_rss_bytes,
         held_ns: w.held_ns.clone(),
+        host: w.host.clone(),
+        ready_ns: w.ready_ns,
     }
 }
 

@@ -143,6 +143,9 @@ impl JsonExport {
                     ratio("samples' cores", b, s[2])?;
                 }
             }
+            if let Some(launch) = r.launch_median {
+                time("launch_median", b, launch)?;
+            }
             for (what, x) in [
                 ("speedup", r.speedup),
                 ("speedup_stddev", r.speedup_stddev),
@@ -226,6 +229,11 @@ impl JsonExport {
             ] {
                 escape_controls(field);
             }
+            r.hosts.iter_mut().for_each(escape_controls);
+            let workers = r.runs.iter_mut().flat_map(|run| run.workers.iter_mut());
+            workers
+                .filter_map(|w| w.host.as_mut())
+                .for_each(escape_controls);
         }
         if let Some(i) = &mut self.interpreter {
             for field in [&mut i.command, &mut i.version, &mut i.implementation] {

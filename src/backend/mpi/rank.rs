@@ -1,0 +1,165 @@
+//! One MPI rank: what `gilfree mpi-rank` runs in every process the launcher
+//! starts. Rank `r` is worker `r`: it waits at a barrier until every rank
+//! is up (so launching is not in its time), computes its worker's sum with
+//! the kernel every backend uses, and sends its record to rank 0, which
+//! prints one line for the driver (`record.rs`).
+//!
+//! A rank keeps the default signal dispositions (a launcher stops ranks
+//! with SIGTERM, then SIGKILL) and dies with its parent, the launcher or its
+//! daemon, whatever kills that.
+
+use std::io::Write;
+
+use mpi::traits::{Communicator, CommunicatorCollectives, Root};
+
+use super::record::{self, RECORD_WORDS, RankRecord};
+use crate::fault::Fault;
+use crate::os::signal_safe as sys;
+use crate::worker;
+use crate::workload::Workload;
+
+/// Exit statuses of a rank, which the launcher reports.
+pub mod status {
+    /// MPI could not be initialized (or was already).
+    pub const NO_MPI: i32 = 3;
+    /// The launcher started another number of ranks than the workload has
+    /// workers.
+    pub const WRONG_SIZE: i32 = 4;
+    /// Rank 0 could not write the report.
+    pub const NO_OUTPUT: i32 = 6;
+}
+
+/// Runs this process's rank of `workload` and returns its exit status.
+/// Call it once per process: MPI can be initialized only once.
+pub fn main(workload: &Workload) -> i32 {
+    // The launcher (or its daemon on this host) is the parent; if it dies,
+    // so does the rank.
+    let parent = std::os::unix::process::parent_id() as libc::pid_t;
+    let _ = sys::die_with_parent(parent);
+    // A rank that exits on its own, as a crashing one would (no
+    // MPI_Finalize, no exit handlers), does so before MPI starts: a rank
+    // exiting non-zero while the others wait in a collective now and then
+    // leaves OpenMPI 4.1's mpirun hanging (gilfree's timeout then ends it).
+    let own_rank = std::env::var("OMPI_COMM_WORLD_RANK")
+        .ok()
+        .and_then(|rank| rank.parse::<usize>().ok());
+    if let Some(rank) = own_rank {
+        if let Some(Fault::Exit(code)) = workload.fault_for(rank, Some(super::NAME)) {
+            sys::exit_now(code);
+        }
+    }
+    let Some(universe) = mpi::initialize() else {
+        eprintln!("gilfree mpi-rank: MPI could not be initialized");
+        return status::NO_MPI;
+    };
+    let world = universe.world();
+    let (rank, size) = (world.rank() as usize, world.size() as usize);
+    if size != workload.workers() {
+        if rank == 0 {
+            eprintln!(
+                "gilfree mpi-rank: {size} ranks were started for {} workers",
+                workload.workers()
+            );
+        }
+        return status::WRONG_SIZE;
+    }
+    world.barrier();
+    let barrier_ns = sys::monotonic_ns();
+    let fault = workload.fault_for(rank, Some(super::NAME));
+    if let Some(Fault::Kill(signal)) = fault {
+        // SAFETY: raise only sends a signal to this thread.
+        unsafe { libc::raise(signal) };
+    }
+    // A failed worker still sends a record, marked failed, so that the job
+    // ends normally and rank 0 reports it (ending the job from here instead,
+    // with MPI_Abort or a non-zero exit, now and then leaves OpenMPI 4.1's
+    // mpirun hanging).
+    let (report, failure) = match worker::run_worker_caught(super::NAME, workload, rank) {
+        Ok(report) => (report, None),
+        Err(failure) => {
+            let now = sys::monotonic_ns();
+            let report = crate::worker::WorkerReport {
+                worker: rank,
+                sum: 0,
+                start_ns: now,
+                finish_ns: now,
+                cpu_time: std::time::Duration::ZERO,
+                cpu_at_start: None,
+                cpu_at_finish: None,
+                pid: std::process::id(),
+                tid: std::process::id(),
+                peak_rss_bytes: None,
+                held_ns: Vec::new(),
+                host: None,
+                ready_ns: None,
+            };
+            (report, Some(failure.to_string()))
+        }
+    };
+    let offset = |ns: u64| ns.saturating_sub(barrier_ns);
+    let mut mine = RankRecord {
+        rank,
+        sum: report.sum,
+        start_after_barrier_ns: offset(report.start_ns),
+        finish_after_barrier_ns: offset(report.finish_ns),
+        cpu_ns: u64::try_from(report.cpu_time.as_nanos()).unwrap_or(u64::MAX),
+        peak_rss_bytes: sys::resource_usage(sys::Who::SelfProcess).max_rss_bytes,
+        pid: report.pid,
+        cpu_at_start: report.cpu_at_start,
+        cpu_at_finish: report.cpu_at_finish,
+        host: host_name(),
+        barrier_ns,
+        boot_id: super::boot_id().unwrap_or_else(|| "unknown".to_owned()),
+        failure,
+    };
+    if fault == Some(Fault::Garbled) {
+        // A record the driver must refuse, naming this rank.
+        mine.finish_after_barrier_ns = 0;
+        mine.start_after_barrier_ns = 1;
+    }
+    let root = world.process_at_rank(0);
+    let words = mine.encode();
+    if rank != 0 {
+        root.gather_into(&words[..]);
+        if let Some(Fault::Linger(pause)) = fault {
+            std::thread::sleep(pause);
+        }
+        return 0;
+    }
+    let mut all = vec![0u64; RECORD_WORDS * size];
+    root.gather_into_root(&words[..], &mut all[..]);
+    let records: Vec<RankRecord> = all
+        .chunks_exact(RECORD_WORDS)
+        .filter_map(RankRecord::decode)
+        .collect();
+    let mut line = record::line(records);
+    match fault {
+        Some(Fault::NoRecord) => line.clear(),
+        Some(Fault::ShortRecord) => line.truncate(line.len() / 2),
+        _ => {}
+    }
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        return status::NO_OUTPUT;
+    }
+    if let Some(Fault::Linger(pause)) = fault {
+        std::thread::sleep(pause);
+    }
+    0
+}
+
+/// This host's name, as `gethostname(2)` gives it.
+fn host_name() -> String {
+    let mut name = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at
+    // most that many bytes.
+    if unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len() - 1) } != 0 {
+        return "unknown".to_owned();
+    }
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    String::from_utf8_lossy(&name[..end]).into_owned()
+}
