@@ -189,7 +189,12 @@ fn workload_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
 
 fn other_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
     let (a, b) = (&old.machine, &new.machine);
-    let fields: [(&'static str, String, String); 9] = [
+    let fields: [(&'static str, String, String); 10] = [
+        (
+            "workload.simd",
+            old.workload.simd.clone().unwrap_or_default(),
+            new.workload.simd.clone().unwrap_or_default(),
+        ),
         (
             "plan.runs",
             old.plan.runs.to_string(),

@@ -84,7 +84,7 @@ pub mod workload;
 
 pub use backend::{Backend, BackendKind, BackendOptions};
 pub use error::{Error, WorkerFailure, WorkloadError};
-pub use kernel::Generator;
+pub use kernel::{Generator, Simd};
 pub use measure::{Driver, Plan, Report};
 pub use worker::WorkerReport;
 pub use workload::{Workload, WorkloadSpec};

@@ -8,11 +8,12 @@ use gilfree::output::Output;
 use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::{ScalingArg, SweepArgs};
-use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of};
+use super::{backend_options, build_backends, eprint, print, progress_bar, seed_of, simd_of_env};
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
     let (seed, drawn) = seed_of(&args.common)?;
+    let simd = simd_of_env()?;
     let mut workers = if args.workers.is_empty() {
         SweepPlan::default_workers(num_cpus::get())
     } else {
@@ -27,7 +28,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ScalingArg::Weak => Scaling::Weak,
             ScalingArg::Strong => Scaling::Strong,
         },
-        spec: args.common.spec(1, args.count, seed),
+        spec: args.common.spec(1, args.count, seed, simd),
         plan: Plan {
             runs: args.runs,
             warmup: args.common.warmup,

@@ -69,7 +69,7 @@ fn markdown(report: &Report) -> String {
         } else {
             ""
         },
-        w.generator().name(),
+        crate::render::format::generator_label(w.generator(), w.simd()),
         w.seed(),
         report.plan.runs,
         report.plan.warmup,
