@@ -122,15 +122,16 @@ trait HalfProduct: Copy {
     fn product(self, candidate: u64) -> u64;
 }
 
-/// `n < 2^32`: both factors fit in 32 bits, which lets the compiler use the
-/// vector 32 × 32 → 64-bit multiply.
+/// `n < 2^32`: both factors are 32-bit values widened, which lets the
+/// compiler use the vector 32 × 32 → 64-bit multiply (`vpmuludq`) instead of
+/// a full 64-bit product.
 #[derive(Clone, Copy)]
-struct TimesSmall(u64);
+struct TimesSmall(u32);
 
 impl HalfProduct for TimesSmall {
     #[inline(always)]
     fn product(self, candidate: u64) -> u64 {
-        (candidate & LOW_HALF) * (self.0 & LOW_HALF)
+        u64::from(candidate as u32) * u64::from(self.0)
     }
 }
 
@@ -220,6 +221,11 @@ pub(crate) struct XoshiroX8Source {
     /// Numbers drawn of the current round, `0 .. 8p`.
     at: usize,
     sampler: Sampler,
+    /// `n` when the sampler is narrow and `n < 2^32`, else 0: a 32-bit field
+    /// of its own, so that the compiler sees in the hot loop that `n` fits
+    /// in 32 bits (a range test on the 64-bit `n` would let it drop that
+    /// fact and fall back to a full 64-bit vector multiply).
+    small_n: u32,
     simd: Simd,
 }
 
@@ -240,6 +246,10 @@ impl XoshiroX8Source {
             pending: [None; LANES],
             at: 0,
             sampler: *workload.sampler(),
+            small_n: match *workload.sampler() {
+                Sampler::Narrow { n, .. } => u32::try_from(n).unwrap_or(0),
+                Sampler::Wide { .. } | Sampler::Full => 0,
+            },
             simd: workload.simd_path(),
         }
     }
@@ -340,8 +350,8 @@ impl XoshiroX8Source {
                 break;
             }
             let (block_sum, kept) = match self.sampler {
-                Sampler::Narrow { n, threshold } if n < 1 << 32 => {
-                    block_narrow(&mut self.lanes, TimesSmall(n), threshold, block)
+                Sampler::Narrow { threshold, .. } if self.small_n != 0 => {
+                    block_narrow(&mut self.lanes, TimesSmall(self.small_n), threshold, block)
                 }
                 Sampler::Narrow { .. } => block_narrow(&mut self.lanes, TimesTwoPow32, 0, block),
                 Sampler::Wide { .. } | Sampler::Full => {
@@ -376,7 +386,15 @@ impl XoshiroX8Source {
             written += 1;
         }
         while take - written >= per_round {
-            self.fill_round(&mut out[written..written + per_round], low);
+            let round = &mut out[written..written + per_round];
+            // Every lane uses at least one output per round, and in all but
+            // rare cases exactly one: step them together, then hand out the
+            // candidates.
+            let x = step_all(&mut self.lanes);
+            let no_pending = self.pending.iter().all(Option::is_none);
+            if !(no_pending && self.fill_round_unrejected(&x, round, low)) {
+                self.fill_round(&x, round, low);
+            }
             written += per_round;
         }
         while written < take {
@@ -386,13 +404,54 @@ impl XoshiroX8Source {
         written
     }
 
-    /// Writes one whole round (`round.len()` is `8p`), the current round
-    /// being untouched.
+    /// Writes the round the lanes' outputs `x` give when no lane has a
+    /// pending half and no candidate is rejected — the usual case — and
+    /// returns whether that was so (if not, [`fill_round`](Self::fill_round)
+    /// writes the round again).
     #[inline(always)]
-    fn fill_round(&mut self, round: &mut [i64], low: i64) {
-        // Every lane uses at least one output per round, and in all but rare
-        // cases exactly one: step them together, then hand out candidates.
-        let x = step_all(&mut self.lanes);
+    fn fill_round_unrejected(&self, x: &[u64; LANES], round: &mut [i64], low: i64) -> bool {
+        /// The narrow case, for either kind of `n`.
+        #[inline(always)]
+        fn pairs(
+            x: &[u64; LANES],
+            round: &mut [i64],
+            low: i64,
+            times_n: impl HalfProduct,
+            threshold: u64,
+        ) -> bool {
+            let mut all_kept = true;
+            for (pair, &x) in round.chunks_exact_mut(2).zip(x) {
+                let m0 = times_n.product(x & LOW_HALF);
+                let m1 = times_n.product(x >> 32);
+                all_kept &= ((m0 & LOW_HALF) >= threshold) & ((m1 & LOW_HALF) >= threshold);
+                pair[0] = low.wrapping_add((m0 >> 32) as i64);
+                pair[1] = low.wrapping_add((m1 >> 32) as i64);
+            }
+            all_kept
+        }
+
+        let mut all_kept = true;
+        match self.sampler {
+            Sampler::Narrow { threshold, .. } if self.small_n != 0 => {
+                all_kept = pairs(x, round, low, TimesSmall(self.small_n), threshold);
+            }
+            Sampler::Narrow { .. } => all_kept = pairs(x, round, low, TimesTwoPow32, 0),
+            Sampler::Wide { .. } | Sampler::Full => {
+                for (slot, &x) in round.iter_mut().zip(x) {
+                    let (offset, keep) = single_candidate(self.sampler, x);
+                    all_kept &= keep;
+                    *slot = low.wrapping_add(offset as i64);
+                }
+            }
+        }
+        all_kept
+    }
+
+    /// Writes one whole round (`round.len()` is `8p`) from the lanes'
+    /// outputs `x`, stepped for it, whatever the pending halves and
+    /// rejections.
+    #[inline(always)]
+    fn fill_round(&mut self, x: &[u64; LANES], round: &mut [i64], low: i64) {
         match self.sampler {
             Sampler::Narrow { n, threshold } => {
                 for (j, pair) in round.chunks_exact_mut(2).enumerate() {
