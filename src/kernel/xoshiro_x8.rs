@@ -181,22 +181,70 @@ fn block_narrow(
     (sums.iter().fold(0, |a, &b| a.wrapping_add(b)), kept)
 }
 
-/// [`block_narrow`] for one candidate per output (`n > 2^32`).
+/// `x × n` as its high and low 64-bit halves, from four 32 × 32-bit
+/// products: the form the vector units have (a 64 × 64 → 128-bit multiply
+/// exists only for one scalar at a time).
 #[inline(always)]
-fn block_wide(state: &mut State, sampler: Sampler, rounds: u64) -> (u64, [u64; LANES]) {
+fn wide_product(x: u64, n: u64) -> (u64, u64) {
+    let (xl, xh) = (x & LOW_HALF, x >> 32);
+    let (nl, nh) = (n & LOW_HALF, n >> 32);
+    let (ll, lh, hl, hh) = (xl * nl, xl * nh, xh * nl, xh * nh);
+    // Below 3 × 2^32: no overflow.
+    let middle = (ll >> 32) + (lh & LOW_HALF) + (hl & LOW_HALF);
+    let high = hh + (lh >> 32) + (hl >> 32) + (middle >> 32);
+    let low = (middle << 32) | (ll & LOW_HALF);
+    (high, low)
+}
+
+/// [`block_narrow`] for one candidate per output (`2^32 < n < 2^64`). With
+/// `VECTOR`, the product is formed by [`wide_product`], which the wide paths
+/// vectorize; without, by the scalar 128-bit multiply, faster one lane at a
+/// time. Both give the same exact product.
+#[inline(always)]
+fn block_wide<const VECTOR: bool>(
+    state: &mut State,
+    n: u64,
+    threshold: u64,
+    rounds: u64,
+) -> (u64, [u64; LANES]) {
     let [mut s0, mut s1, mut s2, mut s3] = *state;
-    let mut sum = 0u64;
-    let mut kept = [rounds; LANES];
+    let mut sums = [0u64; LANES];
+    let mut rejected = [0u64; LANES];
     for _ in 0..rounds {
         for j in 0..LANES {
             let x = step(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
-            let (offset, keep) = single_candidate(sampler, x);
-            sum = sum.wrapping_add(offset & u64::from(keep).wrapping_neg());
-            kept[j] -= u64::from(!keep);
+            let (offset, low) = if VECTOR {
+                wide_product(x, n)
+            } else {
+                let m = u128::from(x) * u128::from(n);
+                ((m >> 64) as u64, m as u64)
+            };
+            let keep = low >= threshold;
+            sums[j] = sums[j].wrapping_add(offset & u64::from(keep).wrapping_neg());
+            rejected[j] += u64::from(!keep);
         }
     }
     *state = [s0, s1, s2, s3];
-    (sum, kept)
+    let kept = rejected.map(|r| rounds - r);
+    (sums.iter().fold(0, |a, &b| a.wrapping_add(b)), kept)
+}
+
+/// [`block_narrow`] for `n = 2^64`: every output is a number.
+#[inline(always)]
+fn block_full(state: &mut State, rounds: u64) -> (u64, [u64; LANES]) {
+    let [mut s0, mut s1, mut s2, mut s3] = *state;
+    let mut sums = [0u64; LANES];
+    for _ in 0..rounds {
+        for j in 0..LANES {
+            let x = step(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
+            sums[j] = sums[j].wrapping_add(x);
+        }
+    }
+    *state = [s0, s1, s2, s3];
+    (
+        sums.iter().fold(0, |a, &b| a.wrapping_add(b)),
+        [rounds; LANES],
+    )
 }
 
 /// The offset of an output that is one candidate, and whether it is kept.
@@ -299,9 +347,9 @@ impl XoshiroX8Source {
         offset
     }
 
-    /// [`Source::sum_some`], for every path.
+    /// [`Source::sum_some`], for every path (`VECTOR` for the wide ones).
     #[inline(always)]
-    fn sum_piece(&mut self, budget: u64, left: u64) -> (u64, u64) {
+    fn sum_piece<const VECTOR: bool>(&mut self, budget: u64, left: u64) -> (u64, u64) {
         let per_round = (self.per_lane() * LANES) as u64;
         if self.at != 0 || left < MIN_BLOCK_ROUNDS * per_round {
             // In order, one at a time: to the end of a round a fill left
@@ -320,13 +368,13 @@ impl XoshiroX8Source {
         let rounds = (budget / per_round)
             .max(MIN_BLOCK_ROUNDS)
             .min(left / per_round);
-        (self.sum_rounds(rounds), rounds * per_round)
+        (self.sum_rounds::<VECTOR>(rounds), rounds * per_round)
     }
 
     /// Draws `rounds` whole rounds, in any order, and returns their wrapping
     /// sum: every lane draws `rounds × p` numbers.
     #[inline(always)]
-    fn sum_rounds(&mut self, rounds: u64) -> u64 {
+    fn sum_rounds<const VECTOR: bool>(&mut self, rounds: u64) -> u64 {
         let per_lane = self.per_lane() as u64;
         let mut need = [rounds * per_lane; LANES];
         let mut sum: u64 = 0;
@@ -354,9 +402,10 @@ impl XoshiroX8Source {
                     block_narrow(&mut self.lanes, TimesSmall(self.small_n), threshold, block)
                 }
                 Sampler::Narrow { .. } => block_narrow(&mut self.lanes, TimesTwoPow32, 0, block),
-                Sampler::Wide { .. } | Sampler::Full => {
-                    block_wide(&mut self.lanes, self.sampler, block)
+                Sampler::Wide { n, threshold } => {
+                    block_wide::<VECTOR>(&mut self.lanes, n, threshold, block)
                 }
+                Sampler::Full => block_full(&mut self.lanes, block),
             };
             sum = sum.wrapping_add(block_sum);
             for (need, kept) in need.iter_mut().zip(kept) {
@@ -500,7 +549,7 @@ impl Source for XoshiroX8Source {
     #[inline]
     fn sum_some(&mut self, budget: u64, left: u64) -> (u64, u64) {
         match self.simd {
-            Simd::Scalar => self.sum_piece(budget, left),
+            Simd::Scalar => self.sum_piece::<false>(budget, left),
             // SAFETY: a source's path is its workload's, which
             // `Workload::new` sets only to a path `Simd::is_supported`
             // confirmed this CPU has (AVX2 here).
@@ -512,7 +561,7 @@ impl Source for XoshiroX8Source {
             // Never chosen elsewhere (not supported); the numbers would be
             // the same anyway.
             #[cfg(not(target_arch = "x86_64"))]
-            Simd::Avx2 | Simd::Avx512 => self.sum_piece(budget, left),
+            Simd::Avx2 | Simd::Avx512 => self.sum_piece::<false>(budget, left),
         }
     }
 
@@ -537,12 +586,12 @@ impl Source for XoshiroX8Source {
 impl XoshiroX8Source {
     #[target_feature(enable = "avx2")]
     fn sum_piece_avx2(&mut self, budget: u64, left: u64) -> (u64, u64) {
-        self.sum_piece(budget, left)
+        self.sum_piece::<true>(budget, left)
     }
 
     #[target_feature(enable = "avx512f")]
     fn sum_piece_avx512(&mut self, budget: u64, left: u64) -> (u64, u64) {
-        self.sum_piece(budget, left)
+        self.sum_piece::<true>(budget, left)
     }
 
     #[target_feature(enable = "avx2")]
