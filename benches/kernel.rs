@@ -1,17 +1,21 @@
-//! The cost of one number: the per-worker kernel on one core, for each
-//! generator, streaming and materialized, for the book's range and for a
-//! range wide enough to need 64-bit sampling. Reported as numbers per second
-//! (`Throughput::Elements`); 1 / that is the time per number.
+//! The cost of one number: the per-worker kernel on one core, for every
+//! generator and, for a generator with SIMD paths, every path this CPU has;
+//! streaming, materialized and in the gil backend's pieces, for the book's
+//! range and for a range wide enough to need 64-bit sampling. Reported as
+//! numbers per second (`Throughput::Elements`); 1 / that is the time per
+//! number. The three rungs: `rand` is what idiomatic Rust costs,
+//! `xoshiro256++ … scalar` the single-core scalar optimum, `xoshiro256++x8
+//! avx2`/`avx512` the SIMD one.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gilfree::kernel::{self, stream_start};
-use gilfree::{Generator, Workload, WorkloadSpec};
+use gilfree::{Generator, Simd, Workload, WorkloadSpec};
 
 const COUNT: u64 = 1_000_000;
 
-fn workload(generator: Generator, low: i64, high: i64) -> Workload {
+fn workload(generator: Generator, simd: Option<Simd>, low: i64, high: i64) -> Workload {
     Workload::new(WorkloadSpec {
         workers: 2,
         count: COUNT,
@@ -19,9 +23,10 @@ fn workload(generator: Generator, low: i64, high: i64) -> Workload {
         high,
         seed: 2015,
         generator,
+        simd,
         ..WorkloadSpec::default()
     })
-    .expect("a valid workload")
+    .expect("a valid workload on a supported path")
 }
 
 /// Sums worker 1's numbers as the backends do, checking the sum every time.
@@ -40,17 +45,37 @@ fn streaming(
     });
 }
 
+/// Every generator with every path it can be drawn through here: the
+/// generators without paths once, the others once per supported path.
+fn variants() -> Vec<(Generator, Option<Simd>, String)> {
+    let mut variants = Vec::new();
+    for generator in Generator::ALL {
+        if generator.has_simd_paths() {
+            for simd in Simd::supported() {
+                let label = format!("{} {simd}", generator.name());
+                variants.push((generator, Some(simd), label));
+            }
+        } else {
+            variants.push((generator, None, generator.name().to_owned()));
+        }
+    }
+    variants
+}
+
 fn bench_kernel(c: &mut Criterion) {
     let mut group = c.benchmark_group("kernel");
     group.throughput(Throughput::Elements(COUNT));
-    for generator in Generator::ALL {
-        let name = generator.name();
-        let book = workload(generator, 1, 100);
-        streaming(&mut group, &format!("{name} 1..=100 streaming"), &book);
-
+    let variants = variants();
+    // The book's range streaming first: the figures the README quotes.
+    for (generator, simd, label) in &variants {
+        let book = workload(*generator, *simd, 1, 100);
+        streaming(&mut group, &format!("{label} 1..=100 streaming"), &book);
+    }
+    for (generator, simd, label) in &variants {
+        let book = workload(*generator, *simd, 1, 100);
         let expected = kernel::worker_sum(&book, 1);
         let mut buffer = vec![0i64; COUNT as usize];
-        group.bench_function(format!("{name} 1..=100 materialized"), |b| {
+        group.bench_function(format!("{label} 1..=100 materialized"), |b| {
             b.iter(|| {
                 kernel::fill_worker_numbers(black_box(&book), black_box(1), &mut buffer);
                 let sum = kernel::sum_numbers(&buffer);
@@ -60,7 +85,7 @@ fn bench_kernel(c: &mut Criterion) {
         });
 
         // As the gil backend draws: in pieces of 4096, pausing between them.
-        group.bench_function(format!("{name} 1..=100 in 4096-number pieces"), |b| {
+        group.bench_function(format!("{label} 1..=100 in 4096-number pieces"), |b| {
             b.iter(|| {
                 let mut stream = kernel::Stream::new(black_box(&book), black_box(1));
                 while stream.remaining() > 0 {
@@ -71,14 +96,23 @@ fn bench_kernel(c: &mut Criterion) {
             })
         });
 
-        let wide = workload(generator, 0, 1 << 40);
-        streaming(&mut group, &format!("{name} 0..=2^40 streaming"), &wide);
+        let wide = workload(*generator, *simd, 0, 1 << 40);
+        streaming(&mut group, &format!("{label} 0..=2^40 streaming"), &wide);
     }
     group.finish();
 
-    // The fixed cost of positioning a worker's stream (one jump_n).
+    // The fixed costs: positioning a worker's stream (one jump_n), and a
+    // workload of 8 workers caching its 64 lane starts (64 jump()s).
     c.bench_function("stream_start (jump to worker 7)", |b| {
         b.iter(|| stream_start(black_box(2015), black_box(7)))
+    });
+    c.bench_function("Workload::new (8 workers × 8 lanes)", |b| {
+        b.iter(|| {
+            Workload::new(WorkloadSpec {
+                seed: black_box(2015),
+                ..WorkloadSpec::default()
+            })
+        })
     });
 }
 

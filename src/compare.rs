@@ -227,7 +227,12 @@ fn workload_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
 
 fn other_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
     let (a, b) = (&old.machine, &new.machine);
-    let fields: [(&'static str, String, String); 9] = [
+    let fields: [(&'static str, String, String); 10] = [
+        (
+            "workload.simd",
+            old.workload.simd.clone().unwrap_or_default(),
+            new.workload.simd.clone().unwrap_or_default(),
+        ),
         ("plan.runs", plan_words(&old.plan), plan_words(&new.plan)),
         (
             "plan.warmup",

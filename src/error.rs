@@ -256,6 +256,15 @@ pub enum WorkloadError {
         /// Numbers per worker.
         count: u64,
     },
+
+    /// The SIMD path asked for is one this CPU cannot run.
+    #[error("simd = {simd}: this CPU does not support it (it supports {supported})")]
+    UnsupportedSimd {
+        /// The path asked for.
+        simd: crate::kernel::Simd,
+        /// The paths this CPU supports, comma-separated.
+        supported: String,
+    },
 }
 
 /// What went wrong with one worker.

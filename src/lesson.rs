@@ -79,6 +79,8 @@ pub fn spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
         seed,
         generator: Generator::Python,
         materialize: false,
+        // CPython's generator has one path.
+        simd: None,
     }
 }
 

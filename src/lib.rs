@@ -12,9 +12,10 @@
 //! The layers, from the bottom (`docs/ARCHITECTURE.md` maps them in full):
 //!
 //! - [`kernel`] — what one worker computes: worker `i`'s numbers are a pure
-//!   function of `(seed, i)` and the [`Generator`], defined exactly there;
+//!   function of `(seed, i)` and the [`Generator`], defined exactly there and
+//!   the same on every instruction-set path ([`Simd`], chosen at run time);
 //!   [`kernel::worker_sum`] sums them. [`Workload`] holds the validated
-//!   parameters (workers, count, range, seed, generator).
+//!   parameters (workers, count, range, seed, generator, path).
 //! - [`worker`] — the body a worker runs and the [`WorkerReport`] it hands
 //!   back: its sum, its start and finish on the system-wide monotonic clock,
 //!   its CPU time and CPUs.
@@ -86,7 +87,7 @@ pub mod workload;
 
 pub use backend::{Backend, BackendKind, BackendOptions};
 pub use error::{Error, WorkerFailure, WorkloadError};
-pub use kernel::Generator;
+pub use kernel::{Generator, Simd};
 pub use measure::{Driver, Plan, Report};
 pub use worker::WorkerReport;
 pub use workload::{Workload, WorkloadSpec};

@@ -459,7 +459,10 @@ fn named_temporary(dir: &Path, target: &Path) -> io::Result<(File, Registered)> 
 /// A fresh hidden name beside `path`'s file: `.NAME.PID.RANDOM.gilfree-tmp`.
 fn temporary_name(path: &Path) -> String {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let random = getrandom::u64().unwrap_or_else(|_| crate::os::signal_safe::monotonic_ns());
+    use rand::TryRng;
+    let random = rand::rngs::SysRng
+        .try_next_u64()
+        .unwrap_or_else(|_| crate::os::signal_safe::monotonic_ns());
     format!(".{name}.{}.{random:016x}.gilfree-tmp", std::process::id())
 }
 

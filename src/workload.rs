@@ -12,8 +12,8 @@ use crate::error::WorkloadError;
 use crate::fault::Fault;
 #[cfg(feature = "fault-injection")]
 use crate::fault::Injection;
-use crate::kernel::Generator;
 use crate::kernel::xoshiro::{self, Sampler};
+use crate::kernel::{Generator, Simd};
 
 /// The largest worker count a [`Workload`] accepts.
 ///
@@ -42,6 +42,10 @@ pub struct WorkloadSpec {
     /// Collect each worker's numbers into a vector before summing them, as the
     /// book's list comprehension does, instead of summing them as they are drawn.
     pub materialize: bool,
+    /// The instruction-set path for generators that have them
+    /// ([`Generator::has_simd_paths`]): `None` for the widest this CPU
+    /// supports ([`Simd::widest`]). The numbers are the same on every path.
+    pub simd: Option<Simd>,
 }
 
 impl Default for WorkloadSpec {
@@ -54,6 +58,7 @@ impl Default for WorkloadSpec {
             seed: 0,
             generator: Generator::default(),
             materialize: false,
+            simd: None,
         }
     }
 }
@@ -63,7 +68,13 @@ impl Default for WorkloadSpec {
 pub struct Workload {
     spec: WorkloadSpec,
     sampler: Sampler,
-    /// Worker `i`'s generator state at the start of its stream.
+    /// The path chosen: the spec's, or the widest this CPU has. Always one
+    /// that [`Simd::is_supported`] confirmed, which the `#[target_feature]`
+    /// kernels rely on for soundness.
+    simd: Simd,
+    /// The start of every xoshiro256++ stream the workers draw from: worker
+    /// `i`'s `k` streams ([`Generator::xoshiro_streams_per_worker`]) are
+    /// `k·i .. k·i + k`; empty for the generators that are not xoshiro.
     streams: Arc<[Xoshiro256PlusPlus]>,
     /// Faults to inject, in tests ([`crate::fault`]); only in builds with
     /// the `fault-injection` feature.
@@ -77,8 +88,9 @@ impl Workload {
     /// # Errors
     /// [`WorkloadError`] when there are no workers or more than
     /// [`MAX_WORKERS`], when `low > high`, when some possible total of all
-    /// workers' numbers does not fit in an `i64`, or when `materialize` asks
-    /// for a vector larger than the address space.
+    /// workers' numbers does not fit in an `i64`, when `materialize` asks
+    /// for a vector larger than the address space, or when `simd` names a
+    /// path this CPU does not support.
     pub fn new(spec: WorkloadSpec) -> Result<Workload, WorkloadError> {
         let WorkloadSpec {
             workers,
@@ -125,13 +137,31 @@ impl Workload {
                 return Err(WorkloadError::MaterializeTooLarge { count });
             }
         }
-        Ok(Workload {
-            sampler: Sampler::new(low, high),
-            streams: xoshiro::stream_starts(spec.seed, workers).into(),
+        let simd = match spec.simd {
+            None => Simd::widest(),
+            Some(simd) if simd.is_supported() => simd,
+            Some(simd) => {
+                let supported: Vec<&str> = Simd::supported().map(Simd::name).collect();
+                return Err(WorkloadError::UnsupportedSimd {
+                    simd,
+                    supported: supported.join(", "),
+                });
+            }
+        };
+        Ok(Workload::with_simd(spec, simd))
+    }
+
+    /// The workload of a valid `spec`, drawn through `simd` (supported).
+    fn with_simd(spec: WorkloadSpec, simd: Simd) -> Workload {
+        let streams = spec.workers * spec.generator.xoshiro_streams_per_worker();
+        Workload {
+            sampler: Sampler::new(spec.low, spec.high),
+            simd,
+            streams: xoshiro::stream_starts(spec.seed, streams),
             spec,
             #[cfg(feature = "fault-injection")]
             faults: Vec::new(),
-        })
+        }
     }
 
     /// The parameters this workload was built from.
@@ -179,6 +209,18 @@ impl Workload {
         self.spec.materialize
     }
 
+    /// The instruction-set path the generator is drawn through, if it has
+    /// paths ([`Generator::has_simd_paths`]); `None` for the others.
+    pub fn simd(&self) -> Option<Simd> {
+        self.spec.generator.has_simd_paths().then_some(self.simd)
+    }
+
+    /// The path chosen, whether or not the generator uses it: one this CPU
+    /// supports.
+    pub(crate) fn simd_path(&self) -> Simd {
+        self.simd
+    }
+
     /// The expected value of one worker's sum: `count × (low + high) / 2`.
     pub fn expected_worker_sum(&self) -> f64 {
         self.spec.count as f64 * (self.spec.low as f64 + self.spec.high as f64) / 2.0
@@ -195,15 +237,15 @@ impl Workload {
 
     /// A workload without the overflow checks, so kernel tests can reach the
     /// wide and full-range samplers with more than one number.
+    /// The spec's `simd` path is used if this CPU supports it, else the
+    /// widest.
     #[cfg(test)]
     pub(crate) fn new_unchecked(spec: WorkloadSpec) -> Workload {
-        Workload {
-            sampler: Sampler::new(spec.low, spec.high),
-            streams: xoshiro::stream_starts(spec.seed, spec.workers).into(),
-            spec,
-            #[cfg(feature = "fault-injection")]
-            faults: Vec::new(),
-        }
+        let simd = spec
+            .simd
+            .filter(|s| s.is_supported())
+            .unwrap_or_else(Simd::widest);
+        Workload::with_simd(spec, simd)
     }
 
     /// This workload with a fault injected into one worker (added to any
@@ -235,10 +277,18 @@ impl Workload {
         }
     }
 
-    /// Worker `worker`'s generator, positioned at the start of its stream.
-    /// A copy of a cached state: no allocation, so forked children may call it.
+    /// Worker `worker`'s generator, positioned at the start of its stream
+    /// (for the single-lane xoshiro256++ generator). A copy of a cached
+    /// state: no allocation, so forked children may call it.
     pub(crate) fn stream(&self, worker: usize) -> Xoshiro256PlusPlus {
         self.streams[worker].clone()
+    }
+
+    /// The starts of worker `worker`'s lanes, for the multi-lane generator:
+    /// no allocation.
+    pub(crate) fn lane_starts(&self, worker: usize) -> &[Xoshiro256PlusPlus] {
+        let lanes = self.spec.generator.xoshiro_streams_per_worker();
+        &self.streams[worker * lanes..(worker + 1) * lanes]
     }
 
     pub(crate) fn sampler(&self) -> &Sampler {
@@ -405,6 +455,62 @@ mod tests {
             Workload::new(huge).unwrap_err(),
             WorkloadError::MaterializeTooLarge { .. }
         ));
+    }
+
+    #[test]
+    fn the_simd_path_is_the_widest_unless_a_supported_one_is_asked_for() {
+        let w = Workload::new(spec()).unwrap();
+        assert_eq!(w.simd(), Some(Simd::widest()));
+        for simd in Simd::ALL {
+            let asked = Workload::new(WorkloadSpec {
+                simd: Some(simd),
+                ..spec()
+            });
+            match asked {
+                Ok(w) => {
+                    assert!(simd.is_supported());
+                    assert_eq!(w.simd(), Some(simd));
+                }
+                Err(err) => {
+                    assert!(!simd.is_supported());
+                    assert!(
+                        matches!(err, WorkloadError::UnsupportedSimd { simd: s, .. } if s == simd)
+                    );
+                    assert!(err.to_string().contains("scalar"), "{err}");
+                }
+            }
+        }
+        // Generators without paths report none.
+        for generator in [
+            Generator::Xoshiro256PlusPlus,
+            Generator::Python,
+            Generator::Rand,
+        ] {
+            let w = Workload::new(WorkloadSpec {
+                generator,
+                ..spec()
+            })
+            .unwrap();
+            assert_eq!(w.simd(), None, "{}", generator.name());
+        }
+    }
+
+    #[test]
+    fn the_workload_caches_one_stream_start_per_lane_of_every_worker() {
+        for generator in Generator::ALL {
+            let w = Workload::new(WorkloadSpec {
+                workers: 5,
+                generator,
+                ..spec()
+            })
+            .unwrap();
+            assert_eq!(
+                w.streams.len(),
+                5 * generator.xoshiro_streams_per_worker(),
+                "{}",
+                generator.name()
+            );
+        }
     }
 
     #[test]

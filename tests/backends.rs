@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use gilfree::backend::{BackendKind, BackendOptions, ProcessBackend, RayonBackend};
-use gilfree::{Backend, Workload, WorkloadSpec, kernel};
+use gilfree::{Backend, Generator, Simd, Workload, WorkloadSpec, kernel};
 use proptest::prelude::{ProptestConfig, prop_assert_eq, proptest};
 
 fn all_backends() -> Vec<Box<dyn Backend>> {
@@ -27,6 +27,9 @@ fn sums(backend: &dyn Backend, workload: &Workload) -> Vec<i64> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
+    /// Every backend, every generator, and for the generator with SIMD
+    /// paths a random path this machine has: the sums of the sequential
+    /// kernel on the baseline path.
     #[test]
     fn every_backend_returns_the_sequential_sums(
         workers in 1usize..12,
@@ -35,13 +38,23 @@ proptest! {
         width in 0i64..1_000_000,
         seed: u64,
         materialize: bool,
+        generator in 0..Generator::ALL.len(),
+        simd in 0..Simd::ALL.len(),
     ) {
-        let workload = Workload::new(WorkloadSpec {
-            workers, count, low, high: low + width, seed, materialize, ..WorkloadSpec::default()
-        }).unwrap();
-        let expected: Vec<i64> = (0..workers).map(|i| kernel::worker_sum(&workload, i)).collect();
+        let spec = WorkloadSpec {
+            workers, count, low, high: low + width, seed, materialize,
+            generator: Generator::ALL[generator],
+            ..WorkloadSpec::default()
+        };
+        let simd = Some(Simd::ALL[simd]).filter(|simd| simd.is_supported());
+        let baseline = Workload::new(WorkloadSpec { simd: Some(Simd::Scalar), ..spec.clone() }).unwrap();
+        let workload = Workload::new(WorkloadSpec { simd, ..spec }).unwrap();
+        let expected: Vec<i64> = (0..workers).map(|i| kernel::worker_sum(&baseline, i)).collect();
         for backend in all_backends() {
-            prop_assert_eq!(&sums(backend.as_ref(), &workload), &expected, "{}", backend.name());
+            prop_assert_eq!(
+                &sums(backend.as_ref(), &workload), &expected,
+                "{} {:?} {:?}", backend.name(), workload.generator(), workload.simd()
+            );
         }
     }
 }
@@ -87,15 +100,21 @@ fn edge_workloads_agree_on_every_backend() {
         },
     ];
     for spec in cases {
-        let workload = Workload::new(spec.clone()).unwrap();
-        let expected = sums(&gilfree::backend::SequentialBackend, &workload);
-        for backend in all_backends() {
-            assert_eq!(
-                sums(backend.as_ref(), &workload),
-                expected,
-                "{} on {spec:?}",
-                backend.name()
-            );
+        for generator in Generator::ALL {
+            let spec = WorkloadSpec {
+                generator,
+                ..spec.clone()
+            };
+            let workload = Workload::new(spec.clone()).unwrap();
+            let expected = sums(&gilfree::backend::SequentialBackend, &workload);
+            for backend in all_backends() {
+                assert_eq!(
+                    sums(backend.as_ref(), &workload),
+                    expected,
+                    "{} on {spec:?}",
+                    backend.name()
+                );
+            }
         }
     }
 }
@@ -120,32 +139,78 @@ fn count_zero_sums_to_zero() {
 
 #[test]
 fn every_sum_lies_within_six_sigma_of_its_mean() {
-    for (seed, low, high) in [
-        (1, 1, 100),
-        (2, -100, 100),
-        (3, 0, 1),
-        (4, -(1 << 31), 1 << 31),
-    ] {
-        let count = 200_000;
-        let workload = Workload::new(WorkloadSpec {
-            workers: 16,
-            count,
-            low,
-            high,
-            seed,
-            ..WorkloadSpec::default()
-        })
-        .unwrap();
-        let mean = workload.expected_worker_sum();
-        let sigma = workload.worker_sum_std_dev();
-        for worker in 0..16 {
-            let sum = kernel::worker_sum(&workload, worker) as f64;
-            assert!(
-                (sum - mean).abs() <= 6.0 * sigma,
-                "worker {worker}: {sum} vs {mean} ± 6 × {sigma}"
-            );
+    for generator in Generator::ALL {
+        for (seed, low, high) in [
+            (1, 1, 100),
+            (2, -100, 100),
+            (3, 0, 1),
+            // Rejects a quarter of the 32-bit candidates.
+            (4, 0, 3 * (1 << 30) - 1),
+            (5, -(1 << 31), 1 << 31),
+        ] {
+            let count = 200_000;
+            let workload = Workload::new(WorkloadSpec {
+                workers: 16,
+                count,
+                low,
+                high,
+                seed,
+                generator,
+                ..WorkloadSpec::default()
+            })
+            .unwrap();
+            let mean = workload.expected_worker_sum();
+            let sigma = workload.worker_sum_std_dev();
+            for worker in 0..16 {
+                let sum = kernel::worker_sum(&workload, worker) as f64;
+                assert!(
+                    (sum - mean).abs() <= 6.0 * sigma,
+                    "{} worker {worker}: {sum} vs {mean} ± 6 × {sigma}",
+                    generator.name()
+                );
+            }
         }
     }
+}
+
+/// The lanes of the eight-lane generator are separate streams: each lane's
+/// own sum (its numbers are every eighth pair) lies within 6σ too, and the
+/// first numbers of every lane of every worker differ.
+#[test]
+fn every_lane_of_the_eight_lane_generator_is_uniform_and_distinct() {
+    let count = 800_000;
+    let workload = Workload::new(WorkloadSpec {
+        workers: 4,
+        count,
+        low: 1,
+        high: 100,
+        seed: 6,
+        generator: Generator::Xoshiro256PlusPlusX8,
+        ..WorkloadSpec::default()
+    })
+    .unwrap();
+    let lane_count = count / 8;
+    let mean = lane_count as f64 * 50.5;
+    let sigma = (lane_count as f64 * (100.0f64 * 100.0 - 1.0) / 12.0).sqrt();
+    let mut heads = HashSet::new();
+    for worker in 0..4 {
+        let numbers = kernel::worker_numbers(&workload, worker);
+        for lane in 0..8 {
+            let mine = numbers
+                .chunks_exact(2)
+                .skip(lane)
+                .step_by(8)
+                .flatten()
+                .copied();
+            let sum = mine.clone().sum::<i64>() as f64;
+            assert!(
+                (sum - mean).abs() <= 6.0 * sigma,
+                "worker {worker} lane {lane}: {sum} vs {mean} ± 6 × {sigma}"
+            );
+            heads.insert(mine.take(32).collect::<Vec<i64>>());
+        }
+    }
+    assert_eq!(heads.len(), 32);
 }
 
 #[test]

@@ -298,3 +298,105 @@ fn the_backend_help_of_a_run_and_a_sweep_names_every_registered_backend() {
         }
     }
 }
+
+fn workload_line(out: &str) -> &str {
+    out.lines()
+        .find(|l| l.starts_with("workload: "))
+        .expect("a workload line")
+}
+
+fn gilfree_with_simd(simd: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args(args)
+        .env("GILFREE_SIMD", simd)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn every_simd_path_prints_its_name_and_gives_the_same_sums() {
+    let args = [
+        "-n",
+        "30k",
+        "-w",
+        "3",
+        "--seed",
+        "4",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "-b",
+        "gil,process",
+    ];
+    let widest = gilfree(&args);
+    let out = stdout(&widest);
+    assert!(widest.status.success(), "{}", stderr(&widest));
+    let header = format!("xoshiro256++x8 [{}], seed 4", gilfree::Simd::widest());
+    assert!(workload_line(&out).ends_with(&header), "{out}");
+    for simd in gilfree::Simd::supported() {
+        let forced = gilfree_with_simd(simd.name(), &args);
+        let forced_out = stdout(&forced);
+        assert!(forced.status.success(), "{simd}: {}", stderr(&forced));
+        assert!(
+            workload_line(&forced_out).ends_with(&format!("xoshiro256++x8 [{simd}], seed 4")),
+            "{forced_out}"
+        );
+        assert_eq!(results_line(&forced_out), results_line(&out), "{simd}");
+    }
+    // auto and an empty value take the widest path.
+    for auto in ["auto", ""] {
+        let output = gilfree_with_simd(auto, &args);
+        assert_eq!(results_line(&stdout(&output)), results_line(&out));
+        assert!(stdout(&output).contains(&header), "{auto:?}");
+    }
+}
+
+#[test]
+fn an_unknown_or_unsupported_simd_path_is_refused_in_one_line() {
+    for bad in ["avx3", "AVX2", "sse2", " avx2"] {
+        let output = gilfree_with_simd(bad, &["-n", "1k"]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {err}");
+        assert_eq!(
+            err,
+            format!("error: GILFREE_SIMD = {bad}: expected scalar, avx2, avx512 or auto\n")
+        );
+        assert!(stdout(&output).is_empty());
+    }
+    for simd in gilfree::Simd::ALL.into_iter().filter(|s| !s.is_supported()) {
+        let output = gilfree_with_simd(simd.name(), &["-n", "1k"]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{simd}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "error: GILFREE_SIMD = {simd}: this CPU does not support that path"
+            )),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn every_generator_runs_on_every_backend_and_names_itself() {
+    for (arg, name) in [
+        ("xoshiro-x8", "xoshiro256++x8 ["),
+        ("xoshiro256++x8", "xoshiro256++x8 ["),
+        ("xoshiro", "xoshiro256++, seed"),
+        ("xoshiro256++", "xoshiro256++, seed"),
+        ("python", "python, seed"),
+        ("rand", "rand, seed"),
+    ] {
+        let output = gilfree(&[
+            "-n", "20k", "-w", "3", "--seed", "8", "--runs", "1", "--rng", arg,
+        ]);
+        let out = stdout(&output);
+        assert!(output.status.success(), "{arg}: {}", stderr(&output));
+        assert!(workload_line(&out).contains(name), "{arg}: {out}");
+        // Every backend's sums were checked against the sequential ones.
+        let in_process: Vec<&str> = BackendKind::in_process().map(|kind| kind.name()).collect();
+        assert_eq!(rows(&out), in_process, "{arg}");
+        assert!(!out.contains('✗'), "{arg}: {out}");
+    }
+}

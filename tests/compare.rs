@@ -159,7 +159,7 @@ fn comparing_two_exports_of_one_workload_lines_up_the_common_backends() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         out.contains(
-            "workload: 2 workers × 20,000 integers in [1, 100], xoshiro256++, seed 9, in both"
+            "workload: 2 workers × 20,000 integers in [1, 100], xoshiro256++x8, seed 9, in both"
         ),
         "{out}"
     );

@@ -65,7 +65,11 @@ fn the_json_export_round_trips_and_matches_the_report() {
     assert_eq!(export.workload.workers, 4);
     assert_eq!(export.workload.count, 50_000);
     assert_eq!(export.workload.seed, 2015);
-    assert_eq!(export.workload.generator, "xoshiro256++");
+    assert_eq!(export.workload.generator, "xoshiro256++x8");
+    assert_eq!(
+        export.workload.simd.as_deref(),
+        Some(gilfree::Simd::widest().name())
+    );
     assert_eq!(export.machine.logical_cores, report.machine.logical_cores);
     assert!(export.machine.kernel.starts_with("Linux"));
     assert_eq!((export.plan.min_runs, export.plan.max_runs), (3, 3));
@@ -183,12 +187,11 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
     let text = serialize(ExportFormat::Markdown, &report);
     let mut lines = text.lines();
     let caption = lines.next().unwrap();
-    assert!(
-        caption.starts_with(
-            "4 workers × 50,000 random integers in [1, 100] (xoshiro256++, seed 2015)"
-        ),
-        "{caption}"
+    let expected = format!(
+        "4 workers × 50,000 random integers in [1, 100] (xoshiro256++x8 [{}], seed 2015)",
+        gilfree::Simd::widest()
     );
+    assert!(caption.starts_with(&expected), "{caption}");
     assert_eq!(lines.next(), Some(""));
     let table: Vec<Vec<String>> = lines
         .map(|l| {

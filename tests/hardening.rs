@@ -220,7 +220,10 @@ fn every_count_like_flag_takes_one_number_grammar() {
 
 #[test]
 fn messages_name_the_valid_choices() {
-    refused(&["--rng", "dice"], "[possible values: xoshiro, python]");
+    refused(
+        &["--rng", "dice"],
+        "[possible values: xoshiro-x8, xoshiro, python, rand]",
+    );
     refused(
         &["--switch-interval", "-1ms"],
         "the switch interval must be positive",

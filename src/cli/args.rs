@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
 use gilfree::measure::{Plan, Timeout};
-use gilfree::{Generator, WorkloadSpec};
+use gilfree::{Generator, Simd, WorkloadSpec};
 
 const COLUMNS_HELP: &str = "\
 Columns of the table:
@@ -234,10 +234,32 @@ pub(crate) struct SweepArgs {
     pub(crate) common: Common,
 }
 
+/// `--rng`'s values: one per [`Generator`], named for the command line; the
+/// names reports print are accepted too.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum RngArg {
+    /// xoshiro256++x8: eight xoshiro256++ lanes per worker, drawn through the
+    /// widest SIMD path the CPU has (the default)
+    #[value(name = "xoshiro-x8", alias = "xoshiro256++x8")]
+    XoshiroX8,
+    /// xoshiro256++: one lane per worker (the default of earlier releases)
+    #[value(alias = "xoshiro256++")]
     Xoshiro,
+    /// CPython's MT19937 and randint, bit for bit
     Python,
+    /// rand's StdRng and random_range, as idiomatic Rust draws them
+    Rand,
+}
+
+impl RngArg {
+    fn generator(self) -> Generator {
+        match self {
+            RngArg::XoshiroX8 => Generator::Xoshiro256PlusPlusX8,
+            RngArg::Xoshiro => Generator::Xoshiro256PlusPlus,
+            RngArg::Python => Generator::Python,
+            RngArg::Rand => Generator::Rand,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -286,10 +308,20 @@ pub(crate) struct Common {
     #[arg(short, long, allow_negative_numbers = true, value_name = "N", value_parser = parse_usize)]
     pub(crate) threads: Option<usize>,
 
-    /// The generator: xoshiro (xoshiro256++, the fast default) or python
-    /// (CPython's MT19937 and randint, bit for bit: worker i of seed s draws
-    /// what random.Random((s << 32) + i).randint(low, high) draws).
-    #[arg(long, value_enum, default_value = "xoshiro", value_name = "GENERATOR")]
+    /// The generator: xoshiro-x8 (eight xoshiro256++ lanes per worker, the
+    /// fast default, drawn through the widest SIMD path the CPU has; the
+    /// environment variable GILFREE_SIMD=scalar|avx2|avx512 forces a path,
+    /// with the same numbers), xoshiro (one xoshiro256++ lane, the default of
+    /// earlier releases), python (CPython's MT19937 and randint, bit for bit:
+    /// worker i of seed s draws what random.Random((s << 32) + i).randint(low,
+    /// high) draws) or rand (rand's StdRng and random_range, the idiomatic
+    /// baseline).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "xoshiro-x8",
+        value_name = "GENERATOR"
+    )]
     pub(crate) rng: RngArg,
 
     /// How often the gil backend's lock holder offers the lock to the waiting
@@ -604,8 +636,15 @@ pub(crate) fn parse_usize(value: &str) -> Result<usize, String> {
 }
 
 impl Common {
-    /// The workload these options describe, with `workers`, `count` and `seed`.
-    pub(crate) fn spec(&self, workers: usize, count: u64, seed: u64) -> WorkloadSpec {
+    /// The workload these options describe, with `workers`, `count`, `seed`
+    /// and the SIMD path (`None` for the widest).
+    pub(crate) fn spec(
+        &self,
+        workers: usize,
+        count: u64,
+        seed: u64,
+        simd: Option<Simd>,
+    ) -> WorkloadSpec {
         WorkloadSpec {
             workers,
             count,
@@ -613,10 +652,8 @@ impl Common {
             high: self.high,
             seed,
             materialize: self.materialize,
-            generator: match self.rng {
-                RngArg::Xoshiro => Generator::Xoshiro256PlusPlus,
-                RngArg::Python => Generator::Python,
-            },
+            generator: self.rng.generator(),
+            simd,
         }
     }
 }
@@ -678,7 +715,7 @@ mod tests {
             let argv = std::iter::once("gilfree".to_owned()).chain(args);
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
                 let seed = args.common.seed.unwrap_or(0);
-                let _ = Workload::new(args.common.spec(args.workers, args.count, seed));
+                let _ = Workload::new(args.common.spec(args.workers, args.count, seed, None));
                 let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), args.runs.plan(args.common.warmup, RUN_DEFAULTS));
             }
         }

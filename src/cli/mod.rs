@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use gilfree::backend::{BackendKind, BackendOptions};
-use gilfree::{Backend, Error};
+use gilfree::{Backend, Error, Simd};
 
 mod args;
 mod compare;
@@ -189,10 +189,13 @@ fn one_line(rendered: &str) -> String {
 
 /// The seed given, or one drawn from the OS (and whether it was drawn).
 fn seed_of(common: &Common) -> anyhow::Result<(u64, bool)> {
+    use rand::TryRng;
     match common.seed {
         Some(seed) => Ok((seed, false)),
         None => Ok((
-            getrandom::u64().context("could not draw a seed from the OS; pass --seed")?,
+            rand::rngs::SysRng
+                .try_next_u64()
+                .context("could not draw a seed from the OS; pass --seed")?,
             true,
         )),
     }
@@ -235,6 +238,37 @@ fn interpreter_for(
                 Ok(None)
             }
         },
+    }
+}
+
+/// The environment variable that forces a SIMD path.
+const SIMD_VARIABLE: &str = "GILFREE_SIMD";
+
+/// The SIMD path `GILFREE_SIMD` forces: `None` when it is unset, empty or
+/// `auto` (the widest the CPU has).
+///
+/// # Errors
+/// [`Error::InvalidOption`] (exit 2) for an unknown value or a path this
+/// CPU does not support: never another path than the one asked for.
+fn simd_of_env() -> Result<Option<Simd>, Error> {
+    let Some(value) = std::env::var_os(SIMD_VARIABLE) else {
+        return Ok(None);
+    };
+    let invalid = |reason| Error::InvalidOption {
+        option: SIMD_VARIABLE,
+        value: value.to_string_lossy().into_owned(),
+        reason,
+    };
+    match value.to_str() {
+        Some("" | "auto") => Ok(None),
+        Some(name) => match Simd::from_name(name) {
+            Some(simd) if simd.is_supported() => Ok(Some(simd)),
+            Some(_) => Err(invalid(
+                "this CPU does not support that path (auto, or no GILFREE_SIMD, takes the widest it has)",
+            )),
+            None => Err(invalid("expected scalar, avx2, avx512 or auto")),
+        },
+        None => Err(invalid("expected scalar, avx2, avx512 or auto")),
     }
 }
 

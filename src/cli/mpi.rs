@@ -25,6 +25,8 @@ pub(crate) fn rank(args: &RankArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         materialize: args.materialize,
         generator,
+        // Every path draws the same numbers; each host takes its widest.
+        simd: None,
     })
     .map_err(Error::from)?;
     #[cfg(feature = "fault-injection")]

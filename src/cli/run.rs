@@ -14,6 +14,7 @@ use gilfree::{Backend, BackendKind, Error, Workload};
 use super::args::{Args, RUN_DEFAULTS};
 use super::{
     backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
+    simd_of_env,
 };
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -28,8 +29,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let (seed, drawn_seed) = seed_of(&args.common)?;
-    let workload =
-        Workload::new(args.common.spec(args.workers, args.count, seed)).map_err(Error::from)?;
+    let simd = simd_of_env()?;
+    let workload = Workload::new(args.common.spec(args.workers, args.count, seed, simd))
+        .map_err(Error::from)?;
     #[cfg(feature = "fault-injection")]
     let workload = match with_injected_fault(workload) {
         Ok(workload) => workload,

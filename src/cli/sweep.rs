@@ -11,11 +11,13 @@ use gilfree::{Backend, BackendKind, Error, Workload};
 use super::args::{SWEEP_RUN_DEFAULTS, ScalingArg, SweepArgs};
 use super::{
     backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
+    simd_of_env,
 };
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common);
     let (seed, drawn) = seed_of(&args.common)?;
+    let simd = simd_of_env()?;
     let mut workers = if args.workers.is_empty() {
         SweepPlan::default_workers(num_cpus::get())
     } else {
@@ -35,7 +37,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ScalingArg::Weak => Scaling::Weak,
             ScalingArg::Strong => Scaling::Strong,
         },
-        spec: args.common.spec(1, count, seed),
+        spec: args.common.spec(1, count, seed, simd),
         plan: args.runs.plan(args.common.warmup, SWEEP_RUN_DEFAULTS),
         timeout: args.common.timeout,
         sampling: !args.common.no_sampler,

@@ -70,7 +70,7 @@ fn markdown(report: &Report) -> String {
         } else {
             ""
         },
-        w.generator().name(),
+        crate::render::format::generator_label(w.generator(), w.simd()),
         w.seed(),
         crate::render::format::plan_runs(&report.plan),
         report.plan.warmup,

@@ -3,8 +3,14 @@
 //! Worker `i`'s numbers are a pure function of the workload's seed, `i`, the
 //! range and the [`Generator`]; every backend calls the functions here, so
 //! every backend draws the same numbers. Each generator has a file of its
-//! own whose docs define its stream exactly: [`xoshiro`] (the default) and
-//! [`python`] (CPython's `random`, bit for bit).
+//! own whose docs define its stream exactly: [`xoshiro_x8`] (the default:
+//! eight xoshiro256++ lanes, drawn through SIMD), [`xoshiro`] (one lane, the
+//! default before it), [`python`] (CPython's `random`, bit for bit) and
+//! [`std_rng`] (`rand`'s `StdRng`, the idiomatic baseline).
+//!
+//! A generator's numbers never depend on the instruction set. The one that
+//! has SIMD paths is drawn through the workload's [`Simd`] path, chosen at
+//! run time ([`simd`] says how, and why that is sound).
 //!
 //! [`Stream`] is the one place that chooses the generator: it is built for a
 //! worker and then drawn from, all at once ([`worker_sum`]), a piece at a
@@ -26,11 +32,16 @@
 //! allocates its vector.)
 
 pub mod python;
+pub mod simd;
+pub mod std_rng;
 pub mod xoshiro;
+pub mod xoshiro_x8;
 
 use crate::workload::Workload;
 
 pub use self::python::python_numbers;
+pub use self::simd::Simd;
+pub use self::std_rng::rand_stream_start;
 pub use self::xoshiro::stream_start;
 
 /// The pseudo-random generator behind every worker's stream.
@@ -42,27 +53,66 @@ pub use self::xoshiro::stream_start;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Generator {
+    /// Eight interleaved xoshiro256++ lanes per worker, each lane a
+    /// single-lane stream of its own (`jump()`s 2^128 steps apart), drawn
+    /// through the widest SIMD path the CPU has, the same numbers on every
+    /// path. See [`xoshiro_x8`] for the exact definition.
+    #[default]
+    Xoshiro256PlusPlusX8,
     /// xoshiro256++ (Blackman & Vigna), as implemented by `rand_xoshiro`,
     /// seeded through SplitMix64, one `jump()` (2^128 steps) apart per worker,
     /// each 64-bit output giving two 32-bit candidates sampled with Lemire's
-    /// method. See [`xoshiro`] for the exact definition.
-    #[default]
+    /// method. The default before [`Generator::Xoshiro256PlusPlusX8`]; kept so
+    /// that older exports can be reproduced. See [`xoshiro`] for the exact
+    /// definition.
     Xoshiro256PlusPlus,
     /// CPython's generator, bit for bit: worker `i` of a run with seed `s`
     /// draws what `random.Random((s << 32) + i).randint(low, high)` draws in
     /// CPython 3. See [`python`] for the exact definition.
     Python,
+    /// `rand`'s `StdRng` with `random_range(low..=high)`, one call per
+    /// number, as idiomatic Rust draws random integers. See [`std_rng`] for
+    /// the exact definition.
+    Rand,
 }
 
 impl Generator {
     /// Every generator, the default first.
-    pub const ALL: [Generator; 2] = [Generator::Xoshiro256PlusPlus, Generator::Python];
+    pub const ALL: [Generator; 4] = [
+        Generator::Xoshiro256PlusPlusX8,
+        Generator::Xoshiro256PlusPlus,
+        Generator::Python,
+        Generator::Rand,
+    ];
 
-    /// The generator's name, as printed in reports.
+    /// The generator's name, as printed in reports and recorded in exports.
     pub fn name(self) -> &'static str {
         match self {
+            Generator::Xoshiro256PlusPlusX8 => "xoshiro256++x8",
             Generator::Xoshiro256PlusPlus => "xoshiro256++",
             Generator::Python => "python",
+            Generator::Rand => "rand",
+        }
+    }
+
+    /// The generator called `name` ([`Generator::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Generator> {
+        Generator::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// Whether the generator is drawn through a [`Simd`] path (the others
+    /// run the same code whatever the CPU).
+    pub fn has_simd_paths(self) -> bool {
+        matches!(self, Generator::Xoshiro256PlusPlusX8)
+    }
+
+    /// How many xoshiro256++ streams, `jump()`s apart, each worker starts
+    /// from (the workload caches their starts).
+    pub(crate) fn xoshiro_streams_per_worker(self) -> usize {
+        match self {
+            Generator::Xoshiro256PlusPlusX8 => xoshiro_x8::LANES,
+            Generator::Xoshiro256PlusPlus => 1,
+            Generator::Python | Generator::Rand => 0,
         }
     }
 }
@@ -83,21 +133,24 @@ trait Source {
 }
 
 /// The generator-specific state of a [`Stream`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 // The python generator's state is 2.5 KB; boxing it would allocate, which a
 // forked child must not do.
 #[allow(clippy::large_enum_variant)]
 enum Generators {
+    XoshiroX8(xoshiro_x8::XoshiroX8Source),
     Xoshiro(xoshiro::XoshiroSource),
     Python(python::PythonSource),
+    Rand(std_rng::RandSource),
 }
 
 /// Worker `i`'s stream, positioned at its start, to be drawn all at once or
 /// a piece at a time. Wherever the pieces end, the sum is exactly
 /// [`worker_sum`]'s and the numbers exactly [`fill_worker_numbers`]'s.
 ///
-/// Allocates nothing, so a forked child may use it.
-#[derive(Debug, Clone)]
+/// Allocates nothing, so a forked child may use it. (Not `Clone`: `rand`'s
+/// `StdRng` is not.)
+#[derive(Debug)]
 pub struct Stream {
     source: Generators,
     low: i64,
@@ -113,10 +166,14 @@ impl Stream {
     /// workload's generator is chosen.
     pub fn new(workload: &Workload, worker: usize) -> Stream {
         let source = match workload.generator() {
+            Generator::Xoshiro256PlusPlusX8 => {
+                Generators::XoshiroX8(xoshiro_x8::XoshiroX8Source::new(workload, worker))
+            }
             Generator::Xoshiro256PlusPlus => {
                 Generators::Xoshiro(xoshiro::XoshiroSource::new(workload, worker))
             }
             Generator::Python => Generators::Python(python::PythonSource::new(workload, worker)),
+            Generator::Rand => Generators::Rand(std_rng::RandSource::new(workload, worker)),
         };
         Stream {
             source,
@@ -129,8 +186,10 @@ impl Stream {
 
     fn source(&mut self) -> &mut dyn Source {
         match &mut self.source {
+            Generators::XoshiroX8(source) => source,
             Generators::Xoshiro(source) => source,
             Generators::Python(source) => source,
+            Generators::Rand(source) => source,
         }
     }
 
@@ -149,8 +208,10 @@ impl Stream {
         let (sum, drawn) = match &mut self.source {
             // Matched here rather than through `source()`, so that the hot
             // loops are inlined for each generator.
+            Generators::XoshiroX8(source) => source.sum_some(budget, left),
             Generators::Xoshiro(source) => source.sum_some(budget, left),
             Generators::Python(source) => source.sum_some(budget, left),
+            Generators::Rand(source) => source.sum_some(budget, left),
         };
         self.offsets = self.offsets.wrapping_add(sum);
         self.left -= drawn;
@@ -252,7 +313,7 @@ mod tests {
             seed: u64,
             range in 0usize..4,
             budgets in proptest::collection::vec(0u64..200, 1..20),
-            python: bool,
+            generator in 0..Generator::ALL.len(),
         ) {
             let (low, high) = [(1, 100), (-3, 3), (0, 1 << 40), (i64::MIN, i64::MAX)][range];
             let w = Workload::new_unchecked(WorkloadSpec {
@@ -261,7 +322,7 @@ mod tests {
                 low,
                 high,
                 seed,
-                generator: if python { Generator::Python } else { Generator::Xoshiro256PlusPlus },
+                generator: Generator::ALL[generator],
                 ..WorkloadSpec::default()
             });
             let mut stream = Stream::new(&w, 2);

@@ -147,7 +147,7 @@ pub fn ratio_interval(a: &[f64], b: &[f64], confidence: f64) -> Option<(f64, f64
     if a.len() < 3 || b.len() < 3 {
         return None;
     }
-    use rand_core::{Rng, SeedableRng};
+    use rand::{Rng, SeedableRng};
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x0067_696c_6672_6565);
     let mut pick = |values: &[f64], scratch: &mut Vec<f64>| {
         scratch.clear();

@@ -85,7 +85,7 @@ impl SweepPlan {
             if let Some(&uneven) = self
                 .workers
                 .iter()
-                .find(|&&w| count % (w.max(1) as u64) != 0)
+                .find(|&&w| !count.is_multiple_of(w.max(1) as u64))
             {
                 return Err(Error::InvalidOption {
                     option: "count",

@@ -25,12 +25,12 @@ pub(crate) fn soft_limit(resource: Resource) -> Option<u64> {
 /// platform allows, and returns the new soft limit (`None`: unlimited).
 /// Each forked worker holds a pipe open in the parent until it is collected.
 pub(crate) fn raise_open_file_limit() -> Option<u64> {
-    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
-        if soft < hard {
-            // Raising the soft limit up to the hard one is always permitted;
-            // a failure leaves the old limit, which is read back below.
-            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
-        }
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+    {
+        // Raising the soft limit up to the hard one is always permitted;
+        // a failure leaves the old limit, which is read back below.
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
     }
     soft_limit(Resource::RLIMIT_NOFILE)
 }

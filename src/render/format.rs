@@ -5,6 +5,17 @@ use std::time::Duration;
 
 use plotters::style::{Color, RGBAColor, RGBColor};
 
+use crate::kernel::{Generator, Simd};
+
+/// The generator's name, with the SIMD path it is drawn through when it has
+/// paths: `xoshiro256++x8 [avx2]`, `python`.
+pub fn generator_label(generator: Generator, simd: Option<Simd>) -> String {
+    match simd {
+        Some(simd) if generator.has_simd_paths() => format!("{} [{simd}]", generator.name()),
+        _ => generator.name().to_owned(),
+    }
+}
+
 /// Appends one row of an aligned table: the first cell left-aligned, the
 /// others right-aligned, each padded to its column's width.
 pub(crate) fn row_in(out: &mut String, cells: &[String], columns: &[(&str, usize)]) {
@@ -109,7 +120,7 @@ pub fn group_digits(n: i128) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

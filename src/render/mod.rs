@@ -108,7 +108,7 @@ fn header(out: &mut String, report: &Report) {
         } else {
             ""
         },
-        w.generator().name(),
+        format::generator_label(w.generator(), w.simd()),
         w.seed(),
     );
     let _ = writeln!(

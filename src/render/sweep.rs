@@ -45,7 +45,10 @@ pub fn text(sweep: &Sweep) -> String {
         },
         plan.spec.low,
         plan.spec.high,
-        plan.spec.generator.name(),
+        super::format::generator_label(
+            plan.spec.generator,
+            Some(plan.spec.simd.unwrap_or_else(crate::kernel::Simd::widest)),
+        ),
         plan.spec.seed,
     );
     let _ = writeln!(

@@ -136,11 +136,13 @@ fn run(launcher: &[String]) -> Ended {
     let mut stop_sent: Option<Instant> = None;
     let mut launcher_ended_at: Option<Instant> = None;
     loop {
-        if let Some(signal) = wait_for_signal(&waited, Duration::from_millis(50)) {
-            if signal != libc::SIGCHLD && stop_sent.is_none() && ended.is_none() {
-                let _ = kill(launcher_pid, Signal::SIGTERM);
-                stop_sent = Some(Instant::now());
-            }
+        if let Some(signal) = wait_for_signal(&waited, Duration::from_millis(50))
+            && signal != libc::SIGCHLD
+            && stop_sent.is_none()
+            && ended.is_none()
+        {
+            let _ = kill(launcher_pid, Signal::SIGTERM);
+            stop_sent = Some(Instant::now());
         }
         // Reap whatever has ended: the launcher, and orphans passed to us.
         loop {

@@ -123,14 +123,14 @@ impl MpiBackend {
                 reason: "give a launcher command, such as \"mpirun\" or \"mpiexec --mca …\"",
             });
         }
-        if let Some(hostfile) = &options.hostfile {
-            if std::fs::File::open(hostfile).is_err() || hostfile.is_dir() {
-                return Err(Error::InvalidOption {
-                    option: "hostfile",
-                    value: hostfile.display().to_string(),
-                    reason: "it must be a readable file, one host per line",
-                });
-            }
+        if let Some(hostfile) = &options.hostfile
+            && (std::fs::File::open(hostfile).is_err() || hostfile.is_dir())
+        {
+            return Err(Error::InvalidOption {
+                option: "hostfile",
+                value: hostfile.display().to_string(),
+                reason: "it must be a readable file, one host per line",
+            });
         }
         let program = match &options.program {
             Some(program) => program.clone(),

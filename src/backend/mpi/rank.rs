@@ -43,10 +43,10 @@ pub fn main(workload: &Workload) -> i32 {
     let own_rank = std::env::var("OMPI_COMM_WORLD_RANK")
         .ok()
         .and_then(|rank| rank.parse::<usize>().ok());
-    if let Some(rank) = own_rank {
-        if let Some(Fault::Exit(code)) = workload.fault_for(rank, Some(super::NAME)) {
-            sys::exit_now(code);
-        }
+    if let Some(rank) = own_rank
+        && let Some(Fault::Exit(code)) = workload.fault_for(rank, Some(super::NAME))
+    {
+        sys::exit_now(code);
     }
     let Some(universe) = mpi::initialize() else {
         eprintln!("gilfree mpi-rank: MPI could not be initialized");

@@ -169,15 +169,14 @@ pub(crate) fn check_process_limit(
             )));
         }
     }
-    if !limits::is_root() {
-        if let Some(nproc) = limits::soft_limit(Resource::RLIMIT_NPROC) {
-            // The user's processes that exist already count too; this one at least.
-            if processes >= nproc {
-                return Err(limit_error(format!(
-                    "this user may run {nproc} processes (ulimit -u)"
-                )));
-            }
-        }
+    if !limits::is_root()
+        && let Some(nproc) = limits::soft_limit(Resource::RLIMIT_NPROC)
+        // The user's processes that exist already count too; this one at least.
+        && processes >= nproc
+    {
+        return Err(limit_error(format!(
+            "this user may run {nproc} processes (ulimit -u)"
+        )));
     }
     Ok(())
 }

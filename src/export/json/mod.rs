@@ -78,8 +78,15 @@ pub struct WorkloadRecord {
     pub high: i64,
     /// The seed of every worker's stream.
     pub seed: u64,
-    /// The generator's name (`xoshiro256++`).
+    /// The generator's name (`xoshiro256++x8`, `xoshiro256++`, `python`,
+    /// `rand`).
     pub generator: String,
+    /// The instruction-set path the generator was drawn through (`scalar`,
+    /// `avx2`, `avx512`); `null` for a generator without paths, and absent
+    /// from exports written before paths existed. The numbers are the same
+    /// on every path: it tells only how they were computed.
+    #[serde(default)]
+    pub simd: Option<String>,
     /// Whether each worker built its numbers into a vector first.
     pub materialize: bool,
     /// `workers × count`.
@@ -351,6 +358,7 @@ impl JsonExport {
                 high: w.high(),
                 seed: w.seed(),
                 generator: w.generator().name().to_owned(),
+                simd: w.simd().map(|simd| simd.name().to_owned()),
                 materialize: w.materialize(),
                 total_numbers: w.total_numbers(),
             },

@@ -216,7 +216,7 @@ impl JsonExport {
             &mut self.machine.kernel,
             &mut self.machine.arch,
         ];
-        for field in fields {
+        for field in fields.into_iter().chain(self.workload.simd.as_mut()) {
             escape_controls(field);
         }
         for r in &mut self.results {
