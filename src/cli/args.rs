@@ -206,8 +206,8 @@ pub(crate) struct SweepArgs {
     #[arg(long, value_enum, default_value = "weak")]
     pub(crate) scaling: ScalingArg,
 
-    /// Numbers per worker (weak) or in all (strong); 20M, 20_000_000 …
-    /// [default: 20M; with --python 1M, so that a Python run takes about a
+    /// Numbers per worker (weak) or in all (strong); 200M, 200_000_000 …
+    /// [default: 200M; with --python 1M, so that a Python run takes about a
     /// second]
     #[arg(short = 'n', long, value_name = "N", value_parser = parse_count)]
     pub(crate) count: Option<u64>,

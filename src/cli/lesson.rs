@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use gilfree::backend::python::PythonBackend;
-use gilfree::measure::{Driver, Progress};
+use gilfree::measure::Driver;
 use gilfree::output::{self, Output};
 use gilfree::{Backend, Error, Workload, lesson, render};
 
 use super::args::LessonArgs;
-use super::{eprint, interpreter_for, print, progress_bar};
+use super::{eprint, interpreter_for, print, progress_bar, show_progress};
 
 pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     // Checked before anything runs: a mistyped directory fails at once.
@@ -63,19 +63,7 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         ((plan.max_runs + plan.warmup) * (backends.len() + 1)) as u64,
         "lesson",
     );
-    let report = driver.run_with_progress(&backends, |event| {
-        if let Progress::Run {
-            backend,
-            index,
-            of,
-            warmup,
-        } = event
-        {
-            let kind = if warmup { "warm-up" } else { "run" };
-            bar.set_message(format!("{backend} {kind} {index}/{of}"));
-            bar.inc(1);
-        }
-    });
+    let report = driver.run_with_progress(&backends, show_progress(&bar, &plan));
     bar.finish_and_clear();
     let report = report?;
 

@@ -300,6 +300,28 @@ fn backend_options(common: &Common) -> BackendOptions {
     }
 }
 
+/// Shows a driver's progress on `bar`: which backend, which run of how
+/// many (`≤` when a plan that is not exact may stop sooner).
+fn show_progress<'a>(
+    bar: &'a indicatif::ProgressBar,
+    plan: &'a gilfree::Plan,
+) -> impl FnMut(gilfree::measure::Progress) + 'a {
+    move |event| {
+        if let gilfree::measure::Progress::Run {
+            backend,
+            index,
+            of,
+            warmup,
+        } = event
+        {
+            let kind = if warmup { "warm-up" } else { "run" };
+            let most = if warmup || plan.is_exact() { "" } else { "≤" };
+            bar.set_message(format!("{backend} {kind} {index}/{most}{of}"));
+            bar.inc(1);
+        }
+    }
+}
+
 /// A progress bar on stderr while runs go on; hidden when stderr is not a
 /// terminal.
 fn progress_bar(runs: u64, prefix: &'static str) -> indicatif::ProgressBar {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use gilfree::backend::python::PythonBackend;
 use gilfree::export::{ExportFormat, ExportManager};
-use gilfree::measure::{Driver, Progress};
+use gilfree::measure::Driver;
 use gilfree::output::{self, Output};
 use gilfree::render::{self, Preamble};
 use gilfree::{Backend, BackendKind, Error, Workload};
@@ -14,7 +14,7 @@ use gilfree::{Backend, BackendKind, Error, Workload};
 use super::args::{Args, RUN_DEFAULTS};
 use super::{
     backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
-    simd_of_env,
+    show_progress, simd_of_env,
 };
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -86,20 +86,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         ((plan.max_runs + plan.warmup) * with_baseline) as u64,
         "measuring",
     );
-    let report = driver.run_with_progress(&backends, |event| {
-        if let Progress::Run {
-            backend,
-            index,
-            of,
-            warmup,
-        } = event
-        {
-            let kind = if warmup { "warm-up" } else { "run" };
-            let most = if warmup || plan.is_exact() { "" } else { "≤" };
-            bar.set_message(format!("{backend} {kind} {index}/{most}{of}"));
-            bar.inc(1);
-        }
-    });
+    let report = driver.run_with_progress(&backends, show_progress(&bar, &plan));
     bar.finish_and_clear();
     let report = report?;
 
