@@ -245,3 +245,33 @@ fn a_sweep_can_add_pythons_threads_and_processes_against_their_own_one_worker_ru
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("<svg") && page.contains("python-threads"));
 }
+
+#[test]
+fn the_calibration_measures_both_languages_and_chooses_a_count_for_a_few_seconds() {
+    let interpreter = if has_python3() {
+        Some(gilfree::backend::python::Interpreter::probe("python3").unwrap())
+    } else {
+        eprintln!("no python3: the Rust calibration only (CI has one)");
+        None
+    };
+    let calibration = gilfree::lesson::calibrate(8, 2015, interpreter.as_ref()).unwrap();
+    assert!(calibration.chosen);
+    assert!(calibration.rust_per_number > std::time::Duration::ZERO);
+    assert_eq!(
+        calibration.python_per_number.is_some(),
+        interpreter.is_some()
+    );
+    let target = if interpreter.is_some() {
+        gilfree::lesson::PYTHON_TARGET
+    } else {
+        gilfree::lesson::RUST_TARGET
+    };
+    let per_number = calibration
+        .python_per_number
+        .unwrap_or(calibration.rust_per_number);
+    // The count is the one that fills the target at the measured cost.
+    assert_eq!(
+        calibration.count,
+        gilfree::lesson::choose_count(8, per_number, target)
+    );
+}
