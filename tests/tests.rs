@@ -66,6 +66,7 @@ mod gil;
 mod hardening;
 mod oracle;
 mod outputs;
+mod pictures;
 mod python;
 mod python_rows;
 mod readings;
