@@ -53,7 +53,7 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::duration;
+use super::format::{bounds, duration, span};
 use super::picture::{
     AXIS, GRID, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, bold, first_fitting, font, nice_step,
     text_width, top_centre, top_left,
@@ -421,6 +421,10 @@ fn time_ticks(span_ns: u64) -> (Vec<(f64, String)>, &'static str) {
     (ticks, unit)
 }
 
+/// Below this many cores busy, a row with several workers "kept one core
+/// busy" in the title.
+const ONE_CORE: f64 = 1.15;
+
 /// The title: which rows kept one core busy although they had several
 /// workers, and how many the others kept busy — the point of the picture — in the
 /// longest wording that fits.
@@ -433,13 +437,14 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
         .copied()
         .filter(|row| report.usable_parallelism(row.result) > 1)
         .collect();
+    // "One core": what a lock allows, with a little for the waiting
+    // threads; a row a fifth of a core beyond it used more than one.
     let (one, more): (Vec<&Row<'_>>, Vec<&Row<'_>>) =
-        parallel.iter().partition(|row| busy(row) < 1.3);
+        parallel.iter().partition(|row| busy(row) < ONE_CORE);
     let names = |rows: &[&Row<'_>]| join(&rows.iter().map(|r| r.result.name).collect::<Vec<_>>());
-    let most = more.iter().map(|r| busy(r)).fold(0.0, f64::max);
-    let of = format!("{most:.1} of {cores}");
-    // "one core" for rows near it; a row that other programs held well
-    // below it kept at most one.
+    let (lo, hi) = bounds(more.iter().map(|r| busy(r))).unwrap_or_default();
+    let of = format!("{} of {cores}", span(lo, hi, 1, ""));
+    // A row that other programs held well below one core kept at most one.
     let near_one = one.iter().all(|r| busy(r) >= 0.7);
     let kept = if near_one {
         "kept one core busy"
@@ -450,8 +455,8 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
     match (one.is_empty(), more.is_empty()) {
         (false, false) => {
             let one = names(&one);
-            candidates.push(format!("{one} {kept}; {} up to {of}", names(&more)));
-            candidates.push(format!("{one} {kept}; the others up to {of}"));
+            candidates.push(format!("{one} {kept}; {} {of}", names(&more)));
+            candidates.push(format!("{one} {kept}; the others {of}"));
             candidates.push(format!("{one} {kept}"));
         }
         (false, true) => {
@@ -463,8 +468,8 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
             candidates.push(format!("{} {kept}", names(&one)));
         }
         (true, false) => {
-            candidates.push(format!("{} kept up to {of} cores busy", names(&more)));
-            candidates.push(format!("The parallel rows kept up to {of} cores busy"));
+            candidates.push(format!("{} kept {of} cores busy", names(&more)));
+            candidates.push(format!("The parallel rows kept {of} cores busy"));
         }
         (true, true) => {}
     }
@@ -542,7 +547,25 @@ fn draw_header(
     let workers = report.workload.workers();
     let count = super::format::group_digits(i128::from(report.workload.count()));
     let cores = report.machine.logical_cores;
-    let subtitles = [
+    let contended: Vec<&str> = rows
+        .iter()
+        .filter(|row| report.contended(row.result).is_some())
+        .map(|row| row.result.name)
+        .collect();
+    let mut subtitles = Vec::new();
+    if !contended.is_empty() {
+        // The title's reading is the shared machine's as much as the rows'.
+        subtitles.push(format!(
+            "{workers} workers × {count} numbers on {cores} logical cores, which other programs \
+             shared during {}",
+            join(&contended)
+        ));
+        subtitles.push(format!(
+            "{workers} workers × {count} numbers on {cores} logical cores, shared with other \
+             programs"
+        ));
+    }
+    subtitles.extend([
         format!(
             "{workers} workers × {count} numbers on {cores} logical cores; each row: the run \
              nearest its median, a lane per worker"
@@ -552,7 +575,7 @@ fn draw_header(
              nearest its median"
         ),
         format!("{workers} workers × {count} numbers on {cores} logical cores"),
-    ];
+    ]);
     area.draw(&Text::new(
         first_fitting(&subtitles, SUBTITLE_PX, false, room),
         (MARGIN, SUBTITLE_TOP),
@@ -974,5 +997,31 @@ mod tests {
         assert_eq!(labels, ["0", "0.5", "1.0", "1.5", "2.0"]);
         assert!(ticks.iter().all(|t| t.0 <= 1.0));
         assert_eq!(time_ticks(900_000).1, "µs");
+    }
+
+    #[test]
+    fn the_title_calls_one_core_only_what_is_near_one_and_a_busy_machine_is_named() {
+        use crate::measure::result::synthetic::{Row, report};
+        let busy = report(
+            vec![
+                Row::new("sequential", 1, 10.0, 97.0),
+                Row::new("gil", 8, 9.5, 103.0),
+                Row::new("threads", 8, 6.7, 120.0).others(0.8),
+                Row::new("process", 8, 14.8, 134.0).others(0.7),
+            ],
+            None,
+        );
+        let slide = check::slide(&svg(&busy).unwrap());
+        assert_eq!(
+            slide.texts[0].text,
+            "gil kept one core busy; threads and process 1.2–1.3 of 2"
+        );
+        assert!(
+            slide.texts[1]
+                .text
+                .ends_with("which other programs shared during threads and process"),
+            "{:?}",
+            slide.texts[1]
+        );
     }
 }
