@@ -7,7 +7,7 @@
 # (the picture's own size when WIDTH and HEIGHT are left out).
 #
 # Needs Debian's chromium package: apt-get update && apt-get install -y chromium
-# (scripts/install-chromium.sh). Nothing else in gilfree needs it.
+# (scripts/install-chromium.sh); tests/pictures.rs renders the same way.
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
     echo "usage: $0 IN.svg OUT.png [WIDTH [HEIGHT]]" >&2

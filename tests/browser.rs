@@ -76,7 +76,12 @@ pub(crate) fn screenshot(page: &Path, width: u32, height: u32) -> PathBuf {
 pub(crate) fn ink(png: &Path) -> ((u32, u32), f64) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
     let mut reader = decoder.read_info().unwrap();
-    let mut buffer = vec![0; reader.output_buffer_size()];
+    let mut buffer = vec![
+        0;
+        reader
+            .output_buffer_size()
+            .expect("a PNG that fits in memory")
+    ];
     let info = reader.next_frame(&mut buffer).unwrap();
     let channels = info.color_type.samples();
     let pixels = &buffer[..info.buffer_size()];

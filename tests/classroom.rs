@@ -1,10 +1,9 @@
 //! The classroom views: the gil backend against the parallel ones in the
 //! timeline, the scaling sweep and its plot, and --explain.
 
-use std::path::Path;
-
 use crate::cli::{gilfree, stderr, stdout};
 use crate::export::scratch;
+use crate::pictures::slide_texts;
 
 /// The timeline rows of `backend` in `out`: the cells between the bars.
 fn timeline_rows(out: &str, backend: &str) -> Vec<Vec<char>> {
@@ -65,58 +64,75 @@ fn the_timeline_shows_gil_workers_taking_turns_and_threads_overlapping() {
     assert!(out.contains("| cpu "), "CPU labels: {out}");
 }
 
-fn parse_svg(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    roxmltree::Document::parse(&text).expect("well-formed XML");
-    text
-}
-
 #[test]
-fn the_timeline_svg_has_a_panel_per_backend() {
+fn the_timeline_svg_is_a_slide_with_a_row_per_backend_on_one_time_axis() {
     let dir = scratch("timeline-svg");
     let svg = dir.join("timeline.svg");
-    let output = gilfree(&[
-        "-w",
-        "3",
-        "-n",
-        "200k",
-        "--seed",
-        "1",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--backend",
-        "gil,rayon",
-        "--timeline-svg",
-        svg.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = parse_svg(&svg);
-    let doc = roxmltree::Document::parse(&text).unwrap();
-    let texts: Vec<String> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
-        .collect();
+    let run = |scale: &str| {
+        let output = gilfree(&[
+            "-w",
+            "3",
+            "-n",
+            "200k",
+            "--seed",
+            "1",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--backend",
+            "gil,rayon",
+            "--timeline-scale",
+            scale,
+            "--timeline-svg",
+            svg.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        slide_texts(&svg)
+    };
+    let texts = run("shared");
     for backend in ["sequential", "gil", "rayon"] {
+        let at = texts
+            .iter()
+            .position(|t| t == backend)
+            .unwrap_or_else(|| panic!("no row for {backend}: {texts:?}"));
+        // Under its name: its wall time and CPU.
+        let figures = &texts[at + 1];
         assert!(
-            texts
-                .iter()
-                .any(|t| t.starts_with(&format!("{backend} — run 1 of 1"))),
-            "no panel for {backend}: {texts:?}"
+            figures.contains(" ms, CPU ") || figures.contains(" µs, CPU "),
+            "{backend}: {figures}"
         );
+        assert!(figures.ends_with('%'), "{figures}");
     }
-    assert_eq!(
+    for entry in [
+        "computing",
+        "the whole run",
+        "cores busy: CPU ÷ 100%",
+        "sharing a core or a lock: opacity = CPU ÷ wall",
+    ] {
+        assert!(texts.iter().any(|t| t == entry), "no '{entry}': {texts:?}");
+    }
+    // One axis for the three rows.
+    let axes: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.starts_with("time since the run started"))
+        .collect();
+    assert_eq!(axes.len(), 1, "{texts:?}");
+    assert!(axes[0].ends_with("one scale for every row"), "{axes:?}");
+    let bars = std::fs::read_to_string(&svg)
+        .unwrap()
+        .matches("fill=\"#144696\"")
+        .count();
+    assert!(bars >= 3 * 3, "a bar per worker at least: {bars}");
+
+    let texts = run("own");
+    assert!(
         texts
             .iter()
-            .filter(|t| *t == "ms since the run started")
-            .count(),
-        3
+            .any(|t| t.starts_with("share of each row's own wall time (%)")),
+        "{texts:?}"
     );
-    assert!(texts.iter().any(|t| t == "w2"), "worker labels: {texts:?}");
-    let bars = doc.descendants().filter(|n| n.has_tag_name("rect")).count();
-    assert!(bars >= 3 * 3, "a bar per worker at least: {bars}");
+    assert!(!texts.iter().any(|t| t.starts_with("time since")));
 }
 
 #[test]
@@ -161,26 +177,39 @@ fn a_sweep_prints_a_table_per_backend_and_plots_speedup() {
         assert!(rows[1].contains(" 600,000 "), "{rows:?}");
     }
     assert!(out.contains("Karp–Flatt e"), "{out}");
-    let text = parse_svg(&plot);
-    let doc = roxmltree::Document::parse(&text).unwrap();
-    let texts: Vec<String> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
-        .collect();
-    for label in ["gil", "threads", "workers", "speedup", "2 logical cores"] {
-        let label = if label == "2 logical cores" {
-            format!("{} logical cores", num_cpus())
-        } else {
-            label.to_owned()
-        };
-        assert!(texts.contains(&label), "no '{label}' in {texts:?}");
+    let texts = slide_texts(&plot);
+    let cores = num_cpus();
+    assert!(
+        texts.first().is_some_and(|t| t.contains(" reached ")),
+        "a title that states the point: {texts:?}"
+    );
+    for label in [
+        "gil",
+        "threads",
+        "workers",
+        "speedup against 1 worker (×)",
+        "ideal speedup:",
+        "1×",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no '{label}' in {texts:?}"
+        );
     }
-    // A line per backend, plus the ideal line and the core marker.
-    let lines = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("polyline"))
-        .count();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with(&format!("{cores} logical cores"))),
+        "{texts:?}"
+    );
+    // Worker ticks are whole numbers.
+    for tick in ["1", "2", "3"] {
+        assert!(texts.iter().any(|t| t == tick), "no tick {tick}: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t == "0.5" || t == "1.5"), "{texts:?}");
+    // A line per backend, plus the ideal line and the legend's swatches.
+    let doc = std::fs::read_to_string(&plot).unwrap();
+    let lines = doc.matches("<polyline").count();
     assert!(lines >= 4, "{lines} lines");
 }
 

@@ -71,6 +71,7 @@ mod lesson;
 mod mpi;
 mod oracle;
 mod outputs;
+mod pictures;
 mod python;
 mod python_rows;
 mod readings;

@@ -263,6 +263,12 @@ impl RngArg {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum TimelineScaleArg {
+    Shared,
+    Own,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum ScalingArg {
     Weak,
     Strong,
@@ -472,9 +478,17 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE.html")]
     pub(crate) export_html: Option<PathBuf>,
 
-    /// Write the timelines as an SVG picture to FILE.
+    /// Write the timelines as an SVG picture to FILE, a 1280×720 slide: a
+    /// row per backend with its wall time and CPU, a lane per worker.
     #[arg(long, value_name = "FILE")]
     pub(crate) timeline_svg: Option<PathBuf>,
+
+    /// The time axis of --timeline-svg's rows. shared: one scale for the
+    /// rows of each language (Rust's and CPython's differ about 100×, so each
+    /// gets its own, labelled), a run half as long drawn half as long; own:
+    /// every row stretched over the whole width, its wall time in its label.
+    #[arg(long, value_enum, value_name = "SCALE", default_value = "shared")]
+    pub(crate) timeline_scale: TimelineScaleArg,
 
     /// Write every measurement (per run and per worker) as JSON to FILE; `-`
     /// for standard output. `gilfree compare` reads these files.

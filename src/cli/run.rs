@@ -11,7 +11,7 @@ use gilfree::output::{self, Output};
 use gilfree::render::{self, Preamble};
 use gilfree::{Backend, BackendKind, Error, Workload};
 
-use super::args::{Args, RUN_DEFAULTS};
+use super::args::{Args, RUN_DEFAULTS, TimelineScaleArg};
 use super::{
     backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
     show_progress, simd_of_env,
@@ -125,7 +125,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // reader has gone (`gilfree … | head`): that is reported after them.
     let mut pictures = Vec::new();
     if let Some(svg) = timeline_svg {
-        pictures.push((svg, render::timeline::svg(&report)?.into_bytes()));
+        let scale = match args.timeline_scale {
+            TimelineScaleArg::Shared => render::timeline::TimeScale::Shared,
+            TimelineScaleArg::Own => render::timeline::TimeScale::Own,
+        };
+        pictures.push((
+            svg,
+            render::timeline::svg_scaled(&report, scale)?.into_bytes(),
+        ));
     }
     if let Some(svg) = cores_svg {
         pictures.push((svg, render::cores::svg(&report)?.into_bytes()));

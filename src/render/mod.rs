@@ -2,8 +2,9 @@
 //! table row per backend, the per-worker results as the book prints them,
 //! and notes computed from the measurements), [`explain`]'s sentences,
 //! the per-worker [`timeline`]s (text and SVG), a [`sweep`]'s tables and
-//! plot, and the [`format`](mod@format) helpers they share. Pure: measurements in, text
-//! or pictures out.
+//! plot, the [`format`](mod@format) helpers they share, and what every
+//! picture shares ([`picture`]: a slide's size, text from 18 px). Pure:
+//! measurements in, text or pictures out.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -17,6 +18,7 @@ pub mod format;
 pub mod html;
 mod launched;
 pub mod lesson;
+pub mod picture;
 pub mod sweep;
 pub mod timeline;
 

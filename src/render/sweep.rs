@@ -1,10 +1,26 @@
 //! A sweep for people: a table per backend, and the speedup plot.
+//!
+//! The plot is made for a slide (see [`picture`](super::picture)): worker
+//! counts are integers, so the ticks are; the ideal line starts at one
+//! worker, where every backend's speedup is 1 by definition, and bends flat
+//! at the logical cores, which a dark dashed line marks; the legend sits to
+//! the right of the plot, where it cannot cover a line.
 
 use std::fmt::Write as _;
 
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::format::{duration, group_digits, row_in, series_color};
+use super::picture::{
+    AXIS, GRID, HEIGHT, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, WIDTH, bold, first_fitting, font,
+    nice_step, top_left,
+};
 use crate::error::Error;
 use crate::measure::sweep::{Scaling, Sweep, amdahl};
 
@@ -152,8 +168,24 @@ pub fn text(sweep: &Sweep) -> String {
     out
 }
 
-/// Draws speedup against workers, a line per backend, with the ideal line
-/// and the core count marked, to an SVG file.
+/// Where the legend column starts, in pixels from the left: right of the
+/// plot, so that it never covers a line.
+const LEGEND_LEFT: i32 = 965;
+/// Where the plot starts, from the top: below the title and its line.
+const PLOT_TOP: i32 = 92;
+/// A legend entry's swatch, and the step from one entry to the next.
+const SWATCH_WIDTH: i32 = 44;
+const LEGEND_STEP: i32 = 34;
+
+/// The ideal line's gray and the dark of the cores line.
+const IDEAL: RGBColor = RGBColor(160, 160, 160);
+const CORES: RGBColor = RGBColor(40, 40, 40);
+
+/// Draws speedup against workers for a slide, [`WIDTH`] × [`HEIGHT`]: a line
+/// per backend, the ideal `min(workers, cores)` from one worker, the
+/// logical cores as a dashed line, integer worker ticks, and the legend to
+/// the right of the plot. The title says how far the best backend got
+/// against what the cores allow.
 ///
 /// # Errors
 /// [`Error::Picture`] if plotters fails, which drawing into memory should
@@ -165,93 +197,465 @@ pub fn plot(sweep: &Sweep) -> Result<String, Error> {
     };
     let mut svg = String::new();
     {
-        let area = SVGBackend::with_string(&mut svg, (800, 560)).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| fail(&e))?;
-        let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1) as f64;
-        let max_speedup = sweep
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().filter_map(|p| sweep.figures(s, p)))
-            .map(|f| f.speedup)
-            .fold(
-                max_workers.min(sweep.machine.logical_cores as f64),
-                f64::max,
-            );
-        let mut chart = ChartBuilder::on(&area)
-            .caption(
-                format!(
-                    "Speedup against 1 worker — {} scaling, {} logical cores",
-                    sweep.plan.scaling.name(),
-                    sweep.machine.logical_cores
-                ),
-                ("sans-serif", 20),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..max_workers * 1.05, 0.0..max_speedup * 1.15 + 0.2)
-            .map_err(|e| fail(&e))?;
-        chart
-            .configure_mesh()
-            .x_desc("workers")
-            .y_desc("speedup")
-            .draw()
-            .map_err(|e| fail(&e))?;
-
-        let cores = sweep.machine.logical_cores as f64;
-        let ceiling = cores.min(max_workers);
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, 0.0), (ceiling, ceiling), (max_workers, ceiling)],
-                BLACK.mix(0.35).stroke_width(2),
-            ))
-            .map_err(|e| fail(&e))?
-            .label(format!(
-                "ideal here: min(workers, {} cores)",
-                sweep.machine.logical_cores
-            ))
-            .legend(|(x, y)| {
-                PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.35).stroke_width(2))
-            });
-        chart
-            .draw_series(LineSeries::new(
-                [(cores, 0.0), (cores, max_speedup * 1.15 + 0.2)],
-                RED.mix(0.4).stroke_width(1),
-            ))
-            .map_err(|e| fail(&e))?
-            .label(format!("{} logical cores", sweep.machine.logical_cores))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.mix(0.4)));
-
-        for (index, series) in sweep.series.iter().enumerate() {
-            let color = series_color(index);
-            let points: Vec<(f64, f64)> = series
-                .points
-                .iter()
-                .filter_map(|p| Some((p.workers as f64, sweep.figures(series, p)?.speedup)))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-                .map_err(|e| fail(&e))?
-                .label(series.backend)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
-                )
-                .map_err(|e| fail(&e))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| fail(&e))?;
-        area.present().map_err(|e| fail(&e))?;
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        draw_plot(&root, sweep).map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
     }
     Ok(svg)
+}
+
+/// The speedup of each point of each series that has one, as
+/// (series index, workers, speedup).
+fn speedups(sweep: &Sweep) -> Vec<(usize, usize, f64)> {
+    sweep
+        .series
+        .iter()
+        .enumerate()
+        .flat_map(|(index, series)| {
+            series
+                .points
+                .iter()
+                .filter_map(move |p| Some((index, p.workers, sweep.figures(series, p)?.speedup)))
+        })
+        .collect()
+}
+
+/// The title: how far the best backend got against what the cores allow,
+/// and which stayed near one worker's speed — in the longest wording that
+/// fits.
+fn plot_title(sweep: &Sweep) -> String {
+    let cores = sweep.machine.logical_cores;
+    let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1);
+    let ceiling = max_workers.min(cores).max(1);
+    let points = speedups(sweep);
+    let mut candidates = Vec::new();
+    let best = points
+        .iter()
+        .copied()
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .filter(|_| ceiling > 1);
+    if let Some((index, workers, speedup)) = best {
+        let name = sweep.series[index].backend;
+        let flat: Vec<&str> = sweep
+            .series
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                let most = points
+                    .iter()
+                    .filter(|p| p.0 == *i)
+                    .map(|p| p.2)
+                    .fold(f64::NAN, f64::max);
+                most < 1.3
+            })
+            .map(|(_, s)| s.backend)
+            .collect();
+        // What bounds the ideal: the cores, or the workers swept.
+        let allow = if cores <= max_workers {
+            format!("{cores} cores allow {ceiling}×")
+        } else {
+            format!("{max_workers} workers on {cores} cores allow {ceiling}×")
+        };
+        let reached = format!("{name} reached {speedup:.2}× with {workers} workers; {allow}");
+        if !flat.is_empty() && !flat.contains(&name) {
+            candidates.push(format!("{reached}; {} stayed near 1×", join(&flat)));
+        }
+        candidates.push(reached);
+        candidates.push(format!("{name} reached {speedup:.2}×; {allow}"));
+    }
+    candidates.push(format!(
+        "Speedup against one worker on {cores} logical cores"
+    ));
+    first_fitting(
+        &candidates,
+        TITLE_PX,
+        true,
+        f64::from(WIDTH) - 2.0 * f64::from(MARGIN),
+    )
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Worker ticks: integers only, 1 and then every `step`, at most about ten.
+fn worker_ticks(max_workers: usize) -> Vec<f64> {
+    let step = (nice_step(max_workers as f64 / 10.0).round() as usize).max(1);
+    let mut ticks = vec![1];
+    ticks.extend((step..=max_workers).step_by(step).filter(|&t| t > 1));
+    ticks.into_iter().map(|t| t as f64).collect()
+}
+
+/// `1.5×`, `2×`: a speedup tick without trailing zeros.
+fn times(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}×")
+}
+
+/// A linear axis with the ticks it is given, and no fine grid: integer
+/// worker counts, round speedups.
+#[derive(Clone)]
+struct Ticked {
+    range: Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        RangedCoordf64::from(self.range.clone()).map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+fn draw_plot(root: &Area<'_>, sweep: &Sweep) -> Drawn {
+    let cores = sweep.machine.logical_cores;
+    let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1).max(1);
+    let ceiling = max_workers.min(cores).max(1) as f64;
+    let points = speedups(sweep);
+    let top = points.iter().map(|p| p.2).fold(ceiling, f64::max) * 1.15 + 0.1;
+    let room = f64::from(WIDTH) - 2.0 * f64::from(MARGIN);
+
+    root.draw(&Text::new(
+        plot_title(sweep),
+        (MARGIN, 14),
+        top_left(bold(TITLE_PX), &BLACK),
+    ))?;
+    let count = group_digits(i128::from(sweep.plan.spec.count));
+    let subtitles = match sweep.plan.scaling {
+        Scaling::Weak => [
+            format!(
+                "weak scaling, {count} numbers per worker: speedup = workers × T(1) ÷ T(workers), \
+                 median times"
+            ),
+            format!(
+                "weak scaling, {count} numbers per worker: speedup = workers × T(1) ÷ T(workers)"
+            ),
+        ],
+        Scaling::Strong => [
+            format!(
+                "strong scaling, {count} numbers in all: speedup = T(1) ÷ T(workers), median times"
+            ),
+            format!("strong scaling, {count} numbers in all: speedup = T(1) ÷ T(workers)"),
+        ],
+    };
+    root.draw(&Text::new(
+        first_fitting(&subtitles, SUBTITLE_PX, false, room),
+        (MARGIN, 52),
+        top_left(font(SUBTITLE_PX), &AXIS),
+    ))?;
+
+    let (plot_area, _) = root
+        .margin(PLOT_TOP, 0, 0, 0)
+        .split_horizontally(LEGEND_LEFT - 15);
+    let pad = (0.04 * (max_workers - 1) as f64).max(0.25);
+    let y_step = nice_step(top / 7.0);
+    let y_ticks: Vec<f64> = (0..)
+        .map(|i| f64::from(i) * y_step)
+        .take_while(|y| *y <= top)
+        .collect();
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin_left(MARGIN / 2)
+        .margin_right(10)
+        .margin_top(10)
+        .margin_bottom(MARGIN / 2)
+        .x_label_area_size(64)
+        .y_label_area_size(96)
+        .build_cartesian_2d(
+            Ticked {
+                range: 1.0 - pad..max_workers as f64 + pad,
+                ticks: worker_ticks(max_workers),
+            },
+            Ticked {
+                range: 0.0..top,
+                ticks: y_ticks,
+            },
+        )?;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(AXIS)
+        .label_style(font(LABEL_PX).color(&AXIS))
+        .axis_desc_style(font(SUBTITLE_PX).color(&BLACK))
+        .x_label_formatter(&|x| format!("{}", x.round() as i64))
+        .y_label_formatter(&|y| times(*y))
+        .x_desc("workers")
+        .y_desc("speedup against 1 worker (×)")
+        .draw()?;
+
+    // The ideal: one worker's speed times the workers, until the cores run out.
+    let mut ideal = vec![(1.0, 1.0), (ceiling, ceiling)];
+    if (max_workers as f64) > ceiling {
+        ideal.push((max_workers as f64, ceiling));
+    }
+    chart.draw_series(LineSeries::new(ideal, IDEAL.stroke_width(4)))?;
+    let cores_shown = cores <= max_workers;
+    if cores_shown {
+        let x = cores as f64;
+        chart.draw_series(DashedLineSeries::new(
+            [(x, 0.0), (x, top)],
+            12,
+            8,
+            CORES.stroke_width(2),
+        ))?;
+        let (px, py) = chart.backend_coord(&(x, top));
+        root.draw(&Text::new(
+            format!("{cores} cores"),
+            (px + 8, py + 6),
+            top_left(font(LABEL_PX), &CORES),
+        ))?;
+    }
+    for index in 0..sweep.series.len() {
+        let color = series_color(index);
+        let line: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.0 == index)
+            .map(|p| (p.1 as f64, p.2))
+            .collect();
+        chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(3)))?;
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 6, color.filled())))?;
+    }
+
+    // The legend, right of the plot.
+    let x = LEGEND_LEFT;
+    let text_x = x + SWATCH_WIDTH + 12;
+    let mut y = PLOT_TOP + 14;
+    for (index, series) in sweep.series.iter().enumerate() {
+        let color = series_color(index);
+        let mid = y + 11;
+        root.draw(&PathElement::new(
+            vec![(x, mid), (x + SWATCH_WIDTH, mid)],
+            color.stroke_width(3),
+        ))?;
+        root.draw(&Circle::new((x + SWATCH_WIDTH / 2, mid), 6, color.filled()))?;
+        root.draw(&Text::new(
+            series.backend,
+            (text_x, y),
+            top_left(font(LABEL_PX), &BLACK),
+        ))?;
+        y += LEGEND_STEP;
+    }
+    y += LEGEND_STEP / 2;
+    root.draw(&PathElement::new(
+        vec![(x, y + 11), (x + SWATCH_WIDTH, y + 11)],
+        IDEAL.stroke_width(4),
+    ))?;
+    root.draw(&Text::new(
+        "ideal speedup:",
+        (text_x, y),
+        top_left(font(LABEL_PX), &BLACK),
+    ))?;
+    root.draw(&Text::new(
+        format!("min(workers, {cores})"),
+        (text_x, y + 24),
+        top_left(font(LABEL_PX), &BLACK),
+    ))?;
+    y += LEGEND_STEP + 24;
+    if cores_shown {
+        root.draw(&DashedPathElement::new(
+            vec![
+                (x + SWATCH_WIDTH / 2, y - 2),
+                (x + SWATCH_WIDTH / 2, y + 24),
+            ],
+            6,
+            4,
+            CORES.stroke_width(2),
+        ))?;
+        root.draw(&Text::new(
+            format!("{cores} logical cores"),
+            (text_x, y),
+            top_left(font(LABEL_PX), &BLACK),
+        ))?;
+    } else {
+        root.draw(&Text::new(
+            format!("{cores} logical cores:"),
+            (text_x, y),
+            top_left(font(LABEL_PX), &BLACK),
+        ))?;
+        root.draw(&Text::new(
+            "more than swept",
+            (text_x, y + 24),
+            top_left(font(LABEL_PX), &BLACK),
+        ))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::Plan;
+    use crate::measure::result::synthetic::{Row, report};
+    use crate::measure::sweep::{Series, SweepPlan, SweepPoint};
+    use crate::render::picture::check;
+    use crate::workload::WorkloadSpec;
+
+    /// A weak-scaling sweep over 1, 2 and 4 workers on `cores` cores: gil
+    /// flat, threads near the cores.
+    fn sweep(cores: usize) -> Sweep {
+        // Wall times (ms) at 1, 2 and 4 workers.
+        let rows = [
+            ("gil", [30.0, 60.0, 120.0]),
+            ("threads", [30.0, 31.0, 64.0]),
+        ];
+        let mut machine = report(vec![Row::new("sequential", 1, 1.0, 100.0)], None).machine;
+        machine.logical_cores = cores;
+        let series = rows
+            .iter()
+            .map(|&(backend, walls)| Series {
+                backend,
+                points: [1, 2, 4]
+                    .iter()
+                    .zip(walls)
+                    .map(|(&workers, wall)| SweepPoint {
+                        workers,
+                        count: 20_000_000,
+                        result: report(vec![Row::new(backend, workers, wall, 100.0)], None)
+                            .results
+                            .remove(0),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Sweep {
+            plan: SweepPlan {
+                workers: vec![1, 2, 4],
+                scaling: Scaling::Weak,
+                spec: WorkloadSpec {
+                    count: 20_000_000,
+                    ..WorkloadSpec::default()
+                },
+                plan: Plan::exactly(3, 1),
+                timeout: Default::default(),
+                sampling: true,
+            },
+            machine,
+            series,
+        }
+    }
+
+    /// The `polyline`s of `svg` stroked with `color`, as their points.
+    fn lines(svg: &str, color: RGBColor) -> Vec<Vec<(i32, i32)>> {
+        let stroke = format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2);
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&stroke))
+            .map(|n| {
+                n.attribute("points")
+                    .unwrap()
+                    .split_whitespace()
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_plot_fits_a_slide_with_integer_ticks_units_and_a_legend_beside_it() {
+        let svg = plot(&sweep(2)).unwrap();
+        let slide = check::slide(&svg);
+        assert_eq!(slide.height, HEIGHT);
+        assert_eq!(
+            slide.texts[0].text,
+            "threads reached 1.94× with 2 workers; 2 cores allow 2×; gil stayed near 1×"
+        );
+        // Worker ticks are the integers 1 to 4, nothing between.
+        for tick in ["1", "2", "3", "4"] {
+            assert_eq!(slide.find(tick).len(), 1, "tick {tick}");
+        }
+        assert!(slide.find("0.5").is_empty() && slide.find("1.5").is_empty());
+        assert!(!slide.find("1.5×").is_empty(), "speedup ticks carry ×");
+        assert_eq!(slide.find("workers").len(), 1);
+        assert_eq!(slide.find("speedup against 1 worker (×)").len(), 1);
+        // The legend: every line explained, right of the plot.
+        for entry in [
+            "gil",
+            "threads",
+            "ideal speedup:",
+            "min(workers, 2)",
+            "2 logical cores",
+        ] {
+            let label = slide.find(entry);
+            assert_eq!(label.len(), 1, "legend entry {entry}");
+            assert!(label[0].x > f64::from(LEGEND_LEFT), "{label:?}");
+        }
+        assert_eq!(slide.find("2 cores").len(), 1, "the cores line's own label");
+    }
+
+    #[test]
+    fn the_ideal_starts_at_one_worker_and_the_cores_line_is_dark_and_dashed() {
+        let svg = plot(&sweep(2)).unwrap();
+        // The legend's swatch is the other line of its color.
+        let ideal: Vec<_> = lines(&svg, IDEAL)
+            .into_iter()
+            .filter(|l| l[0].0 < LEGEND_LEFT)
+            .collect();
+        assert_eq!(ideal.len(), 1);
+        let ideal = &ideal[0];
+        // From (1, 1) up to (2, 2), then flat to 4 workers.
+        assert_eq!(ideal.len(), 3, "{ideal:?}");
+        let (r, g, b) = series_color(1).rgb();
+        let threads = &lines(&svg, RGBColor(r, g, b))[0];
+        assert_eq!(ideal[0], threads[0], "both start at one worker, speedup 1");
+        assert_eq!(ideal[1].1, ideal[2].1);
+        assert_eq!(ideal[2].0, threads[2].0);
+        // The cores line: dashes (many short segments) at x = 2 workers.
+        let dashes: Vec<_> = lines(&svg, CORES)
+            .into_iter()
+            .filter(|l| l[0].0 < LEGEND_LEFT)
+            .collect();
+        assert!(dashes.len() > 5, "{dashes:?}");
+        assert!(dashes.iter().all(|d| d.iter().all(|p| p.0 == ideal[1].0)));
+
+        // More cores than workers swept: no line, and the legend says so.
+        let slide = check::slide(&plot(&sweep(8)).unwrap());
+        assert_eq!(
+            slide.texts[0].text,
+            "threads reached 1.94× with 2 workers; 4 workers on 8 cores allow 4×"
+        );
+        assert_eq!(slide.find("8 logical cores:").len(), 1);
+        assert_eq!(slide.find("more than swept").len(), 1);
+        assert!(slide.find("8 cores").is_empty());
+    }
+
+    #[test]
+    fn worker_ticks_are_integers_from_one() {
+        assert_eq!(worker_ticks(4), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            worker_ticks(16),
+            [1.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0]
+        );
+        assert_eq!(worker_ticks(64), [1.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]);
+        assert_eq!(worker_ticks(1), [1.0]);
+        assert_eq!(times(1.5), "1.5×");
+        assert_eq!(times(2.0), "2×");
+        assert_eq!(times(0.25), "0.25×");
+    }
 }
