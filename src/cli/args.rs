@@ -78,8 +78,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Compare two JSON exports (from --export-json): per backend, the ratio of
-    /// median wall times new/old with its spread, both speedups, and every
-    /// difference in workload, machine and version.
+    /// median wall times new/old and a verdict from a Mann–Whitney U test
+    /// (faster, slower, or ~ when not significant at p < 0.05, with p and the
+    /// run counts), both speedups, and every difference in workload, machine
+    /// and version.
     Compare {
         /// The earlier export.
         #[arg(value_name = "OLD.json")]

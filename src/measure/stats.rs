@@ -90,20 +90,6 @@ fn absolute_deviations(values: &[f64]) -> Option<Vec<f64>> {
     Some(values.iter().map(|v| (v - center).abs()).collect())
 }
 
-/// The ratio `a / b` of two central values, with its standard deviation
-/// propagated to first order from each sample's relative spread (as
-/// hyperfine computes the "±" of "ran N times faster"). `a` and `b` are
-/// `(central value, spread)`; `None` when `b`'s central value is not positive.
-pub fn ratio_with_error(a: (f64, f64), b: (f64, f64)) -> Option<(f64, f64)> {
-    let relative = |(center, spread): (f64, f64)| {
-        if center > 0.0 { spread / center } else { 0.0 }
-    };
-    (b.0 > 0.0).then(|| {
-        let ratio = a.0 / b.0;
-        (ratio, ratio * relative(a).hypot(relative(b)))
-    })
-}
-
 /// The confidence level of every interval and test here: 95 %.
 pub const CONFIDENCE: f64 = 0.95;
 
@@ -326,16 +312,6 @@ mod tests {
         // Median 10.05, MAD 0.1 → σ ≈ 0.148; 11.3 is 1.25 away, 8.4 σ: not ten.
         assert_eq!(outliers(&[10.0, 10.1, 9.9, 10.1, 9.9, 11.3]), 0);
         assert_eq!(outliers(&[10.0, 10.1, 9.9, 10.1, 9.9, 30.0]), 1);
-    }
-
-    #[test]
-    fn ratio_errors_add_in_quadrature() {
-        let (r, e) = ratio_with_error((20.0, 2.0), (10.0, 0.0)).unwrap();
-        assert_eq!(r, 2.0);
-        assert!((e - 0.2).abs() < 1e-12);
-        let (_, e) = ratio_with_error((20.0, 2.0), (10.0, 1.0)).unwrap();
-        assert!((e - 2.0 * 0.02f64.sqrt()).abs() < 1e-12);
-        assert!(ratio_with_error((1.0, 0.0), (0.0, 0.0)).is_none());
     }
 
     #[test]
