@@ -19,24 +19,10 @@
 use plotters::prelude::*;
 
 use super::format::duration;
+use super::picture::{HEIGHT, MIN_TEXT_PX, WIDTH, bold, font};
 use crate::backend::Language;
 use crate::error::Error;
 use crate::measure::{BackendResult, Report, RunMeasurement};
-
-/// The picture's size: a 16:9 slide.
-pub const SIZE: (u32, u32) = (1280, 720);
-
-/// The smallest text in the picture, in pixels at [`SIZE`].
-pub const TEXT_PX: f64 = 18.0;
-
-/// A font size for plotters that comes out as `px` pixels: its SVG backend
-/// writes `font-size` as the size given ÷ 1.24.
-pub(crate) fn font(px: f64) -> f64 {
-    (px * 1.24).ceil()
-}
-
-/// The smallest text, as plotters takes it.
-const TEXT: f64 = 23.0;
 
 /// The color of the row's own busy cores.
 const TREE: RGBColor = RGBColor(31, 119, 180);
@@ -96,18 +82,12 @@ pub fn svg(report: &Report) -> Result<String, Error> {
         .ceil();
     let mut svg = String::new();
     {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         area.fill(&WHITE).map_err(|e| fail(&e))?;
         let (head, rest) = area.split_vertically(56);
-        head.draw(&Text::new(
-            title(report),
-            (24, 14),
-            ("sans-serif", font(24.0))
-                .into_font()
-                .style(FontStyle::Bold),
-        ))
-        .map_err(|e| fail(&e))?;
-        let (body, foot) = rest.split_vertically(SIZE.1 - 56 - 44);
+        head.draw(&Text::new(title(report), (24, 14), bold(24.0)))
+            .map_err(|e| fail(&e))?;
+        let (body, foot) = rest.split_vertically(HEIGHT - 56 - 44);
         let interval = report
             .results
             .iter()
@@ -125,7 +105,7 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                 report.machine.logical_cores
             ),
             (24, 10),
-            ("sans-serif", TEXT).into_font(),
+            font(MIN_TEXT_PX),
         ))
         .map_err(|e| fail(&e))?;
         let panes = body.split_evenly((1, columns.len().max(1)));
@@ -274,23 +254,23 @@ fn draw_panel<DB: DrawingBackend>(
                     " (from the workers' clocks)"
                 }
             ),
-            ("sans-serif", font(20.0)),
+            font(20.0),
         )
         .build_cartesian_2d(0.0..end * 1.02, 0.0..top + 0.15)?;
     let mut mesh = chart.configure_mesh();
     mesh.disable_x_mesh()
         .y_labels(top as usize + 1)
         .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_label_style(("sans-serif", TEXT))
-        .x_label_style(("sans-serif", TEXT))
+        .y_label_style(font(MIN_TEXT_PX))
+        .x_label_style(font(MIN_TEXT_PX))
         .light_line_style(WHITE);
     if with_axis {
         mesh.x_desc(format!("time since the run started ({unit})"))
-            .axis_desc_style(("sans-serif", TEXT));
+            .axis_desc_style(font(MIN_TEXT_PX));
     } else {
         mesh.x_labels(0);
     }
-    mesh.y_desc("cores").axis_desc_style(("sans-serif", TEXT));
+    mesh.y_desc("cores").axis_desc_style(font(MIN_TEXT_PX));
     mesh.draw()?;
     // Each sample covers the interval that ended at its time: a step.
     let mut tree = Vec::with_capacity(2 * points.len() + 2);
@@ -322,7 +302,7 @@ fn draw_panel<DB: DrawingBackend>(
         chart.draw_series(std::iter::once(Text::new(
             "not sampled (--no-sampler)",
             (end * 0.02, top * 0.6),
-            ("sans-serif", TEXT).into_font(),
+            font(MIN_TEXT_PX),
         )))?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::format::{bounds, duration, megabytes, span};
+use super::format::{bounds, duration, join_names, megabytes, span};
 use super::{SHORT_JOB, WIDE_SPREAD, count_advice};
 use crate::measure::{BackendResult, Contended, Report};
 
@@ -315,15 +315,6 @@ fn python_threads(report: &Report) -> Option<String> {
              outside it.{speeds}"
         ),
     })
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn join_names(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 #[cfg(test)]

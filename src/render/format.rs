@@ -47,6 +47,15 @@ pub(crate) fn span(lo: f64, hi: f64, decimals: usize, unit: &str) -> String {
     }
 }
 
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join_names(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// The smallest and the largest of `values`, or `None` when there are none.
 pub(crate) fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values.into_iter().fold(None, |acc, x| match acc {

@@ -16,6 +16,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use super::format::join_names;
 use super::format::{duration, group_digits, row_in, series_color};
 use super::picture::{
     AXIS, GRID, HEIGHT, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, WIDTH, bold, first_fitting, font,
@@ -259,7 +260,7 @@ fn plot_title(sweep: &Sweep) -> String {
         };
         let reached = format!("{name} reached {speedup:.2}× with {workers} workers; {allow}");
         if !flat.is_empty() && !flat.contains(&name) {
-            candidates.push(format!("{reached}; {} stayed near 1×", join(&flat)));
+            candidates.push(format!("{reached}; {} stayed near 1×", join_names(&flat)));
         }
         candidates.push(reached);
         candidates.push(format!("{name} reached {speedup:.2}×; {allow}"));
@@ -273,15 +274,6 @@ fn plot_title(sweep: &Sweep) -> String {
         true,
         f64::from(WIDTH) - 2.0 * f64::from(MARGIN),
     )
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn join(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// Worker ticks: integers only, 1 and then every `step`, at most about ten.

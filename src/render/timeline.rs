@@ -53,6 +53,7 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::format::join_names;
 use super::format::{bounds, duration, span};
 use super::picture::{
     AXIS, GRID, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, bold, first_fitting, font, nice_step,
@@ -449,7 +450,8 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
     // threads; a row a fifth of a core beyond it used more than one.
     let (one, more): (Vec<&Row<'_>>, Vec<&Row<'_>>) =
         parallel.iter().partition(|row| busy(row) < ONE_CORE);
-    let names = |rows: &[&Row<'_>]| join(&rows.iter().map(|r| r.result.name).collect::<Vec<_>>());
+    let names =
+        |rows: &[&Row<'_>]| join_names(&rows.iter().map(|r| r.result.name).collect::<Vec<_>>());
     let (lo, hi) = bounds(more.iter().map(|r| busy(r))).unwrap_or_default();
     let of = format!("{} of {cores}", span(lo, hi, 1, ""));
     // A row that other programs held well below one core kept at most one.
@@ -492,15 +494,6 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
         true,
         f64::from(WIDTH) - 2.0 * f64::from(MARGIN),
     )
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn join(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// The legend's entries flowed into lines that fit the picture's width.
@@ -566,7 +559,7 @@ fn draw_header(
         subtitles.push(format!(
             "{workers} workers × {count} numbers on {cores} logical cores, which other programs \
              shared during {}",
-            join(&contended)
+            join_names(&contended)
         ));
         subtitles.push(format!(
             "{workers} workers × {count} numbers on {cores} logical cores, shared with other \
