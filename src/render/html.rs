@@ -34,8 +34,8 @@ const STYLE: &str = "\
 body { font-family: system-ui, sans-serif; font-size: 20px; line-height: 1.4; margin: 2em auto; \
 max-width: 1320px; padding: 0 1em; color: #111; }\n\
 h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.3em; margin-top: 1.6em; }\n\
-table { border-collapse: collapse; margin: 1em 0; }\n\
-th, td { padding: 0.25em 0.8em; border-bottom: 1px solid #ccc; text-align: right; \
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.8em; }\n\
+th, td { padding: 0.25em 0.5em; border-bottom: 1px solid #ccc; text-align: right; \
 white-space: nowrap; }\n\
 th:first-child, td:first-child { text-align: left; font-family: ui-monospace, monospace; }\n\
 thead th { border-bottom: 2px solid #333; }\n\
