@@ -9,8 +9,8 @@ use crossbeam::channel;
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
 use crate::backend::{Backend, BackendKind};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, panic_message, run_worker_caught};
-use crate::workload::Workload;
 
 /// One crossbeam scoped thread per worker, reports sent over a channel.
 #[derive(Debug, Clone, Copy, Default)]

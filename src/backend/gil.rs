@@ -29,10 +29,10 @@ use std::time::Duration;
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
 use crate::backend::{Backend, BackendKind};
 use crate::error::{Error, WorkerFailure};
+use crate::kernel::Workload;
 use crate::kernel::{self, Stream};
 use crate::os::signal_safe as sys;
 use crate::worker::{self, WorkerReport, panic_message, record_held};
-use crate::workload::Workload;
 
 const NAME: &str = "gil";
 const DESCRIPTION: &str = "one thread per worker, computing only while holding one global lock, \
@@ -278,7 +278,7 @@ impl Gil {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::WorkloadSpec;
+    use crate::kernel::WorkloadSpec;
 
     #[test]
     fn a_zero_switch_interval_is_refused() {

@@ -12,8 +12,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, WorkerFailure};
+use crate::kernel::Workload;
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 mod channels;
 pub mod gil;

@@ -27,9 +27,9 @@ use serde::Deserialize;
 use crate::backend::{Backend, Deadline};
 use crate::error::Error;
 use crate::kernel::Generator;
+use crate::kernel::Workload;
 use crate::os::children;
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 /// One of the shipped programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

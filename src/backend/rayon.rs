@@ -8,8 +8,8 @@ use rayon::prelude::*;
 
 use crate::backend::{Backend, BackendKind, worker_error};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, run_worker_caught};
-use crate::workload::Workload;
 
 /// Workers as tasks of a dedicated rayon `ThreadPool`.
 #[derive(Debug)]

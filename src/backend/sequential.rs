@@ -5,8 +5,8 @@
 
 use crate::backend::{Backend, BackendKind, worker_error};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, run_worker_caught};
-use crate::workload::Workload;
 
 /// Runs the workers one after another on the calling thread.
 #[derive(Debug, Clone, Copy, Default)]

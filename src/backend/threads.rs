@@ -9,8 +9,8 @@ use std::thread;
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
 use crate::backend::{Backend, BackendKind};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, run_worker_caught};
-use crate::workload::Workload;
 
 /// One `std::thread` per worker, results pushed into an `Arc<Mutex<Vec<_>>>`.
 #[derive(Debug, Clone, Copy, Default)]

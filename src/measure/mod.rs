@@ -19,10 +19,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 pub mod machine;
 pub mod result;
@@ -632,7 +632,7 @@ mod tests {
 
     #[test]
     fn zero_runs_are_refused() {
-        let workload = Workload::new(crate::WorkloadSpec::default()).unwrap();
+        let workload = Workload::new(crate::kernel::WorkloadSpec::default()).unwrap();
         let err = Driver::new(workload, Plan::exactly(0, 1)).unwrap_err();
         assert!(err.is_usage());
         assert_eq!(

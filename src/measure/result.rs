@@ -11,8 +11,8 @@ use super::{Plan, stats};
 use crate::backend::Language;
 use crate::backend::python::Interpreter;
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 /// One measured run of one backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -530,9 +530,9 @@ pub(crate) mod synthetic {
     use super::{BackendResult, Report, RunMeasurement};
     use crate::backend::Language;
     use crate::backend::python::Interpreter;
+    use crate::kernel::{Workload, WorkloadSpec};
     use crate::measure::sampler::Contention;
     use crate::measure::{Machine, Plan};
-    use crate::workload::{Workload, WorkloadSpec};
 
     /// One row: its name, language, parallelism, the wall time of each run
     /// (ms), its CPU (% of one core) and the cores other programs kept busy.

@@ -19,7 +19,7 @@ use super::stats;
 use super::{BackendResult, Driver, Machine, Plan, Progress, Timeout};
 use crate::backend::Backend;
 use crate::error::Error;
-use crate::workload::{Workload, WorkloadSpec};
+use crate::kernel::{Workload, WorkloadSpec};
 
 /// How the work grows with the workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::format::{bounds, duration, join_names, megabytes, span};
+use super::format::{bounds, duration, megabytes, span};
 use super::{SHORT_JOB, WIDE_SPREAD, count_advice};
 use crate::measure::{BackendResult, Contended, Report};
+use crate::text::join_names;
 
 /// A few plain sentences that read this run's own figures: what the CPU
 /// column says about each kind of backend, how far the speedups got against
@@ -455,12 +456,5 @@ mod tests {
         let text = explain(&quiet);
         assert!(!text.contains("Other programs"), "{text}");
         assert!(text.contains("not all computing at once"), "{text}");
-    }
-
-    #[test]
-    fn names_are_joined_as_in_a_sentence() {
-        assert_eq!(join_names(&["a"]), "a");
-        assert_eq!(join_names(&["a", "b"]), "a and b");
-        assert_eq!(join_names(&["a", "b", "c"]), "a, b and c");
     }
 }

@@ -396,7 +396,7 @@ fn python(out: &mut String, report: &Report) {
             },
         ));
     }
-    if !lines.is_empty() && report.workload.generator() != crate::Generator::Python {
+    if !lines.is_empty() && report.workload.generator() != crate::kernel::Generator::Python {
         lines.push(format!(
             "  (the Python programs drew CPython's numbers, the Rust rows {}'s: the same amount \
              of work, not the same numbers; --rng python makes them the same)",

@@ -53,7 +53,6 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::join_names;
 use super::format::{bounds, duration, span};
 use super::picture::{
     AXIS, GRID, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, bold, first_fitting, font, nice_step,
@@ -63,6 +62,7 @@ use super::picture::{HEIGHT, WIDTH};
 use crate::backend::Language;
 use crate::error::Error;
 use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::text::join_names;
 use crate::worker::WorkerReport;
 
 /// Columns of the text chart.

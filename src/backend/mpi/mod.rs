@@ -40,10 +40,10 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{Backend, BackendKind, Deadline};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::os::children::{self, Stop};
 use crate::os::signal_safe as sys;
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 pub mod launch;
 #[cfg(feature = "mpi")]
@@ -334,7 +334,7 @@ fn explanation(stderr: &str) -> String {
         })
         .or(lines.last());
     match line {
-        Some(line) => format!(": {}", crate::render::format::escape_controls(line)),
+        Some(line) => format!(": {}", crate::text::escape_controls(line)),
         None => String::new(),
     }
 }
@@ -499,7 +499,7 @@ impl Backend for MpiBackend {
                 "worker {0} (MPI rank {0} on host {1}) {2}",
                 failed.rank,
                 failed.host,
-                crate::render::format::escape_controls(failed.failure.as_deref().unwrap_or(""))
+                crate::text::escape_controls(failed.failure.as_deref().unwrap_or(""))
             )));
         }
         let received_ns = line_at.unwrap_or_else(sys::monotonic_ns);
