@@ -398,10 +398,8 @@ impl Driver {
         let mut results: Vec<BackendResult> = backends
             .iter()
             .map(|backend| BackendResult {
-                name: backend.name(),
-                description: backend.description(),
+                profile: backend.profile(),
                 parallelism: backend.parallelism(&self.workload),
-                language: backend.language(),
                 runs: Vec::with_capacity(self.plan.min_runs),
                 mismatch: None,
                 comparable: backend.draws_the_same_numbers(&self.workload),
@@ -612,10 +610,13 @@ mod tests {
     #[test]
     fn wall_statistics_come_from_the_runs() {
         let result = BackendResult {
-            name: "x",
-            description: "",
+            profile: crate::backend::Profile::rust(
+                "x",
+                "",
+                crate::backend::WorkerKind::Thread,
+                crate::backend::Schedule::AtOnce,
+            ),
             parallelism: 2,
-            language: crate::backend::Language::Rust,
             runs: vec![run(30, &[]), run(10, &[]), run(20, &[]), run(50, &[])],
             mismatch: None,
             comparable: true,

@@ -304,7 +304,7 @@ pub fn run(
                 continue;
             }
             for result in results {
-                let Some(s) = series.iter_mut().find(|s| s.backend == result.name) else {
+                let Some(s) = series.iter_mut().find(|s| s.backend == result.name()) else {
                     continue;
                 };
                 match s.points.get_mut(point) {

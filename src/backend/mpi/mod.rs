@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, BackendKind, Deadline};
+use crate::backend::{Backend, BackendKind, Deadline, Profile, Schedule, WorkerKind};
 use crate::error::Error;
 use crate::kernel::Workload;
 use crate::os::children::{self, Stop};
@@ -53,11 +53,15 @@ pub(crate) mod record;
 /// The backend's name.
 pub const NAME: &str = "mpi";
 
-const DESCRIPTION: &str =
-    "one OpenMPI rank per worker, started by mpirun on this host or a --hostfile's";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one OpenMPI rank per worker, started by mpirun on this host or a --hostfile's",
+    WorkerKind::Rank,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind = BackendKind::launched(NAME, DESCRIPTION, |options| {
+pub(crate) const KIND: BackendKind = BackendKind::launched(PROFILE, |options| {
     Ok(Box::new(MpiBackend::new(options.mpi.clone())?))
 });
 
@@ -410,12 +414,8 @@ impl Collected {
 }
 
 impl Backend for MpiBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     /// Every rank on this host is a process, plus the launcher and its

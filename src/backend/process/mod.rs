@@ -46,7 +46,7 @@ use std::sync::{Mutex, PoisonError};
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-use crate::backend::{Backend, BackendKind, Deadline, worker_error};
+use crate::backend::{Backend, BackendKind, Deadline, Profile, Schedule, WorkerKind, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::fault::Fault;
 use crate::kernel::Workload;
@@ -62,24 +62,23 @@ mod record;
 pub struct ProcessBackend;
 
 const NAME: &str = "process";
-const DESCRIPTION: &str =
-    "one fork()ed child process per worker, result over a pipe (the book's listing 11-2)";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one fork()ed child process per worker, result over a pipe (the book's listing 11-2)",
+    WorkerKind::Process,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind =
-    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(ProcessBackend)));
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |_| Ok(Box::new(ProcessBackend)));
 
 /// Held by every run, so that runs in different threads cannot leak pipe
 /// write ends into each other's children.
 static FORK_LOCK: Mutex<()> = Mutex::new(());
 
 impl Backend for ProcessBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     /// Every worker is a process, and holds a pipe open in the parent until
