@@ -384,4 +384,3 @@ impl<'a> IntoIterator for &'a Findings {
         self.0.iter()
     }
 }
-

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::{
-    AboveCeilingCause, Advice, BUSY_SHARE, FewCoresCause, Finding, Findings, LaunchSplit,
-    ONE_CORE, SHORT_JOB, WIDE_SPREAD,
+    AboveCeilingCause, Advice, BUSY_SHARE, FewCoresCause, Finding, Findings, LaunchSplit, ONE_CORE,
+    SHORT_JOB, WIDE_SPREAD,
 };
 use crate::backend::{Language, Lock, Profile, Schedule, WorkerKind};
 use crate::measure::result::{BackendResult, Report};
@@ -404,7 +404,7 @@ pub(crate) fn round_up_1_2_5(x: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     fn readings(report: &Report) -> Vec<Finding> {
         report
@@ -648,4 +648,3 @@ mod tests {
         assert_eq!(round_up_1_2_5(0.5), 1);
     }
 }
-

@@ -108,4 +108,3 @@ impl Sweep {
             .max(1)
     }
 }
-

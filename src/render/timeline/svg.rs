@@ -602,16 +602,12 @@ mod tests {
     use super::*;
     use crate::render::picture::check;
 
-
-
-
-
     /// The book's experiment on 2 cores, quiet, with every backend and the
     /// Python rows: nine rows of 8 workers (rayon 2). Each worker's bar and
     /// CPU follow its row: one after the other (sequential), in turns (gil),
     /// all at once sharing the row's CPU.
     fn nine_rows() -> Report {
-        use crate::measure::result::synthetic::{Row, report};
+        use crate::measure::synthetic::{Row, report};
         let mut report = report(
             vec![
                 Row::new("sequential", 1, 24.0, 100.0),
@@ -810,7 +806,7 @@ mod tests {
 
     #[test]
     fn the_title_calls_one_core_only_what_is_near_one_and_a_busy_machine_is_named() {
-        use crate::measure::result::synthetic::{Row, report};
+        use crate::measure::synthetic::{Row, report};
         let busy = report(
             vec![
                 Row::new("sequential", 1, 10.0, 97.0),
