@@ -89,5 +89,5 @@ pub use backend::{Backend, BackendKind, BackendOptions};
 pub use error::{Error, WorkerFailure, WorkloadError};
 pub use kernel::{Generator, Simd};
 pub use measure::{Driver, Plan, Report};
-pub use worker::WorkerReport;
+pub use worker::{ProcessFacts, WorkerReport};
 pub use workload::{Workload, WorkloadSpec};

@@ -116,6 +116,19 @@ pub(crate) enum Command {
         #[arg(last = true, required = true)]
         launcher: Vec<String>,
     },
+    /// The mpi backend's supervisor of the launcher's daemon on another
+    /// host (hidden; OpenMPI starts it as its launch agent).
+    #[cfg(feature = "mpi")]
+    #[command(name = "mpi-host", hide = true)]
+    MpiHost {
+        /// The run's directory on this host, removed at the end if this
+        /// process made it.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The daemon's command and arguments.
+        #[arg(last = true, required = true)]
+        daemon: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,6 +203,20 @@ pub(crate) struct RankArgs {
     pub(crate) generator: String,
     #[arg(long)]
     pub(crate) materialize: bool,
+    /// The run's directory (for OpenMPI's shared-memory files where it
+    /// exists on this host).
+    #[arg(long)]
+    pub(crate) dir: Option<PathBuf>,
+    /// The SIMD path the driver was told to take (GILFREE_SIMD).
+    #[arg(long)]
+    pub(crate) simd: Option<String>,
+    /// The driver's process, `PID:START` (to tell whether its getrusage
+    /// counts this rank).
+    #[arg(long)]
+    pub(crate) driver: Option<String>,
+    /// The driver's boot id.
+    #[arg(long)]
+    pub(crate) driver_boot_id: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -358,12 +385,30 @@ pub(crate) struct Common {
     #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Timeout,
 
-    /// The mpi backend's launcher and its arguments, as one string split at
-    /// spaces (no quoting): "mpiexec --mca btl_tcp_if_include eth0", "srun".
-    /// gilfree appends -n WORKERS, --hostfile and the ranks' command.
+    /// The mpi backend's mpirun and its own arguments, as one string that
+    /// is split as a shell would (quotes and backslashes work):
+    /// "mpiexec --mca plm_rsh_args '-p 2222'". gilfree appends -n WORKERS,
+    /// --hostfile and the ranks' command.
     #[cfg(feature = "mpi")]
-    #[arg(long, default_value = "mpirun", value_name = "CMD ARGS", value_parser = parse_launcher)]
-    pub(crate) mpirun: Launcher,
+    /// [default: mpirun]
+    #[arg(long, value_name = "CMD ARGS", value_parser = parse_launcher)]
+    pub(crate) mpirun: Option<Launcher>,
+
+    /// What starts the mpi backend's ranks: mpirun (on this host or a
+    /// --hostfile's, or a Slurm allocation's), or srun (Slurm's own:
+    /// srun --mpi=pmix --kill-on-bad-exit=1 -n WORKERS, inside or outside
+    /// an allocation).
+    #[cfg(feature = "mpi")]
+    #[arg(long, value_enum, default_value = "mpirun")]
+    pub(crate) launcher: LauncherKind,
+
+    /// How long the mpi backend's launch may take, from the run's start
+    /// until every rank has left its start barrier; past it, the run
+    /// stops and the error names the hosts that never answered. Apart from
+    /// --timeout, which bounds the whole run.
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_launch_timeout)]
+    pub(crate) launch_timeout: std::time::Duration,
 
     /// A hostfile for the mpi backend's launcher: the hosts the ranks run
     /// on (`node1 slots=4`, one a line; see docs/mpi.md).
@@ -559,10 +604,33 @@ fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
 #[derive(Debug, Clone)]
 pub(crate) struct Launcher(pub(crate) Vec<String>);
 
-/// A launcher command: words split at whitespace, at least one.
+/// The mpi backend's launcher kinds (`--launcher`).
+#[cfg(feature = "mpi")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LauncherKind {
+    /// OpenMPI's mpirun (or the command of --mpirun).
+    Mpirun,
+    /// Slurm's srun, with PMIx.
+    Srun,
+}
+
+/// A launch deadline: a positive duration (`30s`, `2m`, `500ms`).
+#[cfg(feature = "mpi")]
+fn parse_launch_timeout(value: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(value.trim())
+        .map_err(|_| format!("'{value}' is not a duration; use 30s, 2m or 500ms"))?;
+    if duration.is_zero() {
+        return Err("the launch needs some time: give 30s, say".to_owned());
+    }
+    Ok(duration)
+}
+
+/// A launcher command, split as a shell splits words (quotes, backslashes),
+/// at least one word.
 #[cfg(feature = "mpi")]
 fn parse_launcher(value: &str) -> Result<Launcher, String> {
-    let words: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
+    let words = shell_words::split(value)
+        .map_err(|err| format!("cannot split it as a shell would: {err} (close every quote)"))?;
     if words.is_empty() {
         return Err(
             "give a launcher command, such as \"mpirun\" or \"mpiexec --mca …\"".to_owned(),

@@ -18,7 +18,7 @@ use super::{
 };
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let options = backend_options(&args.common);
+    let options = backend_options(&args.common)?;
     if args.list_backends {
         let lines: String = BackendKind::ALL
             .iter()

@@ -36,6 +36,11 @@ pub struct RunMeasurement {
     /// the run ([`WorkerReport::peak_rss_bytes`]), in bytes; 0 when the
     /// workers were threads.
     pub children_peak_rss_bytes: u64,
+    /// The part of `user + system` that worker processes measured
+    /// themselves because the driver could not reap them: ranks on other
+    /// hosts, or started by another machine's daemon (Slurm's step daemon,
+    /// an ssh server). Zero for the other backends.
+    pub uncounted_cpu: Duration,
     /// The workers' reports, sorted by worker index.
     pub workers: Vec<WorkerReport>,
     /// What the rest of the machine did meanwhile ([`sampler`](super::sampler));
@@ -67,6 +72,31 @@ impl RunMeasurement {
     pub fn launch(&self) -> Option<Duration> {
         let ready = self.workers.iter().filter_map(|w| w.ready_ns).min()?;
         Some(Duration::from_nanos(ready.saturating_sub(self.started_ns)))
+    }
+
+    /// The hosts the run's workers ran on, for a backend whose workers
+    /// describe their host ([`WorkerReport::process`]); empty for the others.
+    pub fn hosts(&self) -> Vec<HostFacts> {
+        let mut hosts: Vec<HostFacts> = Vec::new();
+        for w in &self.workers {
+            let (Some(name), Some(facts)) = (&w.host, &w.process) else {
+                continue;
+            };
+            match hosts.iter_mut().find(|h| &h.name == name) {
+                Some(host) => {
+                    host.workers.push(w.worker);
+                    host.logical_cores = host.logical_cores.max(facts.host_cores);
+                }
+                None => hosts.push(HostFacts {
+                    name: name.clone(),
+                    logical_cores: facts.host_cores,
+                    cpu_model: facts.cpu_model.clone(),
+                    boot_id: facts.boot_id.clone(),
+                    workers: vec![w.worker],
+                }),
+            }
+        }
+        hosts
     }
 
     /// From the first worker's start to the last one's finish: the part of
@@ -186,7 +216,104 @@ pub struct BackendResult {
     pub comparable: bool,
 }
 
+/// One host a launched row's workers ran on, as they described it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFacts {
+    /// Its name.
+    pub name: String,
+    /// Logical cores the workers could run on there.
+    pub logical_cores: usize,
+    /// Its processor model.
+    pub cpu_model: String,
+    /// Its boot id: hosts with the same one are one machine.
+    pub boot_id: String,
+    /// The workers that ran there, ascending.
+    pub workers: Vec<usize>,
+}
+
+/// The cores of every host a row used, counting each machine once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoresAcross {
+    /// Logical cores in all: each machine's (distinct boot id) once.
+    pub cores: usize,
+    /// Hosts (distinct names).
+    pub hosts: usize,
+    /// Machines (distinct boot ids): fewer than `hosts` when hosts are
+    /// containers or namespaces sharing one kernel and its cores.
+    pub machines: usize,
+}
+
+/// [`CoresAcross`] for `hosts`.
+pub fn cores_across(hosts: &[HostFacts]) -> Option<CoresAcross> {
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut machines: Vec<(&str, usize)> = Vec::new();
+    for host in hosts {
+        match machines.iter_mut().find(|(boot, _)| *boot == host.boot_id) {
+            Some((_, cores)) => *cores = (*cores).max(host.logical_cores),
+            None => machines.push((&host.boot_id, host.logical_cores)),
+        }
+    }
+    Some(CoresAcross {
+        cores: machines
+            .iter()
+            .map(|(_, cores)| cores)
+            .sum::<usize>()
+            .max(1),
+        hosts: hosts.len(),
+        machines: machines.len(),
+    })
+}
+
 impl BackendResult {
+    /// Every host the workers ran on over the runs, in the order of the
+    /// first worker on each (workers from the typical run); empty for a
+    /// backend whose workers do not describe their host.
+    pub fn host_facts(&self) -> Vec<HostFacts> {
+        let mut hosts: Vec<HostFacts> = self
+            .typical_run()
+            .map(|(_, run)| run.hosts())
+            .unwrap_or_default();
+        for run in &self.runs {
+            for host in run.hosts() {
+                if !hosts.iter().any(|h| h.name == host.name) {
+                    hosts.push(host);
+                }
+            }
+        }
+        hosts
+    }
+
+    /// The cores of every host the row used ([`cores_across`]); `None` for a
+    /// backend whose workers ran on the driver's machine.
+    pub fn cores_across(&self) -> Option<CoresAcross> {
+        cores_across(&self.host_facts())
+    }
+
+    /// The median over the runs of the CPU time that worker processes
+    /// measured themselves ([`RunMeasurement::uncounted_cpu`]).
+    pub fn uncounted_cpu_median(&self) -> Duration {
+        let values = self
+            .runs
+            .iter()
+            .map(|r| r.uncounted_cpu.as_secs_f64())
+            .collect();
+        self.summarize(values, stats::median)
+    }
+
+    /// The median of the runs' compute times ([`RunMeasurement::computing`]),
+    /// for a launched engine whose launch is apart; `None` for the others.
+    pub fn compute_median(&self) -> Option<Duration> {
+        self.launch_median()?;
+        let values: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|r| r.computing().as_secs_f64())
+            .collect();
+        stats::median(&values).map(Duration::from_secs_f64)
+    }
+
     /// The wall times of the measured runs, in seconds.
     pub fn walls(&self) -> Vec<f64> {
         self.runs.iter().map(|r| r.wall.as_secs_f64()).collect()
@@ -444,9 +571,19 @@ impl Report {
         stats::ratio_interval(&baseline.walls(), &result.walls(), stats::CONFIDENCE)
     }
 
-    /// The workers that can really run at once: `min(parallelism, logical cores)`.
+    /// The logical cores `result`'s workers could run on: those of every
+    /// host it used, each machine once ([`BackendResult::cores_across`]), or
+    /// this machine's.
+    pub fn cores_for(&self, result: &BackendResult) -> usize {
+        result
+            .cores_across()
+            .map_or(self.machine.logical_cores, |c| c.cores)
+    }
+
+    /// The workers that can really run at once: `min(parallelism, cores)`,
+    /// the cores being those of every host the row used ([`cores_for`](Self::cores_for)).
     pub fn usable_parallelism(&self, result: &BackendResult) -> usize {
-        result.parallelism.min(self.machine.logical_cores).max(1)
+        result.parallelism.min(self.cores_for(result)).max(1)
     }
 
     /// Whether other programs (or the hypervisor) took enough of the cores
@@ -454,9 +591,10 @@ impl Report {
     /// beyond those the row left idle, less the measurement's uncertainty,
     /// reach [`CONTENTION_WARNING`] of the cores the row could use.
     pub fn contended(&self, result: &BackendResult) -> Option<Contended> {
+        // The sampler sees this machine only.
         contended(
             result.contention()?,
-            self.usable_parallelism(result),
+            result.parallelism.min(self.machine.logical_cores).max(1),
             self.machine.logical_cores,
         )
     }
@@ -592,6 +730,7 @@ pub(crate) mod synthetic {
                             user: wall.mul_f64(row.cpu_percent / 100.0),
                             system: Duration::ZERO,
                             children_cpu: Duration::ZERO,
+                            uncounted_cpu: Duration::ZERO,
                             self_peak_rss_bytes: 0,
                             children_peak_rss_bytes: 0,
                             workers: Vec::new(),

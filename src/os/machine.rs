@@ -14,6 +14,16 @@ pub(crate) fn cpu_model() -> Option<String> {
     })
 }
 
+/// This machine's boot id (`/proc/sys/kernel/random/boot_id`): processes
+/// that read the same one run on one kernel — they share its
+/// `CLOCK_MONOTONIC` and its cores, whatever their host names.
+pub(crate) fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+}
+
 /// The operating system kernel's name, release and version, as `uname -srv`
 /// prints them.
 pub(crate) fn os_kernel() -> Option<String> {

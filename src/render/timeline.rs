@@ -773,6 +773,7 @@ mod tests {
             held_ns: held,
             host: None,
             ready_ns: None,
+            process: None,
         }
     }
 
