@@ -80,6 +80,51 @@ fn launched(report: &Report) -> impl Iterator<Item = (&BackendResult, &RunMeasur
     })
 }
 
+/// The header's lines on the hosts of launched rows: each host's cores and
+/// processor, and the cores in all (hosts that share a machine counted
+/// once).
+pub(super) fn hosts_header(report: &Report) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .filter_map(|result| {
+            let hosts = result.host_facts();
+            let across = crate::measure::cores_across(&hosts)?;
+            let each: Vec<String> = hosts
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} {} core{}",
+                        h.name,
+                        h.logical_cores,
+                        if h.logical_cores == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            let mut models: Vec<&str> = hosts.iter().map(|h| h.cpu_model.as_str()).collect();
+            models.dedup();
+            let shared = if across.machines < across.hosts {
+                format!(
+                    "; {} host{} on {} machine{} (the same boot id: one kernel, its cores shared)",
+                    across.hosts,
+                    if across.hosts == 1 { "" } else { "s" },
+                    across.machines,
+                    if across.machines == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{}: {} ({}){shared}: {} cores in all",
+                result.name,
+                each.join(", "),
+                models.join(", "),
+                across.cores
+            ))
+        })
+        .collect()
+}
+
 /// The report's section on launched rows, or nothing.
 pub(super) fn text(out: &mut String, report: &Report) {
     let mut lines = String::new();
@@ -105,6 +150,17 @@ pub(super) fn text(out: &mut String, report: &Report) {
             duration(split.collection),
             duration(result.launch_median().unwrap_or_default()),
         );
+        let uncounted = result.uncounted_cpu_median();
+        if !uncounted.is_zero() {
+            let _ = writeln!(
+                lines,
+                "  {}: user, sys and CPU include {} (median) of CPU time that ranks not reaped by \
+                 gilfree measured themselves (on other hosts, or under another daemon); the \
+                 launcher's daemons there are not counted",
+                result.name,
+                duration(uncounted)
+            );
+        }
     }
     if !lines.is_empty() {
         out.push_str("\nLaunched rows (workers in programs started for each run):\n");

@@ -135,6 +135,9 @@ fn header(out: &mut String, report: &Report) {
         "machine:  {} logical cores, {} physical",
         report.machine.logical_cores, report.machine.physical_cores
     );
+    for line in launched::hosts_header(report) {
+        let _ = writeln!(out, "hosts:    {line}");
+    }
 }
 
 /// How many measured runs each backend had: `6`, or `6–20 (sequential 6,
@@ -187,7 +190,17 @@ fn table(out: &mut String, report: &Report) {
     let parallelism: Vec<String> = report
         .results
         .iter()
-        .map(|r| format!("{} {}", r.name, report.usable_parallelism(r)))
+        .map(|r| match r.cores_across() {
+            Some(across) => format!(
+                "{} {} (of the {} cores of its {} host{})",
+                r.name,
+                report.usable_parallelism(r),
+                across.cores,
+                across.hosts,
+                if across.hosts == 1 { "" } else { "s" }
+            ),
+            None => format!("{} {}", r.name, report.usable_parallelism(r)),
+        })
         .collect();
     let _ = writeln!(
         out,

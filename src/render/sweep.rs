@@ -23,12 +23,28 @@ use super::picture::{
     nice_step, top_left,
 };
 use crate::error::Error;
-use crate::measure::sweep::{Scaling, Sweep, amdahl};
+use crate::measure::sweep::{Scaling, SerialReading, Sweep, amdahl};
 
 const COLUMNS: [(&str, usize); 9] = [
     ("workers", 7),
     ("numbers", 13),
     ("wall", 10),
+    ("speedup", 8),
+    ("efficiency", 10),
+    ("CPU", 6),
+    ("Karp–Flatt e", 12),
+    ("Amdahl", 7),
+    ("others", 6),
+];
+
+/// A launched engine's table: its wall split into launch and compute, the
+/// speedup on compute.
+const LAUNCHED_COLUMNS: [(&str, usize); 11] = [
+    ("workers", 7),
+    ("numbers", 13),
+    ("wall", 10),
+    ("launch", 10),
+    ("compute", 10),
     ("speedup", 8),
     ("efficiency", 10),
     ("CPU", 6),
@@ -77,24 +93,60 @@ pub fn text(sweep: &Sweep) -> String {
         sweep.machine.physical_cores
     );
     for series in &sweep.series {
-        let e = sweep.serial_fraction(series);
+        let launched = series
+            .points
+            .iter()
+            .any(|p| p.result.compute_median().is_some());
+        let reading = sweep.serial_reading(series);
+        let e = match reading {
+            Some(SerialReading::Fraction(e)) => Some(e),
+            _ => None,
+        };
         let _ = writeln!(
             out,
-            "\n{}{}",
+            "\n{}{}{}",
             series.backend,
-            e.map_or_else(String::new, |e| format!(
-                " — Karp–Flatt serial fraction e ≈ {e:.3} (mean over the points on more than one core)"
-            ))
+            match reading {
+                Some(SerialReading::Fraction(e)) => format!(
+                    " — Karp–Flatt serial fraction e ≈ {e:.3} (mean over the points on more than one core)"
+                ),
+                Some(SerialReading::FasterThanCores {
+                    mean,
+                    best_efficiency,
+                }) => format!(
+                    " — ran faster than its cores allow (efficiency up to {:.0}%, mean Karp–Flatt \
+                     e {mean:.3}): these points measure no serial fraction",
+                    best_efficiency * 100.0
+                ),
+                None => String::new(),
+            },
+            if launched {
+                "\n  (speedup, efficiency and e on compute, the ranks' start barrier to the last \
+                 finish; launch is apart: starting the ranks, MPI_Init, the barrier)"
+            } else {
+                ""
+            }
         );
-        let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
-        row_in(&mut out, &header, &COLUMNS);
+        let columns: &[(&str, usize)] = if launched {
+            &LAUNCHED_COLUMNS
+        } else {
+            &COLUMNS
+        };
+        let header: Vec<String> = columns.iter().map(|(n, _)| (*n).to_owned()).collect();
+        row_in(&mut out, &header, columns);
         for point in &series.points {
             let figures = sweep.figures(series, point);
             let dash = || "—".to_owned();
-            let cells = vec![
+            let mut cells = vec![
                 point.workers.to_string(),
                 group_digits(i128::from(point.count) * point.workers as i128),
                 duration(point.result.wall_median()),
+            ];
+            if launched {
+                cells.push(point.result.launch_median().map_or_else(dash, duration));
+                cells.push(point.result.compute_median().map_or_else(dash, duration));
+            }
+            cells.extend([
                 figures.map_or_else(dash, |f| format!("{:.2}×", f.speedup)),
                 figures.map_or_else(dash, |f| format!("{:.0}%", f.efficiency * 100.0)),
                 format!("{:.0}%", point.result.cpu_percent_median()),
@@ -120,13 +172,44 @@ pub fn text(sweep: &Sweep) -> String {
                         }
                     ),
                 },
-            ];
-            row_in(&mut out, &cells, &COLUMNS);
+            ]);
+            row_in(&mut out, &cells, columns);
+        }
+        if launched
+            && let Some(across) = series
+                .points
+                .iter()
+                .filter_map(|p| p.result.cores_across())
+                .last()
+        {
+            let hosts = series
+                .points
+                .last()
+                .map(|p| p.result.host_facts())
+                .unwrap_or_default();
+            let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  hosts at {} workers: {} — {} cores in all{}",
+                series.points.last().map_or(0, |p| p.workers),
+                join_names(&names),
+                across.cores,
+                if across.machines < across.hosts {
+                    format!(
+                        " ({} hosts on {} machine{}: the same boot id)",
+                        across.hosts,
+                        across.machines,
+                        if across.machines == 1 { "" } else { "s" }
+                    )
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     let _ = writeln!(
         out,
-        "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores).\n\
+        "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores; a launched engine's: its hosts' cores).\n\
          Karp–Flatt e = (1/S − 1/P) / (1 − 1/P) for P = min(workers, cores): the serial fraction the \
          measurement implies; Amdahl = 1 / (e + (1 − e)/P), the speedup that e predicts.\n\
          others = cores other programs kept busy during the point's runs (/proc/stat; ? = too short \
