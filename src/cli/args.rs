@@ -469,16 +469,16 @@ pub(crate) struct Args {
     #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', default_value = "all", value_parser = parse_backends, help = backend_help())]
     pub(crate) backends: Vec<Vec<BackendKind>>,
 
-    /// Number of workers (threads or processes).
+    /// Number of workers (threads or processes) [default: 8; with -b mpi
+    /// inside a Slurm allocation, its tasks (SLURM_NTASKS)].
     #[arg(
         short,
         long,
-        default_value = "8",
         allow_negative_numbers = true,
         value_name = "N",
         value_parser = parse_usize
     )]
-    pub(crate) workers: usize,
+    pub(crate) workers: Option<usize>,
 
     /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
     /// (suffixes k, M, G).
@@ -799,7 +799,7 @@ mod tests {
             let argv = std::iter::once("gilfree".to_owned()).chain(args);
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
                 let seed = args.common.seed.unwrap_or(0);
-                let _ = Workload::new(args.common.spec(args.workers, args.count, seed, None));
+                let _ = Workload::new(args.common.spec(args.workers.unwrap_or(8), args.count, seed, None));
                 let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), args.runs.plan(args.common.warmup, RUN_DEFAULTS));
             }
         }
