@@ -116,7 +116,7 @@ pub(super) fn hosts_header(report: &Report) -> Vec<String> {
             };
             Some(format!(
                 "{}: {} ({}){shared}: {} cores in all",
-                result.name,
+                result.name(),
                 each.join(", "),
                 models.join(", "),
                 across.cores
@@ -133,7 +133,7 @@ pub(super) fn text(out: &mut String, report: &Report) {
         let _ = writeln!(
             lines,
             "  {}: {} ranks on {hosts} host{}: {}",
-            result.name,
+            result.name(),
             run.workers.len(),
             if hosts == 1 { "" } else { "s" },
             placement(run)
@@ -143,7 +143,7 @@ pub(super) fn text(out: &mut String, report: &Report) {
             "  {}: of the typical run's {} wall, launch {} (the launcher, the ranks' start, \
              MPI_Init, the start barrier), compute {} (the barrier to the last rank's finish), \
              collection {} (gathering, MPI_Finalize, the launcher's end); median launch {}",
-            result.name,
+            result.name(),
             duration(split.wall),
             duration(split.launch),
             duration(split.compute),
@@ -157,7 +157,7 @@ pub(super) fn text(out: &mut String, report: &Report) {
                 "  {}: user, sys and CPU include {} (median) of CPU time that ranks not reaped by \
                  gilfree measured themselves (on other hosts, or under another daemon); the \
                  launcher's daemons there are not counted",
-                result.name,
+                result.name(),
                 duration(uncounted)
             );
         }
@@ -181,7 +181,7 @@ pub(super) fn explain(report: &Report) -> Vec<String> {
                  timed by the ranks themselves from the barrier; the remaining {} gathered the \
                  results and shut MPI down. Its speedup counts all of it: launch costs the same \
                  whatever the work, so it matters less the larger --count is.",
-                result.name,
+                result.name(),
                 duration(split.launch),
                 duration(split.wall),
                 share(split.launch),

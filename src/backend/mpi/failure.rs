@@ -52,7 +52,7 @@ pub(crate) fn explanation(stderr: &str, silent: &[String]) -> String {
     let Some(line) = line else {
         return String::new();
     };
-    let line = crate::render::format::escape_controls(line);
+    let line = crate::text::escape_controls(line);
     match silent {
         [host] if agent.is_some() && !line.contains(host.as_str()) => {
             format!(": host {host}: {line}")
@@ -131,7 +131,7 @@ pub(crate) fn srun_task_failure(stderr: &str) -> Option<RankFailure> {
         } else if let Some(signal) = what.strip_prefix("Terminated") {
             format!("was terminated{signal}")
         } else {
-            format!("failed: {}", crate::render::format::escape_controls(what))
+            format!("failed: {}", crate::text::escape_controls(what))
         };
         let host = (!host.is_empty()
             && host
