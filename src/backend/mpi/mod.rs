@@ -548,8 +548,8 @@ impl MpiBackend {
         };
         format!(
             "host {} stopped answering during the run ({} lost its daemon there); {stranded} and \
-             may still be running until they notice, within seconds of losing their link (OpenMPI's \
-             keepalive), and stop and remove their files",
+             may still be running there until gilfree's supervisor on that host finds its link \
+             unanswered (about 6 s) and stops them and removes their files",
             lost.host,
             self.launcher_name()
         )
