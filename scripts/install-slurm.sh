@@ -17,7 +17,7 @@ for package in "${packages[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ] && command -v srun >/dev/null; then
-    echo "install-slurm: Slurm is installed ($(srun --version 2>/dev/null | head -1))"
+    echo "install-slurm: Slurm is installed (slurm-client $(dpkg-query -W -f='${Version}' slurm-client))"
     exit 0
 fi
 
@@ -46,4 +46,4 @@ cleanup() { [ -n "$placed" ] && "${sudo[@]}" rm -f "$policy"; }
 trap cleanup EXIT
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-echo "install-slurm: done ($(srun --version 2>/dev/null | head -1))"
+echo "install-slurm: done (slurm-client $(dpkg-query -W -f='${Version}' slurm-client))"

@@ -798,3 +798,31 @@ pub(crate) mod synthetic {
         }
     }
 }
+
+#[cfg(test)]
+mod cores_tests {
+    use super::{HostFacts, cores_across};
+
+    fn host(name: &str, cores: usize, boot: &str) -> HostFacts {
+        HostFacts {
+            name: name.to_owned(),
+            logical_cores: cores,
+            cpu_model: "x".to_owned(),
+            boot_id: boot.to_owned(),
+            workers: vec![0],
+        }
+    }
+
+    #[test]
+    fn the_cores_of_all_hosts_count_each_machine_once() {
+        assert_eq!(cores_across(&[]), None);
+        // Three namespaces of one 2-core machine: 2 cores, not 6.
+        let one =
+            cores_across(&[host("h1", 2, "b"), host("h2", 2, "b"), host("h3", 2, "b")]).unwrap();
+        assert_eq!((one.cores, one.hosts, one.machines), (2, 3, 1));
+        // Two machines of 4 and 8 cores, one of them seen under two names.
+        let two =
+            cores_across(&[host("a", 4, "m1"), host("b", 8, "m2"), host("a2", 4, "m1")]).unwrap();
+        assert_eq!((two.cores, two.hosts, two.machines), (12, 3, 2));
+    }
+}

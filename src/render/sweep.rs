@@ -633,6 +633,94 @@ mod tests {
         }
     }
 
+    /// A launched engine's series over 1, 2 and 4 workers on two hosts of
+    /// one machine with `cores` cores each: every run's wall is a launch of
+    /// 900 ms plus `compute` (ms) at each point.
+    fn launched(cores: usize, compute: [f64; 3]) -> Sweep {
+        let mut sweep = sweep(cores);
+        sweep.series.truncate(1);
+        let series = &mut sweep.series[0];
+        series.backend = "mpi";
+        for (point, compute_ms) in series.points.iter_mut().zip(compute) {
+            let launch_ns = 900_000_000u64;
+            let compute_ns = (compute_ms * 1e6) as u64;
+            for run in &mut point.result.runs {
+                run.started_ns = 0;
+                run.wall = std::time::Duration::from_nanos(launch_ns + compute_ns + 50_000_000);
+                run.workers = (0..point.workers)
+                    .map(|worker| crate::worker::WorkerReport {
+                        worker,
+                        sum: 0,
+                        start_ns: launch_ns,
+                        finish_ns: launch_ns + compute_ns,
+                        cpu_time: std::time::Duration::from_nanos(compute_ns),
+                        cpu_at_start: None,
+                        cpu_at_finish: None,
+                        pid: 1,
+                        tid: 1,
+                        peak_rss_bytes: None,
+                        held_ns: Vec::new(),
+                        host: Some(format!("h{}", 1 + worker % 2)),
+                        ready_ns: Some(launch_ns),
+                        process: Some(crate::worker::ProcessFacts {
+                            user: std::time::Duration::from_nanos(compute_ns),
+                            system: std::time::Duration::ZERO,
+                            counted_by_driver: false,
+                            host_cores: cores,
+                            cpu_model: "test cpu".to_owned(),
+                            boot_id: "same-machine".to_owned(),
+                        }),
+                    })
+                    .collect();
+            }
+        }
+        sweep
+    }
+
+    #[test]
+    fn a_launched_series_is_read_on_compute_with_its_hosts_cores() {
+        // Compute 10, 10, 20 ms under a launch of 900 ms: on the walls, 4
+        // workers would be a 3.9× speedup on 2 cores (195 %); on compute it
+        // is 4 × 10 / 20 = 2×, and the two hosts share one machine's 2 cores.
+        let sweep = launched(2, [10.0, 10.0, 20.0]);
+        let series = &sweep.series[0];
+        let four = sweep.figures(series, &series.points[2]).unwrap();
+        assert_eq!(four.timed, crate::measure::sweep::Timed::Compute);
+        assert!((four.speedup - 2.0).abs() < 1e-9, "{four:?}");
+        assert_eq!(four.processors, 2);
+        assert!((four.efficiency - 1.0).abs() < 1e-9);
+        assert!(matches!(
+            sweep.serial_reading(series),
+            Some(SerialReading::Fraction(_))
+        ));
+        let out = text(&sweep);
+        assert!(out.contains("launch     compute"), "{out}");
+        assert!(out.contains("900.00 ms"), "{out}");
+        assert!(
+            out.contains("hosts at 4 workers: h1 and h2 — 2 cores in all (2 hosts on 1 machine"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_series_faster_than_its_cores_is_said_so_not_given_a_zero_serial_fraction() {
+        // 2 workers computing in 4 ms what one does in 10: 5× on 2 cores.
+        let sweep = launched(2, [10.0, 4.0, 20.0]);
+        let series = &sweep.series[0];
+        match sweep.serial_reading(series) {
+            Some(SerialReading::FasterThanCores {
+                best_efficiency, ..
+            }) => assert!((best_efficiency - 2.5).abs() < 1e-9),
+            other => panic!("{other:?}"),
+        }
+        let out = text(&sweep);
+        assert!(
+            out.contains("ran faster than its cores allow (efficiency up to 250%"),
+            "{out}"
+        );
+        assert!(!out.contains("e ≈ 0.000"), "{out}");
+    }
+
     /// The `polyline`s of `svg` stroked with `color`, as their points.
     fn lines(svg: &str, color: RGBColor) -> Vec<Vec<(i32, i32)>> {
         let stroke = format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2);
