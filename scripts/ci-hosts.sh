@@ -106,7 +106,7 @@ expect "$(cat "$state/cut.out")" "host h3 stopped answering during the run"
 nothing_left 20
 bash "$hosts_sh" mend "$state" h3
 
-echo "== the agent's own words and the host: a key h2 refuses"
+echo "== the agent's own words and the host: a key the hosts refuse"
 cp "$state/authorized_keys" "$state/authorized_keys.good"
 : > "$state/authorized_keys"
 set +e
