@@ -176,22 +176,15 @@ pub fn text(sweep: &Sweep) -> String {
             row_in(&mut out, &cells, columns);
         }
         if launched
-            && let Some(across) = series
-                .points
-                .iter()
-                .filter_map(|p| p.result.cores_across())
-                .last()
+            && let Some(last) = series.points.last()
+            && let Some(across) = last.result.cores_across()
         {
-            let hosts = series
-                .points
-                .last()
-                .map(|p| p.result.host_facts())
-                .unwrap_or_default();
+            let hosts = last.result.host_facts();
             let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
             let _ = writeln!(
                 out,
                 "  hosts at {} workers: {} — {} cores in all{}",
-                series.points.last().map_or(0, |p| p.workers),
+                last.workers,
                 join_names(&names),
                 across.cores,
                 if across.machines < across.hosts {

@@ -71,7 +71,7 @@ pub fn supervise(dir: &Path, launcher: &[String]) -> Ended {
 
 /// [`supervise`] for the launcher's daemon on another host (what `gilfree
 /// mpi-host` runs, as OpenMPI's `orte_launch_agent`): says on standard
-/// error that the host is up ([`record::host_up_line`](super::record)),
+/// error that the host is up (`gilfree-mpi-host-up HOST`),
 /// makes the run's directory there if it does not exist yet, supervises
 /// the daemon (`orted`) as the launcher's supervisor does its launcher, and
 /// removes the directory at the end — only if it made it: a directory that
