@@ -198,7 +198,12 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
         user_ns: u64::try_from(usage.user.as_nanos()).unwrap_or(u64::MAX),
         system_ns: u64::try_from(usage.system.as_nanos()).unwrap_or(u64::MAX),
         counted_by_driver,
-        host_cores: num_cpus::get().max(1),
+        // The launcher binds each rank to a core or two; the host's cores
+        // are those its parent (the launcher's daemon, Slurm's step daemon)
+        // may use.
+        host_cores: crate::os::machine::cpus_of(parent)
+            .unwrap_or_else(num_cpus::get)
+            .max(1),
         cpu_model: crate::os::machine::cpu_model().unwrap_or_else(|| "unknown".to_owned()),
         failure,
     };
