@@ -26,6 +26,7 @@ pub(crate) fn boot_id() -> Option<String> {
 
 /// The logical CPUs process `pid` may run on (its affinity mask), where the
 /// platform says.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) fn cpus_of(pid: libc::pid_t) -> Option<usize> {
     #[cfg(target_os = "linux")]
     {
