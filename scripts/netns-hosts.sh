@@ -223,6 +223,9 @@ down() {
         # SIGKILL to a PID namespace's first process ends every process in it.
         [ -f "$state/$node.pid" ] && kill -9 "$(init_pid "$node")" 2>/dev/null || true
     done
+    # And whatever else this state started (each host's unshare and first
+    # process name its sshd_config), should a pid file be stale.
+    pkill -9 -f "$state/sshd_config\\." 2>/dev/null || true
     for node in head $(seq -f 'h%g' 1 "$count") sw; do
         ip netns del "$(ns "$node")" 2>/dev/null || true
         rm -rf "/etc/netns/$(ns "$node")"
