@@ -17,6 +17,7 @@ mod compare;
 mod lesson;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod parse;
 pub(crate) mod run;
 pub(crate) mod signals;
 mod sweep;
@@ -297,7 +298,7 @@ fn build_backends(named: Vec<Vec<BackendKind>>, options: &BackendOptions) -> Res
 /// [`Error::InvalidOption`] for `--mpirun` with `--launcher srun`.
 fn backend_options(common: &Common) -> Result<BackendOptions, Error> {
     #[cfg(feature = "mpi")]
-    if common.launcher == args::LauncherKind::Srun
+    if common.launcher == parse::LauncherKind::Srun
         && let Some(mpirun) = &common.mpirun
     {
         return Err(Error::InvalidOption {
@@ -312,13 +313,13 @@ fn backend_options(common: &Common) -> Result<BackendOptions, Error> {
         #[cfg(feature = "mpi")]
         mpi: gilfree::backend::MpiOptions {
             launcher: match common.launcher {
-                args::LauncherKind::Mpirun => gilfree::backend::mpi::Launcher::Mpirun(
+                parse::LauncherKind::Mpirun => gilfree::backend::mpi::Launcher::Mpirun(
                     common
                         .mpirun
                         .as_ref()
                         .map_or_else(|| vec!["mpirun".to_owned()], |words| words.0.clone()),
                 ),
-                args::LauncherKind::Srun => gilfree::backend::mpi::Launcher::Srun,
+                parse::LauncherKind::Srun => gilfree::backend::mpi::Launcher::Srun,
             },
             hostfile: common.hostfile.clone(),
             program: None,

@@ -278,7 +278,7 @@ mod same_findings {
     //! `--explain`, the lesson, the HTML page and the pictures' titles.
     use crate::lesson::Calibration;
     use crate::measure::Report;
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     fn calibration() -> Calibration {
         Calibration {
@@ -417,7 +417,7 @@ mod same_findings {
 
 #[cfg(test)]
 mod tests {
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     #[test]
     fn each_language_is_summarized_against_its_own_sequential_row() {

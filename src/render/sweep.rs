@@ -573,8 +573,8 @@ mod tests {
     use super::*;
     use crate::kernel::WorkloadSpec;
     use crate::measure::Plan;
-    use crate::measure::result::synthetic::{Row, report};
     use crate::measure::sweep::{Series, SweepPlan, SweepPoint};
+    use crate::measure::synthetic::{Row, report};
     use crate::render::picture::check;
 
     /// A weak-scaling sweep over 1, 2 and 4 workers on `cores` cores: gil
