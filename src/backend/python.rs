@@ -432,6 +432,7 @@ impl Backend for PythonBackend {
                 held_ns: Vec::new(),
                 host: None,
                 ready_ns: None,
+                process: None,
             })
             .collect())
     }
