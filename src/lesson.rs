@@ -81,6 +81,7 @@ pub fn spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
         materialize: false,
         // CPython's generator has one path.
         simd: None,
+        returns: crate::kernel::Return::Sums,
     }
 }
 

@@ -17,6 +17,16 @@
 //! The programs draw `random.Random((seed << 32) + i).randint(low, high)`:
 //! with `--rng python` their sums must equal the Rust backends' and are
 //! verified; with another generator they are timed but not comparable.
+//!
+//! With `--return numbers` each program hands its numbers back and sums
+//! them in its main process: the sequential program and the threads by
+//! reference (one list), `processes.py` as the book's `Pool` returns a
+//! result — pickled through its pipe — and a fourth program,
+//! `processes_shared.py`, through one `multiprocessing.shared_memory`
+//! segment the workers write into through a `memoryview`. gilfree names
+//! that segment and removes it after the run, whatever ended it (a signal
+//! exit included, through [`os::cleanup`](crate::os::cleanup)), should the
+//! interpreter not have.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -24,12 +34,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::backend::{Backend, Deadline, Language, Lock, Profile, Schedule, WorkerKind};
+use crate::backend::{
+    Backend, Deadline, Language, Lock, Profile, ReturnPath, Schedule, WorkerKind,
+};
 use crate::error::Error;
-use crate::kernel::Generator;
-use crate::kernel::Workload;
+use crate::kernel::{Generator, Return, Workload};
 use crate::os::children;
-use crate::worker::WorkerReport;
+use crate::worker::{WorkerReport, WorkerTransfer};
 
 /// One of the shipped programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +51,22 @@ pub enum Program {
     Threads,
     /// `python/processes.py`: the book's listing 11-2.
     Processes,
+    /// `python/processes_shared.py`: listing 11-2 handing its numbers back
+    /// through shared memory (`--return numbers` only).
+    ProcessesShared,
 }
 
 impl Program {
-    /// All three, in report order.
-    pub const ALL: [Program; 3] = [Program::Sequential, Program::Threads, Program::Processes];
+    /// All four, in report order.
+    pub const ALL: [Program; 4] = [
+        Program::Sequential,
+        Program::Threads,
+        Program::Processes,
+        Program::ProcessesShared,
+    ];
+
+    /// The book's three.
+    pub const BOOK: [Program; 3] = [Program::Sequential, Program::Threads, Program::Processes];
 
     /// The backend's name: `python-sequential`, …
     pub fn name(self) -> &'static str {
@@ -52,6 +74,7 @@ impl Program {
             Program::Sequential => "python-sequential",
             Program::Threads => "python-threads",
             Program::Processes => "python-processes",
+            Program::ProcessesShared => "python-processes-shared",
         }
     }
 
@@ -61,6 +84,7 @@ impl Program {
             Program::Sequential => "sequential.py",
             Program::Threads => "threads.py",
             Program::Processes => "processes.py",
+            Program::ProcessesShared => "processes_shared.py",
         }
     }
 
@@ -70,6 +94,7 @@ impl Program {
             Program::Sequential => include_str!("../../python/sequential.py"),
             Program::Threads => include_str!("../../python/threads.py"),
             Program::Processes => include_str!("../../python/processes.py"),
+            Program::ProcessesShared => include_str!("../../python/processes_shared.py"),
         }
     }
 
@@ -83,7 +108,9 @@ impl Program {
                 (WorkerKind::Thread, Schedule::TakingTurns(Lock::Gil))
             }
             Program::Threads => (WorkerKind::Thread, Schedule::AtOnce),
-            Program::Processes => (WorkerKind::Process, Schedule::AtOnce),
+            Program::Processes | Program::ProcessesShared => {
+                (WorkerKind::Process, Schedule::AtOnce)
+            }
         };
         Profile {
             name: self.name(),
@@ -91,6 +118,12 @@ impl Program {
             language: Language::Python,
             worker,
             schedule,
+            returns: match self {
+                Program::Processes => ReturnPath::Pickle,
+                Program::Sequential | Program::Threads | Program::ProcessesShared => {
+                    ReturnPath::Shared
+                }
+            },
         }
     }
 
@@ -104,6 +137,10 @@ impl Program {
             }
             Program::Processes => {
                 "CPython running python/processes.py: a multiprocessing.Pool (listing 11-2)"
+            }
+            Program::ProcessesShared => {
+                "CPython running python/processes_shared.py: a multiprocessing.Pool writing its \
+                 numbers into multiprocessing.shared_memory (zero-copy)"
             }
         }
     }
@@ -264,10 +301,17 @@ pub struct PythonBackend {
 }
 
 impl PythonBackend {
-    /// The three backends for `interpreter`.
+    /// The book's three programs for `interpreter`.
     pub fn all(interpreter: &Interpreter) -> Vec<PythonBackend> {
+        Self::returning(interpreter, Return::Sums)
+    }
+
+    /// The programs for `interpreter` when the workers hand back `returns`:
+    /// the book's three, and with numbers the one that shares them.
+    pub fn returning(interpreter: &Interpreter, returns: Return) -> Vec<PythonBackend> {
         Program::ALL
             .into_iter()
+            .filter(|&program| program != Program::ProcessesShared || returns == Return::Numbers)
             .map(|program| PythonBackend {
                 program,
                 interpreter: interpreter.clone(),
@@ -298,11 +342,51 @@ struct PythonWorker {
     cpu_ns: u64,
     pid: u32,
     tid: u32,
+    /// With numbers handed back: when the parent had them.
+    #[serde(default)]
+    delivered_ns: Option<u64>,
+    /// When the parent began and finished summing them.
+    #[serde(default)]
+    sum_start_ns: Option<u64>,
+    #[serde(default)]
+    sum_finish_ns: Option<u64>,
+    /// Their size as the parent got them (a list's, a segment's slice).
+    #[serde(default)]
+    bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
 struct PythonOutput {
     workers: Vec<PythonWorker>,
+    /// What the parent read from the pool's pipes while the results came
+    /// back pickled.
+    #[serde(default)]
+    pipe_bytes: Option<u64>,
+}
+
+/// The bytes a number takes as a Python object in a list: an 8-byte
+/// reference, and a 32-byte `int` of its own unless CPython keeps it among
+/// its small ints (−5 to 256).
+fn python_number_bytes(workload: &Workload) -> u64 {
+    if workload.low() >= -5 && workload.high() <= 256 {
+        8
+    } else {
+        40
+    }
+}
+
+/// Where the processes-shared program's segment lives: `/dev/shm/NAME` on
+/// Linux.
+fn segment_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new("/dev/shm").join(name)
+}
+
+/// A name for one run's shared memory segment, unique in the machine:
+/// gilfree's pid and a counter.
+fn segment_name() -> String {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("gilfree-{}-{run}", std::process::id())
 }
 
 impl Backend for PythonBackend {
@@ -313,22 +397,40 @@ impl Backend for PythonBackend {
     fn parallelism(&self, workload: &Workload) -> usize {
         match self.program {
             Program::Sequential => 1,
-            Program::Threads | Program::Processes => workload.workers(),
+            Program::Threads | Program::Processes | Program::ProcessesShared => workload.workers(),
         }
     }
 
     /// The interpreter is a process, and `multiprocessing.Pool` starts one
-    /// more per worker.
+    /// more per worker (and the shared memory its resource tracker).
     fn check(&self, workload: &Workload) -> Result<(), Error> {
         let processes = match self.program {
             Program::Sequential | Program::Threads => 1,
             Program::Processes => workload.workers() as u64 + 1,
+            Program::ProcessesShared => workload.workers() as u64 + 2,
         };
         crate::backend::process::check_process_limit(self.name(), workload, processes)
     }
 
     fn interpreter(&self) -> Option<&Interpreter> {
         Some(&self.interpreter)
+    }
+
+    /// An estimate, enough to refuse what cannot fit: every list in the
+    /// parent ([`python_number_bytes`] a number); through the pool also
+    /// each worker's list and its pickle (up to 9 bytes a number); shared,
+    /// the segment.
+    fn returned_memory(&self, workload: &Workload) -> u64 {
+        if workload.returns() == Return::Sums {
+            return 0;
+        }
+        let numbers = workload.total_numbers();
+        let per_number = match self.program {
+            Program::Sequential | Program::Threads => python_number_bytes(workload),
+            Program::Processes => 2 * python_number_bytes(workload) + 9,
+            Program::ProcessesShared => workload.number_width() as u64,
+        };
+        numbers.saturating_mul(per_number)
     }
 
     /// Only `--rng python` draws the numbers the programs draw.
@@ -355,10 +457,18 @@ impl Backend for PythonBackend {
                 workload.low().to_string(),
                 workload.high().to_string(),
                 workload.seed().to_string(),
+                workload.returns().name().to_owned(),
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // The shared program's segment: named here, and removed when this
+        // guard drops, or by a signal exit, should the program not have.
+        let _segment = (self.program == Program::ProcessesShared).then(|| {
+            let name = segment_name();
+            command.arg(&name);
+            crate::os::cleanup::lock().register(segment_path(&name))
+        });
         let mut child = children::spawn_registered(&mut command).map_err(|err| {
             self.failure(format!(
                 "could not start {}: {err}",
@@ -415,10 +525,29 @@ impl Backend for PythonBackend {
         }
         let output: PythonOutput = serde_json::from_slice(&stdout)
             .map_err(|err| self.failure(format!("the program printed no valid report: {err}")))?;
+        let numbers = workload.returns() == Return::Numbers;
+        let workers = output.workers.len().max(1) as u64;
+        // Through the pool's pipes the parent counted what it read, for all
+        // the workers: each gets its share, the first the remainder.
+        let piped = |worker: usize| {
+            output.pipe_bytes.map(|total| {
+                total / workers + if worker == 0 { total % workers } else { 0 }
+            })
+        };
+        let transfer = |w: &PythonWorker| {
+            numbers.then(|| WorkerTransfer {
+                bytes: w.bytes.or_else(|| piped(w.worker)).unwrap_or(0),
+                delivered_ns: w.delivered_ns.unwrap_or(w.finish_ns).max(w.finish_ns),
+                copy_cpu_ns: None,
+                sum_start_ns: w.sum_start_ns.unwrap_or(0),
+                sum_finish_ns: w.sum_finish_ns.unwrap_or(0),
+            })
+        };
         Ok(output
             .workers
             .into_iter()
             .map(|w| WorkerReport {
+                transfer: transfer(&w),
                 worker: w.worker,
                 sum: w.sum,
                 start_ns: w.start_ns,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
 use gilfree::measure::{Plan, Timeout};
+use gilfree::kernel::Return;
 use gilfree::{Generator, Simd, WorkloadSpec};
 
 #[cfg(feature = "mpi")]
@@ -295,6 +296,24 @@ impl RngArg {
     }
 }
 
+/// `--return`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReturnArg {
+    /// each worker's sum
+    Sums,
+    /// every number, summed by the parent
+    Numbers,
+}
+
+impl ReturnArg {
+    pub(crate) fn returns(self) -> Return {
+        match self {
+            ReturnArg::Sums => Return::Sums,
+            ReturnArg::Numbers => Return::Numbers,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum TimelineScaleArg {
     Shared,
@@ -373,6 +392,16 @@ pub(crate) struct Common {
     /// book's list comprehension does (costs count × 8 bytes per worker).
     #[arg(long)]
     pub(crate) materialize: bool,
+
+    /// What each worker hands back to the parent: its sum (the book's), or
+    /// all its numbers, which the parent sums — each as its offset from
+    /// --low in the fewest bytes that hold the range (1 byte for 1..=100),
+    /// count × that per worker. Threads write them into one buffer the
+    /// parent owns; process copies them through its pipes, process-shared
+    /// writes them into memory shared with the parent; the report says what
+    /// moving them cost.
+    #[arg(long = "return", value_enum, default_value = "sums", value_name = "WHAT")]
+    pub(crate) returns: ReturnArg,
 
     /// Measure without the sampler: the thread that, during every measured
     /// run, reads /proc to account for the CPU other programs took (the
@@ -611,6 +640,7 @@ impl Common {
             materialize: self.materialize,
             generator: self.rng.generator(),
             simd,
+            returns: self.returns.returns(),
         }
     }
 }

@@ -95,7 +95,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
     let interpreter = interpreter_for(args.python.as_ref())?;
     let python_backends = match &interpreter {
-        Some(interpreter) => PythonBackend::all(interpreter),
+        Some(interpreter) => PythonBackend::returning(interpreter, driver.workload().returns()),
         None => Vec::new(),
     };
     backends.extend(python_backends.iter().map(|b| b as &dyn Backend));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::{BackendResult, MAX_RUNS, Machine, Mismatch, Plan, Report, RunMeasurement, sampler};
 use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
-use crate::kernel::Workload;
+use crate::kernel::{Return, Workload};
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
 use crate::worker::WorkerReport;
@@ -192,6 +192,14 @@ impl Driver {
                 .copied()
                 .filter(|b| b.name() != baseline.name()),
         );
+        // The limit every copy is read against, measured on this machine
+        // now, before the runs (its own buffers gone before they start).
+        let memcpy = (self.workload.returns() == Return::Numbers)
+            .then(|| {
+                let bytes = usize::try_from(self.workload.returned_bytes()).unwrap_or(usize::MAX);
+                super::memcpy_bandwidth(bytes.min(super::MEMCPY_MAX_BYTES), MEMCPY_SAMPLES)
+            })
+            .flatten();
         let mut results = self.measure(&all, &mut progress)?;
         let sums = results[0].runs[0].sums();
         for result in &mut results {
@@ -207,6 +215,7 @@ impl Driver {
             sums,
             started,
             interpreter: backends.iter().find_map(|b| b.interpreter().cloned()),
+            memcpy,
         })
     }
 
@@ -255,6 +264,7 @@ impl Driver {
         for backend in backends {
             backend.check(&self.workload)?;
         }
+        check_memory(&self.workload, backends)?;
         let mut limit = match self.timeout {
             Timeout::After(limit) => Some(limit),
             Timeout::Auto | Timeout::Never => None,
@@ -396,6 +406,35 @@ impl Driver {
             workers,
         })
     }
+}
+
+/// How many `memcpy`s the reference bandwidth is the median of.
+const MEMCPY_SAMPLES: usize = 5;
+
+/// Refuses, before anything runs, numbers handed back that would not fit in
+/// the memory available to one run of some backend: better one clear line
+/// than a run the kernel's OOM killer ends, or a machine swapping.
+fn check_memory(workload: &Workload, backends: &[&dyn Backend]) -> Result<(), Error> {
+    if workload.returns() != Return::Numbers {
+        return Ok(());
+    }
+    let Some(available) = memory::available_bytes() else {
+        return Ok(());
+    };
+    for backend in backends {
+        let need = backend.returned_memory(workload);
+        if need > available {
+            return Err(Error::TransferTooLarge {
+                backend: backend.name(),
+                workers: workload.workers(),
+                count: workload.count(),
+                width: workload.number_width(),
+                need,
+                available,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Sorts `reports` by worker and checks that they cover `0..workers` once each.

@@ -15,7 +15,9 @@
 //! (speedup, efficiency, their spread); [`findings`] what those figures
 //! show; [`stats`] the pure statistics beneath; `sampler.rs` the thread
 //! that watches the rest of the machine during a run; `machine.rs` what the
-//! machine is; and [`sweep`] runs backends over several worker counts.
+//! machine is; `transfer.rs` what moving the numbers back cost and the
+//! `memcpy` bandwidth it is read against; and [`sweep`] runs backends over
+//! several worker counts.
 
 mod driver;
 pub mod findings;
@@ -27,6 +29,7 @@ pub mod stats;
 pub mod sweep;
 #[cfg(test)]
 pub(crate) mod synthetic;
+mod transfer;
 
 pub use self::driver::{AUTO_FACTOR, AUTO_MINIMUM, Driver, Progress, Timeout};
 pub use self::machine::Machine;
@@ -36,3 +39,6 @@ pub use self::result::{
     Mismatch, Others, Report, RunMeasurement, UNCERTAIN_OTHERS, cores_across,
 };
 pub use self::sampler::{Contention, SAMPLE_INTERVAL, Sample};
+pub use self::transfer::{
+    AgainstMemcpy, Bandwidth, MEMCPY_MAX_BYTES, RunTransfer, TransferSummary, memcpy_bandwidth,
+};

@@ -98,6 +98,7 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
         sums: vec![0; 8],
         started: SystemTime::UNIX_EPOCH,
         interpreter,
+        memcpy: None,
     }
 }
 

@@ -131,6 +131,30 @@ pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// A size in bytes in the unit that reads best: `72 B`, `8.0 kB`, `400 MB`,
+/// `1.6 GB` (decimal units, as rates are given).
+pub(crate) fn bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b < 1e3 {
+        format!("{bytes} B")
+    } else if b < 1e6 {
+        format!("{:.1} kB", b / 1e3)
+    } else if b < 1e9 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
+    }
+}
+
+/// A rate in bytes per second: `12.3 GB/s`, `850 MB/s`.
+pub(crate) fn bytes_rate(bytes_per_second: f64) -> String {
+    if bytes_per_second >= 1e9 {
+        format!("{:.1} GB/s", bytes_per_second / 1e9)
+    } else {
+        format!("{:.0} MB/s", bytes_per_second / 1e6)
+    }
+}
+
 /// Distinct colors that read well on white, one per backend.
 pub(crate) fn series_color(index: usize) -> RGBAColor {
     const COLORS: [RGBColor; 7] = [

@@ -27,6 +27,7 @@ pub mod picture;
 pub mod sweep;
 mod table;
 pub mod timeline;
+mod transfer;
 
 pub use self::explain::{explain, sentences};
 pub use self::format::{duration, group_digits, rate};
@@ -88,6 +89,7 @@ pub fn text(report: &Report) -> String {
     table::summary(&mut out, report);
     python(&mut out, report);
     launched::text(&mut out, report);
+    transfer::text(&mut out, report);
     out.push('\n');
     results(&mut out, report);
     memory(&mut out, report);
@@ -130,6 +132,9 @@ fn header(out: &mut String, report: &Report) {
     );
     for line in launched::hosts_header(report) {
         let _ = writeln!(out, "hosts:    {line}");
+    }
+    for line in transfer::header_lines(report) {
+        let _ = writeln!(out, "{line}");
     }
 }
 

@@ -1,6 +1,9 @@
-//! The fixed-size binary record a worker process sends its parent: nine
-//! native-endian 64-bit fields, 72 bytes, far below `PIPE_BUF`, so that one
-//! `write(2)` never blocks and arrives whole.
+//! The fixed-size binary record a worker process sends its parent: ten
+//! native-endian 64-bit fields, 80 bytes, far below `PIPE_BUF`, so that one
+//! `write(2)` never blocks and arrives whole. A worker that hands its
+//! numbers back sends the record after them (through the pipe) or writes it
+//! after them (into the shared mapping): a record is the sign that every
+//! number is there.
 
 use std::time::Duration;
 
@@ -8,11 +11,13 @@ use crate::error::WorkerFailure;
 use crate::worker::WorkerReport;
 
 /// The size of a record, in bytes.
-pub(super) const RECORD_LEN: usize = 72;
-const MAGIC: u64 = u64::from_le_bytes(*b"gilfree1");
+pub(super) const RECORD_LEN: usize = 80;
+const MAGIC: u64 = u64::from_le_bytes(*b"gilfree2");
 
-/// The record of `report`. Allocates nothing: a forked child calls it.
-pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
+/// The record of `report`, and of the CPU time the worker spent writing its
+/// numbers into its pipe (`copy_cpu_ns`, 0 when it wrote none). Allocates
+/// nothing: a forked child calls it.
+pub(super) fn encode(report: &WorkerReport, copy_cpu_ns: u64) -> [u8; RECORD_LEN] {
     let cpu = |c: Option<u32>| c.map_or(-1, i64::from);
     let fields: [u64; RECORD_LEN / 8] = [
         MAGIC,
@@ -24,6 +29,7 @@ pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
         cpu(report.cpu_at_start) as u64,
         cpu(report.cpu_at_finish) as u64,
         (u64::from(report.pid) << 32) | u64::from(report.tid),
+        copy_cpu_ns,
     ];
     let mut out = [0u8; RECORD_LEN];
     for (chunk, field) in out.chunks_exact_mut(8).zip(fields) {
@@ -32,8 +38,9 @@ pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
     out
 }
 
-/// Decodes worker `worker`'s record, checking its length, magic and index.
-pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, WorkerFailure> {
+/// Decodes worker `worker`'s record, checking its length, magic and index:
+/// its report, and the CPU time it spent writing its numbers.
+pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<(WorkerReport, u64), WorkerFailure> {
     if bytes.len() != RECORD_LEN {
         return Err(WorkerFailure::ShortRecord {
             got: bytes.len(),
@@ -56,6 +63,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         cpu_start,
         cpu_finish,
         ids,
+        copy_cpu_ns,
     ] = fields;
     if magic != MAGIC {
         return Err(WorkerFailure::BadRecord("wrong magic number"));
@@ -67,7 +75,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         return Err(WorkerFailure::BadRecord("it finished before it started"));
     }
     let cpu = |c: u64| u32::try_from(c as i64).ok();
-    Ok(WorkerReport {
+    let report = WorkerReport {
         worker,
         sum: sum as i64,
         start_ns,
@@ -82,7 +90,9 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         host: None,
         ready_ns: None,
         process: None,
-    })
+        transfer: None,
+    };
+    Ok((report, copy_cpu_ns))
 }
 
 #[cfg(test)]
@@ -105,22 +115,23 @@ mod tests {
             host: None,
             ready_ns: None,
             process: None,
+            transfer: None,
         }
     }
 
     #[test]
     fn a_record_round_trips() {
-        assert_eq!(decode(&encode(&sample()), 5).unwrap(), sample());
+        assert_eq!(decode(&encode(&sample(), 77), 5).unwrap(), (sample(), 77));
     }
 
     #[test]
     fn short_long_and_garbled_records_are_rejected() {
-        let bytes = encode(&sample());
+        let bytes = encode(&sample(), 0);
         assert!(matches!(
             decode(&bytes[..RECORD_LEN - 1], 5),
             Err(WorkerFailure::ShortRecord {
-                got: 71,
-                expected: 72
+                got: 79,
+                expected: 80
             })
         ));
         assert!(matches!(
@@ -131,7 +142,7 @@ mod tests {
         long.push(0);
         assert!(matches!(
             decode(&long, 5),
-            Err(WorkerFailure::ShortRecord { got: 73, .. })
+            Err(WorkerFailure::ShortRecord { got: 81, .. })
         ));
         let mut garbled = bytes;
         garbled[0] ^= 1;

@@ -29,11 +29,19 @@ impl Report {
             Schedule::OneAfterAnother => Schedule::OneAfterAnother,
             _ => Schedule::AtOnce,
         };
-        self.results.iter().find(|r| {
+        let kin = |r: &&BackendResult| {
             r.language() == Language::Rust
                 && r.profile.worker == result.profile.worker
                 && r.profile.schedule == schedule
-        })
+        };
+        // The row that hands its numbers back the same way, where the
+        // copying (pipe, pickle) and the sharing kind both ran.
+        let copies = |r: &BackendResult| r.profile.returns.copies() > 0;
+        self.results
+            .iter()
+            .filter(kin)
+            .find(|r| copies(r) == copies(result))
+            .or_else(|| self.results.iter().find(kin))
     }
 
     /// Every conclusion this report's figures support, in the order the
@@ -45,6 +53,7 @@ impl Report {
         self.reading_findings(&mut findings);
         self.ceiling_findings(&mut findings);
         self.launch_findings(&mut findings);
+        self.transfer_findings(&mut findings);
         self.size_findings(&mut findings);
         self.noise_findings(&mut findings);
         // The ceiling, once known, qualifies the claims that state it.
@@ -253,6 +262,64 @@ impl Report {
                     collection: run.wall.saturating_sub(launch + compute),
                 },
                 launch_dominated: launch > compute,
+            });
+        }
+    }
+
+    /// What moving the numbers back cost: rows that moved longer than they
+    /// drew, and, where processes both copied and shared, what copying
+    /// added against what the processes gained.
+    fn transfer_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            let Some(transfer) = result.transfer() else {
+                continue;
+            };
+            if transfer.moving > transfer.computing {
+                findings.push(Finding::MovingDominated {
+                    row: result.name(),
+                    moving: transfer.moving,
+                    computing: transfer.computing,
+                    bytes: transfer.bytes,
+                    copies: transfer.copies(),
+                });
+            }
+        }
+        for language in self.languages() {
+            let processes = |copying: bool| {
+                self.results.iter().find(|r| {
+                    r.language() == language
+                        && r.profile.worker == WorkerKind::Process
+                        && r.transfer().is_some()
+                        && (r.profile.returns.copies() > 0) == copying
+                })
+            };
+            let (Some(copying), Some(sharing), Some(baseline)) = (
+                processes(true),
+                processes(false),
+                self.result(language.baseline()),
+            ) else {
+                continue;
+            };
+            let extra = copying.wall_median().as_secs_f64() - sharing.wall_median().as_secs_f64();
+            // Only when the difference stands out from both rows' own spread.
+            let noise = |r: &BackendResult| (r.wall_max() - r.wall_min()).as_secs_f64();
+            if extra <= noise(copying).max(noise(sharing)) {
+                continue;
+            }
+            let bytes = copying.transfer().map_or(0, |t| t.bytes);
+            let gain = baseline.wall_median().as_secs_f64() - sharing.wall_median().as_secs_f64();
+            let numbers = self.workload.total_numbers().max(1) as f64;
+            let crossover_width = (gain > 0.0 && bytes > 0)
+                .then(|| (gain / numbers) / (extra / bytes as f64));
+            findings.push(Finding::CopyCost {
+                copying: copying.name(),
+                sharing: sharing.name(),
+                baseline: baseline.name(),
+                bytes,
+                extra: Duration::from_secs_f64(extra),
+                gain: (gain > 0.0).then(|| Duration::from_secs_f64(gain)),
+                ate_gain: copying.wall_median() >= baseline.wall_median(),
+                crossover_width,
             });
         }
     }
