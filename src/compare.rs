@@ -286,7 +286,8 @@ fn interpreter_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference
         }
         .to_owned()
     };
-    let fields: [(&'static str, fn(&json::InterpreterRecord) -> String); 4] = [
+    type Field = fn(&json::InterpreterRecord) -> String;
+    let fields: [(&'static str, Field); 4] = [
         ("interpreter.implementation", |i| i.implementation.clone()),
         ("interpreter.version", |i| i.version.clone()),
         ("interpreter.gil", gil),
