@@ -91,10 +91,16 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
                 }
             };
         }
-        // The help of the subcommand the user typed, if any.
+        // The help of the subcommand the user typed, if any: every
+        // subcommand `gilfree --help` lists.
         let command = std::env::args()
             .nth(1)
-            .filter(|word| matches!(word.as_str(), "sweep" | "compare"))
+            .filter(|word| {
+                use clap::CommandFactory;
+                Cli::command()
+                    .get_subcommands()
+                    .any(|sub| !sub.is_hide_set() && sub.get_name() == word)
+            })
             .map_or_else(String::new, |word| format!(" {word}"));
         eprint(&format!(
             "{} (see gilfree{command} --help)\n",

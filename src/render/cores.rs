@@ -97,11 +97,22 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                 let first = c.samples.first()?;
                 Some(first.at)
             });
+        // The grey line is named only where a panel draws it: a run the
+        // sampler did not watch (--no-sampler, or too short) has none.
+        let others_drawn = columns.iter().flatten().any(|(_, run)| {
+            let (points, _) = samples(run);
+            points.iter().any(|&(_, _, others)| !others.is_nan())
+        });
         foot.draw(&Text::new(
             format!(
-                "Filled: cores the row's processes kept busy{}.   Grey line: every other program.   \
-                 Dashed: the machine's {} cores.",
+                "Filled: cores the row's processes kept busy{}.   {}Dashed: the machine's {} \
+                 cores.",
                 interval.map_or_else(String::new, |_| " (sampled)".to_owned()),
+                if others_drawn {
+                    "Grey line: every other program.   "
+                } else {
+                    ""
+                },
                 report.machine.logical_cores
             ),
             (24, 10),

@@ -50,6 +50,7 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
     if export.schema_version == 1 {
         export.upgrade_from_version_1();
     }
+    export.check_plan().map_err(ReadError::NotAnExport)?;
     Ok(export)
 }
 
@@ -167,6 +168,44 @@ impl JsonExport {
             }
         }
         Ok(())
+    }
+
+    /// Checks the workload and the plan as gilfree checks them before a
+    /// run (`Workload::new`, `Driver::new`): at least one worker, a range
+    /// that is not empty, 1 ≤ `min_runs` ≤ `max_runs` ≤
+    /// [`MAX_RUNS`](crate::measure::MAX_RUNS), and a precision that is a
+    /// fraction between 0 and 1. Run after a version 1 file's plan is
+    /// brought to version 2's fields.
+    fn check_plan(&self) -> Result<(), String> {
+        use crate::measure::MAX_RUNS;
+        let (w, p) = (&self.workload, &self.plan);
+        if w.workers == 0 {
+            return Err("its workload has 0 workers".to_owned());
+        }
+        if w.low > w.high {
+            return Err(format!(
+                "its workload's range {}..={} is empty",
+                w.low, w.high
+            ));
+        }
+        if p.min_runs == 0 || p.min_runs > p.max_runs || p.max_runs > MAX_RUNS {
+            return Err(format!(
+                "its plan of {} to {} measured runs is not 1 ≤ min_runs ≤ max_runs ≤ {MAX_RUNS}",
+                p.min_runs, p.max_runs
+            ));
+        }
+        if p.warmup > MAX_RUNS {
+            return Err(format!(
+                "its plan's {} warm-up runs are more than {MAX_RUNS}",
+                p.warmup
+            ));
+        }
+        match p.precision {
+            Some(x) if !(x > 0.0 && x < 1.0) => Err(format!(
+                "its plan's precision is {x}, not a fraction between 0 and 1"
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Brings a version 1 file to version 2's meaning: the plan's fixed
