@@ -292,15 +292,31 @@ fn a_large_export_is_written_within_what_compare_reads() {
     let dir = scratch("large-export");
     let big = dir.join("big.json");
     let output = gilfree(&[
-        "-b", "rayon", "-w", "4096", "-n", "0", "--runs", "100", "--warmup", "0", "--seed", "1",
-        "--export-json", big.to_str().unwrap(),
+        "-b",
+        "rayon",
+        "-w",
+        "4096",
+        "-n",
+        "0",
+        "--runs",
+        "100",
+        "--warmup",
+        "0",
+        "--seed",
+        "1",
+        "--export-json",
+        big.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let size = std::fs::metadata(&big).unwrap().len();
     assert!(size <= json::MAX_BYTES, "{size} bytes");
     let output = compare(&big, &big);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("4096 workers × 0 integers"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("4096 workers × 0 integers"),
+        "{}",
+        stdout(&output)
+    );
     let export = json::read(&std::fs::read(&big).unwrap()).unwrap();
     assert!(export.omitted.is_some());
     assert_eq!(export.result("rayon").unwrap().times.len(), 100);

@@ -323,7 +323,12 @@ fn a_json_export_too_large_for_compare_keeps_less_detail_and_says_so() {
     let whole = JsonExporter::serialize_within(&report, u64::MAX).unwrap();
     let export = json::read(&whole).unwrap();
     assert_eq!(export.omitted, None);
-    assert!(export.results.iter().all(|r| r.runs.iter().all(|run| run.workers.len() == 64)));
+    assert!(
+        export
+            .results
+            .iter()
+            .all(|r| r.runs.iter().all(|run| run.workers.len() == 64))
+    );
     // Each smaller limit keeps less: the typical run's workers, then those
     // without lock intervals and series, then no workers at all.
     let mut previous = whole.len();

@@ -501,3 +501,170 @@ fn compare_neither_hangs_on_a_silent_fifo_nor_accepts_missing_sums() {
         "it has 0 sums for 8 workers",
     );
 }
+
+#[test]
+fn run_counts_are_refused_under_the_name_they_were_given() {
+    for (args, message) in [
+        (
+            &["--max-runs", "0"][..],
+            "max-runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["--min-runs", "0"],
+            "min-runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["--min-runs", "10001"],
+            "min-runs = 10001: at most 10000 measured runs are supported",
+        ),
+        (
+            &["--max-runs", "10001"],
+            "max-runs = 10001: at most 10000 measured runs are supported",
+        ),
+        (
+            &["--runs", "0"],
+            "runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["sweep", "--max-runs", "0"],
+            "max-runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["--min-runs", "30", "--max-runs", "10"],
+            "max-runs = 10: it must be at least --min-runs",
+        ),
+    ] {
+        let output = gilfree(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&output), format!("error: {message}\n"), "{args:?}");
+    }
+}
+
+#[test]
+fn the_lesson_refuses_what_a_run_refuses_and_points_at_its_own_help() {
+    let output = gilfree(&["lesson", "--no-such-flag"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.ends_with("(see gilfree lesson --help)\n"), "{err}");
+    // A forced SIMD path that does not exist: refused before any calibration.
+    for command in [&["lesson", "--no-python", "-n", "10k"][..], &["-n", "1k"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+            .args(command)
+            .env("GILFREE_SIMD", "bogus")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        assert_eq!(
+            stderr(&output),
+            "error: GILFREE_SIMD = bogus: expected scalar, avx2, avx512 or auto\n",
+            "{command:?}"
+        );
+        assert!(output.stdout.is_empty(), "{command:?}");
+    }
+}
+
+#[test]
+fn compare_refuses_an_export_whose_workload_or_plan_gilfree_would_refuse() {
+    let dir = scratch("impossible-plans");
+    let good = dir.join("good.json");
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-w",
+        "2",
+        "-n",
+        "1k",
+        "--runs",
+        "1",
+        "--seed",
+        "1",
+        "--export-json",
+        good.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    for (pointer, value, message) in [
+        (
+            "/workload/workers",
+            serde_json::json!(0),
+            "its workload has 0 workers",
+        ),
+        (
+            "/workload/low",
+            serde_json::json!(101),
+            "its workload's range 101..=100 is empty",
+        ),
+        (
+            "/plan/min_runs",
+            serde_json::json!(7),
+            "its plan of 7 to 1 measured runs is not 1 ≤ min_runs ≤ max_runs ≤ 10000",
+        ),
+        (
+            "/plan/max_runs",
+            serde_json::json!(10_001),
+            "its plan of 1 to 10001 measured runs is not 1 ≤ min_runs ≤ max_runs ≤ 10000",
+        ),
+        (
+            "/plan/precision",
+            serde_json::json!(-0.02),
+            "its plan's precision is -0.02, not a fraction between 0 and 1",
+        ),
+        (
+            "/plan/precision",
+            serde_json::json!(1.5),
+            "its plan's precision is 1.5, not a fraction between 0 and 1",
+        ),
+        (
+            "/plan/warmup",
+            serde_json::json!(20_000),
+            "its plan's 20000 warm-up runs are more than 10000",
+        ),
+    ] {
+        let mut edited = original.clone();
+        *edited.pointer_mut(pointer).unwrap() = value;
+        // workers 0 with sums for 2 is caught by the sums first: match them.
+        if pointer == "/workload/workers" {
+            *edited.pointer_mut("/sums").unwrap() = serde_json::json!([]);
+            for r in edited["results"].as_array_mut().unwrap() {
+                r["sums"] = serde_json::json!([]);
+            }
+        }
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, serde_json::to_vec(&edited).unwrap()).unwrap();
+        let output = gilfree(&["compare", good.to_str().unwrap(), bad.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{pointer}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("not a gilfree JSON export ({message})")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_cores_picture_without_the_sampler_names_no_line_it_does_not_draw() {
+    let dir = scratch("cores-no-sampler");
+    let svg = dir.join("cores.svg");
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-w",
+        "2",
+        "-n",
+        "100k",
+        "--runs",
+        "1",
+        "--seed",
+        "1",
+        "--no-sampler",
+        "--cores-svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(!text.contains("Grey line"), "{text}");
+    assert!(text.contains("Dashed: the machine"), "{text}");
+}
