@@ -66,6 +66,7 @@ mod driver;
 mod export;
 mod gil;
 mod hardening;
+mod layers;
 mod lesson;
 #[cfg(feature = "mpi")]
 mod mpi;

@@ -152,7 +152,7 @@ fn rows_of(report: &Report, language: Language) -> Vec<(&BackendResult, &RunMeas
     report
         .results
         .iter()
-        .filter(|r| r.language == language)
+        .filter(|r| r.language() == language)
         .filter_map(|r| Some((r, r.typical_run()?.1)))
         .collect()
 }
@@ -256,7 +256,7 @@ fn draw_panel<DB: DrawingBackend>(
         .caption(
             format!(
                 "{} — {:.0}% CPU, {}{}",
-                result.name,
+                result.name(),
                 run.cpu_percent(),
                 duration(run.wall),
                 if sampled {
