@@ -668,3 +668,64 @@ fn the_cores_picture_without_the_sampler_names_no_line_it_does_not_draw() {
     assert!(!text.contains("Grey line"), "{text}");
     assert!(text.contains("Dashed: the machine"), "{text}");
 }
+
+/// Waits up to 20 s until no process's command line matches `pattern`
+/// (pgrep -f), and asserts that none does.
+fn assert_none_left_soon(pattern: &str) {
+    let started = Instant::now();
+    loop {
+        let left = Command::new("pgrep")
+            .args(["-af", pattern])
+            .output()
+            .unwrap();
+        if left.stdout.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "left running: {}",
+            String::from_utf8_lossy(&left.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_complete_python_report_is_read_though_a_new_session_holds_the_pipe() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let dir = scratch("setsid-python");
+    // The real interpreter, after leaving a grandchild in a session of its
+    // own that keeps the interpreter's stdout and stderr open: killing the
+    // interpreter's process group misses it.
+    let fake = dir.join("python-with-daemon");
+    script(
+        &fake,
+        "#!/bin/sh\n\
+         setsid sleep 603 &\n\
+         exec python3 \"$@\"\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "-n", "10k", "-w", "2", "--runs", "1", "--warmup", "0", "--seed", "5",
+        ])
+        .args([
+            "-b",
+            "threads",
+            "--rng",
+            "python",
+            "--python",
+            fake.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for row in ["python-sequential", "python-threads", "python-processes"] {
+        assert!(out.lines().any(|l| l.starts_with(row)), "{row}: {out}");
+    }
+    // Every grandchild that held a pipe was found by it and stopped.
+    assert_none_left_soon("^sleep 603$");
+}

@@ -19,7 +19,9 @@
 //! verified; with another generator they are timed but not comparable.
 
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -210,41 +212,81 @@ impl Interpreter {
     }
 }
 
-/// A child's pipe read to its end on a thread of its own.
-struct PipeReader(std::sync::mpsc::Receiver<Vec<u8>>);
+/// A child's pipe read to its end on a thread of its own, what it has read
+/// so far always at hand.
+struct PipeReader {
+    /// What was read (at most [`MAX_OUTPUT_BYTES`]).
+    bytes: Arc<Mutex<Vec<u8>>>,
+    /// Says the pipe has reached its end (every writer closed it).
+    ended: mpsc::Receiver<()>,
+    /// The pipe's inode, to find who still holds it open.
+    inode: Option<u64>,
+}
 
 /// How long a pipe may stay open after the program that was given it ended
-/// and its process group was killed (something in a new session holds it).
-const PIPE_GRACE: Duration = Duration::from_secs(2);
+/// and its process group was killed, before whatever still holds it (a
+/// process in a session of its own) is killed too; and then how long that
+/// may take.
+const PIPE_GRACE: Duration = Duration::from_millis(500);
 
 /// The most of a program's output kept: a report of 65,536 workers is a few
 /// MiB.
-const MAX_OUTPUT_BYTES: u64 = 64 << 20;
+const MAX_OUTPUT_BYTES: usize = 64 << 20;
 
 /// Starts reading `pipe` to its end in the background, so that it can never
 /// fill and block the child.
-fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> PipeReader {
-    let (sender, receiver) = std::sync::mpsc::channel();
+fn read_in_background<R: Read + AsFd + Send + 'static>(pipe: Option<R>) -> PipeReader {
+    let (sender, ended) = mpsc::channel();
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let inode = pipe
+        .as_ref()
+        .and_then(|p| nix::sys::stat::fstat(p.as_fd()).ok())
+        .map(|stat| stat.st_ino);
+    let shared = Arc::clone(&bytes);
     std::thread::spawn(move || {
-        let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
-            // Kept up to a bound far above any report; the rest is read and
-            // dropped, so that a runaway program can neither block nor fill
-            // gilfree's memory (its report then fails to parse).
-            let _ = (&mut pipe).take(MAX_OUTPUT_BYTES).read_to_end(&mut bytes);
-            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+            let mut buffer = [0u8; 16 * 1024];
+            loop {
+                match pipe.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        // Kept up to a bound far above any report; the rest
+                        // is read and dropped, so that a runaway program can
+                        // neither block nor fill gilfree's memory (its report
+                        // then fails to parse).
+                        let mut kept = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                        let room = MAX_OUTPUT_BYTES.saturating_sub(kept.len());
+                        kept.extend_from_slice(&buffer[..n.min(room)]);
+                    }
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
         }
-        let _ = sender.send(bytes);
+        let _ = sender.send(());
     });
-    PipeReader(receiver)
+    PipeReader {
+        bytes,
+        ended,
+        inode,
+    }
 }
 
 impl PipeReader {
     /// What was read, once the child has ended and its process group been
-    /// killed: given [`PIPE_GRACE`] for a pipe that something outside the
-    /// group (a new session) still holds, then what was read by then.
+    /// killed. Everything the child wrote before it ended is in the pipe by
+    /// then; if something outside the group (a process in a session of its
+    /// own) still holds the pipe open after [`PIPE_GRACE`], it is killed,
+    /// and the pipe read to its end — or, if even that does not end it
+    /// within another grace, what was read by then.
     fn finish(self) -> Vec<u8> {
-        self.0.recv_timeout(PIPE_GRACE).unwrap_or_default()
+        if self.ended.recv_timeout(PIPE_GRACE).is_err() {
+            if let Some(inode) = self.inode {
+                children::kill_pipe_holders(inode);
+            }
+            let _ = self.ended.recv_timeout(PIPE_GRACE);
+        }
+        std::mem::take(&mut *self.bytes.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
