@@ -119,7 +119,7 @@ pub fn median_interval(values: &[f64], confidence: f64) -> Option<(f64, f64)> {
 /// near `1 − confidence`, so each `n` costs about `6√n` steps.
 pub fn median_interval_rank(n: usize, confidence: f64) -> Option<usize> {
     let alpha = 1.0 - confidence;
-    if !(alpha > 0.0) {
+    if alpha.is_nan() || alpha <= 0.0 {
         return None;
     }
     let half = n / 2;
