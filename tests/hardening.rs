@@ -729,3 +729,130 @@ fn a_complete_python_report_is_read_though_a_new_session_holds_the_pipe() {
     // Every grandchild that held a pipe was found by it and stopped.
     assert_none_left_soon("^sleep 603$");
 }
+
+/// The bytes of `text` that could drive a terminal or break a file: every
+/// control character but the newline (and the tab) that the formats use.
+fn raw_controls(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .copied()
+        .filter(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+        .collect()
+}
+
+#[test]
+fn an_interpreters_words_and_path_reach_no_output_raw() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let dir = scratch("hostile-interpreter");
+    // Answers the probe with a version and an implementation full of
+    // control characters; runs the programs with the real python3. It is
+    // reached through a symbolic link whose name holds them too.
+    let probe = serde_json::json!({
+        "version": "3.11.0\u{1b}[2J\u{7}\r\nX",
+        "implementation": "cpy\u{1b}[31mthon",
+        "gil_enabled": true,
+    });
+    let fake = dir.join("fake-python");
+    script(
+        &fake,
+        &format!(
+            "#!/bin/sh\nif [ \"$1\" = -c ]; then cat <<'JSON'\n{probe}\nJSON\nexit 0; fi\n\
+             exec python3 \"$@\"\n"
+        ),
+    );
+    let link = dir.join("py\u{1b}[2Jthon\u{7}\r\nevil");
+    std::os::unix::fs::symlink(&fake, &link).unwrap();
+    let file = |name: &str| dir.join(name);
+    let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "-b", "threads", "-n", "10k", "-w", "2", "--runs", "1", "--warmup", "0",
+        ])
+        .args(["--seed", "1", "--rng", "python", "--explain", "--python"])
+        .arg(&link)
+        .arg("--export-json")
+        .arg(file("o.json"))
+        .arg("--export-csv")
+        .arg(file("o.csv"))
+        .arg("--export-markdown")
+        .arg(file("o.md"))
+        .arg("--export-html")
+        .arg(file("o.html"))
+        .arg("--cores-svg")
+        .arg(file("c.svg"))
+        .arg("--timeline-svg")
+        .arg(file("t.svg"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(
+            "python:   cpy\\u{1b}[31mthon 3.11.0\\u{1b}[2J\\u{7}\\u{d}\\nX (\
+             "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("py\\u{1b}[2Jthon\\u{7}\\u{d}\\nevil), GIL enabled"),
+        "{text}"
+    );
+    let lesson = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args(["lesson", "-n", "10k", "--python"])
+        .arg(&link)
+        .arg("--svg")
+        .arg(file("lesson.svg"))
+        .arg("--html")
+        .arg(file("lesson.html"))
+        .output()
+        .unwrap();
+    assert!(lesson.status.success(), "{}", stderr(&lesson));
+    for (what, bytes) in [
+        ("stdout", output.stdout.clone()),
+        ("stderr", output.stderr.clone()),
+        ("lesson stdout", lesson.stdout.clone()),
+        ("lesson stderr", lesson.stderr.clone()),
+    ]
+    .into_iter()
+    .chain(
+        [
+            "o.json",
+            "o.csv",
+            "o.md",
+            "o.html",
+            "c.svg",
+            "t.svg",
+            "lesson.svg",
+            "lesson.html",
+        ]
+        .map(|name| (name, std::fs::read(file(name)).unwrap())),
+    ) {
+        assert_eq!(raw_controls(&bytes), Vec::<u8>::new(), "{what}");
+    }
+    // The lesson names the interpreter too, escaped.
+    let lesson_text = String::from_utf8_lossy(&lesson.stdout).replace('\n', " ");
+    assert!(lesson_text.contains("3.11.0\\u{1b}[2J"), "{lesson_text}");
+    // The SVG pictures are well-formed XML, which a raw control would break.
+    for name in ["c.svg", "t.svg", "lesson.svg"] {
+        let svg = std::fs::read_to_string(file(name)).unwrap();
+        roxmltree::Document::parse(&svg).unwrap_or_else(|err| panic!("{name}: {err}"));
+    }
+}
+
+#[test]
+fn a_mistyped_argument_is_quoted_back_escaped() {
+    for (value, shown) in [
+        // clap itself drops BEL and a terminal's escape sequences.
+        ("1\r\n2\u{7}x", "'1\\u{d}\\n2x' is not a whole number"),
+        ("\u{1b}[2J9", "'9' is not a whole number"),
+    ] {
+        let output = gilfree(&["--count", value]);
+        assert_eq!(output.status.code(), Some(2));
+        let err = stderr(&output);
+        assert_eq!(raw_controls(err.as_bytes()), Vec::<u8>::new(), "{err:?}");
+        assert!(err.contains(shown), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -111,10 +111,15 @@ impl Program {
     }
 }
 
-/// What the interpreter says of itself.
+/// What the interpreter says of itself. Its words (`version`,
+/// `implementation`) come from another program and are kept with their
+/// control characters escaped ([`escape_controls`](crate::text::escape_controls)),
+/// so that no output can carry them raw; `command` is kept as given, to run
+/// it, and shown through [`Interpreter::shown_command`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Interpreter {
-    /// The command that runs it, as given (`python3`).
+    /// The command that runs it, as given (`python3`): a path may hold any
+    /// character, so outputs show [`Interpreter::shown_command`].
     #[serde(skip)]
     pub command: String,
     /// `sys.version`'s first word: `3.11.7`.
@@ -134,6 +139,11 @@ pub struct Interpreter {
 }
 
 impl Interpreter {
+    /// `command` with its control characters escaped, for every output.
+    pub fn shown_command(&self) -> String {
+        crate::text::escape_controls(&self.command)
+    }
+
     /// How the interpreter stands towards the GIL, in a few words for
     /// reports: `GIL enabled`, `GIL disabled (free-threaded build)`,
     /// `GIL enabled (free-threaded build, GIL turned back on)`.
@@ -204,10 +214,12 @@ impl Interpreter {
         if major != Some(3) || minor.is_none_or(|minor| minor < 8) {
             return Err(format!(
                 "it is Python {}; the programs need Python 3.8 or later",
-                interpreter.version
+                crate::text::escape_controls(&interpreter.version)
             ));
         }
         interpreter.command = command.to_owned();
+        interpreter.version = crate::text::escape_controls(&interpreter.version);
+        interpreter.implementation = crate::text::escape_controls(&interpreter.implementation);
         Ok(interpreter)
     }
 }

@@ -133,7 +133,10 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     gilfree::output::commit_all(files)?;
     shown?;
     if let Some(path) = plot_path {
-        print(&format!("\nplot: {}\n", path.display()))?;
+        print(&format!(
+            "\nplot: {}\n",
+            gilfree::text::escape_controls(&path.display().to_string())
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
