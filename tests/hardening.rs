@@ -33,24 +33,17 @@ fn a_stopped_worker_process_ends_at_the_timeout_with_the_worker_named() {
             "-n", "1000", "--seed", "1", "--runs", "1", "--warmup", "0", "-b", "process",
         ])
         .args(["--timeout", "2s"])
-        .env(gilfree::fault::ENV_VAR, "3:sleep=1500@process")
+        .env(gilfree::fault::ENV_VAR, "3:sleep=600000@process")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // The other workers finish at once; worker 3 sleeps. Stop it for good.
     let started = Instant::now();
-    let sleeper = loop {
-        std::thread::sleep(Duration::from_millis(200));
-        let workers = crate::robustness::children_of(child.id());
-        if workers.len() == 1 {
-            break workers[0];
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "workers: {workers:?}"
-        );
-    };
+    crate::robustness::wait_until_worker_sleeps(child.id());
+    let workers = crate::robustness::children_of(child.id());
+    assert_eq!(workers.len(), 1, "workers: {workers:?}");
+    let sleeper = workers[0];
     // SAFETY: signalling our child's child, which it reaps only after the
     // timeout (so the pid is still that worker's).
     unsafe { libc::kill(sleeper as libc::pid_t, libc::SIGSTOP) };
@@ -61,7 +54,7 @@ fn a_stopped_worker_process_ends_at_the_timeout_with_the_worker_named() {
         "error: process backend: the run did not finish within 2s: worker 3 still running, \
          killed (raise --timeout, or give --timeout none)\n"
     );
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(120));
 }
 
 #[test]
@@ -105,15 +98,10 @@ fn a_python_program_that_hangs_or_leaves_its_pipe_open_cannot_block_gilfree() {
             .unwrap();
         assert_eq!(output.status.code(), Some(1), "{mode}");
         assert_eq!(stderr(&output), expected, "{mode}");
-        assert!(started.elapsed() < Duration::from_secs(15), "{mode}");
+        assert!(started.elapsed() < Duration::from_secs(120), "{mode}");
     }
-    // Every `sleep 600` went with its process group.
-    std::thread::sleep(Duration::from_millis(200));
-    let left = Command::new("pgrep")
-        .args(["-f", "^sleep 600$"])
-        .output()
-        .unwrap();
-    assert!(left.stdout.is_empty(), "left running: {:?}", left.stdout);
+    // Every `sleep 601` went with its process group.
+    assert_none_left("^sleep 601$");
 }
 
 #[test]
@@ -126,22 +114,30 @@ fn an_interpreter_that_hangs_when_asked_what_it_is_is_given_up() {
         &["--python", fake.to_str().unwrap(), "-n", "1k"],
         "it did not answer within 10 s",
     );
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(started.elapsed() < Duration::from_secs(120));
     assert_none_left("^sleep 602$");
 }
 
-/// Asserts that no process's command line matches `pattern` (pgrep -f).
+/// Asserts that no process's command line matches `pattern` (pgrep -f),
+/// waiting up to 60 s for killed ones to go: on a busy machine a process
+/// sent SIGKILL takes a moment to end.
 fn assert_none_left(pattern: &str) {
-    std::thread::sleep(Duration::from_millis(200));
-    let left = Command::new("pgrep")
-        .args(["-af", pattern])
-        .output()
-        .unwrap();
-    assert!(
-        left.stdout.is_empty(),
-        "left running: {}",
-        String::from_utf8_lossy(&left.stdout)
-    );
+    let started = Instant::now();
+    loop {
+        let left = Command::new("pgrep")
+            .args(["-af", pattern])
+            .output()
+            .unwrap();
+        if left.stdout.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "left running: {}",
+            String::from_utf8_lossy(&left.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -171,11 +167,9 @@ fn counts_of_runs_and_threads_are_bounded_with_the_limit_named() {
     ] {
         refused(args, needle);
     }
-    // Listing the backends builds none of them: instant, whatever --threads.
-    let started = Instant::now();
+    // Listing the backends builds none of them, whatever --threads.
     let output = gilfree(&["--list-backends", "--threads", "1000"]);
     assert!(output.status.success());
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]
@@ -415,7 +409,7 @@ fn the_timeout_binds_a_worker_that_closed_its_pipe_but_lives_on() {
             "--timeout",
             "2s",
         ])
-        .env(gilfree::fault::ENV_VAR, "3:linger=20000@process")
+        .env(gilfree::fault::ENV_VAR, "3:linger=600000@process")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -426,7 +420,7 @@ fn the_timeout_binds_a_worker_that_closed_its_pipe_but_lives_on() {
         "{}",
         stderr(&output)
     );
-    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(started.elapsed() < Duration::from_secs(120));
 }
 
 #[test]
@@ -477,7 +471,7 @@ fn compare_neither_hangs_on_a_silent_fifo_nor_accepts_missing_sums() {
     let started = Instant::now();
     let output = gilfree(&["compare", fifo.to_str().unwrap(), fifo.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(120));
 
     let good = dir.join("good.json");
     let output = gilfree(&[
@@ -669,27 +663,6 @@ fn the_cores_picture_without_the_sampler_names_no_line_it_does_not_draw() {
     assert!(text.contains("Dashed: the machine"), "{text}");
 }
 
-/// Waits up to 20 s until no process's command line matches `pattern`
-/// (pgrep -f), and asserts that none does.
-fn assert_none_left_soon(pattern: &str) {
-    let started = Instant::now();
-    loop {
-        let left = Command::new("pgrep")
-            .args(["-af", pattern])
-            .output()
-            .unwrap();
-        if left.stdout.is_empty() {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "left running: {}",
-            String::from_utf8_lossy(&left.stdout)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_complete_python_report_is_read_though_a_new_session_holds_the_pipe() {
     if !has_python3() {
@@ -727,7 +700,7 @@ fn a_complete_python_report_is_read_though_a_new_session_holds_the_pipe() {
         assert!(out.lines().any(|l| l.starts_with(row)), "{row}: {out}");
     }
     // Every grandchild that held a pipe was found by it and stopped.
-    assert_none_left_soon("^sleep 603$");
+    assert_none_left("^sleep 603$");
 }
 
 /// The bytes of `text` that could drive a terminal or break a file: every

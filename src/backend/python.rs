@@ -467,26 +467,112 @@ impl Backend for PythonBackend {
                 last_line(&stderr)
             )));
         }
-        let output: PythonOutput = serde_json::from_slice(&stdout)
-            .map_err(|err| self.failure(format!("the program printed no valid report: {err}")))?;
-        Ok(output
-            .workers
-            .into_iter()
-            .map(|w| WorkerReport {
-                worker: w.worker,
-                sum: w.sum,
-                start_ns: w.start_ns,
-                finish_ns: w.finish_ns.max(w.start_ns),
-                cpu_time: Duration::from_nanos(w.cpu_ns),
-                cpu_at_start: None,
-                cpu_at_finish: None,
-                pid: w.pid,
-                tid: w.tid,
-                peak_rss_bytes: Some(peak_rss_bytes),
-                held_ns: Vec::new(),
-                host: None,
-                ready_ns: None,
-            })
-            .collect())
+        let mut reports = parse_report(&stdout).map_err(|problem| self.failure(problem))?;
+        for report in &mut reports {
+            report.peak_rss_bytes = Some(peak_rss_bytes);
+        }
+        Ok(reports)
+    }
+}
+
+/// The workers' reports in what a program printed on standard output
+/// (JSON: `{"workers": [{worker, sum, start_ns, finish_ns, cpu_ns, pid,
+/// tid}, …]}`). Whether there is one per worker is the driver's check.
+///
+/// # Errors
+/// Why the output is no report, in words for a message (one line).
+fn parse_report(stdout: &[u8]) -> Result<Vec<WorkerReport>, String> {
+    let output: PythonOutput = serde_json::from_slice(stdout)
+        // serde may quote what it read: escaped, one line.
+        .map_err(|err| {
+            format!(
+                "the program printed no valid report: {}",
+                crate::text::escape_controls(&err.to_string())
+            )
+        })?;
+    Ok(output
+        .workers
+        .into_iter()
+        .map(|w| WorkerReport {
+            worker: w.worker,
+            sum: w.sum,
+            start_ns: w.start_ns,
+            finish_ns: w.finish_ns.max(w.start_ns),
+            cpu_time: Duration::from_nanos(w.cpu_ns),
+            cpu_at_start: None,
+            cpu_at_finish: None,
+            pid: w.pid,
+            tid: w.tid,
+            peak_rss_bytes: None,
+            held_ns: Vec::new(),
+            host: None,
+            ready_ns: None,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{Edit, fuzz_cases, mutate};
+    use proptest::prelude::*;
+
+    const VALID: &str = r#"{"workers": [
+        {"worker": 0, "sum": 50123, "start_ns": 10, "finish_ns": 900, "cpu_ns": 880, "pid": 7, "tid": 8},
+        {"worker": 1, "sum": -3, "start_ns": 12, "finish_ns": 11, "cpu_ns": 0, "pid": 7, "tid": 9}
+    ]}"#;
+
+    #[test]
+    fn a_report_is_read_field_by_field() {
+        let reports = parse_report(VALID.as_bytes()).unwrap();
+        assert_eq!(reports.len(), 2);
+        assert_eq!((reports[0].worker, reports[0].sum), (0, 50_123));
+        assert_eq!(reports[0].cpu_time, Duration::from_nanos(880));
+        // A finish before the start is clamped, never a negative span.
+        assert_eq!(reports[1].finish_ns, 12);
+        let err = parse_report(b"{\"workers\": []} trailing").unwrap_err();
+        assert!(
+            err.starts_with("the program printed no valid report: "),
+            "{err}"
+        );
+    }
+
+    fn edits() -> impl Strategy<Value = Vec<Edit>> {
+        proptest::collection::vec(
+            (any::<usize>(), any::<u8>(), any::<u8>()).prop_map(|(at, kind, value)| Edit {
+                at,
+                kind,
+                value,
+            }),
+            1..6,
+        )
+    }
+
+    /// Whatever a program prints: a report, or one line saying why not.
+    fn read_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
+        if let Err(err) = parse_report(bytes) {
+            prop_assert!(!err.contains('\n'), "{err}");
+            // Through the backend it is a failed run: exit 1, not bad input.
+            let error = Error::Program {
+                backend: "python-threads",
+                problem: err,
+            };
+            prop_assert!(!error.is_usage());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(1000)))]
+
+        #[test]
+        fn any_bytes_are_a_report_or_one_line(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            read_or_one_line(&bytes)?;
+        }
+
+        #[test]
+        fn a_broken_report_is_a_report_or_one_line(edits in edits()) {
+            read_or_one_line(&mutate(VALID.as_bytes(), &edits))?;
+        }
     }
 }

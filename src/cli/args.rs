@@ -767,6 +767,67 @@ mod tests {
         }
     }
 
+    /// A value refused by a parser of the number and duration grammars:
+    /// its message quotes it (clap adds the flag; `cli::parse` escapes
+    /// what it quotes and cuts it to one line, exit 2).
+    fn refused_naming(
+        result: Result<impl std::fmt::Debug, String>,
+        value: &str,
+    ) -> Result<(), TestCaseError> {
+        if let Err(message) = result {
+            prop_assert!(
+                message.contains(value.trim()) || message.contains(value),
+                "{} for {:?}",
+                message,
+                value
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(gilfree::fault::fuzz_cases(1000)))]
+
+        /// Any text at all (control characters included) is a number, a
+        /// duration, a backend, or an error quoting it; nothing panics.
+        #[test]
+        fn the_grammars_take_any_text(text in any::<String>()) {
+            refused_naming(parse_count(&text), &text)?;
+            refused_naming(parse_usize(&text), &text)?;
+            refused_naming(parse_interval(&text), &text)?;
+            refused_naming(parse_timeout(&text), &text)?;
+            let _ = parse_backends(&text);
+        }
+
+        /// Near-misses of valid numbers and durations: digits, signs,
+        /// suffixes, units, separators, spaces.
+        #[test]
+        fn the_grammars_take_near_misses(text in "[ 0-9_.+eE-]{0,6}[kKmMgGsunµμhy]{0,3}[ 0-9]{0,3}") {
+            refused_naming(parse_count(&text), &text)?;
+            refused_naming(parse_usize(&text), &text)?;
+            refused_naming(parse_interval(&text), &text)?;
+            refused_naming(parse_timeout(&text), &text)?;
+        }
+
+        /// What the grammars promise: grouped digits and suffixes count
+        /// exactly; a unit scales exactly; bare numbers are milliseconds
+        /// (intervals) or seconds (timeouts).
+        #[test]
+        fn the_grammars_read_what_they_promise(n in 1u64..1_000_000, ms in 1u64..3_600_000) {
+            let grouped = n.to_string().as_bytes().rchunks(3).rev()
+                .map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("_");
+            prop_assert_eq!(parse_count(&grouped), Ok(n));
+            prop_assert_eq!(parse_count(&format!(" {n}k ")), Ok(n * 1_000));
+            prop_assert_eq!(parse_count(&format!("{n}M")), Ok(n * 1_000_000));
+            prop_assert_eq!(parse_count(&format!("{n}g")), Ok(n * 1_000_000_000));
+            prop_assert_eq!(parse_interval(&format!("{ms}ms")), Ok(std::time::Duration::from_millis(ms)));
+            prop_assert_eq!(parse_interval(&ms.to_string()), Ok(std::time::Duration::from_millis(ms)));
+            prop_assert_eq!(parse_interval(&format!("{n}us")), Ok(std::time::Duration::from_micros(n)));
+            prop_assert_eq!(parse_timeout(&n.to_string()), Ok(Timeout::After(std::time::Duration::from_secs(n))));
+            prop_assert_eq!(parse_timeout(&format!("{n}m")), Ok(Timeout::After(std::time::Duration::from_secs(60 * n))));
+        }
+    }
+
     #[test]
     fn the_argument_definitions_are_consistent() {
         use clap::CommandFactory;

@@ -32,8 +32,7 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
     struct Version {
         schema_version: Option<u64>,
     }
-    let version: Version =
-        serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
+    let version: Version = serde_json::from_slice(bytes).map_err(not_an_export)?;
     match version.schema_version {
         Some(v) if (1..=u64::from(SCHEMA_VERSION)).contains(&v) => {}
         Some(found) => return Err(ReadError::Schema { found }),
@@ -43,8 +42,7 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
             ));
         }
     }
-    let mut export: JsonExport =
-        serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
+    let mut export: JsonExport = serde_json::from_slice(bytes).map_err(not_an_export)?;
     export.check_numbers().map_err(ReadError::NotAnExport)?;
     export.escape_text();
     if export.schema_version == 1 {
@@ -280,6 +278,12 @@ impl JsonExport {
             }
         }
     }
+}
+
+/// A serde error as [`ReadError::NotAnExport`]: serde may quote what it
+/// read, so its words are escaped into one line.
+fn not_an_export(err: serde_json::Error) -> ReadError {
+    ReadError::NotAnExport(crate::text::escape_controls(&err.to_string()))
 }
 
 /// Replaces `text` with its escaped form ([`escape_controls`](crate::text::escape_controls)).
