@@ -93,6 +93,8 @@ fn memory_cost_of_materializing_shows_in_the_export() {
         "4",
         "-n",
         "2M",
+        "--runs",
+        "3",
         "--seed",
         "1",
         "--backend",

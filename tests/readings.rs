@@ -281,6 +281,7 @@ fn python_explained(interpreter: &str) -> (String, JsonExport) {
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn the_interpreters_own_report_of_its_gil_decides_the_sentence() {
     let Some(enabled) = fake_interpreter("gil-enabled", true, false) else {
         return;
@@ -325,6 +326,7 @@ fn the_interpreters_own_report_of_its_gil_decides_the_sentence() {
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn python_rows_are_read_against_python_sequential_in_table_summary_and_export() {
     let Some(python) = fake_interpreter("plain", true, false) else {
         return;
