@@ -32,7 +32,9 @@ fn a_stopped_worker_process_ends_at_the_timeout_with_the_worker_named() {
         .args([
             "-n", "1000", "--seed", "1", "--runs", "1", "--warmup", "0", "-b", "process",
         ])
-        .args(["--timeout", "2s"])
+        // Worker 3 is the last of four: once it sleeps alone, the others
+        // have been forked and reaped.
+        .args(["-w", "4", "--timeout", "2s"])
         .env(gilfree::fault::ENV_VAR, "3:sleep=600000@process")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -220,9 +222,10 @@ fn messages_name_the_valid_choices() {
         "[possible values: xoshiro-x8, xoshiro, python, rand]",
     );
     refused(
-        &["--switch-interval", "-1ms"],
+        &["--switch-interval", "0ms"],
         "the switch interval must be positive",
     );
+    refused(&["--switch-interval", "-1ms"], "'-1ms' is not a duration");
     for interval in ["5µs", "5μs", "500ns"] {
         let output = gilfree(&["--switch-interval", interval, "--list-backends"]);
         assert!(output.status.success(), "{interval}: {}", stderr(&output));

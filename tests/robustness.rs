@@ -276,7 +276,7 @@ fn interrupt_binary(backend: &str, signal: i32) -> (Option<i32>, String, Duratio
             "--backend",
             backend,
         ])
-        .env(gilfree::fault::ENV_VAR, format!("0:sleep=600000@{backend}"))
+        .env(gilfree::fault::ENV_VAR, format!("7:sleep=600000@{backend}"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -542,8 +542,10 @@ fn soak_thousands_of_runs_leave_no_fd_child_or_thread_behind() {
 /// Waits until gilfree (`pid`) has reached the worker an injected `sleep`
 /// fault holds — a thread of it, or its one remaining worker process, named
 /// [`gilfree::fault::SLEEPING_THREAD_NAME`] — instead of guessing how long
-/// that takes on a busy machine. For the process backend, the other workers
-/// have been reaped by then. Panics after two minutes.
+/// that takes on a busy machine. Make the sleeping worker the last one
+/// (`7:sleep=…` for 8 workers): workers are forked in order, so once it
+/// sleeps as the only child, every other worker process has been forked,
+/// has ended and been reaped. Panics after two minutes.
 pub(crate) fn wait_until_worker_sleeps(pid: u32) {
     let named = |pid: u32| {
         std::fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|tasks| {

@@ -1,7 +1,7 @@
-//! The command line's types: what `gilfree`, `gilfree sweep` and `gilfree
-//! compare` accept, with the parsers of counts, durations and backend names.
-//! The backends' names and help come from the registry,
-//! [`BackendKind::ALL`].
+//! The command line's types: what `gilfree`, `gilfree sweep`, `gilfree
+//! lesson` and `gilfree compare` accept ([`parse`](super::parse) holds the
+//! parsers of their values). The backends' names and help come from the
+//! registry, [`BackendKind::ALL`].
 
 use std::path::PathBuf;
 
@@ -9,6 +9,10 @@ use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
 use gilfree::measure::{MAX_RUNS, Plan, Timeout};
 use gilfree::{Error, Generator, Simd, WorkloadSpec};
+
+#[cfg(feature = "mpi")]
+use super::parse::{Launcher, parse_launcher};
+use super::parse::{parse_backends, parse_count, parse_interval, parse_timeout, parse_usize};
 
 const COLUMNS_HELP: &str = "\
 Columns of the table:
@@ -333,8 +337,8 @@ pub(crate) struct Common {
     pub(crate) rng: RngArg,
 
     /// How often the gil backend's lock holder offers the lock to the waiting
-    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
-    /// number is milliseconds).
+    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a
+    /// number and its unit, as every duration).
     #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval, allow_hyphen_values = true)]
     pub(crate) switch_interval: std::time::Duration,
 
@@ -564,114 +568,6 @@ fn launched_note() -> String {
     }
 }
 
-fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
-    // Launched engines (mpi) only when named: `all` needs no system package.
-    if value.trim().eq_ignore_ascii_case("all") {
-        return Ok(BackendKind::in_process().collect());
-    }
-    value
-        .parse::<BackendKind>()
-        .map(|kind| vec![kind])
-        .map_err(|err| err.to_string())
-}
-
-/// The mpi backend's launcher: a program and its arguments.
-#[cfg(feature = "mpi")]
-#[derive(Debug, Clone)]
-pub(crate) struct Launcher(pub(crate) Vec<String>);
-
-/// A launcher command: words split at whitespace, at least one.
-#[cfg(feature = "mpi")]
-fn parse_launcher(value: &str) -> Result<Launcher, String> {
-    let words: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
-    if words.is_empty() {
-        return Err(
-            "give a launcher command, such as \"mpirun\" or \"mpiexec --mca …\"".to_owned(),
-        );
-    }
-    Ok(Launcher(words))
-}
-
-/// A positive duration: a number with `s`, `ms`, `us` (or `µs`, `μs`) or
-/// `ns`, or bare milliseconds.
-pub(crate) fn parse_interval(value: &str) -> Result<std::time::Duration, String> {
-    let invalid = || format!("'{value}' is not a duration; use 5ms, 500us or 0.005s");
-    let trimmed = value.trim();
-    let units = [
-        ("ms", 1e-3),
-        ("us", 1e-6),
-        ("\u{b5}s", 1e-6),  // micro sign
-        ("\u{3bc}s", 1e-6), // Greek mu
-        ("ns", 1e-9),
-        ("s", 1.0),
-    ];
-    let (number, scale) = units
-        .iter()
-        .find_map(|&(unit, scale)| Some((trimmed.strip_suffix(unit)?, scale)))
-        .unwrap_or((trimmed, 1e-3));
-    let seconds = number.trim().parse::<f64>().map_err(|_| invalid())? * scale;
-    if !seconds.is_finite() || seconds <= 0.0 {
-        return Err(format!("'{value}': the switch interval must be positive"));
-    }
-    if seconds > 3600.0 {
-        return Err(format!("'{value}': the switch interval is at most an hour"));
-    }
-    Ok(std::time::Duration::from_secs_f64(seconds).max(std::time::Duration::from_nanos(1)))
-}
-
-/// `auto`, `none`, or a positive duration (`90s`, `5m`, `1h 30m`; a bare
-/// number is seconds).
-pub(crate) fn parse_timeout(value: &str) -> Result<Timeout, String> {
-    let trimmed = value.trim();
-    match trimmed {
-        "auto" => return Ok(Timeout::Auto),
-        "none" => return Ok(Timeout::Never),
-        _ => {}
-    }
-    let duration = match trimmed.parse::<u64>() {
-        Ok(seconds) => std::time::Duration::from_secs(seconds),
-        Err(_) => humantime::parse_duration(trimmed)
-            .map_err(|_| format!("'{value}' is not a duration; use 90s, 5m, 1h, auto or none"))?,
-    };
-    if duration.is_zero() {
-        return Err(format!("'{value}': the timeout must be positive (or none)"));
-    }
-    Ok(Timeout::After(duration))
-}
-
-/// A count: digits, optionally grouped by single `_` between digits, and an
-/// optional k/M/G suffix (either case); surrounding spaces are ignored.
-pub(crate) fn parse_count(value: &str) -> Result<u64, String> {
-    let invalid =
-        || format!("'{value}' is not a whole number; use digits like 1000000, 1_000_000 or 1M");
-    let trimmed = value.trim();
-    let (digits, multiplier) = match trimmed.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&trimmed[..i], 1_000),
-        Some((i, 'm' | 'M')) => (&trimmed[..i], 1_000_000),
-        Some((i, 'g' | 'G')) => (&trimmed[..i], 1_000_000_000),
-        _ => (trimmed, 1),
-    };
-    // Groups of digits joined by single underscores: no empty group.
-    if digits
-        .split('_')
-        .any(|group| group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(invalid());
-    }
-    digits
-        .replace('_', "")
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
-        .ok_or_else(|| format!("'{value}' is larger than {}", u64::MAX))
-}
-
-/// A count that must fit in a `usize` (workers, runs, threads).
-pub(crate) fn parse_usize(value: &str) -> Result<usize, String> {
-    let n = parse_count(value)?;
-    usize::try_from(n).map_err(|_| format!("'{value}' is larger than {}", usize::MAX))
-}
-
 impl Common {
     /// The workload these options describe, with `workers`, `count`, `seed`
     /// and the SIMD path (`None` for the widest).
@@ -700,33 +596,6 @@ mod tests {
     use super::*;
     use gilfree::{Driver, Workload};
     use proptest::prelude::*;
-
-    #[test]
-    fn switch_intervals_take_a_unit() {
-        use std::time::Duration;
-        assert_eq!(parse_interval("5ms"), Ok(Duration::from_millis(5)));
-        assert_eq!(parse_interval("500us"), Ok(Duration::from_micros(500)));
-        assert_eq!(parse_interval("0.01s"), Ok(Duration::from_millis(10)));
-        assert_eq!(parse_interval("2"), Ok(Duration::from_millis(2)));
-        for bad in ["", "0", "-1ms", "fast", "1e400s", "NaNms", "2h"] {
-            assert!(parse_interval(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn counts_accept_separators_and_suffixes() {
-        assert_eq!(parse_count("1000000"), Ok(1_000_000));
-        assert_eq!(parse_count("10_000_000"), Ok(10_000_000));
-        assert_eq!(parse_count("1M"), Ok(1_000_000));
-        assert_eq!(parse_count("250k"), Ok(250_000));
-        assert_eq!(parse_count("2G"), Ok(2_000_000_000));
-        assert_eq!(parse_count("0"), Ok(0));
-        for bad in ["", "M", "-5", "1.5M", "ten", "1e6"] {
-            assert!(parse_count(bad).is_err(), "{bad}");
-        }
-        assert!(parse_count("99999999999999999999").is_err());
-        assert!(parse_count("18446744073709551615G").is_err());
-    }
 
     proptest! {
         /// Any command line, however wrong, parses or is refused by clap, and
@@ -759,73 +628,6 @@ mod tests {
             }
         }
 
-        /// Counts parse exactly when they are digits (with `_`) and an optional suffix.
-        #[test]
-        fn counts_never_panic_and_round_trip(n in proptest::num::u64::ANY, text in "\\PC{0,24}") {
-            prop_assert_eq!(parse_count(&n.to_string()), Ok(n));
-            let _ = parse_count(&text);
-        }
-    }
-
-    /// A value refused by a parser of the number and duration grammars:
-    /// its message quotes it (clap adds the flag; `cli::parse` escapes
-    /// what it quotes and cuts it to one line, exit 2).
-    fn refused_naming(
-        result: Result<impl std::fmt::Debug, String>,
-        value: &str,
-    ) -> Result<(), TestCaseError> {
-        if let Err(message) = result {
-            prop_assert!(
-                message.contains(value.trim()) || message.contains(value),
-                "{} for {:?}",
-                message,
-                value
-            );
-        }
-        Ok(())
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(gilfree::fault::fuzz_cases(1000)))]
-
-        /// Any text at all (control characters included) is a number, a
-        /// duration, a backend, or an error quoting it; nothing panics.
-        #[test]
-        fn the_grammars_take_any_text(text in any::<String>()) {
-            refused_naming(parse_count(&text), &text)?;
-            refused_naming(parse_usize(&text), &text)?;
-            refused_naming(parse_interval(&text), &text)?;
-            refused_naming(parse_timeout(&text), &text)?;
-            let _ = parse_backends(&text);
-        }
-
-        /// Near-misses of valid numbers and durations: digits, signs,
-        /// suffixes, units, separators, spaces.
-        #[test]
-        fn the_grammars_take_near_misses(text in "[ 0-9_.+eE-]{0,6}[kKmMgGsunµμhy]{0,3}[ 0-9]{0,3}") {
-            refused_naming(parse_count(&text), &text)?;
-            refused_naming(parse_usize(&text), &text)?;
-            refused_naming(parse_interval(&text), &text)?;
-            refused_naming(parse_timeout(&text), &text)?;
-        }
-
-        /// What the grammars promise: grouped digits and suffixes count
-        /// exactly; a unit scales exactly; bare numbers are milliseconds
-        /// (intervals) or seconds (timeouts).
-        #[test]
-        fn the_grammars_read_what_they_promise(n in 1u64..1_000_000, ms in 1u64..3_600_000) {
-            let grouped = n.to_string().as_bytes().rchunks(3).rev()
-                .map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("_");
-            prop_assert_eq!(parse_count(&grouped), Ok(n));
-            prop_assert_eq!(parse_count(&format!(" {n}k ")), Ok(n * 1_000));
-            prop_assert_eq!(parse_count(&format!("{n}M")), Ok(n * 1_000_000));
-            prop_assert_eq!(parse_count(&format!("{n}g")), Ok(n * 1_000_000_000));
-            prop_assert_eq!(parse_interval(&format!("{ms}ms")), Ok(std::time::Duration::from_millis(ms)));
-            prop_assert_eq!(parse_interval(&ms.to_string()), Ok(std::time::Duration::from_millis(ms)));
-            prop_assert_eq!(parse_interval(&format!("{n}us")), Ok(std::time::Duration::from_micros(n)));
-            prop_assert_eq!(parse_timeout(&n.to_string()), Ok(Timeout::After(std::time::Duration::from_secs(n))));
-            prop_assert_eq!(parse_timeout(&format!("{n}m")), Ok(Timeout::After(std::time::Duration::from_secs(60 * n))));
-        }
     }
 
     #[test]

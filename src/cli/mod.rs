@@ -17,6 +17,7 @@ mod compare;
 mod lesson;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod parse;
 pub(crate) mod run;
 pub(crate) mod signals;
 mod sweep;

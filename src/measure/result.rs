@@ -118,6 +118,19 @@ pub const CONTENTION_WARNING: f64 = 0.10;
 /// given, and the table shows `?`.
 pub const UNCERTAIN_OTHERS: f64 = 0.1;
 
+/// What other programs (and the hypervisor) kept busy during a row's runs,
+/// as far as the runs can tell ([`BackendResult::others`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Others {
+    /// No run was sampled (`--no-sampler`, or no `/proc`).
+    NotSampled,
+    /// The runs were too short for `/proc/stat`'s clock tick to tell:
+    /// the uncertainty exceeds [`UNCERTAIN_OTHERS`].
+    TooShort,
+    /// So many cores, on average, other programs' and stolen time together.
+    Cores(f64),
+}
+
 /// How much a row lost to other programs ([`Report::contended`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Contended {
@@ -363,6 +376,16 @@ impl BackendResult {
         })
     }
 
+    /// The cores other programs and the hypervisor kept busy during the
+    /// runs, as far as the runs tell ([`Others`]).
+    pub fn others(&self) -> Others {
+        match self.contention() {
+            None => Others::NotSampled,
+            Some(c) if c.uncertainty_cores > UNCERTAIN_OTHERS => Others::TooShort,
+            Some(c) => Others::Cores(c.others_cores + c.steal_cores),
+        }
+    }
+
     /// The measured run whose wall time is nearest the median: a typical
     /// run, for a timeline.
     pub fn typical_run(&self) -> Option<(usize, &RunMeasurement)> {
@@ -526,136 +549,5 @@ impl Report {
             }
         }
         Ok(())
-    }
-}
-
-/// Reports built from chosen figures, for testing the readings of them.
-#[cfg(test)]
-pub(crate) mod synthetic {
-    use std::time::{Duration, SystemTime};
-
-    use super::{BackendResult, Report, RunMeasurement};
-    use crate::backend::python::{Interpreter, Program};
-    use crate::backend::{BackendKind, Profile, Schedule, WorkerKind};
-    use crate::kernel::{Workload, WorkloadSpec};
-    use crate::measure::sampler::Contention;
-    use crate::measure::{Machine, Plan};
-
-    /// One row: its name, parallelism, the wall time of each run (ms), its
-    /// CPU (% of one core) and the cores other programs kept busy. Its
-    /// profile is the registry's, or the Python program's of that name (its
-    /// threads' schedule set by the report's interpreter), or else Rust
-    /// threads at once.
-    pub(crate) struct Row {
-        pub(crate) name: &'static str,
-        pub(crate) parallelism: usize,
-        pub(crate) walls_ms: Vec<f64>,
-        pub(crate) cpu_percent: f64,
-        pub(crate) others_cores: f64,
-    }
-
-    impl Row {
-        pub(crate) fn new(name: &'static str, parallelism: usize, wall_ms: f64, cpu: f64) -> Row {
-            Row {
-                name,
-                parallelism,
-                // Five runs a percent apart: a quiet machine.
-                walls_ms: [1.0, 0.99, 1.01, 1.0, 1.005]
-                    .iter()
-                    .map(|f| f * wall_ms)
-                    .collect(),
-                cpu_percent: cpu,
-                others_cores: 0.0,
-            }
-        }
-
-        pub(crate) fn others(mut self, cores: f64) -> Row {
-            self.others_cores = cores;
-            self
-        }
-    }
-
-    /// A report of 8 workers on 2 cores with `rows`, the first the baseline.
-    pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report {
-        let workload = Workload::new(WorkloadSpec::default()).unwrap();
-        let gil_enabled = interpreter.as_ref().is_none_or(|i| i.gil_enabled);
-        let results = rows
-            .into_iter()
-            .map(|row| BackendResult {
-                profile: profile(row.name, gil_enabled),
-                parallelism: row.parallelism,
-                runs: row
-                    .walls_ms
-                    .iter()
-                    .map(|&ms| {
-                        let wall = Duration::from_secs_f64(ms / 1e3);
-                        RunMeasurement {
-                            started_ns: 0,
-                            wall,
-                            user: wall.mul_f64(row.cpu_percent / 100.0),
-                            system: Duration::ZERO,
-                            children_cpu: Duration::ZERO,
-                            self_peak_rss_bytes: 0,
-                            children_peak_rss_bytes: 0,
-                            workers: Vec::new(),
-                            contention: Some(Contention {
-                                others_cpu: wall.mul_f64(row.others_cores),
-                                steal: Duration::ZERO,
-                                pressure_stalled: None,
-                                sampler_cpu: Duration::ZERO,
-                                resolution: Duration::from_micros(100),
-                                samples: Vec::new(),
-                            }),
-                        }
-                    })
-                    .collect(),
-                mismatch: None,
-                comparable: true,
-            })
-            .collect();
-        Report {
-            workload,
-            plan: Plan::exactly(5, 1),
-            machine: Machine {
-                cpu_model: "test".to_owned(),
-                logical_cores: 2,
-                physical_cores: 2,
-                os: "linux".to_owned(),
-                kernel: "Linux".to_owned(),
-                arch: "x86_64".to_owned(),
-            },
-            results,
-            sums: vec![0; 8],
-            started: SystemTime::UNIX_EPOCH,
-            interpreter,
-        }
-    }
-
-    /// The profile of the row called `name` (see [`Row`]).
-    pub(crate) fn profile(name: &'static str, gil_enabled: bool) -> Profile {
-        if let Some(kind) = BackendKind::named(name) {
-            return kind.profile();
-        }
-        if let Some(program) = Program::ALL.into_iter().find(|p| p.name() == name) {
-            return program.profile(gil_enabled);
-        }
-        Profile::rust(name, "", WorkerKind::Thread, Schedule::AtOnce)
-    }
-
-    /// An interpreter that reports `gil_enabled`, from a build that is
-    /// free-threaded or not.
-    pub(crate) fn interpreter(gil_enabled: bool, free_threaded_build: bool) -> Interpreter {
-        Interpreter {
-            command: "python3".to_owned(),
-            version: if free_threaded_build {
-                "3.13.1"
-            } else {
-                "3.11.7"
-            }
-            .to_owned(),
-            implementation: "cpython".to_owned(),
-            gil_enabled,
-            free_threaded_build,
-        }
     }
 }

@@ -1,0 +1,650 @@
+//! A report's findings, from its rows' profiles and figures.
+
+use std::time::Duration;
+
+use super::{
+    AboveCeilingCause, Advice, BUSY_SHARE, FewCoresCause, Finding, Findings, LaunchSplit, ONE_CORE,
+    SHORT_JOB, WIDE_SPREAD,
+};
+use crate::backend::{Language, Lock, Profile, Schedule, WorkerKind};
+use crate::measure::result::{BackendResult, Report};
+use crate::measure::stats;
+
+impl Report {
+    /// The cores `result` kept busy on average: its median CPU ÷ 100 %.
+    pub fn cores_busy(&self, result: &BackendResult) -> f64 {
+        result.cpu_percent_median() / 100.0
+    }
+
+    /// The Rust row that `result`, a row of another language, is set beside
+    /// in the cross-language view: the first Rust row whose workers are of
+    /// the same kind and, unless they run one after another, run at once
+    /// (CPython's threads beside Rust's `threads`, its pool beside
+    /// `process`, its sequential program beside `sequential`).
+    pub fn counterpart(&self, result: &BackendResult) -> Option<&BackendResult> {
+        if result.language() == Language::Rust {
+            return None;
+        }
+        let schedule = match result.profile.schedule {
+            Schedule::OneAfterAnother => Schedule::OneAfterAnother,
+            _ => Schedule::AtOnce,
+        };
+        self.results.iter().find(|r| {
+            r.language() == Language::Rust
+                && r.profile.worker == result.profile.worker
+                && r.profile.schedule == schedule
+        })
+    }
+
+    /// Every conclusion this report's figures support, in the order the
+    /// explanation states them: the machine, the rows' readings, the
+    /// claims to qualify, the job's size, the runs' noise.
+    pub fn findings(&self) -> Findings {
+        let mut findings = Vec::new();
+        self.contention_findings(&mut findings);
+        self.reading_findings(&mut findings);
+        self.ceiling_findings(&mut findings);
+        self.launch_findings(&mut findings);
+        self.size_findings(&mut findings);
+        self.noise_findings(&mut findings);
+        // The ceiling, once known, qualifies the claims that state it.
+        let exceeded = findings
+            .iter()
+            .any(|f| matches!(f, Finding::AboveCeiling { .. }));
+        for finding in &mut findings {
+            match finding {
+                Finding::RanInParallel {
+                    rows,
+                    ceiling_exceeded,
+                    ..
+                } => {
+                    *ceiling_exceeded = rows.iter().any(|row| {
+                        self.result(row)
+                            .is_some_and(|r| self.above_ceiling(r).is_some())
+                    });
+                }
+                Finding::Oversubscribed {
+                    ceiling_exceeded, ..
+                } => *ceiling_exceeded = exceeded,
+                _ => {}
+            }
+        }
+        Findings(findings)
+    }
+
+    fn contention_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            if let Some(contended) = self.contended(result) {
+                findings.push(Finding::Contended {
+                    row: result.name(),
+                    contended,
+                    usable_cores: self.usable_parallelism(result),
+                });
+            }
+        }
+        for result in &self.results {
+            if result.profile.is_baseline() && self.contended(result).is_some() {
+                findings.push(Finding::BaselineSlowed {
+                    row: result.name(),
+                    language: result.language(),
+                });
+            }
+        }
+    }
+
+    /// How each row's workers used the cores, from its profile and its CPU.
+    fn reading_findings(&self, findings: &mut Vec<Finding>) {
+        let workers = self.workload.workers();
+        let mut parallel: Vec<(Language, &'static str)> = Vec::new();
+        let mut few = Vec::new();
+        for result in &self.results {
+            let usable = self.usable_parallelism(result);
+            // One worker, or one core: nobody to take turns with, nothing
+            // to run beside.
+            if workers < 2 || usable < 2 {
+                continue;
+            }
+            let row = result.name();
+            let busy = self.cores_busy(result);
+            let one_core = busy < ONE_CORE;
+            let contended = self.contended(result);
+            match result.profile.schedule {
+                Schedule::OneAfterAnother => {}
+                Schedule::TakingTurns(lock) => {
+                    // CPython's own lock is read only when the machine let
+                    // it show, or when the contrast it rests on — its
+                    // threads on one core, its processes on several — held
+                    // even so.
+                    let unreadable = lock == Lock::Gil
+                        && contended.is_some()
+                        && !(one_core && self.python_processes_spread(result));
+                    findings.push(if unreadable {
+                        Finding::CannotTell {
+                            row,
+                            lock: Some(lock),
+                        }
+                    } else if one_core {
+                        Finding::TookTurns { row, lock }
+                    } else {
+                        Finding::TurnsCostCpu { row, lock }
+                    });
+                }
+                Schedule::AtOnce if is_interpreter_threads(&result.profile) => {
+                    findings.push(if contended.is_some() {
+                        Finding::CannotTell { row, lock: None }
+                    } else if one_core {
+                        Finding::FewCores {
+                            row,
+                            cause: self.few_cores_cause(result),
+                        }
+                    } else {
+                        Finding::FreeThreads { row }
+                    });
+                }
+                Schedule::AtOnce => {
+                    if busy >= BUSY_SHARE * usable as f64 {
+                        parallel.push((result.language(), row));
+                    } else {
+                        few.push(Finding::FewCores {
+                            row,
+                            cause: self.few_cores_cause(result),
+                        });
+                    }
+                }
+            }
+        }
+        for language in self.languages() {
+            let rows: Vec<&'static str> = parallel
+                .iter()
+                .filter(|(l, _)| *l == language)
+                .map(|(_, row)| *row)
+                .collect();
+            if !rows.is_empty() {
+                findings.push(Finding::RanInParallel {
+                    language,
+                    rows,
+                    ceiling: workers.min(self.machine.logical_cores),
+                    ceiling_exceeded: false,
+                });
+            }
+        }
+        findings.extend(few);
+    }
+
+    /// Whether the Python row whose workers are processes, beside `threads`,
+    /// kept more than one core busy: the contrast the GIL's reading rests on.
+    fn python_processes_spread(&self, threads: &BackendResult) -> bool {
+        self.results.iter().any(|r| {
+            r.language() == threads.language()
+                && r.profile.worker == WorkerKind::Process
+                && self.cores_busy(r) >= ONE_CORE
+        })
+    }
+
+    fn few_cores_cause(&self, result: &BackendResult) -> FewCoresCause {
+        if let Some(contended) = self.contended(result) {
+            FewCoresCause::Contended(contended)
+        } else if self.baseline().wall_median() < SHORT_JOB {
+            FewCoresCause::ShortJob
+        } else {
+            FewCoresCause::NotAtOnce
+        }
+    }
+
+    /// How far above its ceiling `result`'s speedup is, if it is.
+    fn above_ceiling(&self, result: &BackendResult) -> Option<(f64, usize)> {
+        let speedup = self.speedup(result)?;
+        let ceiling = self.usable_parallelism(result);
+        (speedup > ceiling as f64).then_some((speedup, ceiling))
+    }
+
+    fn ceiling_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            let Some((speedup, ceiling)) = self.above_ceiling(result) else {
+                continue;
+            };
+            let Some(baseline) = self.baseline_of(result) else {
+                continue;
+            };
+            let per_number = |r: &BackendResult| {
+                let numbers = self.workload.total_numbers().max(1) as f64;
+                let cpu: Vec<f64> = r
+                    .runs
+                    .iter()
+                    .map(|run| run.cpu_time().as_secs_f64())
+                    .collect();
+                stats::median(&cpu).map(|c| Duration::from_secs_f64(c / numbers))
+            };
+            let cause = if self.contended(baseline).is_some() {
+                AboveCeilingCause::BaselineSlowed
+            } else {
+                match (per_number(baseline), per_number(result)) {
+                    (Some(b), Some(r)) if b > r => AboveCeilingCause::BaselineWorkedHarder {
+                        baseline_per_number: b,
+                        row_per_number: r,
+                    },
+                    _ => AboveCeilingCause::Unexplained,
+                }
+            };
+            findings.push(Finding::AboveCeiling {
+                row: result.name(),
+                speedup,
+                ceiling,
+                cause,
+            });
+        }
+    }
+
+    fn launch_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            let Some((_, run)) = result.typical_run() else {
+                continue;
+            };
+            let Some(launch) = run.launch() else {
+                continue;
+            };
+            let compute = run.computing();
+            findings.push(Finding::Launched {
+                row: result.name(),
+                split: LaunchSplit {
+                    wall: run.wall,
+                    launch,
+                    compute,
+                    collection: run.wall.saturating_sub(launch + compute),
+                },
+                launch_dominated: launch > compute,
+            });
+        }
+    }
+
+    /// The job's size: too short to show scaling, what processes cost
+    /// then, more workers than cores, the memory materializing took.
+    fn size_findings(&self, findings: &mut Vec<Finding>) {
+        if let Some(advice) = self.count_advice() {
+            findings.push(Finding::TooShort(advice));
+            let first = |worker: WorkerKind| {
+                self.results.iter().find(|r| {
+                    r.language() == Language::Rust
+                        && r.profile.worker == worker
+                        && r.profile.schedule == Schedule::AtOnce
+                })
+            };
+            if let (Some(threads), Some(process)) =
+                (first(WorkerKind::Thread), first(WorkerKind::Process))
+            {
+                let extra =
+                    process.wall_median().as_secs_f64() - threads.wall_median().as_secs_f64();
+                // Only when the difference stands out from both rows' own spread.
+                let noise = |r: &BackendResult| (r.wall_max() - r.wall_min()).as_secs_f64();
+                if extra > noise(threads).max(noise(process)) {
+                    findings.push(Finding::ProcessStartCost {
+                        process: process.name(),
+                        threads: threads.name(),
+                        extra: Duration::from_secs_f64(extra),
+                        per_worker: Duration::from_secs_f64(extra / self.workload.workers() as f64),
+                    });
+                }
+            }
+        }
+        let (workers, cores) = (self.workload.workers(), self.machine.logical_cores);
+        let at_once = self
+            .results
+            .iter()
+            .any(|r| r.profile.schedule == Schedule::AtOnce && r.parallelism > 1);
+        if workers > cores && at_once {
+            findings.push(Finding::Oversubscribed {
+                workers,
+                cores,
+                ceiling_exceeded: false,
+            });
+        }
+        if self.workload.materialize()
+            && let Some(most) = self.results.iter().max_by_key(|r| r.self_peak_rss_bytes())
+        {
+            findings.push(Finding::MaterializedMemory {
+                row: most.name(),
+                peak_bytes: most.self_peak_rss_bytes(),
+                baseline_peak_bytes: self.baseline().self_peak_rss_bytes(),
+            });
+        }
+    }
+
+    /// The advice, when Rust's sequential row was too short for scaling to
+    /// show ([`SHORT_JOB`]): a count that makes it about half a second, with
+    /// the time every row — Python's too — would then take.
+    fn count_advice(&self) -> Option<Advice> {
+        let now = self.baseline().wall_median();
+        if now >= SHORT_JOB || self.results.len() < 2 || self.workload.count() == 0 {
+            return None;
+        }
+        let count =
+            round_up_1_2_5(self.workload.count() as f64 * 0.5 / now.as_secs_f64().max(1e-6));
+        let factor = count as f64 / self.workload.count() as f64;
+        let scaled = |r: &BackendResult| r.wall_median().mul_f64(factor);
+        let python = self.result(Language::Python.baseline());
+        let command = self
+            .results
+            .iter()
+            .map(|r| scaled(r).mul_f64((r.runs.len() + self.plan.warmup) as f64))
+            .sum();
+        Some(Advice {
+            count,
+            sequential_now: now,
+            sequential: scaled(self.baseline()),
+            python: python.map(scaled),
+            python_now: python.map(BackendResult::wall_median),
+            command,
+        })
+    }
+
+    fn noise_findings(&self, findings: &mut Vec<Finding>) {
+        let widest = self
+            .results
+            .iter()
+            .map(BackendResult::wall_spread)
+            .fold(0.0, f64::max);
+        let noisy: Vec<(&'static str, f64)> = self
+            .results
+            .iter()
+            .filter(|r| r.wall_spread() > WIDE_SPREAD)
+            .map(|r| (r.name(), r.wall_spread()))
+            .collect();
+        if !noisy.is_empty() {
+            findings.push(Finding::Noisy {
+                rows: noisy,
+                widest,
+            });
+        }
+        let outliers: Vec<(&'static str, usize, usize)> = self
+            .results
+            .iter()
+            .filter(|r| r.wall_outliers() > 0)
+            .map(|r| (r.name(), r.wall_outliers(), r.runs.len()))
+            .collect();
+        if !outliers.is_empty() {
+            findings.push(Finding::Outliers { rows: outliers });
+        }
+        if !self.plan.is_exact() {
+            let unsettled: Vec<(&'static str, f64)> = self
+                .results
+                .iter()
+                .filter(|r| r.runs.len() >= self.plan.max_runs)
+                .filter_map(|r| {
+                    let half = self.plan.half_width(&r.walls())?;
+                    (half > self.plan.precision).then_some((r.name(), half))
+                })
+                .collect();
+            if !unsettled.is_empty() {
+                findings.push(Finding::Unsettled { rows: unsettled });
+            }
+        }
+    }
+}
+
+/// Whether the row's workers are threads of one interpreter (CPython's
+/// threads): with the GIL they take turns, without it they run at once.
+fn is_interpreter_threads(profile: &Profile) -> bool {
+    profile.language != Language::Rust && profile.worker == WorkerKind::Thread
+}
+
+/// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
+pub(crate) fn round_up_1_2_5(x: f64) -> u64 {
+    let mut power = 1u64;
+    loop {
+        for step in [1, 2, 5] {
+            let candidate = power.saturating_mul(step);
+            if candidate as f64 >= x || power >= 10u64.pow(18) {
+                return candidate;
+            }
+        }
+        power *= 10;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::synthetic::{Row, interpreter, report};
+
+    fn readings(report: &Report) -> Vec<Finding> {
+        report
+            .findings()
+            .0
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    f,
+                    Finding::TookTurns { .. }
+                        | Finding::TurnsCostCpu { .. }
+                        | Finding::FreeThreads { .. }
+                        | Finding::CannotTell { .. }
+                        | Finding::RanInParallel { .. }
+                        | Finding::FewCores { .. }
+                )
+            })
+            .collect()
+    }
+
+    /// The book's experiment on 2 cores, quiet.
+    fn book(gil: bool, python_threads_cpu: f64) -> Report {
+        report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("gil", 8, 505.0, 101.0),
+                Row::new("threads", 8, 260.0, 196.0),
+                Row::new("process", 8, 270.0, 195.0),
+                Row::new("python-sequential", 1, 1800.0, 100.0),
+                Row::new("python-threads", 8, 1840.0, python_threads_cpu),
+                Row::new("python-processes", 8, 1000.0, 186.0),
+            ],
+            Some(interpreter(gil, !gil)),
+        )
+    }
+
+    #[test]
+    fn the_rows_are_read_by_their_profile_and_their_cpu() {
+        assert_eq!(
+            readings(&book(true, 101.0)),
+            [
+                Finding::TookTurns {
+                    row: "gil",
+                    lock: Lock::Emulated
+                },
+                Finding::TookTurns {
+                    row: "python-threads",
+                    lock: Lock::Gil
+                },
+                Finding::RanInParallel {
+                    language: Language::Rust,
+                    rows: vec!["threads", "process"],
+                    ceiling: 2,
+                    ceiling_exceeded: false,
+                },
+                Finding::RanInParallel {
+                    language: Language::Python,
+                    rows: vec!["python-processes"],
+                    ceiling: 2,
+                    ceiling_exceeded: false,
+                },
+            ]
+        );
+        let free = readings(&book(false, 190.0));
+        assert!(free.contains(&Finding::FreeThreads {
+            row: "python-threads"
+        }));
+        // Told the GIL is off but seeing one core, it does not invent a GIL.
+        let odd = readings(&book(false, 100.0));
+        assert!(odd.contains(&Finding::FewCores {
+            row: "python-threads",
+            cause: FewCoresCause::NotAtOnce
+        }));
+        let gil_spread = readings(&book(true, 160.0));
+        assert!(gil_spread.contains(&Finding::TurnsCostCpu {
+            row: "python-threads",
+            lock: Lock::Gil
+        }));
+    }
+
+    #[test]
+    fn one_worker_has_nobody_to_take_turns_with() {
+        let mut r = book(true, 101.0);
+        r.workload = crate::kernel::Workload::new(crate::kernel::WorkloadSpec {
+            workers: 1,
+            ..crate::kernel::WorkloadSpec::default()
+        })
+        .unwrap();
+        assert_eq!(readings(&r), []);
+        assert!(
+            !r.findings()
+                .any(|f| matches!(f, Finding::Oversubscribed { .. }))
+        );
+    }
+
+    #[test]
+    fn a_shared_machine_hides_the_gil_unless_the_contrast_holds() {
+        let busy = |processes_cpu: f64| {
+            report(
+                vec![
+                    Row::new("sequential", 1, 500.0, 100.0),
+                    Row::new("python-sequential", 1, 1800.0, 100.0),
+                    Row::new("python-threads", 8, 1840.0, 80.0).others(1.5),
+                    Row::new("python-processes", 8, 1500.0, processes_cpu).others(0.8),
+                ],
+                Some(interpreter(true, false)),
+            )
+        };
+        assert!(readings(&busy(110.0)).contains(&Finding::CannotTell {
+            row: "python-threads",
+            lock: Some(Lock::Gil)
+        }));
+        assert!(readings(&busy(150.0)).contains(&Finding::TookTurns {
+            row: "python-threads",
+            lock: Lock::Gil
+        }));
+    }
+
+    #[test]
+    fn contention_slows_a_baseline_and_leaves_idle_cores_alone() {
+        let r = report(
+            vec![
+                // One core used, one spare: 0.9 cores of others cost nothing.
+                Row::new("sequential", 1, 500.0, 100.0).others(0.9),
+                Row::new("threads", 8, 260.0, 196.0).others(0.15),
+                Row::new("rayon", 2, 300.0, 170.0).others(0.3),
+            ],
+            None,
+        );
+        let findings = r.findings();
+        let rows: Vec<&str> = findings.contended_rows().iter().map(|(r, _)| *r).collect();
+        assert_eq!(rows, ["rayon"]);
+        assert!(!findings.any(|f| matches!(f, Finding::BaselineSlowed { .. })));
+        let slowed = report(
+            vec![
+                Row::new("sequential", 1, 800.0, 60.0).others(1.4),
+                Row::new("threads", 8, 700.0, 95.0).others(1.0),
+            ],
+            None,
+        );
+        let findings = slowed.findings();
+        assert!(findings.0.contains(&Finding::BaselineSlowed {
+            row: "sequential",
+            language: Language::Rust
+        }));
+        assert!(matches!(
+            findings.reading("threads"),
+            Some(Finding::FewCores {
+                cause: FewCoresCause::Contended(_),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_speedup_above_the_cores_is_a_finding_with_its_cause() {
+        // Quiet, and the baseline spent more CPU per number than threads.
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 200.0, 190.0),
+            ],
+            None,
+        );
+        let findings = r.findings();
+        let above = findings
+            .iter()
+            .find_map(|f| match f {
+                Finding::AboveCeiling {
+                    row,
+                    speedup,
+                    ceiling,
+                    cause,
+                } => Some((*row, *speedup, *ceiling, *cause)),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!((above.0, above.2), ("threads", 2));
+        assert!((above.1 - 2.5).abs() < 1e-9, "{above:?}");
+        // 500 ms of CPU against 380 ms for the same numbers.
+        assert!(
+            matches!(above.3, AboveCeilingCause::BaselineWorkedHarder { baseline_per_number, row_per_number } if baseline_per_number > row_per_number),
+            "{above:?}"
+        );
+        assert!(findings.any(|f| matches!(
+            f,
+            Finding::RanInParallel {
+                ceiling_exceeded: true,
+                ..
+            }
+        )));
+        assert!(findings.any(|f| matches!(
+            f,
+            Finding::Oversubscribed {
+                ceiling_exceeded: true,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn the_counterpart_of_a_python_row_is_the_rust_row_of_its_kind() {
+        let r = book(true, 101.0);
+        let name = |n: &str| r.counterpart(r.result(n).unwrap()).map(|c| c.name());
+        assert_eq!(name("python-sequential"), Some("sequential"));
+        assert_eq!(name("python-threads"), Some("threads"));
+        assert_eq!(name("python-processes"), Some("process"));
+        assert_eq!(name("threads"), None);
+    }
+
+    #[test]
+    fn count_advice_weighs_the_python_rows() {
+        let rust_only = report(
+            vec![
+                Row::new("sequential", 1, 7.0, 100.0),
+                Row::new("threads", 8, 4.0, 180.0),
+            ],
+            None,
+        );
+        let advice = *rust_only.findings().too_short().unwrap();
+        assert_eq!(advice.count, 100_000_000);
+        assert!(!advice.python_too_long());
+        let with_python = report(
+            vec![
+                Row::new("sequential", 1, 7.0, 100.0),
+                Row::new("threads", 8, 4.0, 180.0),
+                Row::new("python-sequential", 1, 1700.0, 100.0),
+                Row::new("python-threads", 8, 1750.0, 101.0),
+            ],
+            Some(interpreter(true, false)),
+        );
+        let advice = *with_python.findings().too_short().unwrap();
+        assert!(advice.python_too_long(), "{advice:?}");
+    }
+
+    #[test]
+    fn suggestions_round_up_to_1_2_or_5_times_a_power_of_ten() {
+        assert_eq!(round_up_1_2_5(1.78e7), 20_000_000);
+        assert_eq!(round_up_1_2_5(1e7), 10_000_000);
+        assert_eq!(round_up_1_2_5(3e3), 5_000);
+        assert_eq!(round_up_1_2_5(0.5), 1);
+    }
+}
