@@ -602,8 +602,11 @@ pub struct JsonExporter;
 
 impl JsonExporter {
     /// The export of `report` in at most `limit` bytes: with every detail
-    /// when it fits, else with less per-run detail at a time ([`Detail`]),
-    /// the file saying what it left out.
+    /// when it fits, else with less per-run detail at a time — the
+    /// per-worker records and sampler series of all runs but each backend's
+    /// typical one, then also its series and lock intervals, then every
+    /// per-worker record — the file saying what it left out
+    /// ([`JsonExport::omitted`]).
     ///
     /// # Errors
     /// [`io::ErrorKind::FileTooLarge`] when even the figures of every run
