@@ -811,6 +811,19 @@ fn an_interpreters_words_and_path_reach_no_output_raw() {
     // The lesson names the interpreter too, escaped.
     let lesson_text = String::from_utf8_lossy(&lesson.stdout).replace('\n', " ");
     assert!(lesson_text.contains("3.11.0\\u{1b}[2J"), "{lesson_text}");
+    // compare names its files, whatever their names hold.
+    let hostile_name = dir.join("run\u{1b}[2J\u{7}\r\n.json");
+    std::fs::copy(file("o.json"), &hostile_name).unwrap();
+    let compared = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .arg("compare")
+        .args([&hostile_name, &hostile_name])
+        .output()
+        .unwrap();
+    assert!(compared.status.success(), "{}", stderr(&compared));
+    assert_eq!(raw_controls(&compared.stdout), Vec::<u8>::new());
+    assert!(
+        String::from_utf8_lossy(&compared.stdout).contains("run\\u{1b}[2J\\u{7}\\u{d}\\n.json")
+    );
     // The SVG pictures are well-formed XML, which a raw control would break.
     for name in ["c.svg", "t.svg", "lesson.svg"] {
         let svg = std::fs::read_to_string(file(name)).unwrap();
