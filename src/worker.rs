@@ -124,10 +124,21 @@ pub fn run_worker_caught(
     workload: &Workload,
     worker: usize,
 ) -> Result<WorkerReport, WorkerFailure> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_worker_in(Some(backend), workload, worker)
-    }))
-    .unwrap_or_else(|payload| Err(WorkerFailure::Panicked(panic_message(&*payload))))
+    caught(|| run_worker_in(Some(backend), workload, worker))
+}
+
+/// Runs a worker's `body` with a panic caught and turned into
+/// [`WorkerFailure::Panicked`]: what [`run_worker_caught`] does, for a
+/// backend whose workers run a body of their own (the `gil` backend's,
+/// which takes turns on its lock).
+///
+/// # Errors
+/// `body`'s, and [`WorkerFailure::Panicked`].
+pub(crate) fn caught(
+    body: impl FnOnce() -> Result<WorkerReport, WorkerFailure>,
+) -> Result<WorkerReport, WorkerFailure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(WorkerFailure::Panicked(panic_message(&*payload))))
 }
 
 /// The message of a caught panic payload.

@@ -131,7 +131,15 @@ pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
 /// The `gil` backend's switch interval: a positive [duration](parse_duration)
 /// of at most an hour.
 pub(crate) fn parse_interval(value: &str) -> Result<Duration, String> {
-    let interval = parse_duration(value)?;
+    let negative = value.trim_start().starts_with('-');
+    let interval = parse_duration(value).ok().filter(|_| !negative);
+    let interval = match interval {
+        Some(interval) => interval,
+        None if negative => {
+            return Err(format!("'{value}': the switch interval must be positive"));
+        }
+        None => return parse_duration(value),
+    };
     if interval.is_zero() {
         return Err(format!("'{value}': the switch interval must be positive"));
     }
@@ -146,6 +154,9 @@ pub(crate) fn parse_timeout(value: &str) -> Result<Timeout, String> {
     match value.trim() {
         "auto" => Ok(Timeout::Auto),
         "none" => Ok(Timeout::Never),
+        trimmed if trimmed.starts_with('-') => {
+            Err(format!("'{value}': the timeout must be positive (or none)"))
+        }
         _ => {
             let duration =
                 parse_duration(value).map_err(|err| format!("{err}; or auto, or none"))?;
@@ -236,6 +247,15 @@ mod tests {
         for bad in ["0ms", "2h", "2"] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_interval("-1ms").unwrap_err(),
+            "'-1ms': the switch interval must be positive"
+        );
+        assert!(
+            parse_timeout("-5s")
+                .unwrap_err()
+                .contains("must be positive")
+        );
         assert_eq!(parse_timeout("auto"), Ok(Timeout::Auto));
         assert_eq!(parse_timeout("none"), Ok(Timeout::Never));
         assert_eq!(

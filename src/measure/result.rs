@@ -266,11 +266,6 @@ impl BackendResult {
         self.summarize(self.walls(), stats::std_dev)
     }
 
-    /// Robust standard deviation of the wall time ([`stats::robust_std_dev`]).
-    pub fn wall_robust_std_dev(&self) -> Duration {
-        self.summarize(self.walls(), stats::robust_std_dev)
-    }
-
     /// The spread of the wall times: (slowest − fastest) ÷ median; 0 when
     /// the median is 0.
     pub fn wall_spread(&self) -> f64 {
