@@ -278,8 +278,7 @@ fn rename_all(staged: Vec<Staged>) -> Result<(), Error> {
                             break;
                         }
                     };
-                    let guard = lock.register(name);
-                    guard
+                    lock.register(name)
                 }
             };
             let target = staged.file.clone();

@@ -62,7 +62,7 @@ pub const MAX_HELD_INTERVALS: usize = 1024;
 /// Appends `interval` to `held`, merging neighbours pairwise when the record
 /// is full so that it stays within [`MAX_HELD_INTERVALS`] and still spans the
 /// whole run.
-pub fn record_held(held: &mut Vec<(u64, u64)>, interval: (u64, u64)) {
+pub(crate) fn record_held(held: &mut Vec<(u64, u64)>, interval: (u64, u64)) {
     if held.len() == MAX_HELD_INTERVALS {
         let merged: Vec<(u64, u64)> = held
             .chunks(2)
@@ -177,6 +177,7 @@ thread_local! {
     static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+#[doc(hidden)]
 /// Whether the calling thread is running a worker right now. A program's
 /// panic hook can use it to stay quiet about a worker's panic, which the
 /// backend reports as an error naming the worker.

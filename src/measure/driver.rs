@@ -129,7 +129,7 @@ impl Driver {
         self
     }
 
-    /// This driver, with or without a [`sampler::Sampler`] beside every
+    /// This driver, with or without a sampler beside every
     /// measured run (by default with, where `/proc` allows): without it,
     /// [`RunMeasurement::contention`] stays `None`.
     pub fn with_sampling(mut self, sampling: bool) -> Driver {
@@ -138,9 +138,10 @@ impl Driver {
     }
 
     /// This driver, its sampler looking every `interval` instead of every
-    /// [`sampler::SAMPLE_INTERVAL`]: finer for a picture of short runs, at
-    /// the cost of the sampler's CPU (measured in every run's
-    /// [`Contention::sampler_cpu`]). At most one sample per millisecond.
+    /// [`SAMPLE_INTERVAL`](super::SAMPLE_INTERVAL): finer for a picture of
+    /// short runs, at the cost of the sampler's CPU (measured in every
+    /// run's [`Contention::sampler_cpu`](super::Contention::sampler_cpu)).
+    /// At most one sample per millisecond.
     pub fn with_sample_interval(mut self, interval: Duration) -> Driver {
         self.sample_interval = interval.max(Duration::from_millis(1));
         self

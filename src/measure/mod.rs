@@ -9,19 +9,20 @@
 //! per-worker sums are compared with the sequential baseline's: gilfree's
 //! central correctness property.
 //!
-//! The files: [`driver`] runs backends according to a [`plan`];
-//! [`result`] holds what a run yields
-//! ([`Report`], [`BackendResult`], [`RunMeasurement`]) and the figures
-//! derived from it (speedup, efficiency, their spread), [`stats`] the pure
-//! statistics beneath, [`machine`] what the machine is, and [`sweep`] runs
-//! backends over several worker counts.
+//! The files: `driver.rs` runs backends according to a [`Plan`]
+//! (`plan.rs`); `result.rs` holds what a run yields ([`Report`],
+//! [`BackendResult`], [`RunMeasurement`]) and the figures derived from it
+//! (speedup, efficiency, their spread); [`findings`] what those figures
+//! show; [`stats`] the pure statistics beneath; `sampler.rs` the thread
+//! that watches the rest of the machine during a run; `machine.rs` what the
+//! machine is; and [`sweep`] runs backends over several worker counts.
 
-pub mod driver;
+mod driver;
 pub mod findings;
-pub mod machine;
-pub mod plan;
-pub mod result;
-pub mod sampler;
+mod machine;
+mod plan;
+mod result;
+mod sampler;
 pub mod stats;
 pub mod sweep;
 #[cfg(test)]
@@ -31,7 +32,7 @@ pub use self::driver::{AUTO_FACTOR, AUTO_MINIMUM, Driver, Progress, Timeout};
 pub use self::machine::Machine;
 pub use self::plan::{MAX_RUNS, Plan};
 pub use self::result::{
-    BackendResult, CONTENTION_WARNING, Contended, ContentionSummary, Mismatch, Report,
-    RunMeasurement,
+    BackendResult, CONTENTION_WARNING, Contended, ContentionSummary, Mismatch, Others, Report,
+    RunMeasurement, UNCERTAIN_OTHERS,
 };
-pub use self::sampler::{Contention, Sample};
+pub use self::sampler::{Contention, SAMPLE_INTERVAL, Sample};

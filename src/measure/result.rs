@@ -38,7 +38,7 @@ pub struct RunMeasurement {
     pub children_peak_rss_bytes: u64,
     /// The workers' reports, sorted by worker index.
     pub workers: Vec<WorkerReport>,
-    /// What the rest of the machine did meanwhile ([`sampler`](super::sampler));
+    /// What the rest of the machine did meanwhile ([`Contention`]);
     /// `None` where it was not sampled.
     pub contention: Option<Contention>,
 }
@@ -147,7 +147,11 @@ pub struct Contended {
 /// `needed` cores a row could use on `cores` logical cores: what they kept
 /// busy beyond the cores the row left idle, less the measurement's
 /// uncertainty ([`Report::contended`]).
-pub fn contended(summary: ContentionSummary, needed: usize, cores: usize) -> Option<Contended> {
+pub(crate) fn contended(
+    summary: ContentionSummary,
+    needed: usize,
+    cores: usize,
+) -> Option<Contended> {
     if summary.uncertainty_cores > UNCERTAIN_OTHERS {
         // Runs this short say nothing through a 10 ms tick.
         return None;

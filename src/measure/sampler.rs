@@ -86,7 +86,7 @@ struct Start {
 
 /// A running sampler: started just before a run, finished just after it.
 #[derive(Debug)]
-pub struct Sampler {
+pub(crate) struct Sampler {
     start: Start,
     stop: mpsc::Sender<()>,
     thread: JoinHandle<SamplerEnd>,
@@ -108,7 +108,7 @@ impl Sampler {
     /// picture needs finer), or `None` where `/proc/stat` cannot be read
     /// (not Linux) or no thread can be started: the run is then measured
     /// without.
-    pub fn start(interval: Duration) -> Option<Sampler> {
+    pub(crate) fn start(interval: Duration) -> Option<Sampler> {
         let start = Start {
             machine: procfs::machine_cpu()?,
             pressure: procfs::cpu_pressure(),
@@ -133,7 +133,7 @@ impl Sampler {
     /// Stops sampling. Returns the sampler's own user and system time, for
     /// the caller to take out of the run's, and a [`Finished`] to account
     /// for the run with.
-    pub fn stop(self) -> Option<Finished> {
+    pub(crate) fn stop(self) -> Option<Finished> {
         let _ = self.stop.send(());
         let end = self.thread.join().ok()?;
         Some(Finished {
@@ -145,7 +145,7 @@ impl Sampler {
 
 /// A sampler that has stopped.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     start: Start,
     end: SamplerEnd,
 }
@@ -161,14 +161,14 @@ impl std::fmt::Debug for SamplerEnd {
 
 impl Finished {
     /// The sampler's own user and system time.
-    pub fn own_usage(&self) -> (Duration, Duration) {
+    pub(crate) fn own_usage(&self) -> (Duration, Duration) {
         (self.end.user, self.end.system)
     }
 
     /// Accounts for the run, given the CPU time the run's tree used
     /// (`getrusage` of this process and its reaped children over the run,
     /// the sampler included).
-    pub fn contention(self, tree_cpu: Duration) -> Option<Contention> {
+    pub(crate) fn contention(self, tree_cpu: Duration) -> Option<Contention> {
         let Finished {
             start,
             end: sampled,

@@ -198,7 +198,8 @@ impl Sweep {
     }
 
     /// Whether other programs took enough of the cores `point` could use to
-    /// bend its figures ([`result::contended`](super::result::contended)).
+    /// bend its figures ([`Report::contended`](super::Report::contended)'s
+    /// reading, at the point).
     pub fn contended(&self, point: &SweepPoint) -> Option<super::Contended> {
         super::result::contended(
             point.result.contention()?,

@@ -7,7 +7,7 @@ use super::{BackendResult, Report, RunMeasurement};
 use crate::backend::python::{Interpreter, Program};
 use crate::backend::{BackendKind, Profile, Schedule, WorkerKind};
 use crate::kernel::{Workload, WorkloadSpec};
-use crate::measure::sampler::Contention;
+use crate::measure::Contention;
 use crate::measure::{Machine, Plan};
 
 /// One row: its name, parallelism, the wall time of each run (ms), its

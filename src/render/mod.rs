@@ -15,11 +15,14 @@ use crate::text::counted;
 
 pub mod cores;
 mod explain;
+#[doc(hidden)]
 pub mod format;
 pub mod html;
 mod launched;
+#[doc(hidden)]
 pub mod lesson;
 mod notes;
+#[doc(hidden)]
 pub mod picture;
 pub mod sweep;
 mod table;

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::format::{self, duration, rate, row_in};
-use crate::measure::result::Others;
+use crate::measure::Others;
 use crate::measure::{BackendResult, Report};
 use crate::text::plural;
 

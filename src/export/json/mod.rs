@@ -473,11 +473,11 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         speedup_stddev: None,
         // Only what the table shows a figure for: null where it shows `?`.
         others_cores: match result.others() {
-            crate::measure::result::Others::Cores(_) => contention.map(|c| c.others_cores),
+            crate::measure::Others::Cores(_) => contention.map(|c| c.others_cores),
             _ => None,
         },
         steal_cores: match result.others() {
-            crate::measure::result::Others::Cores(_) => contention.map(|c| c.steal_cores),
+            crate::measure::Others::Cores(_) => contention.map(|c| c.steal_cores),
             _ => None,
         },
         contended: report.contended(result).is_some(),

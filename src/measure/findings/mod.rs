@@ -2,7 +2,8 @@
 //!
 //! Every conclusion that a table note, `--explain`, the lesson, the HTML
 //! page or a picture's title states is a [`Finding`] computed here from the
-//! [`Report`] (or a [`SweepFinding`] from the [`Sweep`]): which rows lost
+//! [`Report`](super::Report) (or a [`SweepFinding`] from the
+//! [`Sweep`](super::sweep::Sweep)): which rows lost
 //! cores to other programs, which took turns on a lock and which ran in
 //! parallel, which speedups exceed what the cores allow and why, which
 //! medians are not settled, whether the job was too short to show scaling.
@@ -11,13 +12,15 @@
 //! run states the same conclusions.
 //!
 //! What a row *is* — whether its workers run one after another, take turns
-//! on a lock, or run at once — comes from its [`Profile`], never from its
+//! on a lock, or run at once — comes from its
+//! [`Profile`](crate::backend::Profile), never from its
 //! name. What it *did* comes from its figures, against the thresholds
 //! below, each argued where it is defined.
 
 //!
 //! The files: this one defines the findings and their thresholds,
-//! [`report`](mod@report) computes a report's, [`sweep`](mod@sweep) a sweep's.
+//! `report.rs` computes a report's ([`Report::findings`](super::Report::findings)),
+//! `sweep.rs` a sweep's ([`Sweep::findings`](super::sweep::Sweep::findings)).
 
 use std::time::Duration;
 
@@ -66,7 +69,7 @@ pub enum Finding {
         row: &'static str,
         /// What it lost, and the readings.
         contended: Contended,
-        /// The cores it could use ([`Report::usable_parallelism`]).
+        /// The cores it could use ([`Report::usable_parallelism`](super::Report::usable_parallelism)).
         usable_cores: usize,
     },
     /// A language's sequential row was itself contended: every speedup of

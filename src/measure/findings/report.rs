@@ -7,8 +7,8 @@ use super::{
     SHORT_JOB, WIDE_SPREAD,
 };
 use crate::backend::{Language, Lock, Profile, Schedule, WorkerKind};
-use crate::measure::result::{BackendResult, Report};
 use crate::measure::stats;
+use crate::measure::{BackendResult, Report};
 
 impl Report {
     /// The cores `result` kept busy on average: its median CPU ÷ 100 %.

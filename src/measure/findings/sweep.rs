@@ -1,7 +1,7 @@
 //! A sweep's findings, from its points' figures.
 
 use super::ONE_CORE;
-use crate::measure::result::Contended;
+use crate::measure::Contended;
 use crate::measure::sweep::{Sweep, SweepPoint};
 
 /// A conclusion drawn from a sweep's figures.

@@ -12,7 +12,7 @@
 //!
 //! # The picture
 //!
-//! [`svg_scaled`] draws for a slide ([`WIDTH`] × [`HEIGHT`], text of
+//! [`svg_scaled`] draws for a slide (1280 × 720, text of
 //! [`MIN_TEXT_PX`](super::picture::MIN_TEXT_PX) and more), and its layout follows from what a class must
 //! see at a glance:
 //!
@@ -45,13 +45,13 @@
 //!   the legend explains every mark: solid, pale, the gray band (the whole
 //!   run, start to finish) and the gauge.
 //!
-//! Rows are at least 42 pixels high, enough for their two lines of label: with more rows than fit at [`HEIGHT`] (more than about eleven) the
+//! Rows are at least 42 pixels high, enough for their two lines of label: with more rows than fit at 720 pixels (more than about eleven) the
 //! picture grows taller rather than its text smaller.
 
 //!
 //! The files: this one holds what both views read off a worker — when it
-//! computed and with what share of a core — [`text`](mod@text) the terminal's
-//! chart, [`svg`](mod@svg) the picture.
+//! computed and with what share of a core — `text.rs` the terminal's chart
+//! ([`text()`]), `svg.rs` the picture ([`svg()`]).
 
 use crate::worker::WorkerReport;
 
