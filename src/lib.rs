@@ -107,4 +107,4 @@ pub use error::{Error, WorkerFailure};
 pub use kernel::{Generator, Simd};
 pub use kernel::{Workload, WorkloadError, WorkloadSpec};
 pub use measure::{Driver, Plan, Report};
-pub use worker::WorkerReport;
+pub use worker::{ProcessFacts, WorkerReport};

@@ -54,6 +54,35 @@ pub struct WorkerReport {
     /// `CLOCK_MONOTONIC`. The run's time before it went to launching. `None`
     /// for the others.
     pub ready_ns: Option<u64>,
+    /// For a worker that ran in a process of its own on some host (an MPI
+    /// rank): what that process and its host reported about themselves, so
+    /// that a run's CPU time and cores can count every host. `None` for the
+    /// others.
+    pub process: Option<ProcessFacts>,
+}
+
+/// What a worker that ran in a launched process (an MPI rank) reports about
+/// its process and its host: the process's own CPU time, measured by
+/// itself, and the host's cores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessFacts {
+    /// User-mode CPU time of the whole process (its start-up, `MPI_Init`, the
+    /// barrier and the compute), as `getrusage(RUSAGE_SELF)` gave it.
+    pub user: Duration,
+    /// Kernel-mode CPU time, likewise.
+    pub system: Duration,
+    /// Whether the process descended from the measuring process, so that its
+    /// CPU time is already in the driver's `getrusage(RUSAGE_CHILDREN)` once
+    /// reaped. False for a rank on another host, or one started by another
+    /// machine's daemon (Slurm's step daemon, an ssh server).
+    pub counted_by_driver: bool,
+    /// Logical cores the process could run on, on its host.
+    pub host_cores: usize,
+    /// The host's processor model, or `"unknown"`.
+    pub cpu_model: String,
+    /// The host's boot id (`/proc/sys/kernel/random/boot_id`): hosts with the
+    /// same one are one kernel on one machine, and share its cores.
+    pub boot_id: String,
 }
 
 /// The most lock-holding intervals a [`WorkerReport`] keeps.
@@ -231,6 +260,7 @@ pub(crate) fn measure<E>(
         held_ns: Vec::new(),
         host: None,
         ready_ns: None,
+        process: None,
     })
 }
 

@@ -507,6 +507,7 @@ fn parse_report(stdout: &[u8]) -> Result<Vec<WorkerReport>, String> {
             held_ns: Vec::new(),
             host: None,
             ready_ns: None,
+            process: None,
         })
         .collect())
 }

@@ -11,7 +11,7 @@ use gilfree::measure::{MAX_RUNS, Plan, Timeout};
 use gilfree::{Error, Generator, Simd, WorkloadSpec};
 
 #[cfg(feature = "mpi")]
-use super::parse::{Launcher, parse_launcher};
+use super::parse::{Launcher, LauncherKind, parse_launch_timeout, parse_launcher};
 use super::parse::{parse_backends, parse_count, parse_interval, parse_timeout, parse_usize};
 
 const COLUMNS_HELP: &str = "\
@@ -120,6 +120,19 @@ pub(crate) enum Command {
         #[arg(last = true, required = true)]
         launcher: Vec<String>,
     },
+    /// The mpi backend's supervisor of the launcher's daemon on another
+    /// host (hidden; OpenMPI starts it as its launch agent).
+    #[cfg(feature = "mpi")]
+    #[command(name = "mpi-host", hide = true)]
+    MpiHost {
+        /// The run's directory on this host, removed at the end if this
+        /// process made it.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The daemon's command and arguments.
+        #[arg(last = true, required = true)]
+        daemon: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -194,6 +207,20 @@ pub(crate) struct RankArgs {
     pub(crate) generator: String,
     #[arg(long)]
     pub(crate) materialize: bool,
+    /// The run's directory (for OpenMPI's shared-memory files where it
+    /// exists on this host).
+    #[arg(long)]
+    pub(crate) dir: Option<PathBuf>,
+    /// The SIMD path the driver was told to take (GILFREE_SIMD).
+    #[arg(long)]
+    pub(crate) simd: Option<String>,
+    /// The driver's process, `PID:START` (to tell whether its getrusage
+    /// counts this rank).
+    #[arg(long)]
+    pub(crate) driver: Option<String>,
+    /// The driver's boot id.
+    #[arg(long)]
+    pub(crate) driver_boot_id: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -362,12 +389,30 @@ pub(crate) struct Common {
     #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Timeout,
 
-    /// The mpi backend's launcher and its arguments, as one string split at
-    /// spaces (no quoting): "mpiexec --mca btl_tcp_if_include eth0", "srun".
-    /// gilfree appends -n WORKERS, --hostfile and the ranks' command.
+    /// The mpi backend's mpirun and its own arguments, as one string that
+    /// is split as a shell would (quotes and backslashes work):
+    /// "mpiexec --mca plm_rsh_args '-p 2222'". gilfree appends -n WORKERS,
+    /// --hostfile and the ranks' command.
     #[cfg(feature = "mpi")]
-    #[arg(long, default_value = "mpirun", value_name = "CMD ARGS", value_parser = parse_launcher)]
-    pub(crate) mpirun: Launcher,
+    /// [default: mpirun]
+    #[arg(long, value_name = "CMD ARGS", value_parser = parse_launcher)]
+    pub(crate) mpirun: Option<Launcher>,
+
+    /// What starts the mpi backend's ranks: mpirun (on this host or a
+    /// --hostfile's, or a Slurm allocation's), or srun (Slurm's own:
+    /// srun --mpi=pmix --kill-on-bad-exit=1 -n WORKERS, inside or outside
+    /// an allocation).
+    #[cfg(feature = "mpi")]
+    #[arg(long, value_enum, default_value = "mpirun")]
+    pub(crate) launcher: LauncherKind,
+
+    /// How long the mpi backend's launch may take, from the run's start
+    /// until every rank has left its start barrier; past it, the run
+    /// stops and the error names the hosts that never answered. Apart from
+    /// --timeout, which bounds the whole run.
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_launch_timeout)]
+    pub(crate) launch_timeout: std::time::Duration,
 
     /// A hostfile for the mpi backend's launcher: the hosts the ranks run
     /// on (`node1 slots=4`, one a line; see docs/mpi.md).
@@ -449,16 +494,16 @@ pub(crate) struct Args {
     #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', default_value = "all", value_parser = parse_backends, help = backend_help())]
     pub(crate) backends: Vec<Vec<BackendKind>>,
 
-    /// Number of workers (threads or processes).
+    /// Number of workers (threads or processes) [default: 8; with -b mpi
+    /// inside a Slurm allocation, its tasks (SLURM_NTASKS)].
     #[arg(
         short,
         long,
-        default_value = "8",
         allow_negative_numbers = true,
         value_name = "N",
         value_parser = parse_usize
     )]
-    pub(crate) workers: usize,
+    pub(crate) workers: Option<usize>,
 
     /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
     /// (suffixes k, M, G).
@@ -621,7 +666,7 @@ mod tests {
             let argv = std::iter::once("gilfree".to_owned()).chain(args);
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
                 let seed = args.common.seed.unwrap_or(0);
-                let _ = Workload::new(args.common.spec(args.workers, args.count, seed, None));
+                let _ = Workload::new(args.common.spec(args.workers.unwrap_or(8), args.count, seed, None));
                 if let Ok(plan) = args.runs.plan(args.common.warmup, RUN_DEFAULTS) {
                     let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), plan);
                 }

@@ -26,10 +26,32 @@ pub(crate) fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
 #[derive(Debug, Clone)]
 pub(crate) struct Launcher(pub(crate) Vec<String>);
 
-/// A launcher command: words split at whitespace, at least one.
+/// The mpi backend's launcher kinds (`--launcher`).
+#[cfg(feature = "mpi")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LauncherKind {
+    /// OpenMPI's mpirun (or the command of --mpirun).
+    Mpirun,
+    /// Slurm's srun, with PMIx.
+    Srun,
+}
+
+/// A launch deadline: a positive duration ([`parse_duration`]: `30s`, `2m`).
+#[cfg(feature = "mpi")]
+pub(crate) fn parse_launch_timeout(value: &str) -> Result<Duration, String> {
+    let duration = parse_duration(value)?;
+    if duration.is_zero() {
+        return Err("the launch needs some time: give 30s, say".to_owned());
+    }
+    Ok(duration)
+}
+
+/// A launcher command, split as a shell splits words (quotes, backslashes),
+/// at least one word.
 #[cfg(feature = "mpi")]
 pub(crate) fn parse_launcher(value: &str) -> Result<Launcher, String> {
-    let words: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
+    let words = shell_words::split(value)
+        .map_err(|err| format!("cannot split it as a shell would: {err} (close every quote)"))?;
     if words.is_empty() {
         return Err(
             "give a launcher command, such as \"mpirun\" or \"mpiexec --mca …\"".to_owned(),

@@ -355,6 +355,29 @@ impl Driver {
             sampled.contention(tree)
         });
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
+        // Worker processes the driver did not reap (ranks on other hosts, or
+        // under another machine's daemon) measured their own CPU time: it
+        // joins the run's columns. Those that ran on this very kernel (hosts
+        // that are namespaces or containers here) were seen by the sampler
+        // as other programs: they are the run's own.
+        let this_boot = crate::os::machine::boot_id();
+        let mut uncounted_cpu = Duration::ZERO;
+        let mut uncounted_here = Duration::ZERO;
+        for facts in workers.iter().filter_map(|w| w.process.as_ref()) {
+            if facts.counted_by_driver {
+                continue;
+            }
+            user += facts.user;
+            system += facts.system;
+            uncounted_cpu += facts.user + facts.system;
+            if this_boot.as_deref() == Some(facts.boot_id.as_str()) {
+                uncounted_here += facts.user + facts.system;
+            }
+        }
+        let contention = contention.map(|mut contention| {
+            contention.others_cpu = contention.others_cpu.saturating_sub(uncounted_here);
+            contention
+        });
         let children_peak_rss_bytes = workers
             .iter()
             .filter_map(|w| w.peak_rss_bytes)
@@ -366,6 +389,7 @@ impl Driver {
             user,
             system,
             children_cpu: children_user + children_system,
+            uncounted_cpu,
             contention,
             self_peak_rss_bytes: memory::self_peak_rss_bytes(),
             children_peak_rss_bytes,
@@ -433,6 +457,7 @@ mod tests {
             held_ns: Vec::new(),
             host: None,
             ready_ns: None,
+            process: None,
         }
     }
 
@@ -443,6 +468,7 @@ mod tests {
             user: Duration::from_millis(wall_ms * 2),
             system: Duration::ZERO,
             children_cpu: Duration::ZERO,
+            uncounted_cpu: Duration::ZERO,
             self_peak_rss_bytes: 0,
             children_peak_rss_bytes: 0,
             contention: None,

@@ -32,7 +32,7 @@ pub use self::driver::{AUTO_FACTOR, AUTO_MINIMUM, Driver, Progress, Timeout};
 pub use self::machine::Machine;
 pub use self::plan::{MAX_RUNS, Plan};
 pub use self::result::{
-    BackendResult, CONTENTION_WARNING, Contended, ContentionSummary, Mismatch, Others, Report,
-    RunMeasurement, UNCERTAIN_OTHERS,
+    BackendResult, CONTENTION_WARNING, Contended, ContentionSummary, CoresAcross, HostFacts,
+    Mismatch, Others, Report, RunMeasurement, UNCERTAIN_OTHERS, cores_across,
 };
 pub use self::sampler::{Contention, SAMPLE_INTERVAL, Sample};

@@ -36,6 +36,11 @@ pub struct RunMeasurement {
     /// the run ([`WorkerReport::peak_rss_bytes`]), in bytes; 0 when the
     /// workers were threads.
     pub children_peak_rss_bytes: u64,
+    /// The part of `user + system` that worker processes measured
+    /// themselves because the driver could not reap them: ranks on other
+    /// hosts, or started by another machine's daemon (Slurm's step daemon,
+    /// an ssh server). Zero for the other backends.
+    pub uncounted_cpu: Duration,
     /// The workers' reports, sorted by worker index.
     pub workers: Vec<WorkerReport>,
     /// What the rest of the machine did meanwhile ([`Contention`]);
@@ -67,6 +72,31 @@ impl RunMeasurement {
     pub fn launch(&self) -> Option<Duration> {
         let ready = self.workers.iter().filter_map(|w| w.ready_ns).min()?;
         Some(Duration::from_nanos(ready.saturating_sub(self.started_ns)))
+    }
+
+    /// The hosts the run's workers ran on, for a backend whose workers
+    /// describe their host ([`WorkerReport::process`]); empty for the others.
+    pub fn hosts(&self) -> Vec<HostFacts> {
+        let mut hosts: Vec<HostFacts> = Vec::new();
+        for w in &self.workers {
+            let (Some(name), Some(facts)) = (&w.host, &w.process) else {
+                continue;
+            };
+            match hosts.iter_mut().find(|h| &h.name == name) {
+                Some(host) => {
+                    host.workers.push(w.worker);
+                    host.logical_cores = host.logical_cores.max(facts.host_cores);
+                }
+                None => hosts.push(HostFacts {
+                    name: name.clone(),
+                    logical_cores: facts.host_cores,
+                    cpu_model: facts.cpu_model.clone(),
+                    boot_id: facts.boot_id.clone(),
+                    workers: vec![w.worker],
+                }),
+            }
+        }
+        hosts
     }
 
     /// From the first worker's start to the last one's finish: the part of
@@ -199,6 +229,64 @@ pub struct BackendResult {
     pub comparable: bool,
 }
 
+/// One host a launched row's workers ran on, as they described it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFacts {
+    /// Its name.
+    pub name: String,
+    /// Logical cores the workers could run on there.
+    pub logical_cores: usize,
+    /// Its processor model.
+    pub cpu_model: String,
+    /// Its boot id: hosts with the same one are one machine.
+    pub boot_id: String,
+    /// The workers that ran there, ascending.
+    pub workers: Vec<usize>,
+}
+
+/// The cores of every host a row used, counting each machine once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoresAcross {
+    /// Logical cores in all: each machine's (distinct boot id) once.
+    pub cores: usize,
+    /// Hosts (distinct names).
+    pub hosts: usize,
+    /// Machines (distinct boot ids): fewer than `hosts` when hosts are
+    /// containers or namespaces sharing one kernel and its cores.
+    pub machines: usize,
+}
+
+impl CoresAcross {
+    /// Whether some hosts are one machine (the same boot id: containers or
+    /// namespaces sharing one kernel and its cores).
+    pub fn hosts_share_machines(&self) -> bool {
+        self.machines < self.hosts
+    }
+}
+
+/// [`CoresAcross`] for `hosts`.
+pub fn cores_across(hosts: &[HostFacts]) -> Option<CoresAcross> {
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut machines: Vec<(&str, usize)> = Vec::new();
+    for host in hosts {
+        match machines.iter_mut().find(|(boot, _)| *boot == host.boot_id) {
+            Some((_, cores)) => *cores = (*cores).max(host.logical_cores),
+            None => machines.push((&host.boot_id, host.logical_cores)),
+        }
+    }
+    Some(CoresAcross {
+        cores: machines
+            .iter()
+            .map(|(_, cores)| cores)
+            .sum::<usize>()
+            .max(1),
+        hosts: hosts.len(),
+        machines: machines.len(),
+    })
+}
+
 impl BackendResult {
     /// The backend's name.
     pub fn name(&self) -> &'static str {
@@ -209,6 +297,53 @@ impl BackendResult {
     /// language's sequential row ([`Report::baseline_of`]).
     pub fn language(&self) -> Language {
         self.profile.language
+    }
+
+    /// Every host the workers ran on over the runs, in the order of the
+    /// first worker on each (workers from the typical run); empty for a
+    /// backend whose workers do not describe their host.
+    pub fn host_facts(&self) -> Vec<HostFacts> {
+        let mut hosts: Vec<HostFacts> = self
+            .typical_run()
+            .map(|(_, run)| run.hosts())
+            .unwrap_or_default();
+        for run in &self.runs {
+            for host in run.hosts() {
+                if !hosts.iter().any(|h| h.name == host.name) {
+                    hosts.push(host);
+                }
+            }
+        }
+        hosts
+    }
+
+    /// The cores of every host the row used ([`cores_across`]); `None` for a
+    /// backend whose workers ran on the driver's machine.
+    pub fn cores_across(&self) -> Option<CoresAcross> {
+        cores_across(&self.host_facts())
+    }
+
+    /// The median over the runs of the CPU time that worker processes
+    /// measured themselves ([`RunMeasurement::uncounted_cpu`]).
+    pub fn uncounted_cpu_median(&self) -> Duration {
+        let values = self
+            .runs
+            .iter()
+            .map(|r| r.uncounted_cpu.as_secs_f64())
+            .collect();
+        self.summarize(values, stats::median)
+    }
+
+    /// The median of the runs' compute times ([`RunMeasurement::computing`]),
+    /// for a launched engine whose launch is apart; `None` for the others.
+    pub fn compute_median(&self) -> Option<Duration> {
+        self.launch_median()?;
+        let values: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|r| r.computing().as_secs_f64())
+            .collect();
+        stats::median(&values).map(Duration::from_secs_f64)
     }
 
     /// The wall times of the measured runs, in seconds.
@@ -473,9 +608,19 @@ impl Report {
         stats::ratio_interval(&baseline.walls(), &result.walls(), stats::CONFIDENCE)
     }
 
-    /// The workers that can really run at once: `min(parallelism, logical cores)`.
+    /// The logical cores `result`'s workers could run on: those of every
+    /// host it used, each machine once ([`BackendResult::cores_across`]), or
+    /// this machine's.
+    pub fn cores_for(&self, result: &BackendResult) -> usize {
+        result
+            .cores_across()
+            .map_or(self.machine.logical_cores, |c| c.cores)
+    }
+
+    /// The workers that can really run at once: `min(parallelism, cores)`,
+    /// the cores being those of every host the row used ([`cores_for`](Self::cores_for)).
     pub fn usable_parallelism(&self, result: &BackendResult) -> usize {
-        result.parallelism.min(self.machine.logical_cores).max(1)
+        result.parallelism.min(self.cores_for(result)).max(1)
     }
 
     /// Whether other programs (or the hypervisor) took enough of the cores
@@ -483,9 +628,10 @@ impl Report {
     /// beyond those the row left idle, less the measurement's uncertainty,
     /// reach [`CONTENTION_WARNING`] of the cores the row could use.
     pub fn contended(&self, result: &BackendResult) -> Option<Contended> {
+        // The sampler sees this machine only.
         contended(
             result.contention()?,
-            self.usable_parallelism(result),
+            result.parallelism.min(self.machine.logical_cores).max(1),
             self.machine.logical_cores,
         )
     }
@@ -548,5 +694,33 @@ impl Report {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod cores_tests {
+    use super::{HostFacts, cores_across};
+
+    fn host(name: &str, cores: usize, boot: &str) -> HostFacts {
+        HostFacts {
+            name: name.to_owned(),
+            logical_cores: cores,
+            cpu_model: "x".to_owned(),
+            boot_id: boot.to_owned(),
+            workers: vec![0],
+        }
+    }
+
+    #[test]
+    fn the_cores_of_all_hosts_count_each_machine_once() {
+        assert_eq!(cores_across(&[]), None);
+        // Three namespaces of one 2-core machine: 2 cores, not 6.
+        let one =
+            cores_across(&[host("h1", 2, "b"), host("h2", 2, "b"), host("h3", 2, "b")]).unwrap();
+        assert_eq!((one.cores, one.hosts, one.machines), (2, 3, 1));
+        // Two machines of 4 and 8 cores, one of them seen under two names.
+        let two =
+            cores_across(&[host("a", 4, "m1"), host("b", 8, "m2"), host("a2", 4, "m1")]).unwrap();
+        assert_eq!((two.cores, two.hosts, two.machines), (12, 3, 2));
     }
 }

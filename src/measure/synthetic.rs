@@ -64,6 +64,7 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                         user: wall.mul_f64(row.cpu_percent / 100.0),
                         system: Duration::ZERO,
                         children_cpu: Duration::ZERO,
+                        uncounted_cpu: Duration::ZERO,
                         self_peak_rss_bytes: 0,
                         children_peak_rss_bytes: 0,
                         workers: Vec::new(),

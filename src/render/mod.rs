@@ -128,6 +128,9 @@ fn header(out: &mut String, report: &Report) {
         "machine:  {} logical cores, {} physical",
         report.machine.logical_cores, report.machine.physical_cores
     );
+    for line in launched::hosts_header(report) {
+        let _ = writeln!(out, "hosts:    {line}");
+    }
 }
 
 /// How many measured runs each backend had: `6`, or `6–20 (sequential 6,

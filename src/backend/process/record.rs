@@ -81,6 +81,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         held_ns: Vec::new(),
         host: None,
         ready_ns: None,
+        process: None,
     })
 }
 
@@ -103,6 +104,7 @@ mod tests {
             held_ns: Vec::new(),
             host: None,
             ready_ns: None,
+            process: None,
         }
     }
 
@@ -169,6 +171,7 @@ mod fuzz {
             held_ns: Vec::new(),
             host: None,
             ready_ns: None,
+            process: None,
         })
     }
 

@@ -117,6 +117,7 @@ pub(super) mod fixtures {
             held_ns: held,
             host: None,
             ready_ns: None,
+            process: None,
         }
     }
 }
