@@ -323,3 +323,75 @@ fn a_large_export_is_written_within_what_compare_reads() {
     assert!(export.omitted.is_some());
     assert_eq!(export.result("rayon").unwrap().times.len(), 100);
 }
+
+#[test]
+fn a_change_of_interpreter_is_listed_and_python_rows_stay_aligned() {
+    let dir = scratch("compare-interpreter");
+    let old = export(
+        &dir.join("old.json"),
+        &[
+            "-w",
+            "2",
+            "-n",
+            "20k",
+            "--seed",
+            "9",
+            "--backend",
+            "threads",
+        ],
+    );
+    // Crafted from a real export: CPython 3.11 with the GIL, then a
+    // free-threaded 3.13 with it off, each with a python-processes row.
+    let mut a = json::read(&std::fs::read(&old).unwrap()).unwrap();
+    let row = |export: &json::JsonExport| {
+        let mut row = export.result("threads").unwrap().clone();
+        row.backend = "python-processes".to_owned();
+        row.command = row.backend.clone();
+        row.language = "python".to_owned();
+        row
+    };
+    a.results.push(row(&a));
+    let mut b = a.clone();
+    a.interpreter = Some(json::InterpreterRecord {
+        command: "python3".to_owned(),
+        version: "3.11.7".to_owned(),
+        implementation: "cpython".to_owned(),
+        gil_enabled: true,
+        free_threaded_build: false,
+    });
+    b.interpreter = Some(json::InterpreterRecord {
+        command: "/opt/python3.13t/bin/python3.13t".to_owned(),
+        version: "3.13.5".to_owned(),
+        implementation: "cpython".to_owned(),
+        gil_enabled: false,
+        free_threaded_build: true,
+    });
+    let (old, new) = (dir.join("a.json"), dir.join("b.json"));
+    std::fs::write(&old, serde_json::to_vec(&a).unwrap()).unwrap();
+    std::fs::write(&new, serde_json::to_vec(&b).unwrap()).unwrap();
+    let output = compare(&old, &new);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        out.contains("interpreter.version     3.11.7 → 3.13.5"),
+        "{out}"
+    );
+    assert!(
+        out.contains("interpreter.gil         enabled → disabled (free-threaded build)"),
+        "{out}"
+    );
+    assert!(out.contains("interpreter.command"), "{out}");
+    assert!(!out.contains("interpreter.implementation"), "{out}");
+    // Every row of the table starts its columns at the header's positions.
+    let lines: Vec<&str> = out.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("backend")).unwrap();
+    let column = |line: &str, name: &str| {
+        let cell_end = lines[header].find(name).unwrap() + name.len();
+        line.chars().nth(cell_end - 1).is_some_and(|c| c != ' ')
+    };
+    for line in &lines[header + 1..header + 4] {
+        for name in ["new/old", "old CPU", "new CPU"] {
+            assert!(column(line, name), "{name} misaligned in\n{out}");
+        }
+    }
+}
