@@ -57,9 +57,9 @@ pub fn read_export(path: &Path) -> Result<JsonExport, Error> {
     json::read(&bytes).map_err(|err| bad(err.to_string()))
 }
 
-/// The largest file `compare` reads: an export of 10,000 runs of 8 workers
-/// is about 20 MiB.
-pub const MAX_EXPORT_BYTES: u64 = 256 << 20;
+/// The largest file `compare` reads: the largest export gilfree writes
+/// ([`json::MAX_BYTES`]).
+pub const MAX_EXPORT_BYTES: u64 = json::MAX_BYTES;
 
 /// The outcome of comparing two exports.
 #[derive(Debug, Clone, PartialEq)]

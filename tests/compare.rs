@@ -93,6 +93,8 @@ fn memory_cost_of_materializing_shows_in_the_export() {
         "4",
         "-n",
         "2M",
+        "--runs",
+        "3",
         "--seed",
         "1",
         "--backend",
@@ -281,6 +283,45 @@ fn compare_refuses_files_that_are_not_exports_with_exit_code_2() {
         "{}",
         stderr(&output)
     );
+}
+
+/// The case: 4,096 workers × 100 runs made a 295 MB export that
+/// `compare` refused. Half a gigabyte of memory and a few seconds, so CI
+/// runs it in a step of its own.
+#[test]
+#[ignore = "writes a 4,096-worker export: CI runs it (cargo test --test tests large_export -- --ignored)"]
+fn a_large_export_is_written_within_what_compare_reads() {
+    let dir = scratch("large-export");
+    let big = dir.join("big.json");
+    let output = gilfree(&[
+        "-b",
+        "rayon",
+        "-w",
+        "4096",
+        "-n",
+        "0",
+        "--runs",
+        "100",
+        "--warmup",
+        "0",
+        "--seed",
+        "1",
+        "--export-json",
+        big.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(size <= json::MAX_BYTES, "{size} bytes");
+    let output = compare(&big, &big);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("4096 workers × 0 integers"),
+        "{}",
+        stdout(&output)
+    );
+    let export = json::read(&std::fs::read(&big).unwrap()).unwrap();
+    assert!(export.omitted.is_some());
+    assert_eq!(export.result("rayon").unwrap().times.len(), 100);
 }
 
 #[test]

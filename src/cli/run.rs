@@ -101,7 +101,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let plan = args.runs.plan(args.common.warmup, RUN_DEFAULTS);
+    let plan = args.runs.plan(args.common.warmup, RUN_DEFAULTS)?;
     let driver = Driver::new(workload, plan)?
         .with_sampling(!args.common.no_sampler)
         .with_timeout(args.common.timeout);

@@ -89,7 +89,7 @@ pub fn preamble(preamble: &Preamble<'_>) -> String {
                 &interpreter.implementation
             },
             interpreter.version,
-            interpreter.command,
+            interpreter.shown_command(),
             if interpreter.gil_enabled {
                 "enabled"
             } else {
