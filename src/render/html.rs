@@ -18,12 +18,7 @@ use crate::measure::sweep::Sweep;
 /// escapes).
 pub fn escape_block(text: &str) -> String {
     text.split('\n')
-        .map(|line| {
-            line.split('\t')
-                .map(escape)
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
+        .map(|line| line.split('\t').map(escape).collect::<Vec<_>>().join("\t"))
         .collect::<Vec<_>>()
         .join("\n")
 }
