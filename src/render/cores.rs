@@ -117,7 +117,7 @@ pub fn svg(report: &Report) -> Result<String, Error> {
             });
         // The grey line is named only where a panel draws it: a run the
         // sampler did not watch (--no-sampler, or too short) has none.
-        let drawn: Vec<(Vec<(f64, f64, f64)>, bool)> = columns
+        let drawn: Vec<Series> = columns
             .iter()
             .flatten()
             .map(|(_, run)| samples(run, cores))
@@ -202,7 +202,7 @@ const WORKER_STEPS: usize = 48;
 /// else one built from the workers' reports — each worker busy at its CPU
 /// share (CPU time ÷ wall time) from its start to its finish, or, for the
 /// gil backend, while it held the lock — with the others' line left out.
-fn samples(run: &RunMeasurement, cores: f64) -> (Vec<(f64, f64, f64)>, bool) {
+fn samples(run: &RunMeasurement, cores: f64) -> Series {
     let (series, sampled) = unclamped_samples(run);
     // A 10 ms tick, or workers' clocks that overlap imperfectly, can add up
     // to more than the machine has; it never ran more than its cores.
@@ -221,8 +221,12 @@ fn samples(run: &RunMeasurement, cores: f64) -> (Vec<(f64, f64, f64)>, bool) {
     (series, sampled)
 }
 
+/// A panel's series, (seconds, tree cores, other cores), and whether the
+/// sampler's.
+type Series = (Vec<(f64, f64, f64)>, bool);
+
 /// [`samples`] before they are held to the machine's cores.
-fn unclamped_samples(run: &RunMeasurement) -> (Vec<(f64, f64, f64)>, bool) {
+fn unclamped_samples(run: &RunMeasurement) -> Series {
     let sampled: Vec<(f64, f64, f64)> = run.contention.as_ref().map_or_else(Vec::new, |c| {
         c.samples
             .iter()
