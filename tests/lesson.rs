@@ -23,6 +23,7 @@ fn font_sizes(svg: &str) -> Vec<f64> {
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     let dir = scratch("lesson");
     let (svg, html) = (dir.join("cores.svg"), dir.join("lesson.html"));
@@ -203,9 +204,27 @@ fn a_run_exports_one_html_page_and_the_cores_picture() {
             .unwrap()
             .contains("threads — ")
     );
+    // The whole report, as the browser lays it out: line for line the
+    // report that the terminal showed, from its workload line on.
+    let Some(_) = browser::chromium() else { return };
+    let dom = browser::dump_dom(&html);
+    let pre = dom
+        .split("<pre>")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("the whole report in a <pre>");
+    let shown = stdout(&output);
+    let report = &shown[shown.find("workload:").unwrap()..];
+    assert_eq!(
+        pre.trim_end().lines().count(),
+        report.trim_end().lines().count(),
+        "{pre}"
+    );
+    assert!(!pre.contains("\\n"), "a literal \\n in the page: {pre}");
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn a_sweep_can_add_pythons_threads_and_processes_against_their_own_one_worker_runs() {
     if !has_python3() {
         eprintln!("skipped: no python3 on PATH (CI has one)");

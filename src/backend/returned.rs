@@ -31,13 +31,12 @@ impl Returned {
         }
         // Workload::new checked that they fit the address space.
         let per_worker = workload.numbers_bytes_per_worker() as usize;
-        let buffer = MappedBytes::private_populated(workload.returned_bytes() as usize).ok_or_else(|| {
-            Error::Setup {
+        let buffer = MappedBytes::private_populated(workload.returned_bytes() as usize)
+            .ok_or_else(|| Error::Setup {
                 backend,
                 what: "could not map memory for the numbers the workers hand back",
                 source: std::io::Error::last_os_error(),
-            }
-        })?;
+            })?;
         Ok(Some(Returned { buffer, per_worker }))
     }
 

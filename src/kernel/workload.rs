@@ -427,9 +427,7 @@ pub enum WorkloadError {
 
     /// `--return numbers` with `--materialize`: the numbers handed back are
     /// in memory already.
-    #[error(
-        "--return numbers puts every worker's numbers in memory already; drop --materialize"
-    )]
+    #[error("--return numbers puts every worker's numbers in memory already; drop --materialize")]
     ReturnMaterialized,
 
     /// The numbers handed back would not fit the address space.

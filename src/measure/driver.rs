@@ -497,6 +497,7 @@ mod tests {
             host: None,
             ready_ns: None,
             process: None,
+            transfer: None,
         }
     }
 

@@ -253,6 +253,12 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                         per_number(*baseline_per_number),
                         per_number(*row_per_number),
                     ),
+                    AboveCeilingCause::TooShortToTime { shortest } => format!(
+                        "its runs took as little as {}, where starting the workers and the \
+                         clock are a visible share, so the ratio is not all parallelism; a larger \
+                         --count settles it.",
+                        duration(*shortest)
+                    ),
                     AboveCeilingCause::Unexplained => {
                         "the figures do not say why; compare the rows with care.".to_owned()
                     }

@@ -65,7 +65,7 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
             head,
             " CPython {} ({}), {}.",
             interpreter.version,
-            interpreter.command,
+            interpreter.shown_command(),
             interpreter.gil_words()
         );
     }

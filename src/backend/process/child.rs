@@ -104,7 +104,9 @@ pub(super) fn child_main(
             // numbers and gave this worker `len` bytes at `numbers_at`,
             // which no other process writes; the parent reads them only
             // after this child has ended.
-            let out = unsafe { std::slice::from_raw_parts_mut(mapping.as_mut_ptr().add(numbers_at), len) };
+            let out = unsafe {
+                std::slice::from_raw_parts_mut(mapping.as_mut_ptr().add(numbers_at), len)
+            };
             worker::measure(worker, || {
                 if fault == Some(Fault::DieMidWrite) {
                     kernel::fill_worker_offsets(workload, worker, &mut out[..len / 2]);
@@ -235,7 +237,7 @@ fn before_compute(fault: Fault) {
             exit_now(EXIT_PANICKED) // a signal that does not kill: still fail
         }
         Fault::NoRecord => exit_now(0),
-        Fault::Sleep(pause) => signal_safe::sleep(pause),
+        Fault::Sleep(pause) => signal_safe::sleep_visibly(pause),
         _ => {}
     }
 }

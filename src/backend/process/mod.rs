@@ -415,14 +415,7 @@ fn run_children(
                 // of the parent's other threads is touched in the child.
                 let pid = unsafe { libc::fork() };
                 if pid == 0 {
-                    child::child_main(
-                        workload,
-                        worker,
-                        write_end.as_raw_fd(),
-                        sink,
-                        parent,
-                        fault,
-                    );
+                    child::child_main(workload, worker, write_end.as_raw_fd(), sink, parent, fault);
                 }
                 pid
             },

@@ -224,8 +224,11 @@ impl Report {
                     .collect();
                 stats::median(&cpu).map(|c| Duration::from_secs_f64(c / numbers))
             };
+            let shortest = result.wall_median().min(baseline.wall_median());
             let cause = if self.contended(baseline).is_some() {
                 AboveCeilingCause::BaselineSlowed
+            } else if shortest < SHORT_JOB {
+                AboveCeilingCause::TooShortToTime { shortest }
             } else {
                 match (per_number(baseline), per_number(result)) {
                     (Some(b), Some(r)) if b > r => AboveCeilingCause::BaselineWorkedHarder {
@@ -309,8 +312,8 @@ impl Report {
             let bytes = copying.transfer().map_or(0, |t| t.bytes);
             let gain = baseline.wall_median().as_secs_f64() - sharing.wall_median().as_secs_f64();
             let numbers = self.workload.total_numbers().max(1) as f64;
-            let crossover_width = (gain > 0.0 && bytes > 0)
-                .then(|| (gain / numbers) / (extra / bytes as f64));
+            let crossover_width =
+                (gain > 0.0 && bytes > 0).then(|| (gain / numbers) / (extra / bytes as f64));
             findings.push(Finding::CopyCost {
                 copying: copying.name(),
                 sharing: sharing.name(),
@@ -669,6 +672,24 @@ mod tests {
                 ceiling_exceeded: true,
                 ..
             }
+        )));
+    }
+
+    #[test]
+    fn a_speedup_above_the_cores_in_runs_too_short_to_time_says_so() {
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 20.0, 100.0),
+                Row::new("threads", 8, 8.0, 190.0),
+            ],
+            None,
+        );
+        assert!(r.findings().any(|f| matches!(
+            f,
+            Finding::AboveCeiling {
+                cause: AboveCeilingCause::TooShortToTime { shortest },
+                ..
+            } if *shortest == Duration::from_millis(8)
         )));
     }
 
