@@ -78,3 +78,4 @@ mod python;
 mod python_rows;
 mod readings;
 mod robustness;
+mod transfer;

@@ -38,6 +38,14 @@ impl Backend for ChannelsBackend {
         check_thread_limit(NAME, workload)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         // Bounded to the worker count: no send ever blocks.
         let (sender, receiver) = channel::bounded(workload.workers());

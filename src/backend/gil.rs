@@ -103,6 +103,14 @@ impl Backend for GilBackend {
         check_thread_limit(NAME, workload)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let gil = Gil::new(self.switch_interval);
         let mut numbers = Returned::for_workload(NAME, workload)?;

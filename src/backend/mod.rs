@@ -114,6 +114,25 @@ pub trait Backend: Send + Sync {
         workload.returned_bytes()
     }
 
+    /// Makes ready, before a run's clock starts, what the run would
+    /// otherwise spend its own time on: the memory the parent receives the
+    /// numbers in (`--return numbers`), mapped and its pages in place —
+    /// preallocated, as the buffer `readinto` fills. The driver calls it
+    /// before every run; a run that was not prepared does it itself, in its
+    /// time. The default prepares nothing.
+    ///
+    /// # Errors
+    /// [`Error::Setup`] when the memory cannot be mapped.
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        let _ = workload;
+        Ok(())
+    }
+
+    /// Undoes [`prepare`](Self::prepare) once a run has ended and its clock
+    /// stopped, whether it succeeded or not: unmaps the memory prepared for
+    /// it. The default has nothing to undo.
+    fn release(&self) {}
+
     /// Runs every worker once and returns their reports.
     ///
     /// # Errors

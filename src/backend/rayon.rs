@@ -85,6 +85,14 @@ impl Backend for RayonBackend {
         workload.workers().min(self.threads)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let mut numbers = Returned::for_workload(NAME, workload)?;
         let slots = returned::slots(numbers.as_mut(), workload.workers());

@@ -33,6 +33,14 @@ impl Backend for SequentialBackend {
         1
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let mut numbers = Returned::for_workload(NAME, workload)?;
         let reports = returned::slots(numbers.as_mut(), workload.workers())

@@ -39,6 +39,14 @@ impl Backend for ThreadsBackend {
         check_thread_limit(NAME, workload)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let results = Arc::new(Mutex::new(Vec::with_capacity(workload.workers())));
         let mut numbers = Returned::for_workload(NAME, workload)?;

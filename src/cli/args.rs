@@ -580,6 +580,13 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) cores_svg: Option<PathBuf>,
 
+    /// Write the picture of where the time went, moving the numbers back
+    /// included (SVG, 1280×720), to FILE: for one typical run of each row, a
+    /// lane per worker — drawing, then its numbers on the way — and the
+    /// parent's summing. Needs --return numbers.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) transfer_svg: Option<PathBuf>,
+
     /// Write the run as one self-contained HTML page to FILE (no external
     /// script, font or image): the table, the Summary, the explanation and
     /// the pictures, for a projector or a printer.

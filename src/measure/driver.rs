@@ -284,9 +284,13 @@ impl Driver {
                     of: self.plan.warmup,
                     warmup: true,
                 });
+                backend.prepare(&self.workload)?;
                 let started = Instant::now();
-                backend.run_until(&self.workload, limit.map(Deadline::after))?;
-                note_first_run(started.elapsed(), &mut limit);
+                let ran = backend.run_until(&self.workload, limit.map(Deadline::after));
+                let wall = started.elapsed();
+                backend.release();
+                ran?;
+                note_first_run(wall, &mut limit);
             }
         }
         let mut results: Vec<BackendResult> = backends
@@ -334,7 +338,9 @@ impl Driver {
         backend: &dyn Backend,
         deadline: Option<Deadline>,
     ) -> Result<RunMeasurement, Error> {
-        // Outside the timed part: resetting walks the page tables.
+        // Outside the timed part: what the run's parent receives the numbers
+        // in, preallocated; resetting the peak walks the page tables.
+        backend.prepare(&self.workload)?;
         memory::reset_peak_rss();
         let sampler = self
             .sampling
@@ -350,6 +356,8 @@ impl Driver {
         let self_after = sys::resource_usage(Who::SelfProcess);
         let children_after = sys::resource_usage(Who::Children);
         let sampled = sampler.and_then(sampler::Sampler::stop);
+        // Outside the timed part, as it was made: the memory prepared for it.
+        backend.release();
         let reports = reports?;
         let children_user = children_after.user.saturating_sub(children_before.user);
         let children_system = children_after.system.saturating_sub(children_before.system);
@@ -408,8 +416,8 @@ impl Driver {
     }
 }
 
-/// How many `memcpy`s the reference bandwidth is the median of.
-const MEMCPY_SAMPLES: usize = 5;
+/// How many `memcpy`s the reference bandwidth is the fastest of.
+const MEMCPY_SAMPLES: usize = 7;
 
 /// Refuses, before anything runs, numbers handed back that would not fit in
 /// the memory available to one run of some backend: better one clear line

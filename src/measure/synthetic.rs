@@ -21,6 +21,9 @@ pub(crate) struct Row {
     pub(crate) walls_ms: Vec<f64>,
     pub(crate) cpu_percent: f64,
     pub(crate) others_cores: f64,
+    /// With numbers handed back: each run's one worker drew for
+    /// `computing` ms, its numbers were on the way `moving` ms, `bytes`.
+    pub(crate) transfer: Option<(f64, f64, u64)>,
 }
 
 impl Row {
@@ -35,7 +38,15 @@ impl Row {
                 .collect(),
             cpu_percent: cpu,
             others_cores: 0.0,
+            transfer: None,
         }
+    }
+
+    /// Numbers handed back: drawn for `computing_ms`, on the way for
+    /// `moving_ms`, `bytes` of them (summed over the workers).
+    pub(crate) fn moved(mut self, computing_ms: f64, moving_ms: f64, bytes: u64) -> Row {
+        self.transfer = Some((computing_ms, moving_ms, bytes));
+        self
     }
 
     pub(crate) fn others(mut self, cores: f64) -> Row {
@@ -67,7 +78,35 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                         uncounted_cpu: Duration::ZERO,
                         self_peak_rss_bytes: 0,
                         children_peak_rss_bytes: 0,
-                        workers: Vec::new(),
+                        workers: row
+                            .transfer
+                            .map(|(computing, moving, bytes)| {
+                                let finish = (computing * 1e6) as u64;
+                                vec![crate::worker::WorkerReport {
+                                    worker: 0,
+                                    sum: 0,
+                                    start_ns: 0,
+                                    finish_ns: finish,
+                                    cpu_time: Duration::ZERO,
+                                    cpu_at_start: None,
+                                    cpu_at_finish: None,
+                                    pid: 0,
+                                    tid: 0,
+                                    peak_rss_bytes: None,
+                                    held_ns: Vec::new(),
+                                    host: None,
+                                    ready_ns: None,
+                                    process: None,
+                                    transfer: Some(crate::worker::WorkerTransfer {
+                                        bytes,
+                                        delivered_ns: finish + (moving * 1e6) as u64,
+                                        copy_cpu_ns: Some((moving * 1e5) as u64),
+                                        sum_start_ns: 0,
+                                        sum_finish_ns: 0,
+                                    }),
+                                }]
+                            })
+                            .unwrap_or_default(),
                         contention: Some(Contention {
                             others_cpu: wall.mul_f64(row.others_cores),
                             steal: Duration::ZERO,

@@ -275,6 +275,11 @@ impl MappedBytes {
         })
     }
 
+    /// Its length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// The bytes, to read.
     pub(crate) fn as_slice(&self) -> &[u8] {
         // SAFETY: the mapping holds `len` initialized (zero-filled) bytes

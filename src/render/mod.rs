@@ -27,7 +27,7 @@ pub mod picture;
 pub mod sweep;
 mod table;
 pub mod timeline;
-mod transfer;
+pub mod transfer;
 
 pub use self::explain::{explain, sentences};
 pub use self::format::{duration, group_digits, rate};

@@ -50,7 +50,7 @@ const EXIT_OUT_OF_MEMORY: i32 = 3;
 const EXIT_WRITE_FAILED: i32 = 4;
 const EXIT_PANICKED: i32 = 5;
 const EXIT_ORPHANED: i32 = 6;
-const EXIT_NUMBERS_WRITE_FAILED: i32 = 7;
+const EXIT_NUMBERS_WRITE_FAILED: i32 = 10;
 
 /// What a child's own exit status means, for the parent's error message.
 pub(super) fn exit_meaning(code: i32) -> &'static str {
@@ -171,13 +171,16 @@ fn numbers_through_pipe(
 ) -> Result<(worker::WorkerReport, u64), i32> {
     // Workload::new checked that the numbers fit the address space.
     let len = workload.numbers_bytes_per_worker() as usize;
-    let Some(mut numbers) = MappedBytes::private_populated(len) else {
-        return Err(EXIT_OUT_OF_MEMORY);
-    };
+    let mut numbers = None;
+    // Its own buffer is part of its work: a worker that copies needs one.
     let report = worker::measure(worker, || {
-        kernel::fill_worker_offsets(workload, worker, numbers.as_mut_slice());
+        let buffer = numbers.insert(MappedBytes::private_populated(len).ok_or(EXIT_OUT_OF_MEMORY)?);
+        kernel::fill_worker_offsets(workload, worker, buffer.as_mut_slice());
         Ok::<i64, i32>(0)
     })?;
+    let Some(numbers) = &numbers else {
+        return Err(EXIT_OUT_OF_MEMORY);
+    };
     let numbers = numbers.as_slice();
     let started = signal_safe::thread_cpu_ns();
     if fault == Some(Fault::DieMidWrite) {

@@ -65,6 +65,7 @@ use std::sync::{Mutex, PoisonError};
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
+use crate::backend::returned;
 use crate::backend::{
     Backend, BackendKind, Deadline, Profile, ReturnPath, Schedule, WorkerKind, worker_error,
 };
@@ -73,7 +74,7 @@ use crate::fault::Fault;
 use crate::kernel::{Return, Workload};
 use crate::os::children::{self, Reaped};
 use crate::os::limits::{self, Resource};
-use crate::os::signal_safe::{self as sys, MappedBytes};
+use crate::os::signal_safe as sys;
 use crate::worker::{self, WorkerReport, WorkerTransfer};
 
 mod child;
@@ -152,6 +153,16 @@ impl Backend for ProcessBackend {
         workload.returned_bytes().saturating_mul(2)
     }
 
+    /// The parent's buffer of the numbers; each child maps its own.
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        let (len, shared) = Landing::memory_of(Transport::Pipe, workload);
+        returned::prepare(NAME, len, shared)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         self.run_until(workload, None)
     }
@@ -172,6 +183,16 @@ impl Backend for ProcessSharedBackend {
 
     fn check(&self, workload: &Workload) -> Result<(), Error> {
         check_children(SHARED_NAME, workload)
+    }
+
+    /// The mapping the children will share, pages in place.
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        let (len, shared) = Landing::memory_of(Transport::Shared, workload);
+        returned::prepare(SHARED_NAME, len, shared)
+    }
+
+    fn release(&self) {
+        returned::release(SHARED_NAME);
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
@@ -291,7 +312,7 @@ struct Landing {
     /// `process`: the parent's buffer of every worker's numbers (empty with
     /// sums). `process-shared`: the shared mapping, every worker's record
     /// slot and then every worker's numbers.
-    memory: MappedBytes,
+    memory: returned::Lease,
     /// Bytes of one worker's numbers (0 with sums).
     per_worker: usize,
     workers: usize,
@@ -300,27 +321,35 @@ struct Landing {
 }
 
 impl Landing {
-    /// Maps the memory the children's results land in, before any fork.
+    /// The memory a run's results land in: its length, and whether it is
+    /// shared with the children.
+    fn memory_of(transport: Transport, workload: &Workload) -> (usize, bool) {
+        let numbers = match workload.returns() {
+            Return::Sums => 0,
+            // Workload::new checked that every worker's fit the address space.
+            Return::Numbers => workload.returned_bytes() as usize,
+        };
+        match transport {
+            Transport::Pipe => (numbers, false),
+            Transport::Shared => (record::RECORD_LEN * workload.workers() + numbers, true),
+        }
+    }
+
+    /// The memory the children's results land in, before any fork: the one
+    /// prepared for the run, or mapped now.
     fn new(transport: Transport, workload: &Workload) -> Result<Landing, Error> {
         let workers = workload.workers();
         let per_worker = match workload.returns() {
             Return::Sums => 0,
-            // Workload::new checked that every worker's fit the address space.
             Return::Numbers => workload.numbers_bytes_per_worker() as usize,
         };
-        let numbers = per_worker * workers;
-        let memory = match transport {
-            Transport::Pipe => MappedBytes::private_populated(numbers),
-            Transport::Shared => MappedBytes::shared(record::RECORD_LEN * workers + numbers),
+        let (len, shared) = Landing::memory_of(transport, workload);
+        let mut memory = returned::map(transport.name(), len, shared)?;
+        if shared {
+            // A prepared mapping may hold an earlier run's records: a child
+            // that writes none must not be read as having written one.
+            memory.as_mut_slice()[..record::RECORD_LEN * workers].fill(0);
         }
-        .ok_or_else(|| Error::Setup {
-            backend: transport.name(),
-            what: match transport {
-                Transport::Pipe => "could not map memory for the numbers the workers hand back",
-                Transport::Shared => "could not map the memory it shares with its workers",
-            },
-            source: io::Error::last_os_error(),
-        })?;
         Ok(Landing {
             transport,
             memory,

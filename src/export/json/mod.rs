@@ -80,7 +80,7 @@ pub struct JsonExport {
 /// A [`Bandwidth`](crate::measure::Bandwidth).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandwidthRecord {
-    /// Bytes per second: the median copy's.
+    /// Bytes per second of one thread's CPU time: the fastest copy's.
     pub bytes_per_second: f64,
     /// The bytes each copy moved.
     pub bytes: u64,
