@@ -9,6 +9,11 @@
 //! `python-sequential` takes about [`PYTHON_TARGET`] (long enough for the
 //! Rust rows, forty-odd times faster, to show their scaling), or, without
 //! Python, so that Rust's `sequential` takes about [`RUST_TARGET`].
+//!
+//! A second act (`--transfer`) turns to the other half of the trade:
+//! every worker hands its numbers back ([`transfer_spec`]), and threads
+//! sharing one buffer meet processes copying through pipes and processes
+//! sharing memory ([`TRANSFER_ROWS`]).
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +41,47 @@ pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The Rust backends of the lesson, after the sequential baseline.
 pub const RUST_ROWS: [&str; 3] = ["gil", "threads", "process"];
+
+/// The second act's rows after the sequential baseline: threads sharing
+/// one buffer, processes copying through pipes, processes sharing memory.
+pub const TRANSFER_ROWS: [&str; 3] = ["threads", "process", "process-shared"];
+
+/// The second act's numbers per worker: 8 × 50M one-byte numbers, 400 MB
+/// a run — enough that moving them shows beside drawing them, which takes
+/// a few tenths of a second with the SIMD kernel here.
+pub const TRANSFER_COUNT: u64 = 50_000_000;
+
+/// The second act's workload: every worker hands back its numbers, drawn
+/// by the fast default generator (moving them is the act's subject, and
+/// CPython's generator would bury it under the drawing), in the book's
+/// range, a byte each.
+pub fn transfer_spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
+    WorkloadSpec {
+        workers,
+        count,
+        low: 1,
+        high: 100,
+        seed,
+        returns: crate::kernel::Return::Numbers,
+        ..WorkloadSpec::default()
+    }
+}
+
+/// The second act's backends besides the baseline, built.
+///
+/// # Errors
+/// None in practice: the rows are built-in.
+pub fn transfer_backends() -> Result<Vec<Box<dyn Backend>>, Error> {
+    let options = crate::backend::BackendOptions::default();
+    TRANSFER_ROWS
+        .iter()
+        .map(|name| {
+            crate::backend::BackendKind::named(name)
+                .expect("a registered backend")
+                .build(&options)
+        })
+        .collect()
+}
 
 /// What the calibration measured and what it chose.
 #[derive(Debug, Clone, Copy, PartialEq)]

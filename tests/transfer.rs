@@ -272,6 +272,19 @@ alone! {
         assert!(matches!(err, Error::Timeout { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(20));
         assert_eq!(shared_anonymous_mappings(), Vec::<String>::new());
+        // Through the driver, which prepares the mapping before each run's
+        // clock and releases it after: gone too, run well or not.
+        let driver = gilfree::Driver::new(ok.clone(), gilfree::Plan::exactly(2, 1)).unwrap();
+        let report = driver.run(&[backend.as_ref()]).unwrap();
+        report.verify().unwrap();
+        assert_eq!(shared_anonymous_mappings(), Vec::<String>::new());
+        let failing = gilfree::Driver::new(
+            faulty("process-shared", Fault::DieMidWrite),
+            gilfree::Plan::exactly(2, 0),
+        )
+        .unwrap();
+        failing.run(&[backend.as_ref()]).unwrap_err();
+        assert_eq!(shared_anonymous_mappings(), Vec::<String>::new());
         assert_eq!(children_of(std::process::id()), Vec::<u32>::new());
     }
 }

@@ -187,6 +187,23 @@ pub(crate) struct LessonArgs {
     /// Measure without the sampler (no cores-busy picture then).
     #[arg(long)]
     pub(crate) no_sampler: bool,
+
+    /// A second act after the first: the other half of the trade. Every
+    /// worker hands its numbers back (--return numbers, a byte each):
+    /// threads sharing one buffer against processes copying through pipes
+    /// against processes sharing memory, with the bytes and the time each
+    /// took, against this machine's memcpy.
+    #[arg(long)]
+    pub(crate) transfer: bool,
+
+    /// Numbers per worker in the second act [default: 50M: 400 MB a run].
+    #[arg(long, value_name = "N", value_parser = parse_count, requires = "transfer")]
+    pub(crate) transfer_count: Option<u64>,
+
+    /// Write the second act's picture of where the time went (SVG,
+    /// 1280×720) to FILE.
+    #[arg(long, value_name = "FILE.svg", requires = "transfer")]
+    pub(crate) transfer_svg: Option<PathBuf>,
 }
 
 /// The workload of one MPI rank, as the mpi backend passes it.
@@ -239,6 +256,21 @@ pub(crate) struct SweepArgs {
     /// that some worker count does not divide is refused).
     #[arg(long, value_enum, default_value = "weak")]
     pub(crate) scaling: ScalingArg,
+
+    /// Sweep the numbers per worker instead of the workers: each count
+    /// (1M,10M,50M …) a whole run, the sequential baseline and the sums
+    /// included, every row's speedup against sequential at that count. With
+    /// --return numbers the plot's axis is the bytes each worker hands
+    /// back, and where a row stops paying for its copies shows as a curve
+    /// crossing 1×. -w then gives the one worker count [default: 8].
+    #[arg(
+        long,
+        value_name = "N,N,…",
+        value_delimiter = ',',
+        value_parser = parse_count,
+        conflicts_with_all = ["count", "python", "export_html"]
+    )]
+    pub(crate) counts: Vec<u64>,
 
     /// Numbers per worker (weak) or in all (strong); 200M, 200_000_000 …
     /// [default: 200M; with --python 1M, so that a Python run takes about a

@@ -219,6 +219,26 @@ impl Driver {
         })
     }
 
+    /// Checks, before anything runs, that `backends` (and the baseline) can
+    /// run this workload here: their limits ([`Backend::check`]) and the
+    /// memory the numbers they hand back need. What [`run`](Self::run)
+    /// checks first; for a program that runs several drivers and wants
+    /// every refusal before the first run.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run)'s refusals: [`Error::WorkerLimit`],
+    /// [`Error::TransferTooLarge`].
+    pub fn check(&self, backends: &[&dyn Backend]) -> Result<(), Error> {
+        let baseline = SequentialBackend;
+        let all: Vec<&dyn Backend> = std::iter::once(&baseline as &dyn Backend)
+            .chain(backends.iter().copied())
+            .collect();
+        for backend in &all {
+            backend.check(&self.workload)?;
+        }
+        check_memory(&self.workload, &all)
+    }
+
     /// Warm-up and measured runs of one backend; compares sums with `expected`
     /// when given.
     ///

@@ -16,9 +16,11 @@
 //! show; [`stats`] the pure statistics beneath; `sampler.rs` the thread
 //! that watches the rest of the machine during a run; `machine.rs` what the
 //! machine is; `transfer.rs` what moving the numbers back cost and the
-//! `memcpy` bandwidth it is read against; and [`sweep`] runs backends over
-//! several worker counts.
+//! `memcpy` bandwidth it is read against; [`sweep`] runs backends over
+//! several worker counts, and [`count_sweep`] over several counts per
+//! worker.
 
+pub mod count_sweep;
 mod driver;
 pub mod findings;
 mod machine;
