@@ -12,7 +12,10 @@
 //! child's user and system time, its peak memory — and reads the per-worker
 //! reports the program prints as JSON. Their start and finish come from
 //! `time.monotonic_ns()`, the same clock as gilfree's, so the time the
-//! program spent computing shows apart from start-up.
+//! program spent computing shows apart from start-up. Each worker also
+//! reads its own thread's CPU clock and `schedstat` at its start and end,
+//! and the main thread (and a pool's helper threads) theirs, for the time
+//! accounting ([`crate::measure::accounting`]).
 //!
 //! The programs draw `random.Random((seed << 32) + i).randint(low, high)`:
 //! with `--rng python` their sums must equal the Rust backends' and are
@@ -24,11 +27,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::backend::{Backend, Deadline};
+use crate::backend::{Backend, BackendRun, Deadline};
 use crate::error::Error;
 use crate::kernel::Generator;
 use crate::os::children;
-use crate::worker::WorkerReport;
+use crate::worker::{ThreadTime, WorkerReport};
 use crate::workload::Workload;
 
 /// One of the shipped programs.
@@ -275,13 +278,41 @@ struct PythonWorker {
     start_ns: u64,
     finish_ns: u64,
     cpu_ns: u64,
+    /// The worker thread's wait for a CPU over its life (its schedstat),
+    /// `null` where the program could not read it.
+    #[serde(default)]
+    wait_ns: Option<u64>,
     pid: u32,
     tid: u32,
+}
+
+/// A thread that started the workers or waited for them, as the programs
+/// print it: the main thread over `main`, a pool's helper threads.
+#[derive(Debug, Deserialize)]
+struct PythonThread {
+    pid: u32,
+    tid: u32,
+    start_ns: u64,
+    finish_ns: u64,
+    cpu_ns: u64,
+    #[serde(default)]
+    wait_ns: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
 struct PythonOutput {
     workers: Vec<PythonWorker>,
+    #[serde(default)]
+    coordinators: Vec<PythonThread>,
+}
+
+/// A reading of a program's as gilfree takes it: `None` when the files
+/// are hidden for a test ([`crate::os::schedstat`]), as if the program
+/// could not read them.
+fn waiting(wait_ns: Option<u64>) -> Option<Duration> {
+    wait_ns
+        .filter(|_| !crate::os::schedstat::hidden())
+        .map(Duration::from_nanos)
 }
 
 impl Backend for PythonBackend {
@@ -332,6 +363,17 @@ impl Backend for PythonBackend {
         workload: &Workload,
         deadline: Option<Deadline>,
     ) -> Result<Vec<WorkerReport>, Error> {
+        Ok(self.run_accounted(workload, deadline)?.reports)
+    }
+
+    /// The interpreter's main thread (over the program's `main`) and, for
+    /// `multiprocessing.Pool`, the pool's helper threads, as the program
+    /// reports them.
+    fn run_accounted(
+        &self,
+        workload: &Workload,
+        deadline: Option<Deadline>,
+    ) -> Result<BackendRun, Error> {
         let mut command = Command::new(&self.interpreter.command);
         command
             // The program comes on standard input.
@@ -402,7 +444,7 @@ impl Backend for PythonBackend {
         }
         let output: PythonOutput = serde_json::from_slice(&stdout)
             .map_err(|err| self.failure(format!("the program printed no valid report: {err}")))?;
-        Ok(output
+        let reports = output
             .workers
             .into_iter()
             .map(|w| WorkerReport {
@@ -411,6 +453,7 @@ impl Backend for PythonBackend {
                 start_ns: w.start_ns,
                 finish_ns: w.finish_ns.max(w.start_ns),
                 cpu_time: Duration::from_nanos(w.cpu_ns),
+                waiting_for_cpu: waiting(w.wait_ns),
                 cpu_at_start: None,
                 cpu_at_finish: None,
                 pid: w.pid,
@@ -420,6 +463,22 @@ impl Backend for PythonBackend {
                 host: None,
                 ready_ns: None,
             })
-            .collect())
+            .collect();
+        let coordinators = output
+            .coordinators
+            .into_iter()
+            .map(|t| ThreadTime {
+                pid: t.pid,
+                tid: t.tid,
+                start_ns: t.start_ns,
+                finish_ns: t.finish_ns.max(t.start_ns),
+                cpu: Duration::from_nanos(t.cpu_ns),
+                waiting: waiting(t.wait_ns),
+            })
+            .collect();
+        Ok(BackendRun {
+            reports,
+            coordinators,
+        })
     }
 }

@@ -9,6 +9,10 @@
 //! per-worker sums are compared with the sequential baseline's: gilfree's
 //! central correctness property.
 //!
+//! Each measured run also accounts for the workers' time — running,
+//! waiting for a core, blocked ([`accounting`]) — from what the workers
+//! read of their own threads, the driver's own thread apart.
+//!
 //! The files: this one runs backends; [`result`] holds what a run yields
 //! ([`Report`], [`BackendResult`], [`RunMeasurement`]) and the figures
 //! derived from it (speedup, efficiency, their spread), [`stats`] the pure
@@ -21,15 +25,17 @@ use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
-use crate::worker::WorkerReport;
+use crate::worker::{ThreadClock, WorkerReport};
 use crate::workload::Workload;
 
+pub mod accounting;
 pub mod machine;
 pub mod result;
 pub mod sampler;
 pub mod stats;
 pub mod sweep;
 
+pub use self::accounting::{AccountingSource, RunAccounting, Shares, TimeAccounting};
 pub use self::machine::Machine;
 pub use self::result::{
     BackendResult, CONTENTION_WARNING, Contended, ContentionSummary, Mismatch, Report,
@@ -451,14 +457,22 @@ impl Driver {
         let self_before = sys::resource_usage(Who::SelfProcess);
         let children_before = sys::resource_usage(Who::Children);
         let started_ns = sys::monotonic_ns();
+        let driving = ThreadClock::now();
         let started = Instant::now();
-        let reports = backend.run_until(&self.workload, deadline);
+        let run = backend.run_accounted(&self.workload, deadline);
         let wall = started.elapsed();
+        let driving = driving.until_now();
         // Children count only once reaped; every backend reaps before returning.
         let self_after = sys::resource_usage(Who::SelfProcess);
         let children_after = sys::resource_usage(Who::Children);
-        let sampled = sampler.and_then(sampler::Sampler::stop);
-        let reports = reports?;
+        let mut sampled = sampler.and_then(sampler::Sampler::stop);
+        let thread_states = sampled
+            .as_mut()
+            .and_then(sampler::Finished::take_thread_states);
+        let crate::backend::BackendRun {
+            reports,
+            mut coordinators,
+        } = run?;
         let children_user = children_after.user.saturating_sub(children_before.user);
         let children_system = children_after.system.saturating_sub(children_before.system);
         let mut user = self_after.user.saturating_sub(self_before.user) + children_user;
@@ -473,6 +487,9 @@ impl Driver {
             sampled.contention(tree)
         });
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
+        coordinators.push(driving);
+        let accounting =
+            accounting::account_run(&workers, &coordinators, thread_states.as_ref());
         let children_peak_rss_bytes = workers
             .iter()
             .filter_map(|w| w.peak_rss_bytes)
@@ -485,6 +502,7 @@ impl Driver {
             system,
             children_cpu: children_user + children_system,
             contention,
+            accounting,
             self_peak_rss_bytes: memory::self_peak_rss_bytes(),
             children_peak_rss_bytes,
             workers,
@@ -543,6 +561,7 @@ mod tests {
             start_ns: 0,
             finish_ns: 1,
             cpu_time: Duration::ZERO,
+            waiting_for_cpu: None,
             cpu_at_start: None,
             cpu_at_finish: None,
             pid: 0,
@@ -564,6 +583,7 @@ mod tests {
             self_peak_rss_bytes: 0,
             children_peak_rss_bytes: 0,
             contention: None,
+            accounting: None,
             workers: sums
                 .iter()
                 .enumerate()

@@ -16,6 +16,13 @@ pub fn explain(report: &Report) -> String {
     for sentence in sentences(report) {
         let _ = writeln!(out, "- {sentence}");
     }
+    let accounted = super::accounting::lines(report);
+    if !accounted.is_empty() {
+        out.push_str("\nWhere the workers' time went (running, waiting for a core, blocked):\n");
+        for line in accounted {
+            let _ = writeln!(out, "- {line}");
+        }
+    }
     out
 }
 

@@ -1,5 +1,6 @@
 //! Everything a person reads: the report as text (this file: a header, one
-//! table row per backend, the per-worker results as the book prints them,
+//! table row per backend, the second table of where the workers' time went
+//! (`accounting.rs`), the per-worker results as the book prints them,
 //! and notes computed from the measurements), [`explain`]'s sentences,
 //! the per-worker [`timeline`]s (text and SVG), a [`sweep`]'s tables and
 //! plot, the [`format`](mod@format) helpers they share, and what every
@@ -12,6 +13,7 @@ use std::time::Duration;
 use crate::backend::python::Interpreter;
 use crate::measure::{BackendResult, Report};
 
+mod accounting;
 pub mod cores;
 mod explain;
 pub mod format;
@@ -81,6 +83,7 @@ pub fn text(report: &Report) -> String {
     header(&mut out, report);
     out.push('\n');
     table(&mut out, report);
+    accounting::table(&mut out, report);
     summary(&mut out, report);
     python(&mut out, report);
     launched::text(&mut out, report);
