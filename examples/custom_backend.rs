@@ -26,18 +26,22 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::thread;
 
-use gilfree::backend::{BackendKind, BackendOptions};
+use gilfree::backend::{BackendKind, BackendOptions, Profile, Schedule, WorkerKind};
 use gilfree::worker::run_worker;
 use gilfree::{Backend, Driver, Plan, WorkerFailure, WorkerReport, Workload, WorkloadSpec};
 
-const NAME: &str = "scoped-atomic";
-const DESCRIPTION: &str =
-    "std::thread::scope, one thread per worker, sums added into one AtomicI64";
+/// What this backend is: its name and description, and the facts its
+/// figures are read by — Rust threads, all computing at once.
+const PROFILE: Profile = Profile::rust(
+    "scoped-atomic",
+    "std::thread::scope, one thread per worker, sums added into one AtomicI64",
+    WorkerKind::Thread,
+    Schedule::AtOnce,
+);
 
-/// This backend's registry row: name, description, constructor.
-const SCOPED_ATOMIC: BackendKind = BackendKind::new(NAME, DESCRIPTION, |_| {
-    Ok(Box::new(ScopedAtomicBackend::default()))
-});
+/// This backend's registry row: its profile and its constructor.
+const SCOPED_ATOMIC: BackendKind =
+    BackendKind::new(PROFILE, |_| Ok(Box::new(ScopedAtomicBackend::default())));
 
 /// One scoped thread per worker; every worker also adds its sum into a single
 /// atomic accumulator, the grand total.
@@ -48,12 +52,8 @@ struct ScopedAtomicBackend {
 }
 
 impl Backend for ScopedAtomicBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, gilfree::Error> {

@@ -9,6 +9,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::kernel::WorkloadError;
+
 /// Anything that can go wrong in gilfree.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -206,67 +208,6 @@ impl Error {
     }
 }
 
-/// Why a workload was rejected by [`Workload::new`](crate::Workload::new).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WorkloadError {
-    /// `workers` was zero.
-    #[error("workers = 0: a run needs at least one worker")]
-    NoWorkers,
-
-    /// More workers than gilfree supports.
-    #[error("workers = {workers}: at most {max} workers are supported")]
-    TooManyWorkers {
-        /// The requested worker count.
-        workers: usize,
-        /// [`MAX_WORKERS`](crate::workload::MAX_WORKERS).
-        max: usize,
-    },
-
-    /// `low > high`: the inclusive range is empty.
-    #[error("low = {low} is greater than high = {high}: the range low..=high is empty")]
-    EmptyRange {
-        /// The lower bound.
-        low: i64,
-        /// The upper bound.
-        high: i64,
-    },
-
-    /// The largest (or smallest) possible total does not fit in an `i64`.
-    #[error(
-        "{workers} workers × {count} numbers in [{low}, {high}] can sum to {extreme}, \
-         which overflows the 64-bit sum; lower the count, the workers or the range"
-    )]
-    SumOverflow {
-        /// The worker count.
-        workers: usize,
-        /// Numbers per worker.
-        count: u64,
-        /// The lower bound.
-        low: i64,
-        /// The upper bound.
-        high: i64,
-        /// The extreme total that does not fit, as text (it may exceed `i128`).
-        extreme: String,
-    },
-
-    /// `--materialize` asks for a per-worker vector larger than the address space.
-    #[error("count = {count}: a materialized vector of that many i64 does not fit in memory")]
-    MaterializeTooLarge {
-        /// Numbers per worker.
-        count: u64,
-    },
-
-    /// The SIMD path asked for is one this CPU cannot run.
-    #[error("simd = {simd}: this CPU does not support it (it supports {supported})")]
-    UnsupportedSimd {
-        /// The path asked for.
-        simd: crate::kernel::Simd,
-        /// The paths this CPU supports, comma-separated.
-        supported: String,
-    },
-}
-
 /// What went wrong with one worker.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -357,36 +298,6 @@ impl WorkerFailure {
             _ => String::new(),
         };
         WorkerFailure::Spawn { error, hint }
-    }
-
-    /// A pipe that could not be made, with the open-file limit when that is why.
-    pub fn pipe(error: io::Error) -> WorkerFailure {
-        let hint = match error.raw_os_error() {
-            Some(libc::EMFILE) => format!(
-                "; the limit of open files per process is {} (ulimit -n): use fewer --workers \
-                 or raise the limit",
-                crate::os::limits::limit_text(crate::os::limits::Resource::RLIMIT_NOFILE)
-            ),
-            Some(libc::ENFILE) => "; the system-wide limit of open files was reached".to_owned(),
-            _ => String::new(),
-        };
-        WorkerFailure::Pipe { error, hint }
-    }
-
-    /// A fork that failed, with the process limits when that is why.
-    pub fn fork(error: io::Error) -> WorkerFailure {
-        let hint = match error.raw_os_error() {
-            Some(libc::EAGAIN) => format!(
-                "; a limit on processes was reached (ulimit -u: {}, kernel.pid_max: {}): use \
-                 fewer --workers",
-                crate::os::limits::limit_text(crate::os::limits::Resource::RLIMIT_NPROC),
-                crate::os::limits::pid_max()
-                    .map_or_else(|| "unknown".to_owned(), |n| n.to_string())
-            ),
-            Some(libc::ENOMEM) => "; not enough memory for another process".to_owned(),
-            _ => String::new(),
-        };
-        WorkerFailure::Fork { error, hint }
     }
 }
 

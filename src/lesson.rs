@@ -16,8 +16,8 @@ use crate::backend::Backend;
 use crate::backend::python::{Interpreter, Program, PythonBackend};
 use crate::error::Error;
 use crate::kernel::Generator;
+use crate::kernel::{Workload, WorkloadSpec};
 use crate::measure::Plan;
-use crate::workload::{Workload, WorkloadSpec};
 
 /// How long `python-sequential` should take: a few seconds, so that the
 /// whole lesson — four runs of three Python rows — takes about a minute.

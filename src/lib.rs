@@ -82,12 +82,12 @@ pub mod measure;
 pub mod os;
 pub mod output;
 pub mod render;
+pub mod text;
 pub mod worker;
-pub mod workload;
 
 pub use backend::{Backend, BackendKind, BackendOptions};
-pub use error::{Error, WorkerFailure, WorkloadError};
+pub use error::{Error, WorkerFailure};
 pub use kernel::{Generator, Simd};
+pub use kernel::{Workload, WorkloadError, WorkloadSpec};
 pub use measure::{Driver, Plan, Report};
 pub use worker::WorkerReport;
-pub use workload::{Workload, WorkloadSpec};

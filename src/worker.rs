@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::error::WorkerFailure;
 use crate::fault::Fault;
 use crate::kernel;
+use crate::kernel::Workload;
 use crate::os::signal_safe::{self as sys, NumberBuffer};
-use crate::workload::Workload;
 
 /// One worker's result and the facts needed to draw its timeline.
 ///
@@ -315,7 +315,7 @@ pub(crate) fn measure<E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::WorkloadSpec;
+    use crate::kernel::WorkloadSpec;
 
     #[test]
     fn a_worker_report_carries_real_measurements() {

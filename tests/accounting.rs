@@ -13,6 +13,7 @@ use std::time::Duration;
 use gilfree::export::json::{self, JsonExport, ResultRecord};
 use gilfree::kernel::Stream;
 use gilfree::measure::{AccountingSource, TimeAccounting};
+use gilfree::backend::{Profile, Schedule, WorkerKind};
 use gilfree::{Backend, Driver, Plan, WorkerReport, Workload, WorkloadSpec};
 
 use crate::cli::{gilfree, stderr};
@@ -76,12 +77,15 @@ fn own_waiting_ns() -> Option<u64> {
 }
 
 impl Backend for TurnsOnAMutex {
-    fn name(&self) -> &'static str {
-        "turns-on-a-mutex"
-    }
-
-    fn description(&self) -> &'static str {
-        "threads drawing their numbers only while holding one mutex"
+    /// Declared as threads computing at once: that they take turns is for
+    /// the accounting to find, not for the profile to say.
+    fn profile(&self) -> Profile {
+        Profile::rust(
+            "turns-on-a-mutex",
+            "threads drawing their numbers only while holding one mutex",
+            WorkerKind::Thread,
+            Schedule::AtOnce,
+        )
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, gilfree::Error> {

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use gilfree::backend::{BackendKind, BackendOptions, ProcessBackend, SequentialBackend};
+use gilfree::backend::{
+    BackendKind, BackendOptions, ProcessBackend, Profile, Schedule, SequentialBackend, WorkerKind,
+};
 use gilfree::measure::{Driver, Plan};
 use gilfree::{Backend, Error, WorkerReport, Workload, WorkloadSpec};
 
@@ -42,7 +44,7 @@ fn a_full_run_measures_the_baseline_first_and_every_backend_once() {
         .collect();
     let backends: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
     let report = driver.run(&backends).unwrap();
-    let names: Vec<&str> = report.results.iter().map(|r| r.name).collect();
+    let names: Vec<&str> = report.results.iter().map(|r| r.name()).collect();
     let registered: Vec<&str> = BackendKind::in_process().map(|k| k.name()).collect();
     assert_eq!(
         names, registered,
@@ -68,11 +70,13 @@ fn a_full_run_measures_the_baseline_first_and_every_backend_once() {
 struct OffByOne;
 
 impl Backend for OffByOne {
-    fn name(&self) -> &'static str {
-        "off-by-one"
-    }
-    fn description(&self) -> &'static str {
-        "adds 1 to worker 2's sum"
+    fn profile(&self) -> Profile {
+        Profile::rust(
+            "off-by-one",
+            "adds 1 to worker 2's sum",
+            WorkerKind::Thread,
+            Schedule::OneAfterAnother,
+        )
     }
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let mut reports = SequentialBackend.run(workload)?;
@@ -103,11 +107,13 @@ fn a_wrong_sum_is_reported_with_backend_run_and_worker() {
 struct Forgetful;
 
 impl Backend for Forgetful {
-    fn name(&self) -> &'static str {
-        "forgetful"
-    }
-    fn description(&self) -> &'static str {
-        "drops the last report"
+    fn profile(&self) -> Profile {
+        Profile::rust(
+            "forgetful",
+            "drops the last report",
+            WorkerKind::Thread,
+            Schedule::OneAfterAnother,
+        )
     }
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let mut reports = SequentialBackend.run(workload)?;

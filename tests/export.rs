@@ -167,7 +167,7 @@ fn the_csv_export_has_hyperfines_columns_first_and_one_row_per_backend() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), report.results.len());
     for (row, result) in rows.iter().zip(&report.results) {
-        assert_eq!(&row[column("command")], result.name);
+        assert_eq!(&row[column("command")], result.name());
         let number = |name: &str| row[column(name)].parse::<f64>().unwrap();
         assert_eq!(number("median"), result.wall_median().as_secs_f64());
         assert_eq!(number("mean"), result.wall_mean().as_secs_f64());
@@ -228,12 +228,16 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
     );
     for (row, result) in table[2..].iter().zip(&report.results) {
         assert_eq!(row.len(), 12, "{row:?}");
-        assert_eq!(row[0], format!("`{}`", result.name));
+        assert_eq!(row[0], format!("`{}`", result.name()));
         assert!(row[1].contains(" ± "), "{row:?}");
         let speedup = format!("{:.2}", report.speedup(result).unwrap());
         assert!(row[6].starts_with(&speedup), "{row:?}");
         // The baseline is exactly 1; every other row has its interval.
-        assert_eq!(row[6].contains('–'), result.name != "sequential", "{row:?}");
+        assert_eq!(
+            row[6].contains('–'),
+            result.name() != "sequential",
+            "{row:?}"
+        );
         // The shares of the row's accounting, adding up to about 100%.
         let s = result.time_accounting().unwrap().shares().unwrap();
         assert_eq!(

@@ -391,7 +391,7 @@ fn a_real_fork_failure_under_a_low_process_limit_names_the_worker_and_the_limit(
 
 #[test]
 fn huge_worker_counts_run_or_are_refused_with_the_limit_named() {
-    let max = gilfree::workload::MAX_WORKERS.to_string();
+    let max = gilfree::kernel::MAX_WORKERS.to_string();
     for backend in ["sequential", "rayon"] {
         let output = gilfree(&[
             "-w",
@@ -485,7 +485,7 @@ fn every_backend_kind_checks_its_worker_limit_before_running() {
         rayon_threads: 2,
         ..BackendOptions::default()
     };
-    let huge = workload(gilfree::workload::MAX_WORKERS, 0);
+    let huge = workload(gilfree::kernel::MAX_WORKERS, 0);
     for kind in BackendKind::ALL {
         let backend = kind.build(&options).unwrap();
         match backend.check(&huge) {

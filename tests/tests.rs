@@ -67,6 +67,7 @@ mod driver;
 mod export;
 mod gil;
 mod hardening;
+mod layers;
 mod lesson;
 #[cfg(feature = "mpi")]
 mod mpi;

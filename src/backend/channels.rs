@@ -7,30 +7,29 @@
 use crossbeam::channel;
 
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
-use crate::backend::{Backend, BackendKind};
+use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, panic_message, run_worker_caught};
-use crate::workload::Workload;
 
 /// One crossbeam scoped thread per worker, reports sent over a channel.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ChannelsBackend;
 
 const NAME: &str = "channels";
-const DESCRIPTION: &str =
-    "one crossbeam scoped thread per worker, sending its report over a channel";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one crossbeam scoped thread per worker, sending its report over a channel",
+    WorkerKind::Thread,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind =
-    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(ChannelsBackend)));
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |_| Ok(Box::new(ChannelsBackend)));
 
 impl Backend for ChannelsBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     fn check(&self, workload: &Workload) -> Result<(), Error> {

@@ -27,19 +27,24 @@ use std::thread;
 use std::time::Duration;
 
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
-use crate::backend::{Backend, BackendKind};
+use crate::backend::{Backend, BackendKind, Lock, Profile, Schedule, WorkerKind};
 use crate::error::{Error, WorkerFailure};
+use crate::kernel::Workload;
 use crate::kernel::{self, Stream};
 use crate::os::signal_safe as sys;
 use crate::worker::{self, WorkerReport, panic_message, record_held};
-use crate::workload::Workload;
 
 const NAME: &str = "gil";
-const DESCRIPTION: &str = "one thread per worker, computing only while holding one global lock, \
-     handed over every switch interval (an emulation of CPython's GIL)";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one thread per worker, computing only while holding one global lock, \
+     handed over every switch interval (an emulation of CPython's GIL)",
+    WorkerKind::Thread,
+    Schedule::TakingTurns(Lock::Emulated),
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind = BackendKind::new(NAME, DESCRIPTION, |options| {
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |options| {
     Ok(Box::new(GilBackend::new(options.switch_interval)?))
 });
 
@@ -87,12 +92,8 @@ impl GilBackend {
 }
 
 impl Backend for GilBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     // `parallelism` stays one per worker: the threads could all run at once;
@@ -278,7 +279,7 @@ impl Gil {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::WorkloadSpec;
+    use crate::kernel::WorkloadSpec;
 
     #[test]
     fn a_zero_switch_interval_is_refused() {

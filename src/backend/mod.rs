@@ -12,8 +12,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, WorkerFailure};
+use crate::kernel::Workload;
 use crate::worker::{ThreadTime, WorkerReport};
-use crate::workload::Workload;
 
 mod channels;
 pub mod gil;
@@ -52,11 +52,20 @@ pub use self::threads::ThreadsBackend;
 /// - A backend may keep state between runs (a thread pool, say) and may be
 ///   called from any thread; concurrent calls must be safe but may serialize.
 pub trait Backend: Send + Sync {
-    /// A short, stable name, as accepted by `--backend`.
-    fn name(&self) -> &'static str;
+    /// What the backend is: its name, what it does, its workers' language,
+    /// what a worker is and how the workers share the cores. The readings
+    /// of its figures rest on these facts, never on its name.
+    fn profile(&self) -> Profile;
 
-    /// One line saying how the backend runs its workers.
-    fn description(&self) -> &'static str;
+    /// A short, stable name, as accepted by `--backend`: the profile's.
+    fn name(&self) -> &'static str {
+        self.profile().name
+    }
+
+    /// One line saying how the backend runs its workers: the profile's.
+    fn description(&self) -> &'static str {
+        self.profile().description
+    }
 
     /// How many workers can compute at the same moment, at most, if there are
     /// enough cores. Efficiency is computed against
@@ -72,13 +81,6 @@ pub trait Backend: Send + Sync {
     fn draws_the_same_numbers(&self, workload: &Workload) -> bool {
         let _ = workload;
         true
-    }
-
-    /// The language the workers run in, whose sequential row this backend's
-    /// speedup and efficiency are read against ([`Language::baseline`]).
-    /// Rust by default.
-    fn language(&self) -> Language {
-        Language::Rust
     }
 
     /// The interpreter that runs the workers, for a backend that runs
@@ -197,6 +199,84 @@ impl Language {
     }
 }
 
+/// What a backend is: the facts by which its figures are read. Each backend
+/// states its profile once (a `PROFILE` constant in its file, or built from
+/// the interpreter for CPython's rows); the registry row and the backend
+/// both return it, and the report carries it with the row's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Profile {
+    /// A short, stable name, as accepted by `--backend`.
+    pub name: &'static str,
+    /// One line saying how the backend runs its workers.
+    pub description: &'static str,
+    /// The language the workers run in, whose sequential row the row's
+    /// speedup and efficiency are read against ([`Language::baseline`]).
+    pub language: Language,
+    /// What one worker is.
+    pub worker: WorkerKind,
+    /// How the workers share the cores.
+    pub schedule: Schedule,
+}
+
+impl Profile {
+    /// A Rust backend's profile.
+    pub const fn rust(
+        name: &'static str,
+        description: &'static str,
+        worker: WorkerKind,
+        schedule: Schedule,
+    ) -> Profile {
+        Profile {
+            name,
+            description,
+            language: Language::Rust,
+            worker,
+            schedule,
+        }
+    }
+
+    /// Whether this is its language's sequential row, the baseline of the
+    /// language's speedups.
+    pub fn is_baseline(&self) -> bool {
+        self.name == self.language.baseline()
+    }
+}
+
+/// What one worker of a backend is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WorkerKind {
+    /// A thread of the process that runs the backend (or of the interpreter).
+    Thread,
+    /// A process of its own: a fork, or a pool's worker process.
+    Process,
+    /// A rank that a launcher started, on this host or another.
+    Rank,
+}
+
+/// How a backend's workers share the cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Schedule {
+    /// One worker after another, on one core: a sequential row.
+    OneAfterAnother,
+    /// All started at once, but computing only while holding a lock, so in
+    /// turns.
+    TakingTurns(Lock),
+    /// All at once, as many at a time as there are cores.
+    AtOnce,
+}
+
+/// A lock that makes workers take turns ([`Schedule::TakingTurns`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Lock {
+    /// CPython's global interpreter lock, enabled in the interpreter.
+    Gil,
+    /// gilfree's emulation of it: the `gil` backend's one global lock.
+    Emulated,
+}
+
 /// When a run must have finished ([`Backend::run_until`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
@@ -272,8 +352,7 @@ type Constructor = fn(&BackendOptions) -> Result<Box<dyn Backend>, Error>;
 /// means the [`in_process`](BackendKind::in_process) rows.
 #[derive(Clone, Copy)]
 pub struct BackendKind {
-    name: &'static str,
-    description: &'static str,
+    profile: Profile,
     build: Constructor,
     launched: bool,
 }
@@ -293,14 +372,9 @@ impl BackendKind {
     ];
 
     /// A registry row: what a backend's file declares as its `KIND`.
-    pub const fn new(
-        name: &'static str,
-        description: &'static str,
-        build: Constructor,
-    ) -> BackendKind {
+    pub const fn new(profile: Profile, build: Constructor) -> BackendKind {
         BackendKind {
-            name,
-            description,
+            profile,
             build,
             launched: false,
         }
@@ -308,14 +382,9 @@ impl BackendKind {
 
     /// A registry row whose workers run in a program it launches (see the
     /// type's documentation).
-    pub const fn launched(
-        name: &'static str,
-        description: &'static str,
-        build: Constructor,
-    ) -> BackendKind {
+    pub const fn launched(profile: Profile, build: Constructor) -> BackendKind {
         BackendKind {
-            name,
-            description,
+            profile,
             build,
             launched: true,
         }
@@ -341,17 +410,22 @@ impl BackendKind {
         BackendKind::ALL
             .iter()
             .copied()
-            .find(|kind| kind.name.eq_ignore_ascii_case(name.trim()))
+            .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// What the backend is.
+    pub fn profile(self) -> Profile {
+        self.profile
     }
 
     /// The name `--backend` accepts.
     pub fn name(self) -> &'static str {
-        self.name
+        self.profile.name
     }
 
     /// One line saying how the backend runs its workers.
     pub fn description(self) -> &'static str {
-        self.description
+        self.profile.description
     }
 
     /// Makes the backend.
@@ -366,7 +440,7 @@ impl BackendKind {
 
     /// Comma-separated names of every backend, for messages and help.
     pub fn names() -> String {
-        let names: Vec<&str> = BackendKind::ALL.iter().map(|kind| kind.name).collect();
+        let names: Vec<&str> = BackendKind::ALL.iter().map(|kind| kind.name()).collect();
         names.join(", ")
     }
 
@@ -374,14 +448,14 @@ impl BackendKind {
     fn position(self) -> usize {
         BackendKind::ALL
             .iter()
-            .position(|kind| kind.name == self.name)
+            .position(|kind| kind.name() == self.name())
             .unwrap_or(usize::MAX)
     }
 }
 
 impl PartialEq for BackendKind {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
+        self.name() == other.name()
     }
 }
 
@@ -397,19 +471,19 @@ impl Ord for BackendKind {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.position()
             .cmp(&other.position())
-            .then_with(|| self.name.cmp(other.name))
+            .then_with(|| self.name().cmp(other.name()))
     }
 }
 
 impl fmt::Debug for BackendKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BackendKind({})", self.name)
+        write!(f, "BackendKind({})", self.name())
     }
 }
 
 impl fmt::Display for BackendKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)
+        f.write_str(self.name())
     }
 }
 
@@ -453,7 +527,7 @@ mod tests {
             assert_eq!(kind.name().to_uppercase().parse::<BackendKind>(), Ok(kind));
             let backend = kind.build(&BackendOptions::default()).unwrap();
             assert_eq!(backend.name(), kind.name());
-            assert_eq!(backend.description(), kind.description());
+            assert_eq!(backend.profile(), kind.profile());
             assert!(!backend.description().is_empty());
         }
     }

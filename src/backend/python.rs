@@ -27,12 +27,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::backend::{Backend, BackendRun, Deadline};
+use crate::backend::{
+    Backend, BackendRun, Deadline, Language, Lock, Profile, Schedule, WorkerKind,
+};
 use crate::error::Error;
 use crate::kernel::Generator;
+use crate::kernel::Workload;
 use crate::os::children;
 use crate::worker::{ThreadTime, WorkerReport};
-use crate::workload::Workload;
 
 /// One of the shipped programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +75,27 @@ impl Program {
             Program::Sequential => include_str!("../../python/sequential.py"),
             Program::Threads => include_str!("../../python/threads.py"),
             Program::Processes => include_str!("../../python/processes.py"),
+        }
+    }
+
+    /// The program's profile, run by an interpreter whose GIL is enabled or
+    /// not: with the GIL its threads take turns on it; a free-threaded
+    /// build with the GIL disabled runs them at once.
+    pub fn profile(self, gil_enabled: bool) -> Profile {
+        let (worker, schedule) = match self {
+            Program::Sequential => (WorkerKind::Thread, Schedule::OneAfterAnother),
+            Program::Threads if gil_enabled => {
+                (WorkerKind::Thread, Schedule::TakingTurns(Lock::Gil))
+            }
+            Program::Threads => (WorkerKind::Thread, Schedule::AtOnce),
+            Program::Processes => (WorkerKind::Process, Schedule::AtOnce),
+        };
+        Profile {
+            name: self.name(),
+            description: self.description(),
+            language: Language::Python,
+            worker,
+            schedule,
         }
     }
 
@@ -316,12 +339,8 @@ fn waiting(wait_ns: Option<u64>) -> Option<Duration> {
 }
 
 impl Backend for PythonBackend {
-    fn name(&self) -> &'static str {
-        self.program.name()
-    }
-
-    fn description(&self) -> &'static str {
-        self.program.description()
+    fn profile(&self) -> Profile {
+        self.program.profile(self.interpreter.gil_enabled)
     }
 
     fn parallelism(&self, workload: &Workload) -> usize {
@@ -339,10 +358,6 @@ impl Backend for PythonBackend {
             Program::Processes => workload.workers() as u64 + 1,
         };
         crate::backend::process::check_process_limit(self.name(), workload, processes)
-    }
-
-    fn language(&self) -> crate::backend::Language {
-        crate::backend::Language::Python
     }
 
     fn interpreter(&self) -> Option<&Interpreter> {

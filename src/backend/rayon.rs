@@ -6,10 +6,10 @@
 
 use rayon::prelude::*;
 
-use crate::backend::{Backend, BackendKind, worker_error};
+use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind, worker_error};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, run_worker_caught};
-use crate::workload::Workload;
 
 /// Workers as tasks of a dedicated rayon `ThreadPool`.
 #[derive(Debug)]
@@ -23,10 +23,15 @@ const NAME: &str = "rayon";
 /// The largest rayon pool: more threads than any machine gilfree runs on has
 /// cores, and few enough to start in a moment.
 pub(crate) const MAX_THREADS: usize = 1024;
-const DESCRIPTION: &str = "a rayon ThreadPool of --threads threads, par_iter over the workers";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "a rayon ThreadPool of --threads threads, par_iter over the workers",
+    WorkerKind::Thread,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind = BackendKind::new(NAME, DESCRIPTION, |options| {
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |options| {
     Ok(Box::new(RayonBackend::new(options.rayon_threads)?))
 });
 
@@ -71,12 +76,8 @@ impl RayonBackend {
 }
 
 impl Backend for RayonBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     fn parallelism(&self, workload: &Workload) -> usize {

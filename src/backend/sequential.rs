@@ -3,29 +3,29 @@
 //! Speedups are measured against it, and its sums are the oracle the driver
 //! checks every other backend against.
 
-use crate::backend::{Backend, BackendKind, worker_error};
+use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind, worker_error};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, run_worker_caught};
-use crate::workload::Workload;
 
 /// Runs the workers one after another on the calling thread.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SequentialBackend;
 
 const NAME: &str = "sequential";
-const DESCRIPTION: &str = "one thread runs the workers one after another (the baseline)";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one thread runs the workers one after another (the baseline)",
+    WorkerKind::Thread,
+    Schedule::OneAfterAnother,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind =
-    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(SequentialBackend)));
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |_| Ok(Box::new(SequentialBackend)));
 
 impl Backend for SequentialBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     fn parallelism(&self, _workload: &Workload) -> usize {

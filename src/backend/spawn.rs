@@ -6,9 +6,9 @@ use std::io;
 
 use crate::backend::worker_error;
 use crate::error::{Error, WorkerFailure};
+use crate::kernel::Workload;
 use crate::os::limits;
 use crate::worker::{WorkerReport, panic_message};
-use crate::workload::Workload;
 
 /// Memory maps one live thread can take: its stack and guard page, its
 /// signal stack and guard page, and a share of malloc's per-thread arenas.

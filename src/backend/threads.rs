@@ -7,30 +7,29 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
-use crate::backend::{Backend, BackendKind};
+use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::{WorkerReport, run_worker_caught};
-use crate::workload::Workload;
 
 /// One `std::thread` per worker, results pushed into an `Arc<Mutex<Vec<_>>>`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ThreadsBackend;
 
 const NAME: &str = "threads";
-const DESCRIPTION: &str =
-    "one std::thread per worker, appending to an Arc<Mutex<Vec>> (the book's listing 11-1)";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one std::thread per worker, appending to an Arc<Mutex<Vec>> (the book's listing 11-1)",
+    WorkerKind::Thread,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind =
-    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(ThreadsBackend)));
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |_| Ok(Box::new(ThreadsBackend)));
 
 impl Backend for ThreadsBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     fn check(&self, workload: &Workload) -> Result<(), Error> {

@@ -162,7 +162,7 @@ pub(crate) fn exit_code(outcome: anyhow::Result<ExitCode>) -> ExitCode {
         return ExitCode::from(EXIT_BROKEN_PIPE);
     }
     // One line, whatever a path in it holds.
-    let message = gilfree::render::format::escape_controls(&format!("{err:#}"));
+    let message = gilfree::text::escape_controls(&format!("{err:#}"));
     eprint(&format!("error: {message}\n"));
     let usage = err.downcast_ref::<Error>().is_some_and(Error::is_usage);
     ExitCode::from(if usage { 2 } else { 1 })

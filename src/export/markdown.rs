@@ -95,7 +95,7 @@ fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 12] {
     let t = |d: std::time::Duration| format!("{:.2}", d.as_secs_f64() * scale);
     let dash = || "—".to_owned();
     [
-        format!("`{}`", result.name),
+        format!("`{}`", result.name()),
         format!("{} ± {}", t(result.wall_mean()), t(result.wall_std_dev())),
         t(result.wall_median()),
         t(result.wall_min()),

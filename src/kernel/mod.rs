@@ -34,14 +34,14 @@
 pub mod python;
 pub mod simd;
 pub mod std_rng;
+pub mod workload;
 pub mod xoshiro;
 pub mod xoshiro_x8;
-
-use crate::workload::Workload;
 
 pub use self::python::python_numbers;
 pub use self::simd::Simd;
 pub use self::std_rng::rand_stream_start;
+pub use self::workload::{MAX_WORKERS, Workload, WorkloadError, WorkloadSpec};
 pub use self::xoshiro::stream_start;
 
 /// The pseudo-random generator behind every worker's stream.
@@ -303,7 +303,7 @@ pub fn worker_numbers(workload: &Workload, worker: usize) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::WorkloadSpec;
+    use crate::kernel::WorkloadSpec;
     use proptest::prelude::{prop_assert, prop_assert_eq, proptest};
 
     proptest! {

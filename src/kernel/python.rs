@@ -21,7 +21,7 @@
 use rand_mt::Mt;
 
 use super::Source;
-use crate::workload::Workload;
+use crate::kernel::Workload;
 
 /// CPython's generator for worker `worker` of a run seeded `seed`: the state
 /// of `random.Random((seed << 32) + worker)`. Allocates nothing.
@@ -180,8 +180,8 @@ impl Source for PythonSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::WorkloadSpec;
     use crate::kernel::{Generator, worker_sum};
-    use crate::workload::WorkloadSpec;
     use proptest::prelude::{prop_assert_eq, proptest};
 
     proptest! {

@@ -32,7 +32,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use super::Source;
-use crate::workload::Workload;
+use crate::kernel::Workload;
 
 /// `StdRng` positioned at the start of worker `worker`'s stream.
 pub fn rand_stream_start(seed: u64, worker: usize) -> StdRng {

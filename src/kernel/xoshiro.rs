@@ -38,7 +38,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::Source;
-use crate::workload::Workload;
+use crate::kernel::Workload;
 
 /// The generator positioned at the start of worker `worker`'s stream: the
 /// definition, computed in one (slow, ~0.4 ms) polynomial jump. [`Workload`]
@@ -285,8 +285,8 @@ impl Source for XoshiroSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::WorkloadSpec;
     use crate::kernel::{sum_numbers, worker_numbers, worker_sum};
-    use crate::workload::WorkloadSpec;
     use proptest::prelude::{prop_assert_eq, proptest};
 
     fn workload(count: u64, low: i64, high: i64, seed: u64) -> Workload {

@@ -69,7 +69,7 @@
 use super::Source;
 use super::simd::Simd;
 use super::xoshiro::Sampler;
-use crate::workload::Workload;
+use crate::kernel::Workload;
 
 /// Lanes per worker.
 pub const LANES: usize = 8;
@@ -608,9 +608,9 @@ impl XoshiroX8Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::WorkloadSpec;
     use crate::kernel::xoshiro::stream_start;
     use crate::kernel::{Generator, Stream, sum_numbers, worker_numbers, worker_sum};
-    use crate::workload::WorkloadSpec;
     use proptest::prelude::{prop_assert, prop_assert_eq, proptest};
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;

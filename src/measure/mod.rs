@@ -23,10 +23,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
 use crate::worker::{ThreadClock, WorkerReport};
-use crate::workload::Workload;
 
 pub mod accounting;
 pub mod machine;
@@ -404,10 +404,8 @@ impl Driver {
         let mut results: Vec<BackendResult> = backends
             .iter()
             .map(|backend| BackendResult {
-                name: backend.name(),
-                description: backend.description(),
+                profile: backend.profile(),
                 parallelism: backend.parallelism(&self.workload),
-                language: backend.language(),
                 runs: Vec::with_capacity(self.plan.min_runs),
                 mismatch: None,
                 comparable: backend.draws_the_same_numbers(&self.workload),
@@ -632,10 +630,13 @@ mod tests {
     #[test]
     fn wall_statistics_come_from_the_runs() {
         let result = BackendResult {
-            name: "x",
-            description: "",
+            profile: crate::backend::Profile::rust(
+                "x",
+                "",
+                crate::backend::WorkerKind::Thread,
+                crate::backend::Schedule::AtOnce,
+            ),
             parallelism: 2,
-            language: crate::backend::Language::Rust,
             runs: vec![run(30, &[]), run(10, &[]), run(20, &[]), run(50, &[])],
             mismatch: None,
             comparable: true,
@@ -652,7 +653,7 @@ mod tests {
 
     #[test]
     fn zero_runs_are_refused() {
-        let workload = Workload::new(crate::WorkloadSpec::default()).unwrap();
+        let workload = Workload::new(crate::kernel::WorkloadSpec::default()).unwrap();
         let err = Driver::new(workload, Plan::exactly(0, 1)).unwrap_err();
         assert!(err.is_usage());
         assert_eq!(

@@ -9,11 +9,11 @@ use super::accounting::{AccountingSource, RunAccounting, TimeAccounting};
 use super::machine::Machine;
 use super::sampler::Contention;
 use super::{Plan, stats};
-use crate::backend::Language;
 use crate::backend::python::Interpreter;
+use crate::backend::{Language, Profile};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 /// One measured run of one backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,15 +173,11 @@ pub struct Mismatch {
 /// Everything measured for one backend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackendResult {
-    /// The backend's name.
-    pub name: &'static str,
-    /// The backend's one-line description.
-    pub description: &'static str,
+    /// What the backend is: name, description, language, what a worker is
+    /// and how the workers share the cores ([`Backend::profile`](crate::backend::Backend::profile)).
+    pub profile: Profile,
     /// How many workers can compute at once ([`Backend::parallelism`](crate::Backend::parallelism)).
     pub parallelism: usize,
-    /// The language its workers run in: its speedup is against that
-    /// language's sequential row ([`Report::baseline_of`]).
-    pub language: Language,
     /// The measured runs, in order.
     pub runs: Vec<RunMeasurement>,
     /// The first difference from the baseline's sums, if any.
@@ -193,6 +189,17 @@ pub struct BackendResult {
 }
 
 impl BackendResult {
+    /// The backend's name.
+    pub fn name(&self) -> &'static str {
+        self.profile.name
+    }
+
+    /// The language its workers run in: its speedup is against that
+    /// language's sequential row ([`Report::baseline_of`]).
+    pub fn language(&self) -> Language {
+        self.profile.language
+    }
+
     /// The wall times of the measured runs, in seconds.
     pub fn walls(&self) -> Vec<f64> {
         self.runs.iter().map(|r| r.wall.as_secs_f64()).collect()
@@ -460,7 +467,7 @@ impl Report {
     /// own language (`sequential` for Rust, `python-sequential` for
     /// Python), or `None` when that row did not run.
     pub fn baseline_of(&self, result: &BackendResult) -> Option<&BackendResult> {
-        match result.language {
+        match result.language() {
             Language::Rust => Some(self.baseline()),
             language => self.result(language.baseline()),
         }
@@ -468,12 +475,12 @@ impl Report {
 
     /// The result of the backend called `name`.
     pub fn result(&self, name: &str) -> Option<&BackendResult> {
-        self.results.iter().find(|r| r.name == name)
+        self.results.iter().find(|r| r.name() == name)
     }
 
     /// Whether rows of more than one language ran.
     pub fn languages(&self) -> Vec<Language> {
-        let mut languages: Vec<Language> = self.results.iter().map(|r| r.language).collect();
+        let mut languages: Vec<Language> = self.results.iter().map(|r| r.language()).collect();
         languages.sort();
         languages.dedup();
         languages
@@ -567,7 +574,7 @@ impl Report {
         for result in &self.results {
             if let Some(m) = result.mismatch {
                 return Err(Error::Mismatch {
-                    backend: result.name,
+                    backend: result.name(),
                     worker: m.worker,
                     run: m.run,
                     got: m.got,
@@ -585,17 +592,19 @@ pub(crate) mod synthetic {
     use std::time::{Duration, SystemTime};
 
     use super::{BackendResult, Report, RunMeasurement};
-    use crate::backend::Language;
-    use crate::backend::python::Interpreter;
+    use crate::backend::python::{Interpreter, Program};
+    use crate::backend::{BackendKind, Profile, Schedule, WorkerKind};
+    use crate::kernel::{Workload, WorkloadSpec};
     use crate::measure::sampler::Contention;
     use crate::measure::{Machine, Plan};
-    use crate::workload::{Workload, WorkloadSpec};
 
-    /// One row: its name, language, parallelism, the wall time of each run
-    /// (ms), its CPU (% of one core) and the cores other programs kept busy.
+    /// One row: its name, parallelism, the wall time of each run (ms), its
+    /// CPU (% of one core) and the cores other programs kept busy. Its
+    /// profile is the registry's, or the Python program's of that name (its
+    /// threads' schedule set by the report's interpreter), or else Rust
+    /// threads at once.
     pub(crate) struct Row {
         pub(crate) name: &'static str,
-        pub(crate) language: Language,
         pub(crate) parallelism: usize,
         pub(crate) walls_ms: Vec<f64>,
         pub(crate) cpu_percent: f64,
@@ -606,11 +615,6 @@ pub(crate) mod synthetic {
         pub(crate) fn new(name: &'static str, parallelism: usize, wall_ms: f64, cpu: f64) -> Row {
             Row {
                 name,
-                language: if name.starts_with("python-") {
-                    Language::Python
-                } else {
-                    Language::Rust
-                },
                 parallelism,
                 // Five runs a percent apart: a quiet machine.
                 walls_ms: [1.0, 0.99, 1.01, 1.0, 1.005]
@@ -631,13 +635,12 @@ pub(crate) mod synthetic {
     /// A report of 8 workers on 2 cores with `rows`, the first the baseline.
     pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report {
         let workload = Workload::new(WorkloadSpec::default()).unwrap();
+        let gil_enabled = interpreter.as_ref().is_none_or(|i| i.gil_enabled);
         let results = rows
             .into_iter()
             .map(|row| BackendResult {
-                name: row.name,
-                description: "",
+                profile: profile(row.name, gil_enabled),
                 parallelism: row.parallelism,
-                language: row.language,
                 runs: row
                     .walls_ms
                     .iter()
@@ -684,6 +687,17 @@ pub(crate) mod synthetic {
             started: SystemTime::UNIX_EPOCH,
             interpreter,
         }
+    }
+
+    /// The profile of the row called `name` (see [`Row`]).
+    pub(crate) fn profile(name: &'static str, gil_enabled: bool) -> Profile {
+        if let Some(kind) = BackendKind::named(name) {
+            return kind.profile();
+        }
+        if let Some(program) = Program::ALL.into_iter().find(|p| p.name() == name) {
+            return program.profile(gil_enabled);
+        }
+        Profile::rust(name, "", WorkerKind::Thread, Schedule::AtOnce)
     }
 
     /// An interpreter that reports `gil_enabled`, from a build that is

@@ -19,7 +19,7 @@ use super::stats;
 use super::{BackendResult, Driver, Machine, Plan, Progress, Timeout};
 use crate::backend::Backend;
 use crate::error::Error;
-use crate::workload::{Workload, WorkloadSpec};
+use crate::kernel::{Workload, WorkloadSpec};
 
 /// How the work grows with the workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,7 +304,7 @@ pub fn run(
                 continue;
             }
             for result in results {
-                let Some(s) = series.iter_mut().find(|s| s.backend == result.name) else {
+                let Some(s) = series.iter_mut().find(|s| s.backend == result.name()) else {
                     continue;
                 };
                 match s.points.get_mut(point) {

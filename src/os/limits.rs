@@ -5,6 +5,8 @@
 pub(crate) use nix::sys::resource::Resource;
 use nix::sys::resource::{RLIM_INFINITY, getrlimit, setrlimit};
 
+use crate::error::WorkerFailure;
+
 /// A resource limit's soft value as text: a number, or `unlimited`.
 pub(crate) fn limit_text(resource: Resource) -> String {
     match soft_limit(resource) {
@@ -78,6 +80,35 @@ pub(crate) fn is_root() -> bool {
 
 fn read_number(path: &str) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// A pipe that could not be made, with the open-file limit when that is why.
+pub(crate) fn pipe_failure(error: std::io::Error) -> WorkerFailure {
+    let hint = match error.raw_os_error() {
+        Some(libc::EMFILE) => format!(
+            "; the limit of open files per process is {} (ulimit -n): use fewer --workers \
+             or raise the limit",
+            limit_text(Resource::RLIMIT_NOFILE)
+        ),
+        Some(libc::ENFILE) => "; the system-wide limit of open files was reached".to_owned(),
+        _ => String::new(),
+    };
+    WorkerFailure::Pipe { error, hint }
+}
+
+/// A fork that failed, with the process limits when that is why.
+pub(crate) fn fork_failure(error: std::io::Error) -> WorkerFailure {
+    let hint = match error.raw_os_error() {
+        Some(libc::EAGAIN) => format!(
+            "; a limit on processes was reached (ulimit -u: {}, kernel.pid_max: {}): use \
+             fewer --workers",
+            limit_text(Resource::RLIMIT_NPROC),
+            pid_max().map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+        ),
+        Some(libc::ENOMEM) => "; not enough memory for another process".to_owned(),
+        _ => String::new(),
+    };
+    WorkerFailure::Fork { error, hint }
 }
 
 #[cfg(test)]

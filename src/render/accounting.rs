@@ -41,7 +41,7 @@ fn cells(result: &BackendResult) -> Vec<String> {
     let accounting = result.time_accounting();
     let shares = accounting.and_then(|a| a.shares());
     vec![
-        result.name.to_owned(),
+        result.name().to_owned(),
         accounting.map_or_else(dash, |a| a.threads.to_string()),
         shares.map_or_else(dash, |s| percent(s.running)),
         shares.map_or_else(dash, |s| percent(s.waiting)),
@@ -80,7 +80,7 @@ pub(crate) fn table(out: &mut String, report: &Report) {
     columns[0].1 = report
         .results
         .iter()
-        .map(|r| r.name.chars().count())
+        .map(|r| r.name().chars().count())
         .fold(COLUMNS[0].1, usize::max);
     let header: Vec<String> = columns.iter().map(|(name, _)| (*name).to_owned()).collect();
     row_in(out, &header, &columns);
@@ -110,7 +110,7 @@ pub(crate) fn lines(report: &Report) -> Vec<String> {
             Some(format!(
                 "{}: its {} worker {} ran {} of their time, waited for a core {} and were blocked {}; \
                  on average {wanting:.2} wanted to run at once and {cores:.2} cores ran them{}.",
-                r.name,
+                r.name(),
                 a.threads,
                 if a.threads == 1 { "thread" } else { "threads" },
                 percent(s.running),

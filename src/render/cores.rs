@@ -141,7 +141,7 @@ fn rows_of(report: &Report, language: Language) -> Vec<(&BackendResult, &RunMeas
     report
         .results
         .iter()
-        .filter(|r| r.language == language)
+        .filter(|r| r.language() == language)
         .filter_map(|r| Some((r, r.typical_run()?.1)))
         .collect()
 }
@@ -245,7 +245,7 @@ fn draw_panel<DB: DrawingBackend>(
         .caption(
             format!(
                 "{} — {:.0}% CPU, {}{}",
-                result.name,
+                result.name(),
                 run.cpu_percent(),
                 duration(run.wall),
                 if sampled {

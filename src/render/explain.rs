@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::format::{bounds, duration, join_names, megabytes, span};
+use super::format::{bounds, duration, megabytes, span};
 use super::{SHORT_JOB, WIDE_SPREAD, count_advice};
 use crate::measure::{BackendResult, Contended, Report};
+use crate::text::join_names;
 
 /// A few plain sentences that read this run's own figures: what the CPU
 /// column says about each kind of backend, how far the speedups got against
@@ -37,7 +38,7 @@ pub fn sentences(report: &Report) -> Vec<String> {
     let cpu_cores = |r: &BackendResult| r.cpu_percent_median() / 100.0;
     let against = |r: &BackendResult| {
         let speedup = report.speedup(r).unwrap_or(0.0);
-        let name = report.baseline_of(r).map_or("sequential", |b| b.name);
+        let name = report.baseline_of(r).map_or("sequential", |b| b.name());
         format!("{speedup:.2}× {name}")
     };
 
@@ -51,7 +52,7 @@ pub fn sentences(report: &Report) -> Vec<String> {
     if !contended.is_empty() {
         let (lo, hi) =
             bounds(contended.iter().map(|(_, c)| c.summary.others_cores)).unwrap_or_default();
-        let names: Vec<&str> = contended.iter().map(|(r, _)| r.name).collect();
+        let names: Vec<&str> = contended.iter().map(|(r, _)| r.name()).collect();
         sentences.push(format!(
             "Other programs kept {} cores busy during the runs of {}, so these rows could not have \
              the cores they needed: their wall times, CPU figures and speedups show this machine \
@@ -101,24 +102,26 @@ pub fn sentences(report: &Report) -> Vec<String> {
     let parallel: Vec<&BackendResult> = others
         .iter()
         .copied()
-        .filter(|r| r.name != "gil" && r.name != "python-threads")
+        .filter(|r| r.name() != "gil" && r.name() != "python-threads")
         .filter(|r| report.usable_parallelism(r) > 1)
         .collect();
     for language in report.languages() {
         let rows: Vec<&BackendResult> = parallel
             .iter()
             .copied()
-            .filter(|r| r.language == language)
+            .filter(|r| r.language() == language)
             .collect();
         let (busy, idle): (Vec<&BackendResult>, Vec<&BackendResult>) = rows
             .iter()
             .partition(|r| cpu_cores(r) >= 0.75 * report.usable_parallelism(r) as f64);
         if !busy.is_empty() {
-            let names: Vec<&str> = busy.iter().map(|r| r.name).collect();
+            let names: Vec<&str> = busy.iter().map(|r| r.name()).collect();
             let (lo, hi) =
                 bounds(busy.iter().filter_map(|r| report.speedup(r))).unwrap_or_default();
             let (cpu_lo, cpu_hi) = bounds(busy.iter().map(|r| cpu_cores(r))).unwrap_or_default();
-            let base = report.baseline_of(busy[0]).map_or("sequential", |b| b.name);
+            let base = report
+                .baseline_of(busy[0])
+                .map_or("sequential", |b| b.name());
             let ceiling = workers.min(cores);
             sentences.push(format!(
                 "{} kept about {} cores busy ({} CPU) and ran {} faster than {base}; with \
@@ -132,7 +135,7 @@ pub fn sentences(report: &Report) -> Vec<String> {
         for r in idle {
             sentences.push(format!(
                 "{} used only {:.0}% CPU of the {}00% it could: {}.",
-                r.name,
+                r.name(),
                 r.cpu_percent_median(),
                 report.usable_parallelism(r),
                 low_cpu_cause(report, r),
@@ -192,7 +195,7 @@ pub fn sentences(report: &Report) -> Vec<String> {
             sentences.push(format!(
                 "Materializing the numbers cost memory: {} peaked at {} (every worker's vector at \
                  once), sequential at {}.",
-                most.name,
+                most.name(),
                 megabytes(most.self_peak_rss_bytes()),
                 megabytes(baseline.self_peak_rss_bytes()),
             ));
@@ -246,7 +249,7 @@ fn python_threads(report: &Report) -> Option<String> {
     let ratio = |r: &BackendResult| {
         let name = report
             .baseline_of(r)
-            .map_or("python-sequential", |b| b.name);
+            .map_or("python-sequential", |b| b.name());
         report.speedup(r).map(|s| format!("{s:.2}× {name}"))
     };
     let processes = report.result("python-processes");
@@ -462,12 +465,5 @@ mod tests {
         let text = explain(&quiet);
         assert!(!text.contains("Other programs"), "{text}");
         assert!(text.contains("not all computing at once"), "{text}");
-    }
-
-    #[test]
-    fn names_are_joined_as_in_a_sentence() {
-        assert_eq!(join_names(&["a"]), "a");
-        assert_eq!(join_names(&["a", "b"]), "a and b");
-        assert_eq!(join_names(&["a", "b", "c"]), "a, b and c");
     }
 }

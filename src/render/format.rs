@@ -47,15 +47,6 @@ pub(crate) fn span(lo: f64, hi: f64, decimals: usize, unit: &str) -> String {
     }
 }
 
-/// `a`, `a and b`, `a, b and c`.
-pub(crate) fn join_names(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 /// The smallest and the largest of `values`, or `None` when there are none.
 pub(crate) fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values.into_iter().fold(None, |acc, x| match acc {
@@ -150,21 +141,6 @@ pub(crate) fn group_half(twice: i128) -> String {
     }
 }
 
-/// `text` with its control characters escaped — a newline as `\n`, any
-/// other as `\u{1b}` — so that it prints as one line and cannot drive a
-/// terminal: for text that comes from a file or a path.
-pub fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.extend(c.escape_unicode()),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Bytes as megabytes with one decimal: `4.6 MB`.
 pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
@@ -208,13 +184,6 @@ mod tests {
             group_half(i128::from(i64::MAX) * 2 + 1),
             "9,223,372,036,854,775,807.5"
         );
-    }
-
-    #[test]
-    fn control_characters_are_escaped_into_one_line() {
-        assert_eq!(escape_controls("plain µs"), "plain µs");
-        assert_eq!(escape_controls("a\nb"), "a\\nb");
-        assert_eq!(escape_controls("x\u{1b}[2J\u{7}"), "x\\u{1b}[2J\\u{7}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::measure::sweep::Sweep;
 /// shown as escapes: safe in HTML text and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in super::format::escape_controls(text).chars() {
+    for c in crate::text::escape_controls(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -88,7 +88,7 @@ pub(super) fn text(out: &mut String, report: &Report) {
         let _ = writeln!(
             lines,
             "  {}: {} ranks on {hosts} host{}: {}",
-            result.name,
+            result.name(),
             run.workers.len(),
             if hosts == 1 { "" } else { "s" },
             placement(run)
@@ -98,7 +98,7 @@ pub(super) fn text(out: &mut String, report: &Report) {
             "  {}: of the typical run's {} wall, launch {} (the launcher, the ranks' start, \
              MPI_Init, the start barrier), compute {} (the barrier to the last rank's finish), \
              collection {} (gathering, MPI_Finalize, the launcher's end); median launch {}",
-            result.name,
+            result.name(),
             duration(split.wall),
             duration(split.launch),
             duration(split.compute),
@@ -125,7 +125,7 @@ pub(super) fn explain(report: &Report) -> Vec<String> {
                  timed by the ranks themselves from the barrier; the remaining {} gathered the \
                  results and shut MPI down. Its speedup counts all of it: launch costs the same \
                  whatever the work, so it matters less the larger --count is.",
-                result.name,
+                result.name(),
                 duration(split.launch),
                 duration(split.wall),
                 share(split.launch),

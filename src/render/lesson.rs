@@ -137,7 +137,7 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
 /// The table's cells for one row.
 fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
     vec![
-        result.name.to_owned(),
+        result.name().to_owned(),
         duration(result.wall_median()),
         format!("{:.0}%", result.cpu_percent_median()),
         report
@@ -145,7 +145,7 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
             .map_or_else(|| "—".to_owned(), |s| format!("{s:.2}×")),
         report
             .baseline_of(result)
-            .map_or("—", |b| b.name)
+            .map_or("—", |b| b.name())
             .to_owned(),
         match (result.comparable, result.mismatch) {
             (false, _) => "n/c".to_owned(),

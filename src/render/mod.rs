@@ -154,7 +154,7 @@ fn runs_taken(report: &Report) -> String {
         let each: Vec<String> = report
             .results
             .iter()
-            .map(|r| format!("{} {}", r.name, r.runs.len()))
+            .map(|r| format!("{} {}", r.name(), r.runs.len()))
             .collect();
         format!("{lo}–{hi} ({})", each.join(", "))
     }
@@ -180,7 +180,7 @@ fn table(out: &mut String, report: &Report) {
     columns[0].1 = report
         .results
         .iter()
-        .map(|r| r.name.chars().count())
+        .map(|r| r.name().chars().count())
         .fold(COLUMNS[0].1, usize::max);
     let header: Vec<String> = columns.iter().map(|(name, _)| (*name).to_owned()).collect();
     row_in(out, &header, &columns);
@@ -190,7 +190,7 @@ fn table(out: &mut String, report: &Report) {
     let parallelism: Vec<String> = report
         .results
         .iter()
-        .map(|r| format!("{} {}", r.name, report.usable_parallelism(r)))
+        .map(|r| format!("{} {}", r.name(), report.usable_parallelism(r)))
         .collect();
     let _ = writeln!(
         out,
@@ -218,7 +218,7 @@ pub(crate) fn table_cells(report: &Report) -> (Vec<String>, Vec<Vec<String>>) {
 fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
     let dash = || "—".to_owned();
     vec![
-        result.name.to_owned(),
+        result.name().to_owned(),
         duration(result.wall_median()),
         duration(result.wall_min()),
         duration(result.user_median()),
@@ -294,14 +294,14 @@ fn summary(out: &mut String, report: &Report) {
         let Some(baseline) = report
             .results
             .iter()
-            .find(|r| r.language == language && r.name == language.baseline())
+            .find(|r| r.language() == language && r.name() == language.baseline())
         else {
             continue;
         };
         let mut rows: Vec<(&BackendResult, f64)> = report
             .results
             .iter()
-            .filter(|r| r.language == language && !std::ptr::eq(*r, baseline))
+            .filter(|r| r.language() == language && !std::ptr::eq(*r, baseline))
             .filter_map(|r| Some((r, report.speedup(r)?)))
             .collect();
         if rows.is_empty() {
@@ -324,8 +324,8 @@ fn summary(out: &mut String, report: &Report) {
             let _ = writeln!(
                 block,
                 "  {} ran {factor:.2}× {words} than {}{}",
-                result.name,
-                baseline.name,
+                result.name(),
+                baseline.name(),
                 match interval {
                     Some((l, h)) => format!(" (95% CI {})", format::span(l, h, 2, "×")),
                     None => format!(
@@ -377,7 +377,7 @@ fn python(out: &mut String, report: &Report) {
     for result in report
         .results
         .iter()
-        .filter(|r| r.name.starts_with("python-"))
+        .filter(|r| r.name().starts_with("python-"))
     {
         let Some((_, run)) = result.typical_run() else {
             continue;
@@ -388,18 +388,18 @@ fn python(out: &mut String, report: &Report) {
         lines.push(format!(
             "  {}: its workers computed for {} of the run's {} wall, as the program measured it; \
              the other {} went to starting the interpreter{} and collecting the results",
-            result.name,
+            result.name(),
             duration(computing),
             duration(run.wall),
             duration(run.wall.saturating_sub(computing)),
-            if result.name == "python-processes" {
+            if result.name() == "python-processes" {
                 " and its pool"
             } else {
                 ""
             },
         ));
     }
-    if !lines.is_empty() && report.workload.generator() != crate::Generator::Python {
+    if !lines.is_empty() && report.workload.generator() != crate::kernel::Generator::Python {
         lines.push(format!(
             "  (the Python programs drew CPython's numbers, the Rust rows {}'s: the same amount \
              of work, not the same numbers; --rng python makes them the same)",
@@ -423,17 +423,17 @@ fn memory(out: &mut String, report: &Report) {
         .iter()
         .map(|r| {
             let children = r.children_peak_rss_bytes();
-            if r.name.starts_with("python-") {
-                format!("{} {} (the interpreter)", r.name, megabytes(children))
+            if r.name().starts_with("python-") {
+                format!("{} {} (the interpreter)", r.name(), megabytes(children))
             } else if children > 0 {
                 format!(
                     "{} {} (+ {} per worker process)",
-                    r.name,
+                    r.name(),
                     megabytes(r.self_peak_rss_bytes()),
                     megabytes(children)
                 )
             } else {
-                format!("{} {}", r.name, megabytes(r.self_peak_rss_bytes()))
+                format!("{} {}", r.name(), megabytes(r.self_peak_rss_bytes()))
             }
         })
         .collect();
@@ -550,7 +550,7 @@ fn notes(out: &mut String, report: &Report) {
         .map(|r| {
             format!(
                 "{} ({} of {} runs)",
-                r.name,
+                r.name(),
                 r.wall_outliers(),
                 r.runs.len()
             )
@@ -571,7 +571,7 @@ fn notes(out: &mut String, report: &Report) {
         .map(|r| {
             format!(
                 "{} {}–{}",
-                r.name,
+                r.name(),
                 duration(r.wall_min()),
                 duration(r.wall_max())
             )
@@ -593,7 +593,7 @@ fn notes(out: &mut String, report: &Report) {
             let c = report.contended(r)?;
             Some(format!(
                 "{} lost {:.2} of its {} core{} (others kept {:.2} busy, steal {:.2})",
-                r.name,
+                r.name(),
                 c.lost_cores,
                 report.usable_parallelism(r),
                 if report.usable_parallelism(r) == 1 {
@@ -643,7 +643,8 @@ fn notes(out: &mut String, report: &Report) {
                 )?;
                 let median = crate::measure::stats::median(&walls)?;
                 let half = (hi - lo) / 2.0 / median;
-                (half > report.plan.precision).then(|| format!("{} ±{:.1}%", r.name, half * 100.0))
+                (half > report.plan.precision)
+                    .then(|| format!("{} ±{:.1}%", r.name(), half * 100.0))
             })
             .collect();
         if !unsettled.is_empty() {
@@ -773,7 +774,7 @@ mod tests {
             .results
             .iter()
             .filter(|x| r.contended(x).is_some())
-            .map(|x| x.name)
+            .map(|x| x.name())
             .collect();
         assert_eq!(contended, ["rayon"]);
         let out = super::text(&r);

@@ -16,7 +16,6 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::format::join_names;
 use super::format::{duration, group_digits, row_in, series_color};
 use super::picture::{
     AXIS, GRID, HEIGHT, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, WIDTH, bold, first_fitting, font,
@@ -24,6 +23,7 @@ use super::picture::{
 };
 use crate::error::Error;
 use crate::measure::sweep::{Scaling, Sweep, amdahl};
+use crate::text::join_names;
 
 const COLUMNS: [(&str, usize); 9] = [
     ("workers", 7),
@@ -500,11 +500,11 @@ fn draw_plot(root: &Area<'_>, sweep: &Sweep) -> Drawn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::WorkloadSpec;
     use crate::measure::Plan;
     use crate::measure::result::synthetic::{Row, report};
     use crate::measure::sweep::{Series, SweepPlan, SweepPoint};
     use crate::render::picture::check;
-    use crate::workload::WorkloadSpec;
 
     /// A weak-scaling sweep over 1, 2 and 4 workers on `cores` cores: gil
     /// flat, threads near the cores.

@@ -53,7 +53,6 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::join_names;
 use super::format::{bounds, duration, span};
 use super::picture::{
     AXIS, GRID, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, bold, first_fitting, font, nice_step,
@@ -63,6 +62,7 @@ use super::picture::{HEIGHT, WIDTH};
 use crate::backend::Language;
 use crate::error::Error;
 use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::text::join_names;
 use crate::worker::WorkerReport;
 
 /// Columns of the text chart.
@@ -146,7 +146,7 @@ fn backend_text(
     let _ = writeln!(
         out,
         "{} — run {} of {}, {}",
-        result.name,
+        result.name(),
         index + 1,
         result.runs.len(),
         duration(run.wall)
@@ -329,10 +329,10 @@ fn groups(rows: Vec<Row<'_>>, scale: TimeScale) -> Vec<Group<'_>> {
     for row in rows {
         match by_language
             .iter_mut()
-            .find(|(language, _)| *language == row.result.language)
+            .find(|(language, _)| *language == row.result.language())
         {
             Some((_, rows)) => rows.push(row),
-            None => by_language.push((row.result.language, vec![row])),
+            None => by_language.push((row.result.language(), vec![row])),
         }
     }
     let span = |rows: &[Row<'_>]| {
@@ -451,7 +451,7 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
     let (one, more): (Vec<&Row<'_>>, Vec<&Row<'_>>) =
         parallel.iter().partition(|row| busy(row) < ONE_CORE);
     let names =
-        |rows: &[&Row<'_>]| join_names(&rows.iter().map(|r| r.result.name).collect::<Vec<_>>());
+        |rows: &[&Row<'_>]| join_names(&rows.iter().map(|r| r.result.name()).collect::<Vec<_>>());
     let (lo, hi) = bounds(more.iter().map(|r| busy(r))).unwrap_or_default();
     let of = format!("{} of {cores}", span(lo, hi, 1, ""));
     // A row that other programs held well below one core kept at most one.
@@ -551,7 +551,7 @@ fn draw_header(
     let contended: Vec<&str> = rows
         .iter()
         .filter(|row| report.contended(row.result).is_some())
-        .map(|row| row.result.name)
+        .map(|row| row.result.name())
         .collect();
     let mut subtitles = Vec::new();
     if !contended.is_empty() {
@@ -675,7 +675,7 @@ fn draw_group(
         let x_at = |ns: u64| x_of(ns.saturating_sub(row.run.started_ns) as f64 / span);
         draw_workers(area, row.run, row_top, row_height, &x_at)?;
         area.draw(&Text::new(
-            row.result.name,
+            row.result.name(),
             (MARGIN, row_top + 1),
             top_left(bold(LABEL_PX), &BLACK),
         ))?;
@@ -822,8 +822,8 @@ mod tests {
             None,
         );
         for result in &mut report.results {
-            let one_by_one = result.name.ends_with("sequential");
-            let turns = result.name == "gil";
+            let one_by_one = result.name().ends_with("sequential");
+            let turns = result.name() == "gil";
             for run in &mut result.runs {
                 let wall = run.wall.as_nanos() as u64;
                 let cpu = run.cpu_time().as_nanos() as u64;

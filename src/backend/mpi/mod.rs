@@ -38,12 +38,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, BackendKind, Deadline};
+use crate::backend::{Backend, BackendKind, Deadline, Profile, Schedule, WorkerKind};
 use crate::error::Error;
+use crate::kernel::Workload;
 use crate::os::children::{self, Stop};
 use crate::os::signal_safe as sys;
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 pub mod launch;
 #[cfg(feature = "mpi")]
@@ -53,11 +53,15 @@ pub(crate) mod record;
 /// The backend's name.
 pub const NAME: &str = "mpi";
 
-const DESCRIPTION: &str =
-    "one OpenMPI rank per worker, started by mpirun on this host or a --hostfile's";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one OpenMPI rank per worker, started by mpirun on this host or a --hostfile's",
+    WorkerKind::Rank,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind = BackendKind::launched(NAME, DESCRIPTION, |options| {
+pub(crate) const KIND: BackendKind = BackendKind::launched(PROFILE, |options| {
     Ok(Box::new(MpiBackend::new(options.mpi.clone())?))
 });
 
@@ -334,7 +338,7 @@ fn explanation(stderr: &str) -> String {
         })
         .or(lines.last());
     match line {
-        Some(line) => format!(": {}", crate::render::format::escape_controls(line)),
+        Some(line) => format!(": {}", crate::text::escape_controls(line)),
         None => String::new(),
     }
 }
@@ -410,12 +414,8 @@ impl Collected {
 }
 
 impl Backend for MpiBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     /// Every rank on this host is a process, plus the launcher and its
@@ -499,7 +499,7 @@ impl Backend for MpiBackend {
                 "worker {0} (MPI rank {0} on host {1}) {2}",
                 failed.rank,
                 failed.host,
-                crate::render::format::escape_controls(failed.failure.as_deref().unwrap_or(""))
+                crate::text::escape_controls(failed.failure.as_deref().unwrap_or(""))
             )));
         }
         let received_ns = line_at.unwrap_or_else(sys::monotonic_ns);

@@ -14,9 +14,9 @@ use mpi::traits::{Communicator, CommunicatorCollectives, Root};
 
 use super::record::{self, RECORD_WORDS, RankRecord};
 use crate::fault::Fault;
+use crate::kernel::Workload;
 use crate::os::signal_safe as sys;
 use crate::worker;
-use crate::workload::Workload;
 
 /// Exit statuses of a rank, which the launcher reports.
 pub mod status {

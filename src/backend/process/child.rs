@@ -17,9 +17,9 @@ use std::os::fd::RawFd;
 use super::record;
 use crate::fault::Fault;
 use crate::kernel;
+use crate::kernel::Workload;
 use crate::os::signal_safe::{self, NumberBuffer, exit_now};
 use crate::worker;
-use crate::workload::Workload;
 
 /// Exit statuses a child uses for its own failures.
 const EXIT_OUT_OF_MEMORY: i32 = 3;

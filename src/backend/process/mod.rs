@@ -46,13 +46,13 @@ use std::sync::{Mutex, PoisonError};
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-use crate::backend::{Backend, BackendKind, Deadline, worker_error};
+use crate::backend::{Backend, BackendKind, Deadline, Profile, Schedule, WorkerKind, worker_error};
 use crate::error::{Error, WorkerFailure};
 use crate::fault::Fault;
+use crate::kernel::Workload;
 use crate::os::children::{self, Reaped};
 use crate::os::limits::{self, Resource};
 use crate::worker::WorkerReport;
-use crate::workload::Workload;
 
 mod child;
 mod record;
@@ -62,24 +62,23 @@ mod record;
 pub struct ProcessBackend;
 
 const NAME: &str = "process";
-const DESCRIPTION: &str =
-    "one fork()ed child process per worker, result over a pipe (the book's listing 11-2)";
+const PROFILE: Profile = Profile::rust(
+    NAME,
+    "one fork()ed child process per worker, result over a pipe (the book's listing 11-2)",
+    WorkerKind::Process,
+    Schedule::AtOnce,
+);
 
 /// The registry's row.
-pub(crate) const KIND: BackendKind =
-    BackendKind::new(NAME, DESCRIPTION, |_| Ok(Box::new(ProcessBackend)));
+pub(crate) const KIND: BackendKind = BackendKind::new(PROFILE, |_| Ok(Box::new(ProcessBackend)));
 
 /// Held by every run, so that runs in different threads cannot leak pipe
 /// write ends into each other's children.
 static FORK_LOCK: Mutex<()> = Mutex::new(());
 
 impl Backend for ProcessBackend {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn description(&self) -> &'static str {
-        DESCRIPTION
+    fn profile(&self) -> Profile {
+        PROFILE
     }
 
     /// Every worker is a process, and holds a pipe open in the parent until
@@ -199,10 +198,10 @@ fn run_children(
             // not inherit a write end.
             _ => nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(io::Error::from),
         }
-        .map_err(|err| fail(WorkerFailure::pipe(err)))?;
+        .map_err(|err| fail(limits::pipe_failure(err)))?;
         if fault == Some(Fault::ForkFails) {
             let err = io::Error::from_raw_os_error(libc::EAGAIN);
-            return Err(fail(WorkerFailure::fork(err)));
+            return Err(fail(limits::fork_failure(err)));
         }
         let parent = std::process::id() as libc::pid_t;
         // Registered under the registry's lock, so that `interrupt` cannot
@@ -228,7 +227,7 @@ fn run_children(
             return Ok(Vec::new());
         };
         if pid < 0 {
-            return Err(fail(WorkerFailure::fork(io::Error::last_os_error())));
+            return Err(fail(limits::fork_failure(io::Error::last_os_error())));
         }
         // The child holds the only write end now: its exit is our end-of-file.
         drop(write_end);
@@ -266,7 +265,7 @@ fn collect(
             // Past the deadline: dropping `children` kills and reaps the rest.
             let deadline = deadline.expect("only a deadline times out");
             let unfinished: Vec<usize> = open.iter().map(|&i| children.0[i].worker).collect();
-            return Err(deadline.missed(NAME, describe_workers(&unfinished)));
+            return Err(deadline.missed(NAME, crate::text::workers(&unfinished)));
         };
         let mut still_open = Vec::with_capacity(open.len());
         for (is_ready, &i) in ready.into_iter().zip(&open) {
@@ -294,7 +293,7 @@ fn collect(
                         let mut unfinished: Vec<usize> = still_open_workers(children, &open, i);
                         unfinished.push(worker);
                         unfinished.sort_unstable();
-                        return Err(deadline.missed(NAME, describe_workers(&unfinished)));
+                        return Err(deadline.missed(NAME, crate::text::workers(&unfinished)));
                     };
                     child.reaped = Some(reaped);
                     let report = children::check_status(reaped.status, child::exit_meaning)
@@ -373,16 +372,6 @@ fn still_open_workers(children: &Children, open: &[usize], except: usize) -> Vec
         .filter(|&&i| i != except && !children::has_ended(children.0[i].pid))
         .map(|&i| children.0[i].worker)
         .collect()
-}
-
-/// `worker 3`, `workers 0 and 3`, `workers 0, 1 and 3`.
-fn describe_workers(workers: &[usize]) -> String {
-    let names: Vec<String> = workers.iter().map(usize::to_string).collect();
-    match names.as_slice() {
-        [one] => format!("worker {one}"),
-        [rest @ .., last] => format!("workers {} and {last}", rest.join(", ")),
-        [] => "no worker".to_owned(),
-    }
 }
 
 /// A forked child, as the parent tracks it.

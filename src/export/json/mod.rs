@@ -448,7 +448,7 @@ impl JsonExport {
                 kernel: m.kernel.clone(),
                 arch: m.arch.clone(),
             },
-            baseline: report.baseline().name.to_owned(),
+            baseline: report.baseline().name().to_owned(),
             interpreter: report.interpreter.as_ref().map(|i| InterpreterRecord {
                 command: i.command.clone(),
                 version: i.version.clone(),
@@ -484,11 +484,11 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
     let secs = |d: std::time::Duration| d.as_secs_f64();
     let contention = result.contention();
     ResultRecord {
-        command: result.name.to_owned(),
-        backend: result.name.to_owned(),
-        description: result.description.to_owned(),
-        language: result.language.name().to_owned(),
-        baseline: result.language.baseline().to_owned(),
+        command: result.name().to_owned(),
+        backend: result.name().to_owned(),
+        description: result.profile.description.to_owned(),
+        language: result.language().name().to_owned(),
+        baseline: result.language().baseline().to_owned(),
         parallelism: result.parallelism,
         usable_parallelism: report.usable_parallelism(result),
         mean: secs(result.wall_mean()),

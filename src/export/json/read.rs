@@ -253,9 +253,9 @@ impl JsonExport {
     }
 }
 
-/// Replaces `text` with its escaped form ([`escape_controls`](crate::render::format::escape_controls)).
+/// Replaces `text` with its escaped form ([`escape_controls`](crate::text::escape_controls)).
 fn escape_controls(text: &mut String) {
     if text.chars().any(char::is_control) {
-        *text = crate::render::format::escape_controls(text);
+        *text = crate::text::escape_controls(text);
     }
 }

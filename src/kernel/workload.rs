@@ -8,12 +8,11 @@ use std::sync::Arc;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::error::WorkloadError;
+use super::xoshiro::{self, Sampler};
+use super::{Generator, Simd};
 use crate::fault::Fault;
 #[cfg(feature = "fault-injection")]
 use crate::fault::Injection;
-use crate::kernel::xoshiro::{self, Sampler};
-use crate::kernel::{Generator, Simd};
 
 /// The largest worker count a [`Workload`] accepts.
 ///
@@ -294,6 +293,67 @@ impl Workload {
     pub(crate) fn sampler(&self) -> &Sampler {
         &self.sampler
     }
+}
+
+/// Why a workload was rejected by [`Workload::new`](crate::Workload::new).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkloadError {
+    /// `workers` was zero.
+    #[error("workers = 0: a run needs at least one worker")]
+    NoWorkers,
+
+    /// More workers than gilfree supports.
+    #[error("workers = {workers}: at most {max} workers are supported")]
+    TooManyWorkers {
+        /// The requested worker count.
+        workers: usize,
+        /// [`MAX_WORKERS`](crate::kernel::MAX_WORKERS).
+        max: usize,
+    },
+
+    /// `low > high`: the inclusive range is empty.
+    #[error("low = {low} is greater than high = {high}: the range low..=high is empty")]
+    EmptyRange {
+        /// The lower bound.
+        low: i64,
+        /// The upper bound.
+        high: i64,
+    },
+
+    /// The largest (or smallest) possible total does not fit in an `i64`.
+    #[error(
+        "{workers} workers × {count} numbers in [{low}, {high}] can sum to {extreme}, \
+         which overflows the 64-bit sum; lower the count, the workers or the range"
+    )]
+    SumOverflow {
+        /// The worker count.
+        workers: usize,
+        /// Numbers per worker.
+        count: u64,
+        /// The lower bound.
+        low: i64,
+        /// The upper bound.
+        high: i64,
+        /// The extreme total that does not fit, as text (it may exceed `i128`).
+        extreme: String,
+    },
+
+    /// `--materialize` asks for a per-worker vector larger than the address space.
+    #[error("count = {count}: a materialized vector of that many i64 does not fit in memory")]
+    MaterializeTooLarge {
+        /// Numbers per worker.
+        count: u64,
+    },
+
+    /// The SIMD path asked for is one this CPU cannot run.
+    #[error("simd = {simd}: this CPU does not support it (it supports {supported})")]
+    UnsupportedSimd {
+        /// The path asked for.
+        simd: Simd,
+        /// The paths this CPU supports, comma-separated.
+        supported: String,
+    },
 }
 
 #[cfg(test)]
