@@ -154,12 +154,13 @@ pub struct RunAccounting {
     pub source: AccountingSource,
 }
 
-/// Thread states seen by the sampler, by thread id: each look's time on
-/// `CLOCK_MONOTONIC` and what the thread was doing. Only gathered where
-/// `schedstat` is missing.
+/// Thread states seen by the sampler, by thread id: each look's span on
+/// `CLOCK_MONOTONIC` (the clock read just before and just after the state
+/// was) and what the thread was doing. Only gathered where `schedstat` is
+/// missing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThreadStates {
-    seen: HashMap<u32, Vec<(u64, TaskState)>>,
+    seen: HashMap<u32, Vec<(u64, u64, TaskState)>>,
 }
 
 impl ThreadStates {
@@ -168,19 +169,26 @@ impl ThreadStates {
         ThreadStates::default()
     }
 
-    /// Records that thread `tid` was in `state` at `at_ns`.
-    pub fn record(&mut self, tid: u32, at_ns: u64, state: TaskState) {
-        self.seen.entry(tid).or_default().push((at_ns, state));
+    /// Records that thread `tid` was in `state` at some moment between
+    /// `from_ns` and `to_ns`.
+    pub fn record(&mut self, tid: u32, (from_ns, to_ns): (u64, u64), state: TaskState) {
+        self.seen
+            .entry(tid)
+            .or_default()
+            .push((from_ns, to_ns, state));
     }
 
     /// How many looks found thread `tid` runnable, and how many found it
-    /// runnable or blocked, between `from_ns` and `to_ns`.
+    /// runnable or blocked, among those wholly between `from_ns` and
+    /// `to_ns`: a look that began before a worker's life or ended after it
+    /// (its reader was preempted for a while) may have seen the thread
+    /// before it started or after it finished, and does not count.
     pub fn runnable_between(&self, tid: u32, from_ns: u64, to_ns: u64) -> (usize, usize) {
         let looks = self.seen.get(&tid).map_or(&[][..], Vec::as_slice);
         looks
             .iter()
-            .filter(|(at, _)| (from_ns..=to_ns).contains(at))
-            .fold((0, 0), |(runnable, counted), (_, state)| match state {
+            .filter(|(first, last, _)| from_ns <= *first && *last <= to_ns)
+            .fold((0, 0), |(runnable, counted), (_, _, state)| match state {
                 TaskState::Runnable => (runnable + 1, counted + 1),
                 TaskState::Blocked => (runnable, counted + 1),
                 TaskState::Other => (runnable, counted),
@@ -435,8 +443,11 @@ mod tests {
             (900, TaskState::Other),
             (5000, TaskState::Blocked),
         ] {
-            states.record(10, at, state);
+            states.record(10, (at, at + 10), state);
         }
+        // A look that straddles the end of the life may have seen the
+        // thread after it: it does not count.
+        states.record(10, (990, 1020), TaskState::Blocked);
         assert_eq!(states.runnable_between(10, 0, 1000), (3, 4));
         let run = account_run(&[worker(10, 0, 1000, 250, None)], &[], Some(&states)).unwrap();
         // Runnable 3/4 of 1000 ns, 250 of it on a CPU.

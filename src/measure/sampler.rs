@@ -440,9 +440,9 @@ impl Tree {
             .map(|(&pid, _)| pid as u32);
         for pid in std::iter::once(std::process::id()).chain(alive) {
             for tid in schedstat::tasks(pid) {
-                let at = sys::monotonic_ns();
+                let before = sys::monotonic_ns();
                 if let Some(state) = schedstat::task_state(pid, tid) {
-                    states.record(tid, at, state);
+                    states.record(tid, (before, sys::monotonic_ns()), state);
                 }
             }
         }
