@@ -10,10 +10,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use gilfree::backend::{Profile, Schedule, WorkerKind};
 use gilfree::export::json::{self, JsonExport, ResultRecord};
 use gilfree::kernel::Stream;
 use gilfree::measure::{AccountingSource, TimeAccounting};
-use gilfree::backend::{Profile, Schedule, WorkerKind};
 use gilfree::{Backend, Driver, Plan, WorkerReport, Workload, WorkloadSpec};
 
 use crate::cli::{gilfree, stderr};
@@ -383,7 +383,10 @@ fn without_schedstat_sampled_thread_states_stand_in() {
     let (running, waiting, blocked, _) = shares(threads);
     assert!(blocked <= 0.1, "{running} / {waiting} / {blocked}");
     let gil = gil.result("gil").unwrap();
-    assert_eq!(gil.time_accounting_source.as_deref(), Some("sampled states"));
+    assert_eq!(
+        gil.time_accounting_source.as_deref(),
+        Some("sampled states")
+    );
     let (running, waiting, blocked, _) = shares(gil);
     assert!(blocked >= 0.4, "{running} / {waiting} / {blocked}");
 }

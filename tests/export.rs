@@ -179,9 +179,18 @@ fn the_csv_export_has_hyperfines_columns_first_and_one_row_per_backend() {
         assert_eq!(&row[column("seed")], "2015");
         assert_eq!(&row[column("runs")], "3");
         let accounting = result.time_accounting().unwrap();
-        assert_eq!(&row[column("running_ns")], &accounting.running_ns.to_string());
-        assert_eq!(&row[column("waiting_ns")], &accounting.waiting_ns.to_string());
-        assert_eq!(&row[column("blocked_ns")], &accounting.blocked_ns.to_string());
+        assert_eq!(
+            &row[column("running_ns")],
+            &accounting.running_ns.to_string()
+        );
+        assert_eq!(
+            &row[column("waiting_ns")],
+            &accounting.waiting_ns.to_string()
+        );
+        assert_eq!(
+            &row[column("blocked_ns")],
+            &accounting.blocked_ns.to_string()
+        );
         assert_eq!(
             &row[column("accounted_threads")],
             &accounting.threads.to_string()

@@ -475,8 +475,18 @@ fn compare_reads_a_version_2_export_beside_a_version_3_one() {
     let new = dir.join("new.json");
     let new = new.to_str().unwrap();
     let output = gilfree(&[
-        "-w", "4", "-n", "100k", "--runs", "3", "--seed", "2015", "-b", "threads,process",
-        "--export-json", new,
+        "-w",
+        "4",
+        "-n",
+        "100k",
+        "--runs",
+        "3",
+        "--seed",
+        "2015",
+        "-b",
+        "threads,process",
+        "--export-json",
+        new,
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let export = json::read(&std::fs::read(new).unwrap()).unwrap();

@@ -465,7 +465,10 @@ mod tests {
             account_run(&[worker(11, 0, 1000, 250, None)], &[], Some(&states)),
             None
         );
-        assert_eq!(account_run(&[worker(10, 0, 1000, 250, None)], &[], None), None);
+        assert_eq!(
+            account_run(&[worker(10, 0, 1000, 250, None)], &[], None),
+            None
+        );
         assert_eq!(account_run(&[], &[], None), None);
     }
 
@@ -477,10 +480,7 @@ mod tests {
             blocked_ns: 3,
             threads: 8,
         };
-        let b = TimeAccounting {
-            threads: 7,
-            ..a
-        };
+        let b = TimeAccounting { threads: 7, ..a };
         assert_eq!(
             a.merged_runs(b),
             TimeAccounting {
@@ -492,7 +492,10 @@ mod tests {
         );
         assert_eq!(TimeAccounting::default().shares(), None);
         assert_eq!(a.wanting_to_run(Duration::ZERO), None);
-        assert_eq!(AccountingSource::named("schedstat"), Some(AccountingSource::Schedstat));
+        assert_eq!(
+            AccountingSource::named("schedstat"),
+            Some(AccountingSource::Schedstat)
+        );
         assert_eq!(
             AccountingSource::named(AccountingSource::SampledStates.name()),
             Some(AccountingSource::SampledStates)

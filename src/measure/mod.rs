@@ -486,8 +486,7 @@ impl Driver {
         });
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
         coordinators.push(driving);
-        let accounting =
-            accounting::account_run(&workers, &coordinators, thread_states.as_ref());
+        let accounting = accounting::account_run(&workers, &coordinators, thread_states.as_ref());
         let children_peak_rss_bytes = workers
             .iter()
             .filter_map(|w| w.peak_rss_bytes)

@@ -56,11 +56,7 @@ fn cells(result: &BackendResult) -> Vec<String> {
 
 /// The second table: one row per backend, when at least one was accounted.
 pub(crate) fn table(out: &mut String, report: &Report) {
-    if report
-        .results
-        .iter()
-        .all(|r| r.time_accounting().is_none())
-    {
+    if report.results.iter().all(|r| r.time_accounting().is_none()) {
         return;
     }
     let sampled = report

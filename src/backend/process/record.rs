@@ -26,9 +26,9 @@ pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
         cpu(report.cpu_at_start) as u64,
         cpu(report.cpu_at_finish) as u64,
         (u64::from(report.pid) << 32) | u64::from(report.tid),
-        report
-            .waiting_for_cpu
-            .map_or(UNKNOWN, |d| u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)),
+        report.waiting_for_cpu.map_or(UNKNOWN, |d| {
+            u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
+        }),
     ];
     let mut out = [0u8; RECORD_LEN];
     for (chunk, field) in out.chunks_exact_mut(8).zip(fields) {
