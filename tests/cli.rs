@@ -71,7 +71,7 @@ fn the_default_run_succeeds_and_prints_every_backend() {
         "{out}"
     );
     assert!(
-        out.contains("measured per backend after 1 warm-up (5–20: until each median"),
+        out.contains("measured per backend after 1 warm-up, of 5–20 (until each median is known"),
         "{out}"
     );
     assert!(

@@ -353,3 +353,49 @@ fn worker_processes_report_their_own_peak_memory() {
     }
     assert_eq!(report.baseline().children_peak_rss_bytes(), 0);
 }
+
+#[test]
+fn others_are_null_in_the_exports_wherever_the_table_shows_a_question_mark() {
+    // Runs of a few hundred microseconds: far too short for /proc/stat's
+    // 10 ms tick to say what other programs did.
+    let report = report(&[BackendKind::named("threads").unwrap()], 2, 1000, false);
+    let table = gilfree::render::text(&report);
+    let json = json::read(serialize(ExportFormat::Json, &report).as_bytes()).unwrap();
+    let csv = serialize(ExportFormat::Csv, &report);
+    let others_column = COLUMNS.iter().position(|c| *c == "others_cores").unwrap();
+    for (result, record) in report.results.iter().zip(&json.results) {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(result.name()))
+            .unwrap();
+        let cell = row.split_whitespace().rev().nth(1).unwrap();
+        let csv_cell = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{},", result.name())))
+            .unwrap()
+            .split(',')
+            .nth(others_column)
+            .unwrap()
+            .to_owned();
+        match result.others() {
+            gilfree::measure::result::Others::Cores(cores) => {
+                assert_eq!(cell, format!("{cores:.2}"));
+                assert!(record.others_cores.is_some());
+                assert!(!csv_cell.is_empty());
+            }
+            _ => {
+                assert!(cell == "?" || cell == "—", "{row}");
+                assert_eq!(record.others_cores, None, "{}", result.name());
+                assert_eq!(record.steal_cores, None, "{}", result.name());
+                assert!(csv_cell.is_empty(), "{csv_cell}");
+            }
+        }
+    }
+    assert!(
+        report
+            .results
+            .iter()
+            .any(|r| r.others() == gilfree::measure::result::Others::TooShort),
+        "runs this short are too short to tell:\n{table}"
+    );
+}

@@ -535,7 +535,7 @@ fn runs_continue_until_the_medians_are_known_and_the_options_are_checked() {
         );
     }
     assert!(
-        stderr(&output).contains("(3–7: until each median was known to ±2% at 95% confidence)"),
+        stderr(&output).contains(", of 3–7 (until each median is known to ±2% at 95% confidence)"),
         "{}",
         stderr(&output)
     );

@@ -75,7 +75,7 @@ fn markdown(report: &Report) -> String {
         },
         crate::render::format::generator_label(w.generator(), w.simd()),
         w.seed(),
-        crate::render::format::plan_runs(&report.plan),
+        report.plan,
         report.plan.warmup,
         report.machine.cpu_model,
         report.machine.logical_cores,

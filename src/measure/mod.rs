@@ -29,6 +29,7 @@ use crate::os::signal_safe::{self as sys, Who};
 use crate::worker::{ThreadClock, WorkerReport};
 
 pub mod accounting;
+pub mod findings;
 pub mod machine;
 pub mod result;
 pub mod sampler;
@@ -101,6 +102,16 @@ impl Plan {
         self.min_runs == self.max_runs
     }
 
+    /// The half-width of the 95 % confidence interval of the median of
+    /// `walls` (in seconds), relative to the median
+    /// ([`stats::median_interval`]); `None` with too few runs for an
+    /// interval or a median of zero.
+    pub fn half_width(&self, walls: &[f64]) -> Option<f64> {
+        let (low, high) = stats::median_interval(walls, stats::CONFIDENCE)?;
+        let median = stats::median(walls)?;
+        (median > 0.0).then(|| (high - low) / 2.0 / median)
+    }
+
     /// Whether a backend with these wall times (in seconds) needs more
     /// runs: fewer than `min_runs`, or its median not yet known to
     /// ±`precision`, and fewer than `max_runs`.
@@ -112,16 +123,28 @@ impl Plan {
         if n >= self.max_runs {
             return false;
         }
-        match (
-            stats::median_interval(walls, stats::CONFIDENCE),
-            stats::median(walls),
-        ) {
-            (Some((low, high)), Some(median)) if median > 0.0 => {
-                (high - low) / 2.0 > self.precision * median
-            }
-            // Too few runs for a 95 % interval yet, or no time at all.
-            (None, Some(median)) => median > 0.0,
-            _ => false,
+        match self.half_width(walls) {
+            Some(half) => half > self.precision,
+            // Too few runs for a 95 % interval yet (unless no time at all).
+            None => stats::median(walls).is_some_and(|median| median > 0.0),
+        }
+    }
+}
+
+impl std::fmt::Display for Plan {
+    /// How many measured runs the plan makes, in words: `5`, or `5–20
+    /// (until each median is known to ±2% at 95% confidence)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_exact() {
+            write!(f, "{}", self.min_runs)
+        } else {
+            write!(
+                f,
+                "{}–{} (until each median is known to ±{}% at 95% confidence)",
+                self.min_runs,
+                self.max_runs,
+                self.precision * 100.0
+            )
         }
     }
 }

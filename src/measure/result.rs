@@ -124,6 +124,19 @@ pub const CONTENTION_WARNING: f64 = 0.10;
 /// given, and the table shows `?`.
 pub const UNCERTAIN_OTHERS: f64 = 0.1;
 
+/// What other programs (and the hypervisor) kept busy during a row's runs,
+/// as far as the runs can tell ([`BackendResult::others`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Others {
+    /// No run was sampled (`--no-sampler`, or no `/proc`).
+    NotSampled,
+    /// The runs were too short for `/proc/stat`'s clock tick to tell:
+    /// the uncertainty exceeds [`UNCERTAIN_OTHERS`].
+    TooShort,
+    /// So many cores, on average, other programs' and stolen time together.
+    Cores(f64),
+}
+
 /// How much a row lost to other programs ([`Report::contended`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Contended {
@@ -418,6 +431,16 @@ impl BackendResult {
     pub fn cores_busy(&self) -> Option<f64> {
         let wall: Duration = self.runs.iter().map(|r| r.wall).sum();
         self.time_accounting()?.cores_busy(wall)
+    }
+
+    /// The cores other programs and the hypervisor kept busy during the
+    /// runs, as far as the runs tell ([`Others`]).
+    pub fn others(&self) -> Others {
+        match self.contention() {
+            None => Others::NotSampled,
+            Some(c) if c.uncertainty_cores > UNCERTAIN_OTHERS => Others::TooShort,
+            Some(c) => Others::Cores(c.others_cores + c.steal_cores),
+        }
     }
 
     /// The measured run whose wall time is nearest the median: a typical

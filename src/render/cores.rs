@@ -20,38 +20,41 @@ use plotters::prelude::*;
 
 use super::format::duration;
 use super::picture::{HEIGHT, MIN_TEXT_PX, WIDTH, bold, font};
-use crate::backend::Language;
+use crate::backend::{Language, Lock};
 use crate::error::Error;
+use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report, RunMeasurement};
 
 /// The color of the row's own busy cores.
 const TREE: RGBColor = RGBColor(31, 119, 180);
 
-/// The picture's title: what it shows, read off the figures.
+/// The picture's title: the findings it shows, in words.
 pub fn title(report: &Report) -> String {
-    let cpu = |name: &str| report.result(name).map(BackendResult::cpu_percent_median);
-    match (
-        cpu("python-threads"),
-        cpu("python-processes"),
-        &report.interpreter,
-    ) {
-        (Some(threads), Some(processes), Some(interpreter))
-            if interpreter.gil_enabled && threads < 130.0 && processes >= 130.0 =>
-        {
+    let findings = report.findings();
+    let parallel = |language: Language| {
+        findings.any(|f| matches!(f, Finding::RanInParallel { language: l, .. } if *l == language))
+    };
+    let took_turns = |lock: Lock| {
+        findings.any(|f| matches!(f, Finding::TookTurns { lock: l, .. } if *l == lock))
+    };
+    if took_turns(Lock::Gil) && parallel(Language::Python) {
+        if parallel(Language::Rust) {
             "Python's threads share one core (the GIL); its processes, and Rust's threads, use \
              them all"
                 .to_owned()
+        } else {
+            "Python's threads share one core (the GIL); its processes use them all".to_owned()
         }
-        (Some(threads), _, Some(interpreter)) if !interpreter.gil_enabled && threads >= 130.0 => {
-            "Without the GIL (free-threaded CPython), Python's threads use every core".to_owned()
+    } else if findings.any(|f| matches!(f, Finding::FreeThreads { .. })) {
+        "Without the GIL (free-threaded CPython), Python's threads use every core".to_owned()
+    } else if took_turns(Lock::Emulated) {
+        if parallel(Language::Rust) {
+            "Threads taking turns on one lock use one core; free threads use them all".to_owned()
+        } else {
+            "Threads taking turns on one lock use one core".to_owned()
         }
-        _ => match cpu("gil") {
-            Some(gil) if gil < 130.0 => {
-                "Threads taking turns on one lock use one core; free threads use them all"
-                    .to_owned()
-            }
-            _ => "Cores busy during one typical run of each row".to_owned(),
-        },
+    } else {
+        "Cores busy during one typical run of each row".to_owned()
     }
 }
 
@@ -246,8 +249,8 @@ fn draw_panel<DB: DrawingBackend>(
             format!(
                 "{} — {:.0}% CPU, {}{}",
                 result.name(),
-                run.cpu_percent(),
-                duration(run.wall),
+                result.cpu_percent_median(),
+                duration(result.wall_median()),
                 if sampled {
                     ""
                 } else {

@@ -1,17 +1,19 @@
-//! `--explain`: a few plain sentences that read a run's own figures.
+//! `--explain`: the run's [`Findings`] in plain sentences, each filled in
+//! from the run's own figures. Nothing here decides what a run shows: every
+//! sentence words one finding (or one group of findings of a kind), and a
+//! finding that was not made is not stated.
 
 use std::fmt::Write as _;
 
-use super::format::{bounds, duration, megabytes, span};
-use super::{SHORT_JOB, WIDE_SPREAD, count_advice};
-use crate::measure::{BackendResult, Contended, Report};
-use crate::text::join_names;
+use super::format::{bounds, duration, duration_rough, megabytes, span};
+use crate::backend::{Language, Lock, WorkerKind};
+use crate::measure::findings::{AboveCeilingCause, Advice, FewCoresCause, Finding, Findings};
+use crate::measure::{BackendResult, Report};
+use crate::text::{join_names, plural};
 
 /// A few plain sentences that read this run's own figures: what the CPU
 /// column says about each kind of backend, how far the speedups got against
 /// what the cores allow, and whether start-up costs or noise blur them.
-/// Every sentence is chosen and filled in from the measurements; none is
-/// printed whatever the numbers.
 pub fn explain(report: &Report) -> String {
     let mut out = String::from("\nWhat this run shows:\n");
     for sentence in sentences(report) {
@@ -27,304 +29,391 @@ pub fn explain(report: &Report) -> String {
     out
 }
 
-/// [`explain`]'s sentences, each on its own, for views that choose among
-/// them (the lesson).
+/// [`explain`]'s sentences, each on its own, for views that show them
+/// their own way (the HTML page).
 pub fn sentences(report: &Report) -> Vec<String> {
-    let mut sentences: Vec<String> = Vec::new();
-    let cores = report.machine.logical_cores;
-    let workers = report.workload.workers();
-    let baseline = report.baseline();
-    let others: Vec<&BackendResult> = report.results.iter().skip(1).collect();
-    let cpu_cores = |r: &BackendResult| r.cpu_percent_median() / 100.0;
-    let against = |r: &BackendResult| {
-        let speedup = report.speedup(r).unwrap_or(0.0);
-        let name = report.baseline_of(r).map_or("sequential", |b| b.name());
-        format!("{speedup:.2}× {name}")
-    };
+    let findings = report.findings();
+    worded(report, &findings)
+        .into_iter()
+        .map(|(_, sentence)| sentence)
+        .collect()
+}
 
-    // Other programs first: when they took the cores, every other reading
-    // of CPU and speedup is theirs as much as the backends'.
-    let contended: Vec<(&BackendResult, Contended)> = report
-        .results
-        .iter()
-        .filter_map(|r| Some((r, report.contended(r)?)))
-        .collect();
-    if !contended.is_empty() {
-        let (lo, hi) =
-            bounds(contended.iter().map(|(_, c)| c.summary.others_cores)).unwrap_or_default();
-        let names: Vec<&str> = contended.iter().map(|(r, _)| r.name()).collect();
-        sentences.push(format!(
-            "Other programs kept {} cores busy during the runs of {}, so these rows could not have \
-             the cores they needed: their wall times, CPU figures and speedups show this machine \
-             shared, not what the backends can do. Re-run when it is quiet.",
-            span(lo, hi, 1, ""),
-            join_names(&names),
-        ));
-    }
-    let contended_row = |r: &BackendResult| contended.iter().find(|(c, _)| std::ptr::eq(*c, r));
-
-    if let Some((_, c)) = contended_row(baseline) {
-        sentences.push(format!(
-            "sequential got only {:.0}% of its one core (others kept {:.2} cores busy): every Rust \
-             speedup here divides by a slowed baseline.",
-            baseline.cpu_percent_median(),
-            c.summary.others_cores,
-        ));
-    }
-
-    if let Some(gil) = report.result("gil") {
-        // With one worker there is nobody to take turns with.
-        if cpu_cores(gil) < 1.3 && workers > 1 {
-            sentences.push(format!(
-                "gil kept about one core busy ({:.0}% CPU) although its {workers} threads could \
-                 have used {} cores: only the thread holding the lock computes, so they took turns, and \
-                 it ran at {} — what the book's Python threads do.",
-                gil.cpu_percent_median(),
-                workers.min(cores),
-                against(gil),
-            ));
-        } else {
-            sentences.push(format!(
-                "gil used {:.0}% CPU, more than one core: the lock hand-overs and waiting threads \
-                 cost CPU of their own here; it ran at {}.",
-                gil.cpu_percent_median(),
-                against(gil),
-            ));
+/// Each sentence with the finding it words (the first of a group), for
+/// views that choose among them (the lesson).
+pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Finding, String)> {
+    let mut sentences = Vec::new();
+    let mut contention_said = false;
+    for finding in findings {
+        let sentence = match finding {
+            Finding::Contended { .. } if contention_said => None,
+            Finding::Contended { .. } => {
+                contention_said = true;
+                Some(others_took_cores(findings))
+            }
+            _ => sentence(report, findings, finding),
+        };
+        if let Some(sentence) = sentence {
+            sentences.push((finding, sentence));
         }
     }
+    sentences
+}
 
-    if let Some(sentence) = python_threads(report) {
-        sentences.push(sentence);
-    }
+/// The one sentence for all the rows other programs took cores from.
+fn others_took_cores(findings: &Findings) -> String {
+    let rows = findings.contended_rows();
+    let (lo, hi) = bounds(rows.iter().map(|(_, c)| c.summary.others_cores)).unwrap_or_default();
+    let names: Vec<&str> = rows.iter().map(|(row, _)| *row).collect();
+    format!(
+        "Other programs kept {} cores busy during the runs of {}, so these rows could not have \
+         the cores they needed: their wall times, CPU figures and speedups show this machine \
+         shared, not what the backends can do. Re-run when it is quiet.",
+        span(lo, hi, 1, ""),
+        join_names(&names),
+    )
+}
 
-    // Rows that could use several cores, by language: a range never mixes
-    // Rust and Python rows.
-    let parallel: Vec<&BackendResult> = others
-        .iter()
-        .copied()
-        .filter(|r| r.name() != "gil" && r.name() != "python-threads")
-        .filter(|r| report.usable_parallelism(r) > 1)
-        .collect();
-    for language in report.languages() {
-        let rows: Vec<&BackendResult> = parallel
-            .iter()
-            .copied()
-            .filter(|r| r.language() == language)
-            .collect();
-        let (busy, idle): (Vec<&BackendResult>, Vec<&BackendResult>) = rows
-            .iter()
-            .partition(|r| cpu_cores(r) >= 0.75 * report.usable_parallelism(r) as f64);
-        if !busy.is_empty() {
-            let names: Vec<&str> = busy.iter().map(|r| r.name()).collect();
+/// `1.92× sequential`: a row's speedup and what it is against.
+fn against(report: &Report, r: &BackendResult) -> String {
+    let speedup = report.speedup(r).unwrap_or(0.0);
+    let name = report
+        .baseline_of(r)
+        .map_or("sequential", BackendResult::name);
+    format!("{speedup:.2}× {name}")
+}
+
+fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<String> {
+    let workers = report.workload.workers();
+    let cores = report.machine.logical_cores;
+    let row = |name: &str| report.result(name);
+    Some(match finding {
+        Finding::Contended { .. } => return None,
+        Finding::BaselineSlowed {
+            row: name,
+            language,
+        } => {
+            let r = row(name)?;
+            format!(
+                "{name} got only {:.0}% of its one core (others kept {:.2} cores busy): every {} \
+                 speedup here divides by a slowed baseline.",
+                r.cpu_percent_median(),
+                findings.contended(name)?.summary.others_cores,
+                language_name(*language),
+            )
+        }
+        Finding::TookTurns { row: name, lock } => {
+            let r = row(name)?;
+            match lock {
+                Lock::Emulated => format!(
+                    "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
+                     could have used {} cores: only the thread holding the lock computes, so they \
+                     took turns, and it ran at {} — what the book's Python threads do.",
+                    r.cpu_percent_median(),
+                    workers.min(cores),
+                    against(report, r),
+                ),
+                Lock::Gil => format!(
+                    "{name} kept about one core busy ({:.0}% CPU){}: that is CPython's GIL — \
+                     enabled, as the interpreter reports — which lets one thread at a time run \
+                     Python code, so its {workers} threads took turns; each process has an \
+                     interpreter and a GIL of its own.{}",
+                    r.cpu_percent_median(),
+                    processes_beside(report, r),
+                    speeds(report, findings, r),
+                ),
+            }
+        }
+        Finding::TurnsCostCpu { row: name, lock } => {
+            let r = row(name)?;
+            match lock {
+                Lock::Emulated => format!(
+                    "{name} used {:.0}% CPU, more than one core: the lock hand-overs and waiting \
+                     threads cost CPU of their own here; it ran at {}.",
+                    r.cpu_percent_median(),
+                    against(report, r),
+                ),
+                Lock::Gil => format!(
+                    "{name} used {:.0}% CPU with the GIL enabled: the GIL lets one thread run \
+                     Python code at a time, so the CPU beyond one core went to the interpreter's \
+                     own work outside it.{}",
+                    r.cpu_percent_median(),
+                    speeds(report, findings, r),
+                ),
+            }
+        }
+        Finding::FreeThreads { row: name } => {
+            let r = row(name)?;
+            format!(
+                "{name} kept {:.1} cores busy ({:.0}% CPU){}: this is a free-threaded CPython {} \
+                 with the GIL disabled (PEP 703), so its threads ran Python code at the same time \
+                 — the second half of the story since Python 3.13.{}",
+                report.cores_busy(r),
+                r.cpu_percent_median(),
+                processes_beside(report, r),
+                report
+                    .interpreter
+                    .as_ref()
+                    .map_or("", |i| i.version.as_str()),
+                speeds(report, findings, r),
+            )
+        }
+        Finding::CannotTell { row: name, lock } => {
+            let r = row(name)?;
+            format!(
+                "{name} used {:.0}% CPU{}, but other programs kept {:.2} cores busy during its \
+                 runs: this run cannot show what the {} does to threads. Run it again on a quiet \
+                 machine.",
+                r.cpu_percent_median(),
+                processes_of(report, r)
+                    .map(|p| format!(" and {} {:.0}%", p.name(), p.cpu_percent_median()))
+                    .unwrap_or_default(),
+                findings.contended(name)?.summary.others_cores,
+                match lock {
+                    Some(_) => "GIL (enabled, as the interpreter reports)",
+                    None => "free-threaded interpreter",
+                },
+            )
+        }
+        Finding::RanInParallel {
+            rows,
+            ceiling,
+            ceiling_exceeded,
+            ..
+        } => {
+            let rows: Vec<&BackendResult> = rows.iter().filter_map(|n| row(n)).collect();
+            let names: Vec<&str> = rows.iter().map(|r| r.name()).collect();
             let (lo, hi) =
-                bounds(busy.iter().filter_map(|r| report.speedup(r))).unwrap_or_default();
-            let (cpu_lo, cpu_hi) = bounds(busy.iter().map(|r| cpu_cores(r))).unwrap_or_default();
+                bounds(rows.iter().filter_map(|r| report.speedup(r))).unwrap_or_default();
+            let (cpu_lo, cpu_hi) =
+                bounds(rows.iter().map(|r| report.cores_busy(r))).unwrap_or_default();
             let base = report
-                .baseline_of(busy[0])
-                .map_or("sequential", |b| b.name());
-            let ceiling = workers.min(cores);
-            sentences.push(format!(
-                "{} kept about {} cores busy ({} CPU) and ran {} faster than {base}; with \
-                 {workers} workers on {cores} logical cores, {ceiling}× is the most possible.",
+                .baseline_of(rows.first()?)
+                .map_or("sequential", BackendResult::name);
+            format!(
+                "{} kept about {} cores busy ({} CPU) and ran {} faster than {base}; {}.",
                 join_names(&names),
                 span(cpu_lo, cpu_hi, 1, ""),
                 span(cpu_lo * 100.0, cpu_hi * 100.0, 0, "%"),
                 span(lo, hi, 2, "×"),
-            ));
+                if *ceiling_exceeded {
+                    format!(
+                        "with {} on {cores} logical cores the cores allow {ceiling}×, and a \
+                         speedup beyond it is read below",
+                        workers_words(workers)
+                    )
+                } else {
+                    format!(
+                        "with {} on {cores} logical cores, {ceiling}× is the most possible",
+                        workers_words(workers)
+                    )
+                },
+            )
         }
-        for r in idle {
-            sentences.push(format!(
-                "{} used only {:.0}% CPU of the {}00% it could: {}.",
-                r.name(),
-                r.cpu_percent_median(),
-                report.usable_parallelism(r),
-                low_cpu_cause(report, r),
-            ));
-        }
-    }
-
-    // Rows launched as programs on hosts (mpi): launch against compute.
-    sentences.extend(super::launched::explain(report));
-
-    if let Some(advice) = count_advice(report)
-        && !others.is_empty()
-    {
-        sentences.push(format!(
-            "The whole job took only {} on one core, so starting the workers — about 30 µs a \
-             thread, 130 µs a process — is a visible part of every run; --count {} would make it \
-             about {} and let the scaling show{}.",
-            duration(baseline.wall_median()),
-            advice.count_arg(),
-            super::duration_rough(advice.sequential),
-            match advice.python {
-                Some(python) if python > std::time::Duration::from_secs(10) => format!(
-                    ", but each Python run would take about {}: run the Rust backends alone at that count",
-                    super::duration_rough(python)
-                ),
-                _ => String::new(),
-            },
-        ));
-        if let (Some(threads), Some(process)) = (report.result("threads"), report.result("process"))
-        {
-            let extra = process.wall_median().as_secs_f64() - threads.wall_median().as_secs_f64();
-            // Only when the difference stands out from both backends' own spread.
-            let noise = |r: &BackendResult| (r.wall_max() - r.wall_min()).as_secs_f64();
-            if extra > noise(threads).max(noise(process)) {
-                sentences.push(format!(
-                    "process took {} longer than threads, about {} per worker: the price of fork, a \
-                     pipe and waiting for each child.",
-                    duration(std::time::Duration::from_secs_f64(extra)),
-                    duration(std::time::Duration::from_secs_f64(extra / workers as f64)),
-                ));
+        Finding::FewCores { row: name, cause } => {
+            let r = row(name)?;
+            let cause = few_cores_cause(cause);
+            if r.profile.language != Language::Rust && r.profile.worker == WorkerKind::Thread {
+                format!(
+                    "{name} kept only about one core busy ({:.0}% CPU) although the interpreter \
+                     reports the GIL disabled: {cause}.{}",
+                    r.cpu_percent_median(),
+                    speeds(report, findings, r),
+                )
+            } else {
+                format!(
+                    "{name} used only {:.0}% CPU of the {}00% it could: {cause}.",
+                    r.cpu_percent_median(),
+                    report.usable_parallelism(r),
+                )
             }
         }
-    }
-
-    if workers > cores && !parallel.is_empty() {
-        sentences.push(format!(
-            "{workers} workers shared {cores} cores: beyond {cores}, more workers only take turns."
-        ));
-    }
-
-    if report.workload.materialize() {
-        let most = report
-            .results
-            .iter()
-            .max_by_key(|r| r.self_peak_rss_bytes());
-        if let Some(most) = most {
-            sentences.push(format!(
-                "Materializing the numbers cost memory: {} peaked at {} (every worker's vector at \
-                 once), sequential at {}.",
-                most.name(),
-                megabytes(most.self_peak_rss_bytes()),
-                megabytes(baseline.self_peak_rss_bytes()),
-            ));
+        Finding::AboveCeiling {
+            row: name,
+            speedup,
+            ceiling,
+            cause,
+        } => {
+            let r = row(name)?;
+            let base = report
+                .baseline_of(r)
+                .map_or("sequential", BackendResult::name);
+            format!(
+                "{name} ran {speedup:.2}× faster than {base}, more than the {ceiling}× its {} \
+                 allow: {}",
+                if *ceiling == 1 {
+                    "one core would".to_owned()
+                } else {
+                    format!("{ceiling} cores")
+                },
+                match cause {
+                    AboveCeilingCause::BaselineSlowed => format!(
+                        "other programs slowed {base}, and every ratio against it is too large."
+                    ),
+                    AboveCeilingCause::BaselineWorkedHarder {
+                        baseline_per_number,
+                        row_per_number,
+                    } => format!(
+                        "{base} spent {} of CPU per number against {name}'s {}, so the two did \
+                         not do the same work per number (caches, clock frequency, a warming \
+                         interpreter), and the ratio is not all parallelism.",
+                        per_number(*baseline_per_number),
+                        per_number(*row_per_number),
+                    ),
+                    AboveCeilingCause::Unexplained => {
+                        "the figures do not say why; compare the rows with care.".to_owned()
+                    }
+                }
+            )
         }
-    }
-
-    let spread = report
-        .results
-        .iter()
-        .map(BackendResult::wall_spread)
-        .fold(0.0, f64::max);
-    if spread > WIDE_SPREAD {
-        sentences.push(format!(
+        Finding::Launched {
+            row: name, split, ..
+        } => super::launched::sentence(row(name)?, split)?,
+        Finding::TooShort(advice) => too_short(report, advice),
+        Finding::ProcessStartCost {
+            process,
+            threads,
+            extra,
+            per_worker,
+        } => format!(
+            "{process} took {} longer than {threads}, about {} per worker: the price of fork, a \
+             pipe and waiting for each child.",
+            duration(*extra),
+            duration(*per_worker),
+        ),
+        Finding::Oversubscribed { workers, cores, .. } => {
+            format!(
+                "{workers} workers shared {cores} cores: beyond {cores}, more workers only take \
+                 turns."
+            )
+        }
+        Finding::MaterializedMemory {
+            row: name,
+            peak_bytes,
+            baseline_peak_bytes,
+        } => format!(
+            "Materializing the numbers cost memory: {name} peaked at {} (every worker's vector at \
+             once), {} at {}.",
+            megabytes(*peak_bytes),
+            report.baseline().name(),
+            megabytes(*baseline_peak_bytes),
+        ),
+        Finding::Noisy { widest, .. } => format!(
             "The runs of one backend differed by up to {:.0}% of their median: differences between \
              backends smaller than that are noise.",
-            spread * 100.0
-        ));
-    }
-
-    sentences
+            widest * 100.0
+        ),
+        Finding::Outliers { .. } | Finding::Unsettled { .. } => return None,
+    })
 }
 
-/// Why a row that could use several cores used few: other programs took
-/// them, the job was too short, or (else) its workers did not compute at
-/// once.
-fn low_cpu_cause(report: &Report, r: &BackendResult) -> String {
-    if let Some(c) = report.contended(r) {
-        return format!(
+/// `rust`, `Python`: as a sentence names the language's rows.
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::Python => "Python",
+        _ => "Rust",
+    }
+}
+
+/// `8 workers`, `1 worker`.
+fn workers_words(workers: usize) -> String {
+    format!("{workers} {}", plural(workers, "worker", "workers"))
+}
+
+/// `12.3 ns`, `0.41 µs`.
+pub(super) fn per_number(d: std::time::Duration) -> String {
+    let ns = d.as_secs_f64() * 1e9;
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+fn few_cores_cause(cause: &FewCoresCause) -> String {
+    match cause {
+        FewCoresCause::Contended(c) => format!(
             "other programs kept {:.2} cores busy during its runs and took {:.2} of the cores it \
              could use",
             c.summary.others_cores, c.lost_cores
-        );
+        ),
+        FewCoresCause::ShortJob => "its workers were not all computing at once for much of the \
+                                    run: starting them is a large share of so short a job"
+            .to_owned(),
+        _ => "its workers were not all computing at once for much of the run".to_owned(),
     }
-    if report.baseline().wall_median() < SHORT_JOB {
-        return "its workers were not all computing at once for much of the run: starting them is a \
-                large share of so short a job"
-            .to_owned();
-    }
-    "its workers were not all computing at once for much of the run".to_owned()
 }
 
-/// The sentence on CPython's threads, decided by what the interpreter says
-/// of its GIL (`sys._is_gil_enabled()`, `Py_GIL_DISABLED`) and by the CPU
-/// the threads used.
-fn python_threads(report: &Report) -> Option<String> {
-    let threads = report.result("python-threads")?;
-    let interpreter = report.interpreter.as_ref()?;
-    let workers = report.workload.workers();
-    let usable = report.usable_parallelism(threads);
-    let cpu = threads.cpu_percent_median();
-    let ratio = |r: &BackendResult| {
-        let name = report
-            .baseline_of(r)
-            .map_or("python-sequential", |b| b.name());
-        report.speedup(r).map(|s| format!("{s:.2}× {name}"))
-    };
-    let processes = report.result("python-processes");
-    let beside = processes
+/// The row of the same language whose workers are processes, beside
+/// CPython's threads.
+fn processes_of<'r>(report: &'r Report, threads: &BackendResult) -> Option<&'r BackendResult> {
+    report
+        .results
+        .iter()
+        .find(|r| r.language() == threads.language() && r.profile.worker == WorkerKind::Process)
+}
+
+/// ` while python-processes kept 1.9 (186%)`, or nothing.
+fn processes_beside(report: &Report, threads: &BackendResult) -> String {
+    processes_of(report, threads)
         .map(|p| {
             format!(
-                " while python-processes kept {:.1} ({:.0}%)",
-                p.cpu_percent_median() / 100.0,
+                " while {} kept {:.1} ({:.0}%)",
+                p.name(),
+                report.cores_busy(p),
                 p.cpu_percent_median()
             )
         })
-        .unwrap_or_default();
-    let speeds = match (ratio(threads), processes.and_then(ratio)) {
-        (Some(t), Some(p)) => format!(" python-threads ran at {t}, python-processes at {p}."),
-        (Some(t), None) => format!(" python-threads ran at {t}."),
+        .unwrap_or_default()
+}
+
+/// ` python-threads ran at 0.98× python-sequential, python-processes at
+/// 1.80× python-sequential.`, with a word on other programs when they took
+/// cores from the threads.
+fn speeds(report: &Report, findings: &Findings, threads: &BackendResult) -> String {
+    let ratio = |r: &BackendResult| {
+        let name = report
+            .baseline_of(r)
+            .map_or(Language::Python.baseline(), BackendResult::name);
+        report.speedup(r).map(|s| format!("{s:.2}× {name}"))
+    };
+    let processes = processes_of(report, threads);
+    let mut speeds = match (ratio(threads), processes.and_then(ratio)) {
+        (Some(t), Some(p)) => format!(
+            " {} ran at {t}, {} at {p}.",
+            threads.name(),
+            processes.map_or("", BackendResult::name)
+        ),
+        (Some(t), None) => format!(" {} ran at {t}.", threads.name()),
         _ => String::new(),
     };
-    if workers < 2 || usable < 2 {
-        return None;
-    }
-    let one_core = cpu < 130.0;
-    let contended = report.contended(threads);
-    // The contrast the lesson rests on: the processes on several cores.
-    let processes_spread = processes.is_some_and(|p| p.cpu_percent_median() >= 130.0);
-    if let Some(c) = contended
-        && !(interpreter.gil_enabled && one_core && processes_spread)
-    {
-        return Some(format!(
-            "python-threads used {cpu:.0}% CPU{}, but other programs kept {:.2} cores busy \
-             during its runs: this run cannot show what the {} does to threads. Run it again on \
-             a quiet machine.",
-            processes
-                .map(|p| format!(" and python-processes {:.0}%", p.cpu_percent_median()))
-                .unwrap_or_default(),
-            c.summary.others_cores,
-            if interpreter.gil_enabled {
-                "GIL (enabled, as the interpreter reports)"
-            } else {
-                "free-threaded interpreter"
-            },
-        ));
-    }
-    let speeds = match contended {
-        Some(c) => format!(
-            "{speeds} (Other programs also kept {:.2} cores busy during its runs, so the \
-             processes' figures are low too.)",
+    if let Some(c) = findings.contended(threads.name()) {
+        let _ = write!(
+            speeds,
+            " (Other programs also kept {:.2} cores busy during its runs, so the processes' \
+             figures are low too.)",
             c.summary.others_cores
-        ),
-        None => speeds,
-    };
-    Some(match (interpreter.gil_enabled, one_core) {
-        (true, true) => format!(
-            "python-threads kept about one core busy ({cpu:.0}% CPU){beside}: that is CPython's GIL \
-             — enabled, as the interpreter reports — which lets one thread at a time run Python code, \
-             so its {workers} threads took turns; each process has an interpreter and a GIL of its \
-             own.{speeds}"
-        ),
-        (false, false) => format!(
-            "python-threads kept {:.1} cores busy ({cpu:.0}% CPU){beside}: this is a free-threaded \
-             CPython {} with the GIL disabled (PEP 703), so its threads ran Python code at the same \
-             time — the second half of the story since Python 3.13.{speeds}",
-            cpu / 100.0,
-            interpreter.version,
-        ),
-        (false, true) => format!(
-            "python-threads kept only about one core busy ({cpu:.0}% CPU) although the interpreter \
-             reports the GIL disabled: {}.{speeds}",
-            low_cpu_cause(report, threads)
-        ),
-        (true, false) => format!(
-            "python-threads used {cpu:.0}% CPU with the GIL enabled: the GIL lets one thread run \
-             Python code at a time, so the CPU beyond one core went to the interpreter's own work \
-             outside it.{speeds}"
-        ),
-    })
+        );
+    }
+    speeds
+}
+
+fn too_short(report: &Report, advice: &Advice) -> String {
+    format!(
+        "The whole job took only {} on one core, so starting the workers — about 30 µs a \
+         thread, 130 µs a process — is a visible part of every run; --count {} would make it \
+         about {} and let the scaling show{}.",
+        duration(report.baseline().wall_median()),
+        super::notes::count_arg(advice),
+        duration_rough(advice.sequential),
+        match advice.python {
+            Some(python) if advice.python_too_long() => format!(
+                ", but each Python run would take about {}: run the Rust backends alone at that count",
+                duration_rough(python)
+            ),
+            _ => String::new(),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -465,5 +554,41 @@ mod tests {
         let text = explain(&quiet);
         assert!(!text.contains("Other programs"), "{text}");
         assert!(text.contains("not all computing at once"), "{text}");
+    }
+
+    #[test]
+    fn the_most_possible_is_never_stated_beside_a_larger_speedup() {
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 200.0, 190.0),
+            ],
+            None,
+        );
+        let text = explain(&r);
+        assert!(!text.contains("is the most possible"), "{text}");
+        assert!(
+            text.contains("threads ran 2.50× faster than sequential, more than the 2× its 2 cores allow: sequential spent"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn one_worker_is_not_said_to_take_turns_or_use_more_than_one_core() {
+        let mut r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("gil", 1, 505.0, 8.0),
+            ],
+            None,
+        );
+        r.workload = crate::kernel::Workload::new(crate::kernel::WorkloadSpec {
+            workers: 1,
+            ..crate::kernel::WorkloadSpec::default()
+        })
+        .unwrap();
+        let text = explain(&r);
+        assert!(!text.contains("more than one core"), "{text}");
+        assert!(!text.contains("took turns"), "{text}");
     }
 }

@@ -55,32 +55,17 @@ pub(crate) fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)
     })
 }
 
-/// How many measured runs a plan makes, in words: `5`, or `5–20 (until
-/// each median is known to ±2% at 95% confidence)`.
-pub(crate) fn plan_runs(plan: &crate::measure::Plan) -> String {
-    if plan.is_exact() {
-        plan.min_runs.to_string()
+/// A duration to two significant figures, in s, min or h: for estimates.
+pub(crate) fn duration_rough(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 10.0 {
+        format!("{:.1} s", secs)
+    } else if secs < 100.0 {
+        format!("{:.0} s", secs)
+    } else if secs < 6000.0 {
+        format!("{:.0} min", secs / 60.0)
     } else {
-        format!(
-            "{}–{} (until each median is known to ±{}% at 95% confidence)",
-            plan.min_runs,
-            plan.max_runs,
-            plan.precision * 100.0
-        )
-    }
-}
-
-/// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
-pub(crate) fn round_up_1_2_5(x: f64) -> u64 {
-    let mut power = 1u64;
-    loop {
-        for step in [1, 2, 5] {
-            let candidate = power.saturating_mul(step);
-            if candidate as f64 >= x || power >= 10u64.pow(18) {
-                return candidate;
-            }
-        }
-        power *= 10;
+        format!("{:.1} h", secs / 3600.0)
     }
 }
 
@@ -194,14 +179,6 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(1_660)), "1.660 s");
         assert_eq!(rate(1.92e9), "1.92 G/s");
         assert_eq!(rate(512.0), "512.00 /s");
-    }
-
-    #[test]
-    fn suggestions_round_up_to_1_2_or_5_times_a_power_of_ten() {
-        assert_eq!(round_up_1_2_5(1.78e7), 20_000_000);
-        assert_eq!(round_up_1_2_5(1e7), 10_000_000);
-        assert_eq!(round_up_1_2_5(3e3), 5_000);
-        assert_eq!(round_up_1_2_5(0.5), 1);
     }
 
     #[test]

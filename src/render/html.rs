@@ -58,8 +58,8 @@ pub fn report_page(report: &Report, title: &str, preamble: &str) -> Result<Strin
     let w = &report.workload;
     let _ = writeln!(
         body,
-        "<p>{} workers × {} random integers in [{}, {}], {} generator, seed {}; {} logical cores.</p>",
-        w.workers(),
+        "<p>{} × {} random integers in [{}, {}], {} generator, seed {}; {} logical cores.</p>",
+        crate::text::counted(w.workers(), "worker", "workers"),
         escape(&super::format::group_digits(i128::from(w.count()))),
         w.low(),
         w.high(),

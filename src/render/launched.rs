@@ -6,29 +6,9 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::format::duration;
+use crate::measure::findings::{Finding, LaunchSplit};
 use crate::measure::{BackendResult, Report, RunMeasurement};
-
-/// A typical run of a launched row, split up.
-struct Split {
-    wall: Duration,
-    /// From the run's start until the workers were ready (the barrier).
-    launch: Duration,
-    /// From the first worker's start to the last one's finish.
-    compute: Duration,
-    /// The rest: gathering, finalizing, the launcher's end.
-    collection: Duration,
-}
-
-fn split(run: &RunMeasurement) -> Option<Split> {
-    let launch = run.launch()?;
-    let compute = run.computing();
-    Some(Split {
-        wall: run.wall,
-        launch,
-        compute,
-        collection: run.wall.saturating_sub(launch + compute),
-    })
-}
+use crate::text::plural;
 
 /// `127.0.0.2 (workers 0–3), 127.0.0.3 (workers 4–7)` for a run's workers.
 fn placement(run: &RunMeasurement) -> String {
@@ -73,24 +53,26 @@ fn ranges(workers: &[usize]) -> String {
     format!("{noun} {}", parts.join(", "))
 }
 
-fn launched(report: &Report) -> impl Iterator<Item = (&BackendResult, &RunMeasurement, Split)> {
-    report.results.iter().filter_map(|result| {
-        let (_, run) = result.typical_run()?;
-        Some((result, run, split(run)?))
-    })
-}
-
 /// The report's section on launched rows, or nothing.
 pub(super) fn text(out: &mut String, report: &Report) {
     let mut lines = String::new();
-    for (result, run, split) in launched(report) {
+    for finding in &report.findings() {
+        let Finding::Launched { row, split, .. } = finding else {
+            continue;
+        };
+        let Some(result) = report.result(row) else {
+            continue;
+        };
+        let Some((_, run)) = result.typical_run() else {
+            continue;
+        };
         let hosts = result.hosts().len();
         let _ = writeln!(
             lines,
-            "  {}: {} ranks on {hosts} host{}: {}",
+            "  {}: {} ranks on {hosts} {}: {}",
             result.name(),
             run.workers.len(),
-            if hosts == 1 { "" } else { "s" },
+            plural(hosts, "host", "hosts"),
             placement(run)
         );
         let _ = writeln!(
@@ -112,35 +94,31 @@ pub(super) fn text(out: &mut String, report: &Report) {
     }
 }
 
-/// `--explain`'s sentences on launched rows: what part was launch and what
+/// `--explain`'s sentence on a launched row: what part was launch and what
 /// was compute.
-pub(super) fn explain(report: &Report) -> Vec<String> {
-    launched(report)
-        .map(|(result, run, split)| {
-            let share = |d: Duration| 100.0 * d.as_secs_f64() / split.wall.as_secs_f64().max(1e-12);
-            let hosts = result.hosts();
-            format!(
-                "{} spent {} of its {} run launching ({:.0}%: mpirun starting {} rank processes on \
-                 {}, each initializing MPI and meeting at a barrier) and only {} computing ({:.0}%), \
-                 timed by the ranks themselves from the barrier; the remaining {} gathered the \
-                 results and shut MPI down. Its speedup counts all of it: launch costs the same \
-                 whatever the work, so it matters less the larger --count is.",
-                result.name(),
-                duration(split.launch),
-                duration(split.wall),
-                share(split.launch),
-                run.workers.len(),
-                if hosts.len() == 1 {
-                    format!("host {}", hosts[0])
-                } else {
-                    format!("{} hosts", hosts.len())
-                },
-                duration(split.compute),
-                share(split.compute),
-                duration(split.collection),
-            )
-        })
-        .collect()
+pub(super) fn sentence(result: &BackendResult, split: &LaunchSplit) -> Option<String> {
+    let (_, run) = result.typical_run()?;
+    let share = |d: Duration| 100.0 * d.as_secs_f64() / split.wall.as_secs_f64().max(1e-12);
+    let hosts = result.hosts();
+    Some(format!(
+        "{} spent {} of its {} run launching ({:.0}%: mpirun starting {} rank processes on \
+         {}, each initializing MPI and meeting at a barrier) and only {} computing ({:.0}%), \
+         timed by the ranks themselves from the barrier; the remaining {} gathered the \
+         results and shut MPI down. Its speedup counts all of it: launch costs the same \
+         whatever the work, so it matters less the larger --count is.",
+        result.name(),
+        duration(split.launch),
+        duration(split.wall),
+        share(split.launch),
+        run.workers.len(),
+        match hosts.as_slice() {
+            [one] => format!("host {one}"),
+            _ => format!("{} hosts", hosts.len()),
+        },
+        duration(split.compute),
+        share(split.compute),
+        duration(split.collection),
+    ))
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@
 use std::fmt::Write as _;
 
 use super::format::{duration, group_digits, row_in};
+use crate::backend::{Language, Lock, Schedule, WorkerKind};
 use crate::lesson::Calibration;
+use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report};
+use crate::text::counted;
 
 /// The most lines the lesson prints.
 pub const MAX_LINES: usize = 40;
@@ -29,9 +32,12 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
     let w = &report.workload;
     let mut out = String::new();
     let mut head = format!(
-        "The book's experiment: {} workers each sum {} random.randint({}, {}), one row per way of \
+        "The book's experiment: {} {} random.randint({}, {}), one row per way of \
          running them. Every row draws CPython's numbers (--rng python), seed {}.",
-        w.workers(),
+        match w.workers() {
+            1 => "1 worker sums".to_owned(),
+            n => format!("{n} workers each sum"),
+        },
         group_digits(i128::from(w.count())),
         w.low(),
         w.high(),
@@ -43,12 +49,12 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
         let _ = write!(
             head,
             " The work was chosen for this machine: a calibration drew {} a number in Rust{}.",
-            per_number(calibration.rust_per_number),
+            super::explain::per_number(calibration.rust_per_number),
             match calibration.python_per_number {
                 Some(python) => format!(
                     " and {} in CPython, so python-sequential takes about {}",
-                    per_number(python),
-                    super::duration_rough(calibration.expected_sequential(w.workers()))
+                    super::explain::per_number(python),
+                    super::format::duration_rough(calibration.expected_sequential(w.workers()))
                 ),
                 None => " (no Python interpreter: the Rust rows only)".to_owned(),
             },
@@ -90,7 +96,10 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
         &format!(
             "{} [{}{}], total {}{}",
             if verified {
-                format!("Every row computed the same {} sums:", report.sums.len())
+                format!(
+                    "Every row computed the same {}:",
+                    counted(report.sums.len(), "sum", "sums")
+                )
             } else {
                 "The sums differ between rows (✗ above); the reference's are".to_owned()
             },
@@ -105,17 +114,16 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
         ),
         "",
     );
-    let cross: Vec<String> = [
-        ("threads", "python-threads"),
-        ("process", "python-processes"),
-    ]
-    .into_iter()
-    .filter_map(|(rust, python)| {
-        let (r, p) = (report.result(rust)?, report.result(python)?);
-        let (rw, pw) = (r.wall_median().as_secs_f64(), p.wall_median().as_secs_f64());
-        (rw > 0.0).then(|| format!("{rust} {:.0}× faster than {python}", pw / rw))
-    })
-    .collect();
+    let cross: Vec<String> = report
+        .results
+        .iter()
+        .filter(|p| p.profile.schedule != Schedule::OneAfterAnother)
+        .filter_map(|p| {
+            let r = report.counterpart(p)?;
+            let (rw, pw) = (r.wall_median().as_secs_f64(), p.wall_median().as_secs_f64());
+            (rw > 0.0).then(|| format!("{} {:.0}× faster than {}", r.name(), pw / rw, p.name()))
+        })
+        .collect();
     if !cross.is_empty() {
         wrap_into(
             &mut out,
@@ -161,34 +169,53 @@ pub fn introduction(text: &str) -> &str {
 }
 
 /// The sentences of the explanation that carry the lesson: other programs
-/// (when they bent the figures), the GIL or its absence, the emulated GIL,
-/// the Rust rows' cores. At most four.
+/// (when they bent the figures), what CPython's threads did (the GIL, or
+/// its absence), what the emulated lock did, and the Rust rows that ran in
+/// parallel. At most four.
 fn chosen(report: &Report) -> Vec<String> {
-    let all = super::sentences(report);
-    let first = |prefix: &str| all.iter().find(|s| s.starts_with(prefix)).cloned();
+    let findings = report.findings();
+    let worded = super::explain::worded(report, &findings);
+    let first = |wanted: &dyn Fn(&Finding) -> bool| {
+        worded
+            .iter()
+            .find(|(f, _)| wanted(f))
+            .map(|(_, sentence)| sentence.clone())
+    };
+    let python_threads = |f: &Finding| {
+        f.row().and_then(|row| report.result(row)).is_some_and(|r| {
+            r.language() == Language::Python && r.profile.worker == WorkerKind::Thread
+        }) && findings.reading(f.row().unwrap_or_default()) == Some(f)
+    };
     let mut chosen: Vec<String> = [
-        first("Other programs"),
-        first("python-threads"),
-        first("gil "),
-        all.iter()
-            .find(|s| s.contains("cores busy (") && !s.starts_with("python"))
-            .cloned(),
+        first(&|f| matches!(f, Finding::Contended { .. })),
+        first(&python_threads),
+        first(&|f| {
+            matches!(
+                f,
+                Finding::TookTurns {
+                    lock: Lock::Emulated,
+                    ..
+                } | Finding::TurnsCostCpu {
+                    lock: Lock::Emulated,
+                    ..
+                }
+            )
+        }),
+        first(&|f| {
+            matches!(
+                f,
+                Finding::RanInParallel {
+                    language: Language::Rust,
+                    ..
+                }
+            )
+        }),
     ]
     .into_iter()
     .flatten()
     .collect();
     chosen.truncate(4);
     chosen
-}
-
-/// `12.3 ns`, `0.41 µs`.
-fn per_number(d: std::time::Duration) -> String {
-    let ns = d.as_secs_f64() * 1e9;
-    if ns >= 1000.0 {
-        format!("{:.2} µs", ns / 1000.0)
-    } else {
-        format!("{ns:.1} ns")
-    }
 }
 
 /// Appends `text` wrapped at [`MAX_COLUMNS`], continuation lines indented

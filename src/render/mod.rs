@@ -8,10 +8,11 @@
 //! measurements in, text or pictures out.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use crate::backend::python::Interpreter;
-use crate::measure::{BackendResult, Report};
+use crate::backend::{Language, WorkerKind};
+use crate::measure::Report;
+use crate::text::counted;
 
 mod accounting;
 pub mod cores;
@@ -20,17 +21,16 @@ pub mod format;
 pub mod html;
 mod launched;
 pub mod lesson;
+mod notes;
 pub mod picture;
 pub mod sweep;
+mod table;
 pub mod timeline;
 
 pub use self::explain::{explain, sentences};
 pub use self::format::{duration, group_digits, rate};
-use self::format::{group_half, megabytes, round_up_1_2_5, row_in};
-
-/// Below this baseline wall time the job is so short that starting threads
-/// and processes is a visible share of it.
-pub(crate) const SHORT_JOB: Duration = Duration::from_millis(50);
+use self::format::{group_half, megabytes};
+pub(crate) use self::table::table_cells;
 
 /// What a run says above its report, beyond the report itself.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,18 +79,19 @@ pub fn preamble(preamble: &Preamble<'_>) -> String {
 
 /// The whole report as text, ending in a newline.
 pub fn text(report: &Report) -> String {
+    let findings = report.findings();
     let mut out = String::new();
     header(&mut out, report);
     out.push('\n');
-    table(&mut out, report);
+    table::table(&mut out, report);
     accounting::table(&mut out, report);
-    summary(&mut out, report);
+    table::summary(&mut out, report);
     python(&mut out, report);
     launched::text(&mut out, report);
     out.push('\n');
     results(&mut out, report);
     memory(&mut out, report);
-    notes(&mut out, report);
+    notes::text(&mut out, report, &findings);
     out
 }
 
@@ -98,13 +99,8 @@ fn header(out: &mut String, report: &Report) {
     let w = &report.workload;
     let _ = writeln!(
         out,
-        "workload: {} {} × {} random integers in [{}, {}]{}, {}, seed {}",
-        w.workers(),
-        if w.workers() == 1 {
-            "worker"
-        } else {
-            "workers"
-        },
+        "workload: {} × {} random integers in [{}, {}]{}, {}, seed {}",
+        counted(w.workers(), "worker", "workers"),
         group_digits(i128::from(w.count())),
         w.low(),
         w.high(),
@@ -118,19 +114,13 @@ fn header(out: &mut String, report: &Report) {
     );
     let _ = writeln!(
         out,
-        "runs:     {} measured per backend after {} warm-up{}{}; times are medians unless marked min",
+        "runs:     {} measured per backend after {}{}; times are medians unless marked min",
         runs_taken(report),
-        report.plan.warmup,
-        if report.plan.warmup == 1 { "" } else { "s" },
+        counted(report.plan.warmup, "warm-up", "warm-ups"),
         if report.plan.is_exact() {
             String::new()
         } else {
-            format!(
-                " ({}–{}: until each median was known to ±{}% at 95% confidence)",
-                report.plan.min_runs,
-                report.plan.max_runs,
-                report.plan.precision * 100.0
-            )
+            format!(", of {}", report.plan)
         },
     );
     let _ = writeln!(
@@ -158,92 +148,6 @@ fn runs_taken(report: &Report) -> String {
             .collect();
         format!("{lo}–{hi} ({})", each.join(", "))
     }
-}
-
-const COLUMNS: [(&str, usize); 11] = [
-    ("backend", 10),
-    ("wall", 10),
-    ("wall min", 10),
-    ("user", 9),
-    ("sys", 9),
-    ("CPU", 5),
-    ("speedup", 8),
-    ("efficiency", 10),
-    ("numbers/s", 10),
-    ("others", 6),
-    ("sums", 4),
-];
-
-fn table(out: &mut String, report: &Report) {
-    // The first column widens for a long backend name (a user's own backend).
-    let mut columns = COLUMNS;
-    columns[0].1 = report
-        .results
-        .iter()
-        .map(|r| r.name().chars().count())
-        .fold(COLUMNS[0].1, usize::max);
-    let header: Vec<String> = columns.iter().map(|(name, _)| (*name).to_owned()).collect();
-    row_in(out, &header, &columns);
-    for result in &report.results {
-        row_in(out, &cells(report, result), &columns);
-    }
-    let parallelism: Vec<String> = report
-        .results
-        .iter()
-        .map(|r| format!("{} {}", r.name(), report.usable_parallelism(r)))
-        .collect();
-    let _ = writeln!(
-        out,
-        "\nCPU = (user + sys) / wall, of one core (200% = two cores busy). speedup = {} / wall.\n\
-         efficiency = speedup / workers able to run at once on {} cores: {}.\n\
-         others = cores other programs kept busy meanwhile (/proc/stat; ? = runs too short to tell).",
-        if report.languages().len() > 1 {
-            "wall of its language's\nsequential row (Rust rows: sequential; Python rows: python-sequential)"
-        } else {
-            "sequential wall"
-        },
-        report.machine.logical_cores,
-        parallelism.join(", ")
-    );
-}
-
-/// The table's header and rows, cell by cell (for other views of it: HTML).
-pub(crate) fn table_cells(report: &Report) -> (Vec<String>, Vec<Vec<String>>) {
-    (
-        COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect(),
-        report.results.iter().map(|r| cells(report, r)).collect(),
-    )
-}
-
-fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
-    let dash = || "—".to_owned();
-    vec![
-        result.name().to_owned(),
-        duration(result.wall_median()),
-        duration(result.wall_min()),
-        duration(result.user_median()),
-        duration(result.system_median()),
-        format!("{:.0}%", result.cpu_percent_median()),
-        report
-            .speedup(result)
-            .map_or_else(dash, |s| format!("{s:.2}×")),
-        report
-            .efficiency(result)
-            .map_or_else(dash, |e| format!("{:.0}%", e * 100.0)),
-        report.throughput(result).map_or_else(dash, rate),
-        match result.contention() {
-            None => dash(),
-            Some(c) if c.uncertainty_cores > crate::measure::result::UNCERTAIN_OTHERS => {
-                "?".to_owned()
-            }
-            Some(c) => format!("{:.2}", c.others_cores + c.steal_cores),
-        },
-        match (result.comparable, result.mismatch) {
-            (false, _) => "n/c".to_owned(),
-            (true, None) => "✓".to_owned(),
-            (true, Some(m)) => format!("✗ w{}", m.worker),
-        },
-    ]
 }
 
 /// How many per-worker sums the results line shows before eliding.
@@ -285,90 +189,21 @@ fn results(out: &mut String, report: &Report) {
     }
 }
 
-/// hyperfine's closing lines: how many times faster each backend ran than
-/// its language's sequential row, fastest first, with the 95 % confidence
-/// interval of the ratio. One block per language.
-fn summary(out: &mut String, report: &Report) {
-    let mut blocks = Vec::new();
-    for language in report.languages() {
-        let Some(baseline) = report
-            .results
-            .iter()
-            .find(|r| r.language() == language && r.name() == language.baseline())
-        else {
-            continue;
-        };
-        let mut rows: Vec<(&BackendResult, f64)> = report
-            .results
-            .iter()
-            .filter(|r| r.language() == language && !std::ptr::eq(*r, baseline))
-            .filter_map(|r| Some((r, report.speedup(r)?)))
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut block = String::new();
-        for (result, speedup) in rows {
-            let interval = report.speedup_interval(result);
-            // Slower rows read as 1/S, and so does their interval.
-            let (factor, words, interval) = if speedup >= 1.0 {
-                (speedup, "faster", interval)
-            } else {
-                (
-                    1.0 / speedup,
-                    "slower",
-                    interval.map(|(l, h)| (1.0 / h, 1.0 / l)),
-                )
-            };
-            let _ = writeln!(
-                block,
-                "  {} ran {factor:.2}× {words} than {}{}",
-                result.name(),
-                baseline.name(),
-                match interval {
-                    Some((l, h)) => format!(" (95% CI {})", format::span(l, h, 2, "×")),
-                    None => format!(
-                        " (no confidence interval from {} run{})",
-                        result.runs.len().min(baseline.runs.len()),
-                        if result.runs.len().min(baseline.runs.len()) == 1 {
-                            ""
-                        } else {
-                            "s"
-                        }
-                    ),
-                }
-            );
-        }
-        blocks.push(block);
-    }
-    if blocks.is_empty() {
-        return;
-    }
-    out.push_str("\nSummary (each row against its own language's sequential row)\n");
-    for block in blocks {
-        out.push_str(&block);
-    }
-}
-
 /// The Python rows against their Rust counterparts, in the book's terms, and
 /// how much of each Python run the workers spent computing.
 fn python(out: &mut String, report: &Report) {
-    let pairs = [
-        ("python-sequential", "sequential"),
-        ("python-threads", "threads"),
-        ("python-processes", "process"),
-    ];
     let mut lines = Vec::new();
-    for (python, rust) in pairs {
-        let (Some(p), Some(r)) = (report.result(python), report.result(rust)) else {
+    for p in &report.results {
+        let Some(r) = report.counterpart(p) else {
             continue;
         };
         let (pw, rw) = (p.wall_median().as_secs_f64(), r.wall_median().as_secs_f64());
         if rw > 0.0 {
             lines.push(format!(
-                "  {python}: {:.0}% CPU; rust {rust}: {:.0}% CPU, {:.0}× faster",
+                "  {}: {:.0}% CPU; rust {}: {:.0}% CPU, {:.0}× faster",
+                p.name(),
                 p.cpu_percent_median(),
+                r.name(),
                 r.cpu_percent_median(),
                 pw / rw
             ));
@@ -377,14 +212,12 @@ fn python(out: &mut String, report: &Report) {
     for result in report
         .results
         .iter()
-        .filter(|r| r.name().starts_with("python-"))
+        .filter(|r| r.language() == Language::Python)
     {
         let Some((_, run)) = result.typical_run() else {
             continue;
         };
-        let first = run.workers.iter().map(|w| w.start_ns).min().unwrap_or(0);
-        let last = run.workers.iter().map(|w| w.finish_ns).max().unwrap_or(0);
-        let computing = std::time::Duration::from_nanos(last.saturating_sub(first));
+        let computing = run.computing();
         lines.push(format!(
             "  {}: its workers computed for {} of the run's {} wall, as the program measured it; \
              the other {} went to starting the interpreter{} and collecting the results",
@@ -392,10 +225,9 @@ fn python(out: &mut String, report: &Report) {
             duration(computing),
             duration(run.wall),
             duration(run.wall.saturating_sub(computing)),
-            if result.name() == "python-processes" {
-                " and its pool"
-            } else {
-                ""
+            match result.profile.worker {
+                WorkerKind::Process => " and its pool",
+                _ => "",
             },
         ));
     }
@@ -423,7 +255,7 @@ fn memory(out: &mut String, report: &Report) {
         .iter()
         .map(|r| {
             let children = r.children_peak_rss_bytes();
-            if r.name().starts_with("python-") {
+            if r.language() == Language::Python {
                 format!("{} {} (the interpreter)", r.name(), megabytes(children))
             } else if children > 0 {
                 format!(
@@ -440,236 +272,146 @@ fn memory(out: &mut String, report: &Report) {
     let _ = writeln!(out, "Memory:  peak resident, {}", parts.join(", "));
 }
 
-/// A `--count` that would let the scaling show, and what it would cost.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Advice {
-    /// The count suggested.
-    pub(crate) count: u64,
-    /// Rust's sequential row now, per run.
-    pub(crate) sequential_now: Duration,
-    /// Rust's sequential row at `count`, per run, about.
-    pub(crate) sequential: Duration,
-    /// Python's sequential row at `count`, per run, about (with Python rows).
-    pub(crate) python: Option<Duration>,
-    /// Python's sequential row now, per run.
-    pub(crate) python_now: Option<Duration>,
-    /// The whole command at `count`, about: every row's runs, scaled.
-    pub(crate) command: Duration,
-}
+#[cfg(test)]
+mod same_findings {
+    //! Every view of one report states the same findings: the table's notes,
+    //! `--explain`, the lesson, the HTML page and the pictures' titles.
+    use crate::lesson::Calibration;
+    use crate::measure::Report;
+    use crate::measure::result::synthetic::{Row, interpreter, report};
 
-/// Above this, a Python run is longer than a class or a benchmark session
-/// will wait for, and the advice is to run the Rust rows on their own.
-const LONGEST_PYTHON_RUN: Duration = Duration::from_secs(10);
-
-/// The advice, when the Rust sequential row was too short for scaling to
-/// show ([`SHORT_JOB`]): a count that makes it about half a second, with
-/// the time every row — Python's too — would then take.
-pub(crate) fn count_advice(report: &Report) -> Option<Advice> {
-    let now = report.baseline().wall_median();
-    if now >= SHORT_JOB || report.results.len() < 2 || report.workload.count() == 0 {
-        return None;
-    }
-    let count = round_up_1_2_5(report.workload.count() as f64 * 0.5 / now.as_secs_f64().max(1e-6));
-    let factor = count as f64 / report.workload.count() as f64;
-    let scaled = |r: &BackendResult| r.wall_median().mul_f64(factor);
-    let python = report.result(crate::backend::Language::Python.baseline());
-    let command = report
-        .results
-        .iter()
-        .map(|r| scaled(r).mul_f64((r.runs.len() + report.plan.warmup) as f64))
-        .sum();
-    Some(Advice {
-        count,
-        sequential_now: now,
-        sequential: scaled(report.baseline()),
-        python: python.map(scaled),
-        python_now: python.map(BackendResult::wall_median),
-        command,
-    })
-}
-
-impl Advice {
-    /// The count as the command line takes it: `50_000_000`.
-    pub(crate) fn count_arg(&self) -> String {
-        group_digits(i128::from(self.count)).replace(',', "_")
-    }
-
-    /// The advice in words.
-    pub(crate) fn text(&self, report: &Report) -> String {
-        let _ = report;
-        let start_up =
-            "starting threads (~30 µs each) and processes (~130 µs each) is a visible share of it";
-        match (self.python, self.python_now) {
-            (Some(python), Some(python_now)) if python > LONGEST_PYTHON_RUN => format!(
-                "the Rust rows took {} on one core, so {start_up}. --count {} would make Rust's \
-                 sequential run about {}, but each Python run about {} (this whole command about {}): \
-                 run the Rust backends alone at that count (without --python), and keep the Python rows \
-                 at this count, where a Python run takes {}.",
-                duration(self.sequential_now),
-                self.count_arg(),
-                duration_rough(self.sequential),
-                duration_rough(python),
-                duration_rough(self.command),
-                duration_rough(python_now),
-            ),
-            _ => format!(
-                "the whole job took {} on one core, so {start_up}; try --count {} to see scaling \
-                 clearly (about {} a sequential run, about {} for this command).",
-                duration(self.sequential_now),
-                self.count_arg(),
-                duration_rough(self.sequential),
-                duration_rough(self.command),
-            ),
+    fn calibration() -> Calibration {
+        Calibration {
+            rust_per_number: std::time::Duration::from_nanos(11),
+            python_per_number: Some(std::time::Duration::from_nanos(500)),
+            count: 1_000_000,
+            chosen: true,
         }
     }
-}
 
-/// A duration to two significant figures, in s, min or h: for estimates.
-pub(crate) fn duration_rough(d: Duration) -> String {
-    let secs = d.as_secs_f64();
-    if secs < 10.0 {
-        format!("{:.1} s", secs)
-    } else if secs < 100.0 {
-        format!("{:.0} s", secs)
-    } else if secs < 6000.0 {
-        format!("{:.0} min", secs / 60.0)
-    } else {
-        format!("{:.1} h", secs / 3600.0)
+    /// The lesson's text with its line wrapping undone.
+    fn lesson(report: &Report) -> String {
+        super::lesson::text(report, &calibration())
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
-}
 
-/// Above this spread between a backend's fastest and slowest run, relative
-/// to its median, the figures are too noisy to trust to the percent.
-pub(crate) const WIDE_SPREAD: f64 = 0.25;
+    fn html(report: &Report) -> String {
+        super::html::report_page(report, "t", "").unwrap()
+    }
 
-fn notes(out: &mut String, report: &Report) {
-    let with_outliers: Vec<String> = report
-        .results
-        .iter()
-        .filter(|r| r.wall_outliers() > 0)
-        .map(|r| {
-            format!(
-                "{} ({} of {} runs)",
-                r.name(),
-                r.wall_outliers(),
-                r.runs.len()
-            )
-        })
-        .collect();
-    if !with_outliers.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nwarning: statistical outliers in the wall times of {}: another program probably \
-             interfered. Re-run on a quiet machine, or with more --runs.",
-            with_outliers.join(", ")
-        );
-    }
-    let spread: Vec<String> = report
-        .results
-        .iter()
-        .filter(|r| r.wall_spread() > WIDE_SPREAD)
-        .map(|r| {
-            format!(
-                "{} {}–{}",
-                r.name(),
-                duration(r.wall_min()),
-                duration(r.wall_max())
-            )
-        })
-        .collect();
-    if !spread.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nwarning: the runs were noisy (fastest–slowest more than {:.0}% of the median): {}. \
-             Compare medians with care; more --runs or a quieter machine narrow it.",
-            WIDE_SPREAD * 100.0,
-            spread.join(", ")
-        );
-    }
-    let mut contended: Vec<String> = report
-        .results
-        .iter()
-        .filter_map(|r| {
-            let c = report.contended(r)?;
-            Some(format!(
-                "{} lost {:.2} of its {} core{} (others kept {:.2} busy, steal {:.2})",
-                r.name(),
-                c.lost_cores,
-                report.usable_parallelism(r),
-                if report.usable_parallelism(r) == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                c.summary.others_cores,
-                c.summary.steal_cores,
-            ))
-        })
-        .collect();
-    if contended.len() == report.results.len() && contended.len() > 2 {
-        let (lo, hi) = format::bounds(
-            report
-                .results
-                .iter()
-                .filter_map(|r| Some(r.contention()?.others_cores)),
+    fn gil_lesson(python_threads: Row) -> Report {
+        report(
+            vec![
+                Row::new("sequential", 1, 90.0, 100.0),
+                Row::new("gil", 8, 95.0, 101.0),
+                Row::new("threads", 8, 47.0, 196.0),
+                Row::new("process", 8, 48.0, 194.0),
+                Row::new("python-sequential", 1, 4000.0, 100.0),
+                python_threads,
+                Row::new("python-processes", 8, 2250.0, 186.0),
+            ],
+            Some(interpreter(true, false)),
         )
-        .unwrap_or_default();
-        contended = vec![format!(
-            "every row lost cores to them (they kept {} cores busy during the runs)",
-            format::span(lo, hi, 2, "")
-        )];
     }
-    if !contended.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nwarning: other programs took cores these rows could have used: {}. Their wall times, \
-             CPU and speedups understate this machine, and a low CPU figure among them is not the \
-             GIL's doing. Re-run when the machine is quiet. (Warned from {:.0}% of a row's cores: \
-             a row that loses that much runs that much slower, beyond its runs' own noise.)",
-            contended.join("; "),
-            crate::measure::CONTENTION_WARNING * 100.0,
+
+    #[test]
+    fn the_gil_is_stated_in_every_view_or_in_none() {
+        let quiet = gil_lesson(Row::new("python-threads", 8, 4080.0, 101.0));
+        let gil = "that is CPython's GIL";
+        let explain = super::explain(&quiet);
+        assert!(explain.contains(gil), "{explain}");
+        assert!(lesson(&quiet).contains(gil), "{}", lesson(&quiet));
+        assert!(html(&quiet).contains(&super::html::escape(gil)));
+        assert!(super::cores::title(&quiet).contains("(the GIL)"));
+        let timeline = super::timeline::svg(&quiet).unwrap();
+        assert!(
+            timeline.contains("gil and python-threads kept one core busy"),
+            "{timeline}"
         );
-    }
-    if !report.plan.is_exact() {
-        let unsettled: Vec<String> = report
-            .results
-            .iter()
-            .filter(|r| r.runs.len() >= report.plan.max_runs)
-            .filter_map(|r| {
-                let walls = r.walls();
-                let (lo, hi) = crate::measure::stats::median_interval(
-                    &walls,
-                    crate::measure::stats::CONFIDENCE,
-                )?;
-                let median = crate::measure::stats::median(&walls)?;
-                let half = (hi - lo) / 2.0 / median;
-                (half > report.plan.precision)
-                    .then(|| format!("{} ±{:.1}%", r.name(), half * 100.0))
-            })
-            .collect();
-        if !unsettled.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nnote: after {} runs some medians were still not known to ±{}%: {}. The machine \
-                 is noisy; raise --max-runs, or compare these rows with care.",
-                report.plan.max_runs,
-                report.plan.precision * 100.0,
-                unsettled.join(", ")
-            );
+        // Held back by other programs without the contrast that reads the
+        // GIL, no view names it: each says the run cannot show it.
+        let mut shared = gil_lesson(Row::new("python-threads", 8, 4080.0, 70.0).others(1.5));
+        shared.results[6] = report(
+            vec![
+                Row::new("sequential", 1, 90.0, 100.0),
+                Row::new("python-processes", 8, 3800.0, 110.0).others(0.9),
+            ],
+            None,
+        )
+        .results
+        .remove(1);
+        let cannot = "this run cannot show what the GIL";
+        for (view, text) in [
+            ("explain", super::explain(&shared)),
+            ("lesson", lesson(&shared)),
+            ("html", html(&shared)),
+        ] {
+            let (gil, cannot) = match view {
+                "html" => (super::html::escape(gil), super::html::escape(cannot)),
+                _ => (gil.to_owned(), cannot.to_owned()),
+            };
+            assert!(!text.contains(&gil), "{view}: {text}");
+            assert!(text.contains(&cannot), "{view}: {text}");
         }
-    }
-    if let Some(advice) = count_advice(report) {
-        let _ = writeln!(out, "\nwarning: {}", advice.text(report));
-    }
-    let logical = report.machine.logical_cores;
-    if logical < report.workload.workers() && report.results.len() > 1 {
-        let _ = writeln!(
-            out,
-            "\nnote: {} workers share {} cores, so at most {}× speedup is possible here.",
-            report.workload.workers(),
-            logical,
-            logical
+        assert!(!super::cores::title(&shared).contains("GIL"));
+        assert!(
+            !super::timeline::svg(&shared)
+                .unwrap()
+                .contains("python-threads kept")
         );
+    }
+
+    #[test]
+    fn the_rows_other_programs_slowed_are_the_same_in_every_view() {
+        let busy = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 400.0, 120.0).others(0.8),
+                Row::new("rayon", 2, 390.0, 125.0).others(0.7),
+                Row::new("process", 8, 260.0, 194.0),
+            ],
+            None,
+        );
+        let text = super::text(&busy);
+        assert!(
+            text.contains("other programs took cores these rows could have used: threads lost"),
+            "{text}"
+        );
+        assert!(text.contains("; rayon lost"), "{text}");
+        assert!(!text.contains("process lost"), "{text}");
+        let sentence = "Other programs kept 0.7–0.8 cores busy during the runs of threads and \
+                        rayon";
+        assert!(super::explain(&busy).contains(sentence));
+        assert!(lesson(&busy).contains(sentence), "{}", lesson(&busy));
+        assert!(html(&busy).contains(&super::html::escape(sentence)));
+        let timeline = super::timeline::svg(&busy).unwrap();
+        assert!(
+            timeline.contains("which other programs shared during threads and rayon"),
+            "{timeline}"
+        );
+    }
+
+    #[test]
+    fn one_worker_takes_no_turns_in_any_view() {
+        let mut one = gil_lesson(Row::new("python-threads", 1, 4080.0, 101.0));
+        one.workload = crate::kernel::Workload::new(crate::kernel::WorkloadSpec {
+            workers: 1,
+            ..crate::kernel::WorkloadSpec::default()
+        })
+        .unwrap();
+        for (view, text) in [
+            ("text", super::text(&one)),
+            ("explain", super::explain(&one)),
+            ("lesson", lesson(&one)),
+            ("html", html(&one)),
+            ("cores", super::cores::title(&one)),
+        ] {
+            assert!(!text.contains("took turns"), "{view}: {text}");
+            assert!(!text.contains("more than one core"), "{view}: {text}");
+            assert!(!text.contains("1 workers"), "{view}: {text}");
+        }
     }
 }
 
@@ -728,35 +470,6 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("± 0.00"), "{out}");
-    }
-
-    #[test]
-    fn count_advice_weighs_the_python_rows() {
-        let rust_only = report(
-            vec![
-                Row::new("sequential", 1, 7.0, 100.0),
-                Row::new("threads", 8, 4.0, 180.0),
-            ],
-            None,
-        );
-        let out = super::text(&rust_only);
-        assert!(out.contains("try --count 100_000_000 to see scaling clearly (about 0.7 s a sequential run, about "), "{out}");
-        let with_python = report(
-            vec![
-                Row::new("sequential", 1, 7.0, 100.0),
-                Row::new("threads", 8, 4.0, 180.0),
-                Row::new("python-sequential", 1, 1700.0, 100.0),
-                Row::new("python-threads", 8, 1750.0, 101.0),
-            ],
-            Some(interpreter(true, false)),
-        );
-        let out = super::text(&with_python);
-        assert!(out.contains("each Python run about 3 min"), "{out}");
-        assert!(
-            out.contains("run the Rust backends alone at that count (without --python)"),
-            "{out}"
-        );
-        assert!(out.contains("a Python run takes 1.7 s"), "{out}");
     }
 
     #[test]

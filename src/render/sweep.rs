@@ -22,8 +22,9 @@ use super::picture::{
     nice_step, top_left,
 };
 use crate::error::Error;
+use crate::measure::findings::SweepFinding;
 use crate::measure::sweep::{Scaling, Sweep, amdahl};
-use crate::text::join_names;
+use crate::text::{counted, join_names, plural};
 
 const COLUMNS: [(&str, usize); 9] = [
     ("workers", 7),
@@ -39,6 +40,7 @@ const COLUMNS: [(&str, usize); 9] = [
 
 /// The sweep as text: a table per backend.
 pub fn text(sweep: &Sweep) -> String {
+    let findings = sweep.findings();
     let mut out = String::new();
     let plan = &sweep.plan;
     let _ = writeln!(
@@ -71,10 +73,7 @@ pub fn text(sweep: &Sweep) -> String {
     let _ = writeln!(
         out,
         "runs:     {} measured per point after {} warm-up; wall is the median\nmachine:  {} logical cores, {} physical",
-        super::format::plan_runs(&plan.plan),
-        plan.plan.warmup,
-        sweep.machine.logical_cores,
-        sweep.machine.physical_cores
+        plan.plan, plan.plan.warmup, sweep.machine.logical_cores, sweep.machine.physical_cores
     );
     for series in &sweep.series {
         let e = sweep.serial_fraction(series);
@@ -105,21 +104,15 @@ pub fn text(sweep: &Sweep) -> String {
                     (Some(e), Some(f)) => format!("{:.2}×", amdahl(e, f.processors)),
                     _ => dash(),
                 },
-                match point.result.contention() {
-                    None => dash(),
-                    Some(c) if c.uncertainty_cores > crate::measure::result::UNCERTAIN_OTHERS => {
-                        "?".to_owned()
+                format!(
+                    "{}{}",
+                    super::table::others(point.result.others()),
+                    if contended(&findings, series.backend, point.workers) {
+                        "!"
+                    } else {
+                        ""
                     }
-                    Some(c) => format!(
-                        "{:.2}{}",
-                        c.others_cores + c.steal_cores,
-                        if sweep.contended(point).is_some() {
-                            "!"
-                        } else {
-                            ""
-                        }
-                    ),
-                },
+                ),
             ];
             row_in(&mut out, &cells, &COLUMNS);
         }
@@ -137,24 +130,22 @@ pub fn text(sweep: &Sweep) -> String {
         },
         sweep.machine.logical_cores
     );
-    let contended: Vec<String> = sweep
-        .series
+    let contended: Vec<String> = findings
         .iter()
-        .flat_map(|s| s.points.iter().map(move |p| (s.backend, p)))
-        .filter_map(|(backend, p)| {
-            let c = sweep.contended(p)?;
-            Some(format!(
-                "{backend} at {} worker{} (lost {:.2} of {} core{})",
-                p.workers,
-                if p.workers == 1 { "" } else { "s" },
-                c.lost_cores,
-                p.result.parallelism.min(sweep.machine.logical_cores),
-                if p.result.parallelism.min(sweep.machine.logical_cores) == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-            ))
+        .filter_map(|f| match f {
+            SweepFinding::Contended {
+                backend,
+                workers,
+                contended,
+                usable_cores,
+            } => Some(format!(
+                "{backend} at {} (lost {:.2} of {} {})",
+                counted(*workers, "worker", "workers"),
+                contended.lost_cores,
+                usable_cores,
+                plural(*usable_cores, "core", "cores"),
+            )),
+            _ => None,
         })
         .collect();
     if !contended.is_empty() {
@@ -167,6 +158,14 @@ pub fn text(sweep: &Sweep) -> String {
         );
     }
     out
+}
+
+/// Whether the findings say other programs took cores from `backend`'s
+/// point at `workers`.
+fn contended(findings: &[SweepFinding], backend: &str, workers: usize) -> bool {
+    findings.iter().any(|f| {
+        matches!(f, SweepFinding::Contended { backend: b, workers: w, .. } if *b == backend && *w == workers)
+    })
 }
 
 /// Where the legend column starts, in pixels from the left: right of the
@@ -223,47 +222,43 @@ fn speedups(sweep: &Sweep) -> Vec<(usize, usize, f64)> {
 }
 
 /// The title: how far the best backend got against what the cores allow,
-/// and which stayed near one worker's speed — in the longest wording that
-/// fits.
+/// and which stayed near one worker's speed — the sweep's findings — in the
+/// longest wording that fits.
 fn plot_title(sweep: &Sweep) -> String {
     let cores = sweep.machine.logical_cores;
-    let max_workers = sweep.plan.workers.iter().copied().max().unwrap_or(1);
-    let ceiling = max_workers.min(cores).max(1);
-    let points = speedups(sweep);
+    let findings = sweep.findings();
     let mut candidates = Vec::new();
-    let best = points
-        .iter()
-        .copied()
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .filter(|_| ceiling > 1);
-    if let Some((index, workers, speedup)) = best {
-        let name = sweep.series[index].backend;
-        let flat: Vec<&str> = sweep
-            .series
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                let most = points
-                    .iter()
-                    .filter(|p| p.0 == *i)
-                    .map(|p| p.2)
-                    .fold(f64::NAN, f64::max);
-                most < 1.3
-            })
-            .map(|(_, s)| s.backend)
-            .collect();
+    let flat = findings.iter().find_map(|f| match f {
+        SweepFinding::StayedFlat { backends } => Some(join_names(backends)),
+        _ => None,
+    });
+    for finding in &findings {
+        let SweepFinding::Best {
+            backend,
+            workers,
+            speedup,
+            ceiling,
+            cores_bound,
+        } = finding
+        else {
+            continue;
+        };
         // What bounds the ideal: the cores, or the workers swept.
-        let allow = if cores <= max_workers {
+        let allow = if *cores_bound {
             format!("{cores} cores allow {ceiling}×")
         } else {
-            format!("{max_workers} workers on {cores} cores allow {ceiling}×")
+            let most = sweep.plan.workers.iter().copied().max().unwrap_or(1);
+            format!("{most} workers on {cores} cores allow {ceiling}×")
         };
-        let reached = format!("{name} reached {speedup:.2}× with {workers} workers; {allow}");
-        if !flat.is_empty() && !flat.contains(&name) {
-            candidates.push(format!("{reached}; {} stayed near 1×", join_names(&flat)));
+        let reached = format!(
+            "{backend} reached {speedup:.2}× with {}; {allow}",
+            counted(*workers, "worker", "workers")
+        );
+        if let Some(flat) = &flat {
+            candidates.push(format!("{reached}; {flat} stayed near 1×"));
         }
         candidates.push(reached);
-        candidates.push(format!("{name} reached {speedup:.2}×; {allow}"));
+        candidates.push(format!("{backend} reached {speedup:.2}×; {allow}"));
     }
     candidates.push(format!(
         "Speedup against one worker on {cores} logical cores"

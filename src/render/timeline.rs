@@ -61,8 +61,9 @@ use super::picture::{
 use super::picture::{HEIGHT, WIDTH};
 use crate::backend::Language;
 use crate::error::Error;
+use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report, RunMeasurement};
-use crate::text::join_names;
+use crate::text::{counted, join_names};
 use crate::worker::WorkerReport;
 
 /// Columns of the text chart.
@@ -430,63 +431,68 @@ fn time_ticks(span_ns: u64) -> (Vec<(f64, String)>, &'static str) {
     (ticks, unit)
 }
 
-/// Below this many cores busy, a row with several workers "kept one core
-/// busy" in the title.
-const ONE_CORE: f64 = 1.15;
-
-/// The title: which rows kept one core busy although they had several
-/// workers, and how many the others kept busy — the point of the picture — in the
-/// longest wording that fits.
+/// The title: the rows that took turns on a lock and kept one core busy,
+/// and how many cores the rows whose workers ran at once kept busy (in
+/// parallel, or fewer than they could) — the findings the picture shows —
+/// in the longest wording that fits.
 fn title(report: &Report, rows: &[&Row<'_>]) -> String {
     let cores = report.machine.logical_cores;
     let workers = report.workload.workers();
-    let busy = |row: &Row<'_>| row.run.cpu_percent() / 100.0;
-    let parallel: Vec<&Row<'_>> = rows
+    let findings = report.findings();
+    let drawn = |name: &str| rows.iter().any(|r| r.result.name() == name);
+    let one: Vec<&str> = findings
         .iter()
-        .copied()
-        .filter(|row| report.usable_parallelism(row.result) > 1)
+        .filter_map(|f| match f {
+            Finding::TookTurns { row, .. } if drawn(row) => Some(*row),
+            _ => None,
+        })
         .collect();
-    // "One core": what a lock allows, with a little for the waiting
-    // threads; a row a fifth of a core beyond it used more than one.
-    let (one, more): (Vec<&Row<'_>>, Vec<&Row<'_>>) =
-        parallel.iter().partition(|row| busy(row) < ONE_CORE);
-    let names =
-        |rows: &[&Row<'_>]| join_names(&rows.iter().map(|r| r.result.name()).collect::<Vec<_>>());
-    let (lo, hi) = bounds(more.iter().map(|r| busy(r))).unwrap_or_default();
+    let more: Vec<&BackendResult> = findings
+        .iter()
+        .flat_map(|f| match f {
+            Finding::RanInParallel { rows, .. } => rows.clone(),
+            Finding::FreeThreads { row } | Finding::FewCores { row, .. } => vec![*row],
+            _ => Vec::new(),
+        })
+        .filter(|row| drawn(row))
+        .filter_map(|row| report.result(row))
+        .collect();
+    let (lo, hi) = bounds(more.iter().map(|r| report.cores_busy(r))).unwrap_or_default();
     let of = format!("{} of {cores}", span(lo, hi, 1, ""));
-    // A row that other programs held well below one core kept at most one.
-    let near_one = one.iter().all(|r| busy(r) >= 0.7);
-    let kept = if near_one {
-        "kept one core busy"
-    } else {
+    // A row that other programs held back kept at most one core busy.
+    let shared = one.iter().any(|row| findings.contended(row).is_some());
+    let kept = if shared {
         "kept at most one core busy"
+    } else {
+        "kept one core busy"
     };
+    let more_names: Vec<&str> = more.iter().map(|r| r.name()).collect();
     let mut candidates = Vec::new();
     match (one.is_empty(), more.is_empty()) {
         (false, false) => {
-            let one = names(&one);
-            candidates.push(format!("{one} {kept}; {} {of}", names(&more)));
+            let one = join_names(&one);
+            candidates.push(format!("{one} {kept}; {} {of}", join_names(&more_names)));
             candidates.push(format!("{one} {kept}; the others {of}"));
             candidates.push(format!("{one} {kept}"));
         }
         (false, true) => {
             candidates.push(format!(
                 "{} kept {} one of the {cores} cores busy",
-                names(&one),
-                if near_one { "only" } else { "at most" }
+                join_names(&one),
+                if shared { "at most" } else { "only" }
             ));
-            candidates.push(format!("{} {kept}", names(&one)));
+            candidates.push(format!("{} {kept}", join_names(&one)));
         }
         (true, false) => {
-            candidates.push(format!("{} kept {of} cores busy", names(&more)));
+            candidates.push(format!("{} kept {of} cores busy", join_names(&more_names)));
             candidates.push(format!("The parallel rows kept {of} cores busy"));
         }
         (true, true) => {}
     }
     candidates.push(format!(
-        "When each of {workers} worker{} computed, on {cores} core{}",
-        if workers == 1 { "" } else { "s" },
-        if cores == 1 { "" } else { "s" },
+        "When each of {} computed, on {}",
+        counted(workers, "worker", "workers"),
+        counted(cores, "core", "cores"),
     ));
     first_fitting(
         &candidates,
@@ -548,34 +554,36 @@ fn draw_header(
     let workers = report.workload.workers();
     let count = super::format::group_digits(i128::from(report.workload.count()));
     let cores = report.machine.logical_cores;
+    let workers = counted(workers, "worker", "workers");
+    let findings = report.findings();
     let contended: Vec<&str> = rows
         .iter()
-        .filter(|row| report.contended(row.result).is_some())
         .map(|row| row.result.name())
+        .filter(|name| findings.contended(name).is_some())
         .collect();
     let mut subtitles = Vec::new();
     if !contended.is_empty() {
         // The title's reading is the shared machine's as much as the rows'.
         subtitles.push(format!(
-            "{workers} workers × {count} numbers on {cores} logical cores, which other programs \
+            "{workers} × {count} numbers on {cores} logical cores, which other programs \
              shared during {}",
             join_names(&contended)
         ));
         subtitles.push(format!(
-            "{workers} workers × {count} numbers on {cores} logical cores, shared with other \
+            "{workers} × {count} numbers on {cores} logical cores, shared with other \
              programs"
         ));
     }
     subtitles.extend([
         format!(
-            "{workers} workers × {count} numbers on {cores} logical cores; each row: the run \
+            "{workers} × {count} numbers on {cores} logical cores; each row: the run \
              nearest its median, a lane per worker"
         ),
         format!(
-            "{workers} workers × {count} numbers on {cores} logical cores; each row: the run \
+            "{workers} × {count} numbers on {cores} logical cores; each row: the run \
              nearest its median"
         ),
-        format!("{workers} workers × {count} numbers on {cores} logical cores"),
+        format!("{workers} × {count} numbers on {cores} logical cores"),
     ]);
     area.draw(&Text::new(
         first_fitting(&subtitles, SUBTITLE_PX, false, room),
@@ -679,9 +687,10 @@ fn draw_group(
             (MARGIN, row_top + 1),
             top_left(bold(LABEL_PX), &BLACK),
         ))?;
-        let cpu = row.run.cpu_percent();
+        // The table's figures, which the run drawn is the nearest of.
+        let cpu = row.result.cpu_percent_median();
         area.draw(&Text::new(
-            format!("{}, CPU {cpu:.0}%", duration(row.run.wall)),
+            format!("{}, CPU {cpu:.0}%", duration(row.result.wall_median())),
             (MARGIN, row_top + 22),
             top_left(font(LABEL_PX), &AXIS),
         ))?;

@@ -207,7 +207,8 @@ pub struct ResultRecord {
     #[serde(default, skip_serializing)]
     pub speedup_stddev: Option<f64>,
     /// Cores other processes kept busy during this backend's runs, on
-    /// average (`null` when not sampled).
+    /// average (`null` when not sampled, or when the runs were too short to
+    /// tell: the table's `?`).
     #[serde(default)]
     pub others_cores: Option<f64>,
     /// Cores the hypervisor gave to others during the runs (steal).
@@ -506,8 +507,15 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         speedup: report.speedup(result),
         speedup_ci: report.speedup_interval(result).map(|(l, h)| [l, h]),
         speedup_stddev: None,
-        others_cores: contention.map(|c| c.others_cores),
-        steal_cores: contention.map(|c| c.steal_cores),
+        // Only what the table shows a figure for: null where it shows `?`.
+        others_cores: match result.others() {
+            crate::measure::result::Others::Cores(_) => contention.map(|c| c.others_cores),
+            _ => None,
+        },
+        steal_cores: match result.others() {
+            crate::measure::result::Others::Cores(_) => contention.map(|c| c.steal_cores),
+            _ => None,
+        },
         contended: report.contended(result).is_some(),
         time_accounting: result.time_accounting().map(Into::into),
         coordinator_time_accounting: result.coordinator_accounting().map(Into::into),

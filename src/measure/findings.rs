@@ -1,0 +1,1123 @@
+//! What gilfree concludes from a run's figures, computed in one place.
+//!
+//! Every conclusion that a table note, `--explain`, the lesson, the HTML
+//! page or a picture's title states is a [`Finding`] computed here from the
+//! [`Report`] (or a [`SweepFinding`] from the [`Sweep`]): which rows lost
+//! cores to other programs, which took turns on a lock and which ran in
+//! parallel, which speedups exceed what the cores allow and why, which
+//! medians are not settled, whether the job was too short to show scaling.
+//! `render/` only puts findings into words; it never compares a figure with
+//! a threshold or a backend's name with a string, so that every view of one
+//! run states the same conclusions.
+//!
+//! What a row *is* — whether its workers run one after another, take turns
+//! on a lock, or run at once — comes from its [`Profile`], never from its
+//! name. What it *did* comes from its figures, against the thresholds
+//! below, each argued where it is defined.
+
+use std::time::Duration;
+
+use super::result::{BackendResult, Contended, Report};
+use super::stats;
+use super::sweep::{Sweep, SweepPoint};
+use crate::backend::{Language, Lock, Profile, Schedule, WorkerKind};
+
+/// Below this wall time of Rust's sequential row the job is so short that
+/// starting threads (~30 µs each) and processes (~130 µs each) is a
+/// visible share of it, and scaling cannot show.
+pub const SHORT_JOB: Duration = Duration::from_millis(50);
+
+/// Above this spread between a row's fastest and slowest run, relative to
+/// its median, the figures are too noisy to trust to the percent.
+pub const WIDE_SPREAD: f64 = 0.25;
+
+/// Above this, a Python run is longer than a class or a benchmark session
+/// will wait for, and the advice is to run the Rust rows on their own.
+pub const LONGEST_PYTHON_RUN: Duration = Duration::from_secs(10);
+
+/// Below this many cores busy, a row whose workers could use several
+/// "kept about one core busy": one core is what a lock allows, and the
+/// waiting threads and hand-overs add a little; 1.3 is well clear of both
+/// one core and the 1.9 or so that two parallel workers reach.
+pub const ONE_CORE: f64 = 1.3;
+
+/// From this share of the cores a row could use, kept busy, it "kept its
+/// cores busy": a parallel row on a quiet machine reaches 0.95 and more;
+/// below three quarters something other than the work held it back.
+pub const BUSY_SHARE: f64 = 0.75;
+
+/// A conclusion drawn from a run's figures. Rows are named by their
+/// backend's name; their figures are in the report.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Finding {
+    /// Other programs (or the hypervisor) took at least
+    /// [`CONTENTION_WARNING`](super::CONTENTION_WARNING) of the cores the
+    /// row could use: its wall time, CPU and speedup show a shared machine.
+    Contended {
+        /// The row.
+        row: &'static str,
+        /// What it lost, and the readings.
+        contended: Contended,
+        /// The cores it could use ([`Report::usable_parallelism`]).
+        usable_cores: usize,
+    },
+    /// A language's sequential row was itself contended: every speedup of
+    /// that language divides by a slowed baseline.
+    BaselineSlowed {
+        /// The baseline row.
+        row: &'static str,
+        /// Its language.
+        language: Language,
+    },
+    /// A row whose workers take turns on a lock kept about one core busy
+    /// (below [`ONE_CORE`]) although its workers could have used several:
+    /// they took turns.
+    TookTurns {
+        /// The row.
+        row: &'static str,
+        /// The lock.
+        lock: Lock,
+    },
+    /// A row whose workers take turns on a lock kept more than one core
+    /// busy: the CPU beyond one went to the lock's hand-overs and waiting
+    /// threads (the emulated lock), or to the interpreter's own work outside
+    /// the GIL.
+    TurnsCostCpu {
+        /// The row.
+        row: &'static str,
+        /// The lock.
+        lock: Lock,
+    },
+    /// CPython's threads, with the GIL disabled (a free-threaded build),
+    /// kept more than one core busy: they ran Python code at the same time.
+    FreeThreads {
+        /// The row.
+        row: &'static str,
+    },
+    /// Other programs took so much of the cores of a row whose threads
+    /// share one interpreter that this run cannot show what the GIL (or its
+    /// absence) does to them.
+    CannotTell {
+        /// The row.
+        row: &'static str,
+        /// The lock its threads take turns on, `None` when the interpreter
+        /// reports the GIL disabled.
+        lock: Option<Lock>,
+    },
+    /// Rows of one language whose workers run at once kept at least
+    /// [`BUSY_SHARE`] of the cores they could use busy.
+    RanInParallel {
+        /// The rows' language.
+        language: Language,
+        /// The rows, in report order.
+        rows: Vec<&'static str>,
+        /// The most speedup their workers allow on this machine:
+        /// `min(workers, logical cores)`.
+        ceiling: usize,
+        /// Whether one of them ran faster than that ([`Finding::AboveCeiling`]).
+        ceiling_exceeded: bool,
+    },
+    /// A row whose workers could run at once on several cores kept fewer
+    /// than [`BUSY_SHARE`] of them busy (or, for CPython's threads without
+    /// the GIL, fewer than [`ONE_CORE`]).
+    FewCores {
+        /// The row.
+        row: &'static str,
+        /// Why.
+        cause: FewCoresCause,
+    },
+    /// A row's speedup is above what its cores allow: more than
+    /// `min(parallelism, logical cores)`.
+    AboveCeiling {
+        /// The row.
+        row: &'static str,
+        /// Its speedup.
+        speedup: f64,
+        /// What its cores allow.
+        ceiling: usize,
+        /// Why, as far as the figures tell.
+        cause: AboveCeilingCause,
+    },
+    /// Rust's sequential row took less than [`SHORT_JOB`]: starting the
+    /// workers is a visible share of every run.
+    TooShort(Advice),
+    /// Within a job that short, forked processes took measurably longer
+    /// than threads: the price of fork, a pipe and waiting for each child.
+    ProcessStartCost {
+        /// The process row.
+        process: &'static str,
+        /// The thread row it is set against.
+        threads: &'static str,
+        /// How much longer its median run took.
+        extra: Duration,
+        /// `extra` per worker.
+        per_worker: Duration,
+    },
+    /// More workers than logical cores, for rows whose workers run at once:
+    /// beyond the cores, more workers only take turns.
+    Oversubscribed {
+        /// Workers.
+        workers: usize,
+        /// Logical cores.
+        cores: usize,
+        /// Whether some row's speedup exceeds the cores anyway
+        /// ([`Finding::AboveCeiling`]).
+        ceiling_exceeded: bool,
+    },
+    /// With `--materialize`, the numbers cost memory: the row that peaked
+    /// highest, against the sequential row.
+    MaterializedMemory {
+        /// The row with the highest peak.
+        row: &'static str,
+        /// Its peak, in bytes.
+        peak_bytes: u64,
+        /// The sequential row's peak, in bytes.
+        baseline_peak_bytes: u64,
+    },
+    /// Rows whose fastest and slowest runs differ by more than
+    /// [`WIDE_SPREAD`] of their median.
+    Noisy {
+        /// Each row and its spread ((slowest − fastest) ÷ median).
+        rows: Vec<(&'static str, f64)>,
+        /// The widest spread of every row, these or not.
+        widest: f64,
+    },
+    /// Rows with statistical outliers among their wall times.
+    Outliers {
+        /// Each row, its outliers and its runs.
+        rows: Vec<(&'static str, usize, usize)>,
+    },
+    /// Rows whose median was still not known to the plan's precision after
+    /// its most runs.
+    Unsettled {
+        /// Each row and the half-width of its median's 95 % interval,
+        /// relative to the median.
+        rows: Vec<(&'static str, f64)>,
+    },
+    /// A row whose workers ran in programs launched for each run (mpi):
+    /// its typical run's wall split into launch, compute and collection.
+    Launched {
+        /// The row.
+        row: &'static str,
+        /// The split of its typical run.
+        split: LaunchSplit,
+        /// Whether launching took longer than computing.
+        launch_dominated: bool,
+    },
+}
+
+/// Why a row that could use several cores used few ([`Finding::FewCores`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum FewCoresCause {
+    /// Other programs took them.
+    Contended(Contended),
+    /// The job was so short that starting the workers was a large share.
+    ShortJob,
+    /// Its workers were not all computing at once for much of the run.
+    NotAtOnce,
+}
+
+/// Why a speedup is above what the cores allow ([`Finding::AboveCeiling`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum AboveCeilingCause {
+    /// The baseline lost cores to other programs: it ran slower than it
+    /// could, and every ratio against it is inflated.
+    BaselineSlowed,
+    /// The baseline spent more CPU time per number than the row did (a
+    /// cache, a clock, an interpreter warming up): the ratio is of two
+    /// different amounts of work per number.
+    BaselineWorkedHarder {
+        /// The baseline's median CPU time per number.
+        baseline_per_number: Duration,
+        /// The row's median CPU time per number.
+        row_per_number: Duration,
+    },
+    /// The figures do not say.
+    Unexplained,
+}
+
+/// A typical run of a launched row, split up ([`Finding::Launched`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaunchSplit {
+    /// The run's wall time.
+    pub wall: Duration,
+    /// From the run's start until the first worker was ready (the launcher,
+    /// the ranks' start, `MPI_Init`, the start barrier).
+    pub launch: Duration,
+    /// From the first worker's start to the last one's finish.
+    pub compute: Duration,
+    /// The rest: gathering, finalizing, the launcher's end.
+    pub collection: Duration,
+}
+
+/// A `--count` that would let the scaling show, and what it would cost
+/// ([`Finding::TooShort`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advice {
+    /// The count suggested.
+    pub count: u64,
+    /// Rust's sequential row now, per run.
+    pub sequential_now: Duration,
+    /// Rust's sequential row at `count`, per run, about.
+    pub sequential: Duration,
+    /// Python's sequential row at `count`, per run, about (with Python rows).
+    pub python: Option<Duration>,
+    /// Python's sequential row now, per run.
+    pub python_now: Option<Duration>,
+    /// The whole command at `count`, about: every row's runs, scaled.
+    pub command: Duration,
+}
+
+impl Advice {
+    /// Whether a Python run at the suggested count would take longer than
+    /// [`LONGEST_PYTHON_RUN`]: then the Rust rows should run alone.
+    pub fn python_too_long(&self) -> bool {
+        self.python.is_some_and(|p| p > LONGEST_PYTHON_RUN)
+    }
+}
+
+impl Finding {
+    /// The row the finding is about, for findings about one row.
+    pub fn row(&self) -> Option<&'static str> {
+        match self {
+            Finding::Contended { row, .. }
+            | Finding::BaselineSlowed { row, .. }
+            | Finding::TookTurns { row, .. }
+            | Finding::TurnsCostCpu { row, .. }
+            | Finding::FreeThreads { row }
+            | Finding::CannotTell { row, .. }
+            | Finding::FewCores { row, .. }
+            | Finding::AboveCeiling { row, .. }
+            | Finding::MaterializedMemory { row, .. }
+            | Finding::Launched { row, .. } => Some(row),
+            _ => None,
+        }
+    }
+
+    /// Whether the finding is that other programs bent the figures.
+    pub fn is_contention(&self) -> bool {
+        matches!(
+            self,
+            Finding::Contended { .. } | Finding::BaselineSlowed { .. } | Finding::CannotTell { .. }
+        )
+    }
+}
+
+/// The findings of one report, in the order the explanation states them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Findings(pub Vec<Finding>);
+
+impl Findings {
+    /// Every finding.
+    pub fn iter(&self) -> std::slice::Iter<'_, Finding> {
+        self.0.iter()
+    }
+
+    /// The findings about `row`.
+    pub fn of(&self, row: &str) -> impl Iterator<Item = &Finding> {
+        self.0.iter().filter(move |f| f.row() == Some(row))
+    }
+
+    /// Whether other programs took cores from `row`.
+    pub fn contended(&self, row: &str) -> Option<&Contended> {
+        self.of(row).find_map(|f| match f {
+            Finding::Contended { contended, .. } => Some(contended),
+            _ => None,
+        })
+    }
+
+    /// Every row other programs took cores from.
+    pub fn contended_rows(&self) -> Vec<(&'static str, &Contended)> {
+        self.0
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Contended { row, contended, .. } => Some((*row, contended)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What the findings say of the way `row`'s workers used the cores: the
+    /// one finding among took turns, turns cost CPU, free threads, cannot
+    /// tell and few cores; or that it ran in parallel.
+    pub fn reading(&self, row: &str) -> Option<&Finding> {
+        self.0.iter().find(|f| match f {
+            Finding::RanInParallel { rows, .. } => rows.contains(&row),
+            Finding::TookTurns { row: r, .. }
+            | Finding::TurnsCostCpu { row: r, .. }
+            | Finding::FreeThreads { row: r }
+            | Finding::CannotTell { row: r, .. }
+            | Finding::FewCores { row: r, .. } => *r == row,
+            _ => false,
+        })
+    }
+
+    /// The advice, when the job was too short.
+    pub fn too_short(&self) -> Option<&Advice> {
+        self.0.iter().find_map(|f| match f {
+            Finding::TooShort(advice) => Some(advice),
+            _ => None,
+        })
+    }
+
+    /// Whether a finding of this kind is among them.
+    pub fn any(&self, matches: impl Fn(&Finding) -> bool) -> bool {
+        self.0.iter().any(matches)
+    }
+}
+
+impl<'a> IntoIterator for &'a Findings {
+    type Item = &'a Finding;
+    type IntoIter = std::slice::Iter<'a, Finding>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Report {
+    /// The cores `result` kept busy on average: its median CPU ÷ 100 %.
+    pub fn cores_busy(&self, result: &BackendResult) -> f64 {
+        result.cpu_percent_median() / 100.0
+    }
+
+    /// The Rust row that `result`, a row of another language, is set beside
+    /// in the cross-language view: the first Rust row whose workers are of
+    /// the same kind and, unless they run one after another, run at once
+    /// (CPython's threads beside Rust's `threads`, its pool beside
+    /// `process`, its sequential program beside `sequential`).
+    pub fn counterpart(&self, result: &BackendResult) -> Option<&BackendResult> {
+        if result.language() == Language::Rust {
+            return None;
+        }
+        let schedule = match result.profile.schedule {
+            Schedule::OneAfterAnother => Schedule::OneAfterAnother,
+            _ => Schedule::AtOnce,
+        };
+        self.results.iter().find(|r| {
+            r.language() == Language::Rust
+                && r.profile.worker == result.profile.worker
+                && r.profile.schedule == schedule
+        })
+    }
+
+    /// Every conclusion this report's figures support, in the order the
+    /// explanation states them: the machine, the rows' readings, the
+    /// claims to qualify, the job's size, the runs' noise.
+    pub fn findings(&self) -> Findings {
+        let mut findings = Vec::new();
+        self.contention_findings(&mut findings);
+        self.reading_findings(&mut findings);
+        self.ceiling_findings(&mut findings);
+        self.launch_findings(&mut findings);
+        self.size_findings(&mut findings);
+        self.noise_findings(&mut findings);
+        // The ceiling, once known, qualifies the claims that state it.
+        let exceeded = findings
+            .iter()
+            .any(|f| matches!(f, Finding::AboveCeiling { .. }));
+        for finding in &mut findings {
+            match finding {
+                Finding::RanInParallel {
+                    rows,
+                    ceiling_exceeded,
+                    ..
+                } => {
+                    *ceiling_exceeded = rows.iter().any(|row| {
+                        self.result(row)
+                            .is_some_and(|r| self.above_ceiling(r).is_some())
+                    });
+                }
+                Finding::Oversubscribed {
+                    ceiling_exceeded, ..
+                } => *ceiling_exceeded = exceeded,
+                _ => {}
+            }
+        }
+        Findings(findings)
+    }
+
+    fn contention_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            if let Some(contended) = self.contended(result) {
+                findings.push(Finding::Contended {
+                    row: result.name(),
+                    contended,
+                    usable_cores: self.usable_parallelism(result),
+                });
+            }
+        }
+        for result in &self.results {
+            if result.profile.is_baseline() && self.contended(result).is_some() {
+                findings.push(Finding::BaselineSlowed {
+                    row: result.name(),
+                    language: result.language(),
+                });
+            }
+        }
+    }
+
+    /// How each row's workers used the cores, from its profile and its CPU.
+    fn reading_findings(&self, findings: &mut Vec<Finding>) {
+        let workers = self.workload.workers();
+        let mut parallel: Vec<(Language, &'static str)> = Vec::new();
+        let mut few = Vec::new();
+        for result in &self.results {
+            let usable = self.usable_parallelism(result);
+            // One worker, or one core: nobody to take turns with, nothing
+            // to run beside.
+            if workers < 2 || usable < 2 {
+                continue;
+            }
+            let row = result.name();
+            let busy = self.cores_busy(result);
+            let one_core = busy < ONE_CORE;
+            let contended = self.contended(result);
+            match result.profile.schedule {
+                Schedule::OneAfterAnother => {}
+                Schedule::TakingTurns(lock) => {
+                    // CPython's own lock is read only when the machine let
+                    // it show, or when the contrast it rests on — its
+                    // threads on one core, its processes on several — held
+                    // even so.
+                    let unreadable = lock == Lock::Gil
+                        && contended.is_some()
+                        && !(one_core && self.python_processes_spread(result));
+                    findings.push(if unreadable {
+                        Finding::CannotTell {
+                            row,
+                            lock: Some(lock),
+                        }
+                    } else if one_core {
+                        Finding::TookTurns { row, lock }
+                    } else {
+                        Finding::TurnsCostCpu { row, lock }
+                    });
+                }
+                Schedule::AtOnce if is_interpreter_threads(&result.profile) => {
+                    findings.push(if contended.is_some() {
+                        Finding::CannotTell { row, lock: None }
+                    } else if one_core {
+                        Finding::FewCores {
+                            row,
+                            cause: self.few_cores_cause(result),
+                        }
+                    } else {
+                        Finding::FreeThreads { row }
+                    });
+                }
+                Schedule::AtOnce => {
+                    if busy >= BUSY_SHARE * usable as f64 {
+                        parallel.push((result.language(), row));
+                    } else {
+                        few.push(Finding::FewCores {
+                            row,
+                            cause: self.few_cores_cause(result),
+                        });
+                    }
+                }
+            }
+        }
+        for language in self.languages() {
+            let rows: Vec<&'static str> = parallel
+                .iter()
+                .filter(|(l, _)| *l == language)
+                .map(|(_, row)| *row)
+                .collect();
+            if !rows.is_empty() {
+                findings.push(Finding::RanInParallel {
+                    language,
+                    rows,
+                    ceiling: workers.min(self.machine.logical_cores),
+                    ceiling_exceeded: false,
+                });
+            }
+        }
+        findings.extend(few);
+    }
+
+    /// Whether the Python row whose workers are processes, beside `threads`,
+    /// kept more than one core busy: the contrast the GIL's reading rests on.
+    fn python_processes_spread(&self, threads: &BackendResult) -> bool {
+        self.results.iter().any(|r| {
+            r.language() == threads.language()
+                && r.profile.worker == WorkerKind::Process
+                && self.cores_busy(r) >= ONE_CORE
+        })
+    }
+
+    fn few_cores_cause(&self, result: &BackendResult) -> FewCoresCause {
+        if let Some(contended) = self.contended(result) {
+            FewCoresCause::Contended(contended)
+        } else if self.baseline().wall_median() < SHORT_JOB {
+            FewCoresCause::ShortJob
+        } else {
+            FewCoresCause::NotAtOnce
+        }
+    }
+
+    /// How far above its ceiling `result`'s speedup is, if it is.
+    fn above_ceiling(&self, result: &BackendResult) -> Option<(f64, usize)> {
+        let speedup = self.speedup(result)?;
+        let ceiling = self.usable_parallelism(result);
+        (speedup > ceiling as f64).then_some((speedup, ceiling))
+    }
+
+    fn ceiling_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            let Some((speedup, ceiling)) = self.above_ceiling(result) else {
+                continue;
+            };
+            let Some(baseline) = self.baseline_of(result) else {
+                continue;
+            };
+            let per_number = |r: &BackendResult| {
+                let numbers = self.workload.total_numbers().max(1) as f64;
+                let cpu: Vec<f64> = r
+                    .runs
+                    .iter()
+                    .map(|run| run.cpu_time().as_secs_f64())
+                    .collect();
+                stats::median(&cpu).map(|c| Duration::from_secs_f64(c / numbers))
+            };
+            let cause = if self.contended(baseline).is_some() {
+                AboveCeilingCause::BaselineSlowed
+            } else {
+                match (per_number(baseline), per_number(result)) {
+                    (Some(b), Some(r)) if b > r => AboveCeilingCause::BaselineWorkedHarder {
+                        baseline_per_number: b,
+                        row_per_number: r,
+                    },
+                    _ => AboveCeilingCause::Unexplained,
+                }
+            };
+            findings.push(Finding::AboveCeiling {
+                row: result.name(),
+                speedup,
+                ceiling,
+                cause,
+            });
+        }
+    }
+
+    fn launch_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            let Some((_, run)) = result.typical_run() else {
+                continue;
+            };
+            let Some(launch) = run.launch() else {
+                continue;
+            };
+            let compute = run.computing();
+            findings.push(Finding::Launched {
+                row: result.name(),
+                split: LaunchSplit {
+                    wall: run.wall,
+                    launch,
+                    compute,
+                    collection: run.wall.saturating_sub(launch + compute),
+                },
+                launch_dominated: launch > compute,
+            });
+        }
+    }
+
+    /// The job's size: too short to show scaling, what processes cost
+    /// then, more workers than cores, the memory materializing took.
+    fn size_findings(&self, findings: &mut Vec<Finding>) {
+        if let Some(advice) = self.count_advice() {
+            findings.push(Finding::TooShort(advice));
+            let first = |worker: WorkerKind| {
+                self.results.iter().find(|r| {
+                    r.language() == Language::Rust
+                        && r.profile.worker == worker
+                        && r.profile.schedule == Schedule::AtOnce
+                })
+            };
+            if let (Some(threads), Some(process)) =
+                (first(WorkerKind::Thread), first(WorkerKind::Process))
+            {
+                let extra =
+                    process.wall_median().as_secs_f64() - threads.wall_median().as_secs_f64();
+                // Only when the difference stands out from both rows' own spread.
+                let noise = |r: &BackendResult| (r.wall_max() - r.wall_min()).as_secs_f64();
+                if extra > noise(threads).max(noise(process)) {
+                    findings.push(Finding::ProcessStartCost {
+                        process: process.name(),
+                        threads: threads.name(),
+                        extra: Duration::from_secs_f64(extra),
+                        per_worker: Duration::from_secs_f64(extra / self.workload.workers() as f64),
+                    });
+                }
+            }
+        }
+        let (workers, cores) = (self.workload.workers(), self.machine.logical_cores);
+        let at_once = self
+            .results
+            .iter()
+            .any(|r| r.profile.schedule == Schedule::AtOnce && r.parallelism > 1);
+        if workers > cores && at_once {
+            findings.push(Finding::Oversubscribed {
+                workers,
+                cores,
+                ceiling_exceeded: false,
+            });
+        }
+        if self.workload.materialize()
+            && let Some(most) = self.results.iter().max_by_key(|r| r.self_peak_rss_bytes())
+        {
+            findings.push(Finding::MaterializedMemory {
+                row: most.name(),
+                peak_bytes: most.self_peak_rss_bytes(),
+                baseline_peak_bytes: self.baseline().self_peak_rss_bytes(),
+            });
+        }
+    }
+
+    /// The advice, when Rust's sequential row was too short for scaling to
+    /// show ([`SHORT_JOB`]): a count that makes it about half a second, with
+    /// the time every row — Python's too — would then take.
+    fn count_advice(&self) -> Option<Advice> {
+        let now = self.baseline().wall_median();
+        if now >= SHORT_JOB || self.results.len() < 2 || self.workload.count() == 0 {
+            return None;
+        }
+        let count =
+            round_up_1_2_5(self.workload.count() as f64 * 0.5 / now.as_secs_f64().max(1e-6));
+        let factor = count as f64 / self.workload.count() as f64;
+        let scaled = |r: &BackendResult| r.wall_median().mul_f64(factor);
+        let python = self.result(Language::Python.baseline());
+        let command = self
+            .results
+            .iter()
+            .map(|r| scaled(r).mul_f64((r.runs.len() + self.plan.warmup) as f64))
+            .sum();
+        Some(Advice {
+            count,
+            sequential_now: now,
+            sequential: scaled(self.baseline()),
+            python: python.map(scaled),
+            python_now: python.map(BackendResult::wall_median),
+            command,
+        })
+    }
+
+    fn noise_findings(&self, findings: &mut Vec<Finding>) {
+        let widest = self
+            .results
+            .iter()
+            .map(BackendResult::wall_spread)
+            .fold(0.0, f64::max);
+        let noisy: Vec<(&'static str, f64)> = self
+            .results
+            .iter()
+            .filter(|r| r.wall_spread() > WIDE_SPREAD)
+            .map(|r| (r.name(), r.wall_spread()))
+            .collect();
+        if !noisy.is_empty() {
+            findings.push(Finding::Noisy {
+                rows: noisy,
+                widest,
+            });
+        }
+        let outliers: Vec<(&'static str, usize, usize)> = self
+            .results
+            .iter()
+            .filter(|r| r.wall_outliers() > 0)
+            .map(|r| (r.name(), r.wall_outliers(), r.runs.len()))
+            .collect();
+        if !outliers.is_empty() {
+            findings.push(Finding::Outliers { rows: outliers });
+        }
+        if !self.plan.is_exact() {
+            let unsettled: Vec<(&'static str, f64)> = self
+                .results
+                .iter()
+                .filter(|r| r.runs.len() >= self.plan.max_runs)
+                .filter_map(|r| {
+                    let half = self.plan.half_width(&r.walls())?;
+                    (half > self.plan.precision).then_some((r.name(), half))
+                })
+                .collect();
+            if !unsettled.is_empty() {
+                findings.push(Finding::Unsettled { rows: unsettled });
+            }
+        }
+    }
+}
+
+/// Whether the row's workers are threads of one interpreter (CPython's
+/// threads): with the GIL they take turns, without it they run at once.
+fn is_interpreter_threads(profile: &Profile) -> bool {
+    profile.language != Language::Rust && profile.worker == WorkerKind::Thread
+}
+
+/// The smallest of 1, 2 or 5 × 10^k that is at least `x`.
+pub(crate) fn round_up_1_2_5(x: f64) -> u64 {
+    let mut power = 1u64;
+    loop {
+        for step in [1, 2, 5] {
+            let candidate = power.saturating_mul(step);
+            if candidate as f64 >= x || power >= 10u64.pow(18) {
+                return candidate;
+            }
+        }
+        power *= 10;
+    }
+}
+
+/// A conclusion drawn from a sweep's figures.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SweepFinding {
+    /// The highest speedup any series reached, against what the cores (or
+    /// the worker counts swept) allow.
+    Best {
+        /// Its backend.
+        backend: &'static str,
+        /// At this many workers.
+        workers: usize,
+        /// The speedup.
+        speedup: f64,
+        /// The most the swept workers on these cores allow.
+        ceiling: usize,
+        /// Whether the cores (else the largest worker count) bound it.
+        cores_bound: bool,
+    },
+    /// Series whose speedup never reached [`ONE_CORE`]: they stayed near
+    /// one worker's speed (other than the best one).
+    StayedFlat {
+        /// Their backends.
+        backends: Vec<&'static str>,
+    },
+    /// A point whose runs lost cores to other programs.
+    Contended {
+        /// Its backend.
+        backend: &'static str,
+        /// Its worker count.
+        workers: usize,
+        /// What it lost.
+        contended: Contended,
+        /// The cores it could use.
+        usable_cores: usize,
+    },
+}
+
+impl Sweep {
+    /// Every conclusion the sweep's figures support.
+    pub fn findings(&self) -> Vec<SweepFinding> {
+        let mut findings = Vec::new();
+        let cores = self.machine.logical_cores;
+        let max_workers = self.plan.workers.iter().copied().max().unwrap_or(1);
+        let ceiling = max_workers.min(cores).max(1);
+        let points: Vec<(usize, usize, f64)> =
+            self.series
+                .iter()
+                .enumerate()
+                .flat_map(|(index, series)| {
+                    series.points.iter().filter_map(move |p| {
+                        Some((index, p.workers, self.figures(series, p)?.speedup))
+                    })
+                })
+                .collect();
+        let best = points
+            .iter()
+            .copied()
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .filter(|_| ceiling > 1);
+        if let Some((index, workers, speedup)) = best {
+            findings.push(SweepFinding::Best {
+                backend: self.series[index].backend,
+                workers,
+                speedup,
+                ceiling,
+                cores_bound: cores <= max_workers,
+            });
+            let flat: Vec<&'static str> = self
+                .series
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    *i != index && points.iter().filter(|p| p.0 == *i).all(|p| p.2 < ONE_CORE)
+                })
+                .map(|(_, s)| s.backend)
+                .collect();
+            if !flat.is_empty() {
+                findings.push(SweepFinding::StayedFlat { backends: flat });
+            }
+        }
+        for series in &self.series {
+            for point in &series.points {
+                if let Some(contended) = self.contended(point) {
+                    findings.push(SweepFinding::Contended {
+                        backend: series.backend,
+                        workers: point.workers,
+                        contended,
+                        usable_cores: self.usable(point),
+                    });
+                }
+            }
+        }
+        findings
+    }
+
+    /// The cores `point` could use: `min(parallelism, logical cores)`.
+    pub fn usable(&self, point: &SweepPoint) -> usize {
+        point
+            .result
+            .parallelism
+            .min(self.machine.logical_cores)
+            .max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::result::synthetic::{Row, interpreter, report};
+
+    fn readings(report: &Report) -> Vec<Finding> {
+        report
+            .findings()
+            .0
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    f,
+                    Finding::TookTurns { .. }
+                        | Finding::TurnsCostCpu { .. }
+                        | Finding::FreeThreads { .. }
+                        | Finding::CannotTell { .. }
+                        | Finding::RanInParallel { .. }
+                        | Finding::FewCores { .. }
+                )
+            })
+            .collect()
+    }
+
+    /// The book's experiment on 2 cores, quiet.
+    fn book(gil: bool, python_threads_cpu: f64) -> Report {
+        report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("gil", 8, 505.0, 101.0),
+                Row::new("threads", 8, 260.0, 196.0),
+                Row::new("process", 8, 270.0, 195.0),
+                Row::new("python-sequential", 1, 1800.0, 100.0),
+                Row::new("python-threads", 8, 1840.0, python_threads_cpu),
+                Row::new("python-processes", 8, 1000.0, 186.0),
+            ],
+            Some(interpreter(gil, !gil)),
+        )
+    }
+
+    #[test]
+    fn the_rows_are_read_by_their_profile_and_their_cpu() {
+        assert_eq!(
+            readings(&book(true, 101.0)),
+            [
+                Finding::TookTurns {
+                    row: "gil",
+                    lock: Lock::Emulated
+                },
+                Finding::TookTurns {
+                    row: "python-threads",
+                    lock: Lock::Gil
+                },
+                Finding::RanInParallel {
+                    language: Language::Rust,
+                    rows: vec!["threads", "process"],
+                    ceiling: 2,
+                    ceiling_exceeded: false,
+                },
+                Finding::RanInParallel {
+                    language: Language::Python,
+                    rows: vec!["python-processes"],
+                    ceiling: 2,
+                    ceiling_exceeded: false,
+                },
+            ]
+        );
+        let free = readings(&book(false, 190.0));
+        assert!(free.contains(&Finding::FreeThreads {
+            row: "python-threads"
+        }));
+        // Told the GIL is off but seeing one core, it does not invent a GIL.
+        let odd = readings(&book(false, 100.0));
+        assert!(odd.contains(&Finding::FewCores {
+            row: "python-threads",
+            cause: FewCoresCause::NotAtOnce
+        }));
+        let gil_spread = readings(&book(true, 160.0));
+        assert!(gil_spread.contains(&Finding::TurnsCostCpu {
+            row: "python-threads",
+            lock: Lock::Gil
+        }));
+    }
+
+    #[test]
+    fn one_worker_has_nobody_to_take_turns_with() {
+        let mut r = book(true, 101.0);
+        r.workload = crate::kernel::Workload::new(crate::kernel::WorkloadSpec {
+            workers: 1,
+            ..crate::kernel::WorkloadSpec::default()
+        })
+        .unwrap();
+        assert_eq!(readings(&r), []);
+        assert!(
+            !r.findings()
+                .any(|f| matches!(f, Finding::Oversubscribed { .. }))
+        );
+    }
+
+    #[test]
+    fn a_shared_machine_hides_the_gil_unless_the_contrast_holds() {
+        let busy = |processes_cpu: f64| {
+            report(
+                vec![
+                    Row::new("sequential", 1, 500.0, 100.0),
+                    Row::new("python-sequential", 1, 1800.0, 100.0),
+                    Row::new("python-threads", 8, 1840.0, 80.0).others(1.5),
+                    Row::new("python-processes", 8, 1500.0, processes_cpu).others(0.8),
+                ],
+                Some(interpreter(true, false)),
+            )
+        };
+        assert!(readings(&busy(110.0)).contains(&Finding::CannotTell {
+            row: "python-threads",
+            lock: Some(Lock::Gil)
+        }));
+        assert!(readings(&busy(150.0)).contains(&Finding::TookTurns {
+            row: "python-threads",
+            lock: Lock::Gil
+        }));
+    }
+
+    #[test]
+    fn contention_slows_a_baseline_and_leaves_idle_cores_alone() {
+        let r = report(
+            vec![
+                // One core used, one spare: 0.9 cores of others cost nothing.
+                Row::new("sequential", 1, 500.0, 100.0).others(0.9),
+                Row::new("threads", 8, 260.0, 196.0).others(0.15),
+                Row::new("rayon", 2, 300.0, 170.0).others(0.3),
+            ],
+            None,
+        );
+        let findings = r.findings();
+        let rows: Vec<&str> = findings.contended_rows().iter().map(|(r, _)| *r).collect();
+        assert_eq!(rows, ["rayon"]);
+        assert!(!findings.any(|f| matches!(f, Finding::BaselineSlowed { .. })));
+        let slowed = report(
+            vec![
+                Row::new("sequential", 1, 800.0, 60.0).others(1.4),
+                Row::new("threads", 8, 700.0, 95.0).others(1.0),
+            ],
+            None,
+        );
+        let findings = slowed.findings();
+        assert!(findings.0.contains(&Finding::BaselineSlowed {
+            row: "sequential",
+            language: Language::Rust
+        }));
+        assert!(matches!(
+            findings.reading("threads"),
+            Some(Finding::FewCores {
+                cause: FewCoresCause::Contended(_),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_speedup_above_the_cores_is_a_finding_with_its_cause() {
+        // Quiet, and the baseline spent more CPU per number than threads.
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("threads", 8, 200.0, 190.0),
+            ],
+            None,
+        );
+        let findings = r.findings();
+        let above = findings
+            .iter()
+            .find_map(|f| match f {
+                Finding::AboveCeiling {
+                    row,
+                    speedup,
+                    ceiling,
+                    cause,
+                } => Some((*row, *speedup, *ceiling, *cause)),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!((above.0, above.2), ("threads", 2));
+        assert!((above.1 - 2.5).abs() < 1e-9, "{above:?}");
+        // 500 ms of CPU against 380 ms for the same numbers.
+        assert!(
+            matches!(above.3, AboveCeilingCause::BaselineWorkedHarder { baseline_per_number, row_per_number } if baseline_per_number > row_per_number),
+            "{above:?}"
+        );
+        assert!(findings.any(|f| matches!(
+            f,
+            Finding::RanInParallel {
+                ceiling_exceeded: true,
+                ..
+            }
+        )));
+        assert!(findings.any(|f| matches!(
+            f,
+            Finding::Oversubscribed {
+                ceiling_exceeded: true,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn the_counterpart_of_a_python_row_is_the_rust_row_of_its_kind() {
+        let r = book(true, 101.0);
+        let name = |n: &str| r.counterpart(r.result(n).unwrap()).map(|c| c.name());
+        assert_eq!(name("python-sequential"), Some("sequential"));
+        assert_eq!(name("python-threads"), Some("threads"));
+        assert_eq!(name("python-processes"), Some("process"));
+        assert_eq!(name("threads"), None);
+    }
+
+    #[test]
+    fn count_advice_weighs_the_python_rows() {
+        let rust_only = report(
+            vec![
+                Row::new("sequential", 1, 7.0, 100.0),
+                Row::new("threads", 8, 4.0, 180.0),
+            ],
+            None,
+        );
+        let advice = *rust_only.findings().too_short().unwrap();
+        assert_eq!(advice.count, 100_000_000);
+        assert!(!advice.python_too_long());
+        let with_python = report(
+            vec![
+                Row::new("sequential", 1, 7.0, 100.0),
+                Row::new("threads", 8, 4.0, 180.0),
+                Row::new("python-sequential", 1, 1700.0, 100.0),
+                Row::new("python-threads", 8, 1750.0, 101.0),
+            ],
+            Some(interpreter(true, false)),
+        );
+        let advice = *with_python.findings().too_short().unwrap();
+        assert!(advice.python_too_long(), "{advice:?}");
+    }
+
+    #[test]
+    fn suggestions_round_up_to_1_2_or_5_times_a_power_of_ten() {
+        assert_eq!(round_up_1_2_5(1.78e7), 20_000_000);
+        assert_eq!(round_up_1_2_5(1e7), 10_000_000);
+        assert_eq!(round_up_1_2_5(3e3), 5_000);
+        assert_eq!(round_up_1_2_5(0.5), 1);
+    }
+}
