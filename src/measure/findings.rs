@@ -13,10 +13,14 @@
 //! What a row *is* — whether its workers run one after another, take turns
 //! on a lock, or run at once — comes from its [`Profile`], never from its
 //! name. What it *did* comes from its figures, against the thresholds
-//! below, each argued where it is defined.
+//! below, each argued where it is defined: first from the time accounting
+//! ([`super::accounting`]) — whether its workers were running, waiting for
+//! a core or blocked — which tells a lock from a busy machine whatever the
+//! load; where a row was not accounted (a launched rank), from its CPU.
 
 use std::time::Duration;
 
+use super::accounting::Shares;
 use super::result::{BackendResult, Contended, Report};
 use super::stats;
 use super::sweep::{Sweep, SweepPoint};
@@ -46,6 +50,42 @@ pub const ONE_CORE: f64 = 1.3;
 /// below three quarters something other than the work held it back.
 pub const BUSY_SHARE: f64 = 0.75;
 
+/// From this share of their summed lives asleep, the workers of a row whose
+/// profile says they take turns on a lock did: a worker that only computes
+/// never sleeps — Rust's threads and forked processes and CPython's pool
+/// processes read 0.00–0.03 blocked on this machine, quiet or loaded
+/// (tests/accounting.rs) — while a worker waiting for the lock sleeps a
+/// switch interval (5 ms) between its requests. The busier the machine,
+/// the longer each wake-up then waits for a core, so the blocked share falls
+/// with the load: CPython's eight threads under the GIL read 0.55–0.80
+/// with zero to two busy loops per core, 0.39 with a parallel test suite on
+/// top; the emulated `gil`, whose waiters wake as CPython's do, 0.21 at a
+/// load average of 8 on 2 cores, the worst seen. A tenth is three times the
+/// free workers' most and half the lock's least.
+pub const TURNS_BLOCKED: f64 = 0.10;
+
+/// From this share of their lives asleep, the workers of a row meant to run
+/// at once waited for each other on a lock of their own: most of their
+/// lives. A free-threaded CPython 3.13's threads read 0.17, paused by its
+/// stop-the-world garbage collections, and run at once otherwise; threads
+/// taking turns on a `Mutex` without a timeout sleep until woken and read
+/// 0.5 and more, quiet or loaded.
+pub const LOCKED_BLOCKED: f64 = 0.5;
+
+/// What the time accounting says of a row, over all its runs: the figures
+/// a reading drawn from it is worded with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Accounted {
+    /// The workers' lives' shares: running, waiting for a core, blocked.
+    pub shares: Shares,
+    /// Threads wanting to run at once, on average over the runs' wall.
+    pub wanting: f64,
+    /// Cores the workers ran on, on average over the runs' wall.
+    pub running_cores: f64,
+    /// The distinct threads (or worker processes) accounted.
+    pub threads: usize,
+}
+
 /// A conclusion drawn from a run's figures. Rows are named by their
 /// backend's name; their figures are in the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,30 +110,62 @@ pub enum Finding {
         /// Its language.
         language: Language,
     },
-    /// A row whose workers take turns on a lock kept about one core busy
-    /// (below [`ONE_CORE`]) although its workers could have used several:
-    /// they took turns.
+    /// A row's workers took turns: accounted, those of a row whose profile
+    /// names a lock were blocked at least [`TURNS_BLOCKED`] of their lives,
+    /// those of a row meant to run at once at least [`LOCKED_BLOCKED`]
+    /// (whatever other programs did: those make workers wait for a core,
+    /// not sleep); not accounted, a row whose workers take turns on a lock
+    /// kept about one core busy (below [`ONE_CORE`]) although its workers
+    /// could have used several.
     TookTurns {
         /// The row.
         row: &'static str,
-        /// The lock.
-        lock: Lock,
+        /// The lock its profile names, `None` for a row whose workers were
+        /// meant to run at once (they waited for each other on a lock of
+        /// their own).
+        lock: Option<Lock>,
+        /// The accounting it was read from, `None` when it was read from
+        /// the CPU.
+        accounted: Option<Accounted>,
     },
-    /// A row whose workers take turns on a lock kept more than one core
-    /// busy: the CPU beyond one went to the lock's hand-overs and waiting
-    /// threads (the emulated lock), or to the interpreter's own work outside
-    /// the GIL.
+    /// A row whose workers took turns on a lock kept more than one core
+    /// busy ([`ONE_CORE`]): the CPU beyond one went to the lock's
+    /// hand-overs and waiting threads (the emulated lock), or to the
+    /// interpreter's own work outside the GIL.
     TurnsCostCpu {
         /// The row.
         row: &'static str,
         /// The lock.
         lock: Lock,
+        /// The accounting it was read from, if any.
+        accounted: Option<Accounted>,
     },
     /// CPython's threads, with the GIL disabled (a free-threaded build),
-    /// kept more than one core busy: they ran Python code at the same time.
+    /// ran Python code at the same time: accounted, they were mostly
+    /// running or waiting for a core (blocked below [`LOCKED_BLOCKED`]) and
+    /// not short of cores; not accounted, they kept more than one core busy.
     FreeThreads {
         /// The row.
         row: &'static str,
+        /// The accounting it was read from, if any.
+        accounted: Option<Accounted>,
+    },
+    /// A row's workers ran at once (they did not take turns) but waited
+    /// for cores that other programs had: of
+    /// the cores they wanted, up to the cores they could use, they ran on
+    /// [`CONTENTION_WARNING`](super::CONTENTION_WARNING) or more fewer.
+    /// Contention, not a lock: the row's wall time and speedup understate
+    /// it.
+    WaitedForCores {
+        /// The row.
+        row: &'static str,
+        /// The accounting it was read from.
+        accounted: Accounted,
+        /// Cores the workers wanted (up to the cores they could use) but
+        /// did not run on, on average while they computed.
+        lost_cores: f64,
+        /// The cores they could use: `min(parallelism, logical cores)`.
+        usable_cores: usize,
     },
     /// Other programs took so much of the cores of a row whose threads
     /// share one interpreter that this run cannot show what the GIL (or its
@@ -287,7 +359,8 @@ impl Finding {
             | Finding::BaselineSlowed { row, .. }
             | Finding::TookTurns { row, .. }
             | Finding::TurnsCostCpu { row, .. }
-            | Finding::FreeThreads { row }
+            | Finding::FreeThreads { row, .. }
+            | Finding::WaitedForCores { row, .. }
             | Finding::CannotTell { row, .. }
             | Finding::FewCores { row, .. }
             | Finding::AboveCeiling { row, .. }
@@ -341,14 +414,15 @@ impl Findings {
     }
 
     /// What the findings say of the way `row`'s workers used the cores: the
-    /// one finding among took turns, turns cost CPU, free threads, cannot
-    /// tell and few cores; or that it ran in parallel.
+    /// one finding among took turns, turns cost CPU, free threads, waited
+    /// for cores, cannot tell and few cores; or that it ran in parallel.
     pub fn reading(&self, row: &str) -> Option<&Finding> {
         self.0.iter().find(|f| match f {
             Finding::RanInParallel { rows, .. } => rows.contains(&row),
             Finding::TookTurns { row: r, .. }
             | Finding::TurnsCostCpu { row: r, .. }
-            | Finding::FreeThreads { row: r }
+            | Finding::FreeThreads { row: r, .. }
+            | Finding::WaitedForCores { row: r, .. }
             | Finding::CannotTell { row: r, .. }
             | Finding::FewCores { row: r, .. } => *r == row,
             _ => false,
@@ -460,7 +534,41 @@ impl Report {
         }
     }
 
-    /// How each row's workers used the cores, from its profile and its CPU.
+    /// What the time accounting says of `result`, if it was accounted.
+    pub fn accounted(&self, result: &BackendResult) -> Option<Accounted> {
+        let accounting = result.time_accounting()?;
+        Some(Accounted {
+            shares: accounting.shares()?,
+            wanting: result.wanting_to_run()?,
+            running_cores: result.cores_busy()?,
+            threads: accounting.threads,
+        })
+    }
+
+    /// Cores `result`'s workers wanted but did not run on, on average while
+    /// they computed (from the first worker's start to the last one's
+    /// finish, summed over the runs): of the cores they wanted at once, up
+    /// to the cores they could use, those they did not get. On a machine of
+    /// their own they run on every core they want; what is missing, other
+    /// programs had.
+    fn lost_to_others(&self, result: &BackendResult) -> Option<f64> {
+        let accounting = result.time_accounting()?;
+        let span: f64 = result
+            .runs
+            .iter()
+            .map(|run| run.computing().as_secs_f64())
+            .sum::<f64>()
+            * 1e9;
+        if span <= 0.0 {
+            return None;
+        }
+        let wanted = (accounting.running_ns as f64 + accounting.waiting_ns as f64) / span;
+        let could = wanted.min(self.usable_parallelism(result) as f64);
+        Some((could - accounting.running_ns as f64 / span).max(0.0))
+    }
+
+    /// How each row's workers used the cores: from the time accounting
+    /// where the row was accounted, else from its profile and its CPU.
     fn reading_findings(&self, findings: &mut Vec<Finding>) {
         let workers = self.workload.workers();
         let mut parallel: Vec<(Language, &'static str)> = Vec::new();
@@ -473,6 +581,14 @@ impl Report {
                 continue;
             }
             let row = result.name();
+            if let Some(accounted) = self.accounted(result) {
+                match self.accounted_reading(result, accounted) {
+                    Reading::Parallel => parallel.push((result.language(), row)),
+                    Reading::Few(finding) => few.push(finding),
+                    Reading::Other(finding) => findings.push(finding),
+                }
+                continue;
+            }
             let busy = self.cores_busy(result);
             let one_core = busy < ONE_CORE;
             let contended = self.contended(result);
@@ -492,9 +608,17 @@ impl Report {
                             lock: Some(lock),
                         }
                     } else if one_core {
-                        Finding::TookTurns { row, lock }
+                        Finding::TookTurns {
+                            row,
+                            lock: Some(lock),
+                            accounted: None,
+                        }
                     } else {
-                        Finding::TurnsCostCpu { row, lock }
+                        Finding::TurnsCostCpu {
+                            row,
+                            lock,
+                            accounted: None,
+                        }
                     });
                 }
                 Schedule::AtOnce if is_interpreter_threads(&result.profile) => {
@@ -506,7 +630,10 @@ impl Report {
                             cause: self.few_cores_cause(result),
                         }
                     } else {
-                        Finding::FreeThreads { row }
+                        Finding::FreeThreads {
+                            row,
+                            accounted: None,
+                        }
                     });
                 }
                 Schedule::AtOnce => {
@@ -537,6 +664,64 @@ impl Report {
             }
         }
         findings.extend(few);
+    }
+
+    /// One accounted row's reading: blocked is taking turns, whatever the
+    /// machine did ([`TURNS_BLOCKED`] for a row whose profile names its
+    /// lock, [`LOCKED_BLOCKED`] for one meant to run at once); else the
+    /// workers ran at once — short of the cores they wanted when other
+    /// programs had them (contention), short of wanting them when they were
+    /// not all computing at once.
+    fn accounted_reading(&self, result: &BackendResult, accounted: Accounted) -> Reading {
+        let row = result.name();
+        let usable = self.usable_parallelism(result);
+        let lock = match result.profile.schedule {
+            Schedule::TakingTurns(lock) => Some(lock),
+            _ => None,
+        };
+        let blocked_enough = if lock.is_some() {
+            TURNS_BLOCKED
+        } else {
+            LOCKED_BLOCKED
+        };
+        if accounted.shares.blocked >= blocked_enough {
+            return Reading::Other(match lock {
+                Some(lock) if accounted.running_cores >= ONE_CORE => Finding::TurnsCostCpu {
+                    row,
+                    lock,
+                    accounted: Some(accounted),
+                },
+                lock => Finding::TookTurns {
+                    row,
+                    lock,
+                    accounted: Some(accounted),
+                },
+            });
+        }
+        if let Some(lost_cores) = self.lost_to_others(result)
+            && lost_cores >= super::CONTENTION_WARNING * usable.min(accounted.threads).max(1) as f64
+        {
+            return Reading::Other(Finding::WaitedForCores {
+                row,
+                accounted,
+                lost_cores,
+                usable_cores: usable,
+            });
+        }
+        if accounted.wanting < BUSY_SHARE * usable as f64 {
+            return Reading::Few(Finding::FewCores {
+                row,
+                cause: self.few_cores_cause(result),
+            });
+        }
+        if is_interpreter_threads(&result.profile) {
+            Reading::Other(Finding::FreeThreads {
+                row,
+                accounted: Some(accounted),
+            })
+        } else {
+            Reading::Parallel
+        }
     }
 
     /// Whether the Python row whose workers are processes, beside `threads`,
@@ -749,6 +934,16 @@ impl Report {
     }
 }
 
+/// Where an accounted row's reading goes among the findings.
+enum Reading {
+    /// Among the rows that ran in parallel.
+    Parallel,
+    /// Among the rows that used few cores, stated after the others.
+    Few(Finding),
+    /// A finding of its own, in report order.
+    Other(Finding),
+}
+
 /// Whether the row's workers are threads of one interpreter (CPython's
 /// threads): with the GIL they take turns, without it they run at once.
 fn is_interpreter_threads(profile: &Profile) -> bool {
@@ -915,17 +1110,19 @@ mod tests {
     }
 
     #[test]
-    fn the_rows_are_read_by_their_profile_and_their_cpu() {
+    fn rows_not_accounted_are_read_by_their_profile_and_their_cpu() {
         assert_eq!(
             readings(&book(true, 101.0)),
             [
                 Finding::TookTurns {
                     row: "gil",
-                    lock: Lock::Emulated
+                    lock: Some(Lock::Emulated),
+                    accounted: None,
                 },
                 Finding::TookTurns {
                     row: "python-threads",
-                    lock: Lock::Gil
+                    lock: Some(Lock::Gil),
+                    accounted: None,
                 },
                 Finding::RanInParallel {
                     language: Language::Rust,
@@ -943,7 +1140,8 @@ mod tests {
         );
         let free = readings(&book(false, 190.0));
         assert!(free.contains(&Finding::FreeThreads {
-            row: "python-threads"
+            row: "python-threads",
+            accounted: None,
         }));
         // Told the GIL is off but seeing one core, it does not invent a GIL.
         let odd = readings(&book(false, 100.0));
@@ -954,8 +1152,145 @@ mod tests {
         let gil_spread = readings(&book(true, 160.0));
         assert!(gil_spread.contains(&Finding::TurnsCostCpu {
             row: "python-threads",
-            lock: Lock::Gil
+            lock: Lock::Gil,
+            accounted: None,
         }));
+    }
+
+    /// The book's experiment read from the time accounting: `busy` other
+    /// programs' cores, and each row's running / waiting / blocked.
+    fn accounted_book(gil: bool, busy: f64) -> Report {
+        // On a loaded machine the lock's waiters wait for a core after each
+        // wake-up, and free workers wait most of their lives.
+        let (turns, free) = if busy > 0.5 {
+            ((0.12, 0.49, 0.39), (0.12, 0.88, 0.0))
+        } else {
+            ((0.13, 0.05, 0.82), (0.25, 0.74, 0.01))
+        };
+        let python_threads = if gil {
+            turns
+        } else {
+            // Free-threaded: paused by the stop-the-world collector now and
+            // then, not taking turns.
+            (free.0, free.1 - 0.17, 0.17)
+        };
+        let cpu = |cores: f64| cores * 100.0;
+        report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0).others(busy),
+                Row::new("gil", 8, 505.0, cpu(1.0))
+                    .others(busy)
+                    .accounted(turns.0, turns.1, turns.2),
+                Row::new("threads", 8, 260.0, cpu(8.0 * free.0))
+                    .others(busy)
+                    .accounted(free.0, free.1, free.2),
+                Row::new("python-sequential", 1, 1800.0, 100.0).others(busy),
+                Row::new("python-threads", 8, 1840.0, 80.0)
+                    .others(busy)
+                    .accounted(python_threads.0, python_threads.1, python_threads.2),
+                Row::new("python-processes", 8, 1500.0, cpu(8.0 * free.0))
+                    .others(busy)
+                    .accounted(free.0, free.1, free.2),
+            ],
+            Some(interpreter(gil, !gil)),
+        )
+    }
+
+    #[test]
+    fn the_accounting_names_the_gil_on_a_quiet_and_on_a_loaded_machine() {
+        for busy in [0.0, 1.5] {
+            let r = accounted_book(true, busy);
+            let findings = r.findings();
+            assert!(
+                matches!(
+                    findings.reading("python-threads"),
+                    Some(Finding::TookTurns {
+                        lock: Some(Lock::Gil),
+                        accounted: Some(_),
+                        ..
+                    })
+                ),
+                "{busy}: {:?}",
+                findings.reading("python-threads")
+            );
+            assert!(
+                matches!(
+                    findings.reading("gil"),
+                    Some(Finding::TookTurns {
+                        lock: Some(Lock::Emulated),
+                        ..
+                    })
+                ),
+                "{busy}"
+            );
+            assert!(!findings.any(|f| matches!(f, Finding::CannotTell { .. })));
+            // The machine is still said to be shared.
+            assert_eq!(
+                findings.contended("python-threads").is_some(),
+                busy > 0.5,
+                "{busy}"
+            );
+            // Free workers: in parallel when quiet; waiting for cores that
+            // others had, named as contention, when loaded.
+            match findings.reading("python-processes") {
+                Some(Finding::RanInParallel { .. }) => assert!(busy < 0.5),
+                Some(Finding::WaitedForCores {
+                    lost_cores,
+                    usable_cores: 2,
+                    ..
+                }) => {
+                    assert!(busy > 0.5);
+                    // 8 × 0.12 cores ran of the 2 they wanted.
+                    assert!((lost_cores - 1.04).abs() < 1e-6, "{lost_cores}");
+                }
+                other => panic!("{busy}: {other:?}"),
+            }
+            assert!(matches!(
+                findings.reading("threads"),
+                Some(Finding::RanInParallel { .. } | Finding::WaitedForCores { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn free_threads_paused_now_and_then_are_not_taking_turns() {
+        for busy in [0.0, 1.5] {
+            let findings = accounted_book(false, busy).findings();
+            assert!(
+                matches!(
+                    findings.reading("python-threads"),
+                    Some(
+                        Finding::FreeThreads {
+                            accounted: Some(_),
+                            ..
+                        } | Finding::WaitedForCores { .. }
+                    )
+                ),
+                "{busy}: {:?}",
+                findings.reading("python-threads")
+            );
+        }
+    }
+
+    #[test]
+    fn workers_meant_to_run_at_once_that_mostly_slept_took_turns_on_a_lock_of_their_own() {
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("mutex", 8, 520.0, 100.0).accounted(0.12, 0.02, 0.86),
+                Row::new("paused", 8, 300.0, 200.0).accounted(0.25, 0.4, 0.35),
+            ],
+            None,
+        );
+        let findings = r.findings();
+        assert!(matches!(
+            findings.reading("mutex"),
+            Some(Finding::TookTurns { lock: None, .. })
+        ));
+        assert!(matches!(
+            findings.reading("paused"),
+            Some(Finding::RanInParallel { .. })
+        ));
     }
 
     #[test]
@@ -974,7 +1309,7 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_machine_hides_the_gil_unless_the_contrast_holds() {
+    fn without_the_accounting_a_shared_machine_hides_the_gil_unless_the_contrast_holds() {
         let busy = |processes_cpu: f64| {
             report(
                 vec![
@@ -992,7 +1327,8 @@ mod tests {
         }));
         assert!(readings(&busy(150.0)).contains(&Finding::TookTurns {
             row: "python-threads",
-            lock: Lock::Gil
+            lock: Some(Lock::Gil),
+            accounted: None,
         }));
     }
 

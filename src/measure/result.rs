@@ -618,6 +618,7 @@ pub(crate) mod synthetic {
     use crate::backend::python::{Interpreter, Program};
     use crate::backend::{BackendKind, Profile, Schedule, WorkerKind};
     use crate::kernel::{Workload, WorkloadSpec};
+    use crate::measure::accounting::{AccountingSource, RunAccounting, TimeAccounting};
     use crate::measure::sampler::Contention;
     use crate::measure::{Machine, Plan};
 
@@ -632,6 +633,10 @@ pub(crate) mod synthetic {
         pub(crate) walls_ms: Vec<f64>,
         pub(crate) cpu_percent: f64,
         pub(crate) others_cores: f64,
+        /// The workers' shares of their lives — running, waiting for a
+        /// core, blocked — each worker alive for the whole run; `None`:
+        /// not accounted.
+        pub(crate) accounting: Option<(f64, f64, f64)>,
     }
 
     impl Row {
@@ -646,7 +651,16 @@ pub(crate) mod synthetic {
                     .collect(),
                 cpu_percent: cpu,
                 others_cores: 0.0,
+                accounting: None,
             }
+        }
+
+        /// Accounted: each of the row's workers (one per unit of
+        /// parallelism, at most 8) alive for the whole run, `running`,
+        /// `waiting` and `blocked` of it.
+        pub(crate) fn accounted(mut self, running: f64, waiting: f64, blocked: f64) -> Row {
+            self.accounting = Some((running, waiting, blocked));
+            self
         }
 
         pub(crate) fn others(mut self, cores: f64) -> Row {
@@ -669,6 +683,41 @@ pub(crate) mod synthetic {
                     .iter()
                     .map(|&ms| {
                         let wall = Duration::from_secs_f64(ms / 1e3);
+                        let threads = row.parallelism.clamp(1, 8);
+                        let lives = wall.as_nanos() as f64 * threads as f64;
+                        let accounting = row.accounting.map(|(r, w, b)| RunAccounting {
+                            workers: TimeAccounting {
+                                running_ns: (lives * r) as u64,
+                                waiting_ns: (lives * w) as u64,
+                                blocked_ns: (lives * b) as u64,
+                                threads,
+                            },
+                            coordinators: TimeAccounting::default(),
+                            source: AccountingSource::Schedstat,
+                        });
+                        // One worker spanning the run: the span the
+                        // workers computed in.
+                        let workers = row
+                            .accounting
+                            .map(|_| {
+                                vec![crate::worker::WorkerReport {
+                                    worker: 0,
+                                    sum: 0,
+                                    start_ns: 0,
+                                    finish_ns: wall.as_nanos() as u64,
+                                    cpu_time: Duration::ZERO,
+                                    waiting_for_cpu: None,
+                                    cpu_at_start: None,
+                                    cpu_at_finish: None,
+                                    pid: 1,
+                                    tid: 1,
+                                    peak_rss_bytes: None,
+                                    held_ns: Vec::new(),
+                                    host: None,
+                                    ready_ns: None,
+                                }]
+                            })
+                            .unwrap_or_default();
                         RunMeasurement {
                             started_ns: 0,
                             wall,
@@ -677,8 +726,8 @@ pub(crate) mod synthetic {
                             children_cpu: Duration::ZERO,
                             self_peak_rss_bytes: 0,
                             children_peak_rss_bytes: 0,
-                            workers: Vec::new(),
-                            accounting: None,
+                            workers,
+                            accounting,
                             contention: Some(Contention {
                                 others_cpu: wall.mul_f64(row.others_cores),
                                 steal: Duration::ZERO,

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::format::row_in;
 use crate::measure::{AccountingSource, BackendResult, Report, TimeAccounting};
+use crate::text::counted;
 
 const COLUMNS: [(&str, usize); 7] = [
     ("backend", 10),
@@ -104,11 +105,10 @@ pub(crate) fn lines(report: &Report) -> Vec<String> {
             let wanting = r.wanting_to_run()?;
             let cores = r.cores_busy()?;
             Some(format!(
-                "{}: its {} worker {} ran {} of their time, waited for a core {} and were blocked {}; \
-                 on average {wanting:.2} wanted to run at once and {cores:.2} cores ran them{}.",
+                "{}: {} running {} of their lives, waiting for a core {}, blocked {}; on average \
+                 {wanting:.2} wanted to run at once and ran on {cores:.2} cores{}.",
                 r.name(),
-                a.threads,
-                if a.threads == 1 { "thread" } else { "threads" },
+                counted(a.threads, "worker thread,", "worker threads,"),
                 percent(s.running),
                 percent(s.waiting),
                 percent(s.blocked),

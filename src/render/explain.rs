@@ -7,9 +7,11 @@ use std::fmt::Write as _;
 
 use super::format::{bounds, duration, duration_rough, megabytes, span};
 use crate::backend::{Language, Lock, WorkerKind};
-use crate::measure::findings::{AboveCeilingCause, Advice, FewCoresCause, Finding, Findings};
+use crate::measure::findings::{
+    AboveCeilingCause, Accounted, Advice, FewCoresCause, Finding, Findings,
+};
 use crate::measure::{BackendResult, Report};
-use crate::text::{join_names, plural};
+use crate::text::{counted, join_names, plural};
 
 /// A few plain sentences that read this run's own figures: what the CPU
 /// column says about each kind of backend, how far the speedups got against
@@ -44,12 +46,24 @@ pub fn sentences(report: &Report) -> Vec<String> {
 pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Finding, String)> {
     let mut sentences = Vec::new();
     let mut contention_said = false;
+    let mut waited_said: Vec<Language> = Vec::new();
     for finding in findings {
         let sentence = match finding {
             Finding::Contended { .. } if contention_said => None,
             Finding::Contended { .. } => {
                 contention_said = true;
                 Some(others_took_cores(findings))
+            }
+            Finding::WaitedForCores { row, .. } => {
+                // One sentence for every row of a language that waited.
+                let language = report.result(row).map(BackendResult::language);
+                match language {
+                    Some(language) if !waited_said.contains(&language) => {
+                        waited_said.push(language);
+                        sentence(report, findings, finding)
+                    }
+                    _ => None,
+                }
             }
             _ => sentence(report, findings, finding),
         };
@@ -102,10 +116,52 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 language_name(*language),
             )
         }
-        Finding::TookTurns { row: name, lock } => {
+        Finding::TookTurns {
+            row: name,
+            lock,
+            accounted: Some(a),
+        } => {
+            let r = row(name)?;
+            let shares = shares_words(a);
+            match lock {
+                Some(Lock::Emulated) => format!(
+                    "{name}: its {} were blocked {} of their lives ({shares}): only the thread \
+                     holding the lock computes, so they took turns — on average {:.1} of them \
+                     wanted a core at once — and it ran at {} — what the book's Python threads do.",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    a.wanting,
+                    against(report, r),
+                ),
+                Some(Lock::Gil) => format!(
+                    "{name}: its {} were blocked {} of their lives ({shares}), asleep waiting for \
+                     CPython's GIL — enabled, as the interpreter reports — which lets one thread \
+                     at a time run Python code: on average {:.1} of them wanted a core at \
+                     once{}. So they took turns; each process has an interpreter and a GIL of \
+                     its own.{}",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    a.wanting,
+                    processes_beside_accounted(report, r),
+                    speeds(report, findings, r),
+                ),
+                _ => format!(
+                    "{name}: its {} were blocked {} of their lives ({shares}): they waited for \
+                     each other, on a lock, and took turns — on average {:.1} of them wanted a \
+                     core at once — and it ran at {}.",
+                    counted(a.threads, "worker", "workers"),
+                    percent(a.shares.blocked),
+                    a.wanting,
+                    against(report, r),
+                ),
+            }
+        }
+        Finding::TookTurns {
+            row: name, lock, ..
+        } => {
             let r = row(name)?;
             match lock {
-                Lock::Emulated => format!(
+                Some(Lock::Emulated) => format!(
                     "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
                      could have used {} cores: only the thread holding the lock computes, so they \
                      took turns, and it ran at {} — what the book's Python threads do.",
@@ -113,7 +169,7 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                     workers.min(cores),
                     against(report, r),
                 ),
-                Lock::Gil => format!(
+                Some(Lock::Gil) => format!(
                     "{name} kept about one core busy ({:.0}% CPU){}: that is CPython's GIL — \
                      enabled, as the interpreter reports — which lets one thread at a time run \
                      Python code, so its {workers} threads took turns; each process has an \
@@ -122,9 +178,48 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                     processes_beside(report, r),
                     speeds(report, findings, r),
                 ),
+                _ => format!(
+                    "{name} kept about one core busy ({:.0}% CPU) although its {workers} workers \
+                     could have used {} cores: they took turns, and it ran at {}.",
+                    r.cpu_percent_median(),
+                    workers.min(cores),
+                    against(report, r),
+                ),
             }
         }
-        Finding::TurnsCostCpu { row: name, lock } => {
+        Finding::TurnsCostCpu {
+            row: name,
+            lock,
+            accounted: Some(a),
+        } => {
+            let r = row(name)?;
+            match lock {
+                Lock::Emulated => format!(
+                    "{name}: its {} were blocked {} of their lives ({}), taking turns on the lock, \
+                     yet ran on {:.1} cores on average: the lock hand-overs and waiting threads \
+                     cost CPU of their own here; it ran at {}.",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    shares_words(a),
+                    a.running_cores,
+                    against(report, r),
+                ),
+                _ => format!(
+                    "{name}: its {} were blocked {} of their lives ({}) with the GIL enabled, yet \
+                     ran on {:.1} cores on average: the GIL lets one thread run Python code at a \
+                     time, so the CPU beyond one core went to the interpreter's own work outside \
+                     it.{}",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    shares_words(a),
+                    a.running_cores,
+                    speeds(report, findings, r),
+                ),
+            }
+        }
+        Finding::TurnsCostCpu {
+            row: name, lock, ..
+        } => {
             let r = row(name)?;
             match lock {
                 Lock::Emulated => format!(
@@ -142,7 +237,34 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 ),
             }
         }
-        Finding::FreeThreads { row: name } => {
+        Finding::FreeThreads {
+            row: name,
+            accounted: Some(a),
+        } => {
+            let r = row(name)?;
+            format!(
+                "{name}: its {} were running {} of their lives and waiting for a core {}, blocked \
+                 only {}: on average {:.1} of them wanted a core at once and they ran on {:.1}. \
+                 This is a free-threaded CPython {} with the GIL disabled (PEP 703), so its \
+                 threads ran Python code at the same time — the second half of the story since \
+                 Python 3.13.{}",
+                counted(a.threads, "thread", "threads"),
+                percent(a.shares.running),
+                percent(a.shares.waiting),
+                percent(a.shares.blocked),
+                a.wanting,
+                a.running_cores,
+                report
+                    .interpreter
+                    .as_ref()
+                    .map_or("", |i| i.version.as_str()),
+                speeds(report, findings, r),
+            )
+        }
+        Finding::WaitedForCores { row: name, .. } => {
+            waited_for_cores(report, findings, row(name)?.language())?
+        }
+        Finding::FreeThreads { row: name, .. } => {
             let r = row(name)?;
             format!(
                 "{name} kept {:.1} cores busy ({:.0}% CPU){}: this is a free-threaded CPython {} \
@@ -341,6 +463,93 @@ fn few_cores_cause(cause: &FewCoresCause) -> String {
                                     run: starting them is a large share of so short a job"
             .to_owned(),
         _ => "its workers were not all computing at once for much of the run".to_owned(),
+    }
+}
+
+/// The one sentence for all the rows of `language` that waited for cores
+/// other programs had ([`Finding::WaitedForCores`]).
+fn waited_for_cores(report: &Report, findings: &Findings, language: Language) -> Option<String> {
+    let waited: Vec<(&BackendResult, &Accounted, f64, usize)> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::WaitedForCores {
+                row,
+                accounted,
+                lost_cores,
+                usable_cores,
+            } => Some((report.result(row)?, accounted, *lost_cores, *usable_cores)),
+            _ => None,
+        })
+        .filter(|(r, ..)| r.language() == language)
+        .collect();
+    let first = waited.first()?;
+    let names: Vec<&str> = waited.iter().map(|(r, ..)| r.name()).collect();
+    let range = |f: &dyn Fn(&(&BackendResult, &Accounted, f64, usize)) -> f64, decimals, unit| {
+        let (lo, hi) = bounds(waited.iter().map(f)).unwrap_or_default();
+        span(lo, hi, decimals, unit)
+    };
+    let (usable_lo, usable_hi) = bounds(waited.iter().map(|w| w.3 as f64)).unwrap_or_default();
+    let one = waited.len() == 1;
+    Some(format!(
+        "{}: {} ran at once — blocked {} of their lives — but waited for a core {} of them: \
+         other programs had {} of the {} cores they could use while they computed. That is \
+         contention, not a lock: {} ran at {}, which understates {}.",
+        join_names(&names),
+        if one {
+            format!("its {}", counted(first.1.threads, "worker", "workers"))
+        } else {
+            "their workers".to_owned()
+        },
+        range(&|w| w.1.shares.blocked * 100.0, 0, "%"),
+        range(&|w| w.1.shares.waiting * 100.0, 0, "%"),
+        range(&|w| w.2, 1, ""),
+        span(usable_lo, usable_hi, 0, ""),
+        if one { "it" } else { "they" },
+        range(
+            &|w| report.speedup(w.0).unwrap_or(0.0),
+            2,
+            &format!(
+                "× {}",
+                report
+                    .baseline_of(first.0)
+                    .map_or("sequential", BackendResult::name)
+            )
+        ),
+        if one { "it" } else { "them" },
+    ))
+}
+
+/// `12%`: a share as a whole percentage.
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// `running 20%, waiting for a core 7%`: the other two parts of a reading
+/// from the accounting.
+fn shares_words(a: &Accounted) -> String {
+    format!(
+        "running {}, waiting for a core {}",
+        percent(a.shares.running),
+        percent(a.shares.waiting)
+    )
+}
+
+/// ` while python-processes' 8 workers were blocked 0% and 3.2 of them
+/// wanted a core at once`, from the accounting of the Python row whose
+/// workers are processes; its CPU without one; or nothing.
+fn processes_beside_accounted(report: &Report, threads: &BackendResult) -> String {
+    let Some(processes) = processes_of(report, threads) else {
+        return String::new();
+    };
+    match report.accounted(processes) {
+        Some(p) => format!(
+            ", while the {} of {} were blocked {} and {:.1} of them wanted a core at once",
+            counted(p.threads, "worker", "workers"),
+            processes.name(),
+            percent(p.shares.blocked),
+            p.wanting
+        ),
+        None => processes_beside(report, threads),
     }
 }
 

@@ -193,7 +193,7 @@ fn chosen(report: &Report) -> Vec<String> {
             matches!(
                 f,
                 Finding::TookTurns {
-                    lock: Lock::Emulated,
+                    lock: Some(Lock::Emulated),
                     ..
                 } | Finding::TurnsCostCpu {
                     lock: Lock::Emulated,
@@ -208,7 +208,8 @@ fn chosen(report: &Report) -> Vec<String> {
                     language: Language::Rust,
                     ..
                 }
-            )
+            ) || matches!(f, Finding::WaitedForCores { row, .. }
+                    if report.result(row).is_some_and(|r| r.language() == Language::Rust))
         }),
     ]
     .into_iter()
