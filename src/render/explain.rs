@@ -54,8 +54,14 @@ pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Fi
                 contention_said = true;
                 Some(others_took_cores(findings))
             }
+            Finding::WaitedForCores { row, .. }
+                if report.result(row).is_some_and(|r| interpreter_threads(r)) =>
+            {
+                sentence(report, findings, finding)
+            }
             Finding::WaitedForCores { row, .. } => {
-                // One sentence for every row of a language that waited.
+                // One sentence for every row of a language that waited
+                // (but CPython's threads, whose GIL is said with them).
                 let language = report.result(row).map(BackendResult::language);
                 match language {
                     Some(language) if !waited_said.contains(&language) => {
@@ -146,11 +152,18 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                     speeds(report, findings, r),
                 ),
                 _ => format!(
-                    "{name}: its {} were blocked {} of their lives ({shares}): they waited for \
+                    "{name}: its {} were blocked {} of their lives ({shares}){}: they waited for \
                      each other, on a lock, and took turns — on average {:.1} of them wanted a \
                      core at once — and it ran at {}.",
                     counted(a.threads, "worker", "workers"),
                     percent(a.shares.blocked),
+                    if r.profile.language != Language::Rust
+                        && r.profile.worker == WorkerKind::Thread
+                    {
+                        " although the interpreter reports the GIL disabled"
+                    } else {
+                        ""
+                    },
                     a.wanting,
                     against(report, r),
                 ),
@@ -258,6 +271,24 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                     .interpreter
                     .as_ref()
                     .map_or("", |i| i.version.as_str()),
+                speeds(report, findings, r),
+            )
+        }
+        Finding::WaitedForCores {
+            row: name,
+            accounted: a,
+            lost_cores,
+            usable_cores,
+        } if interpreter_threads(row(name)?) => {
+            let r = row(name)?;
+            format!(
+                "{name}: its {}, with the GIL disabled as the interpreter reports, ran at once — \
+                 blocked {} of their lives — but waited for a core {} of them: other programs \
+                 had {lost_cores:.1} of the {usable_cores} cores they could use while they \
+                 computed. That is contention, not a lock.{}",
+                counted(a.threads, "thread", "threads"),
+                percent(a.shares.blocked),
+                percent(a.shares.waiting),
                 speeds(report, findings, r),
             )
         }
@@ -480,7 +511,7 @@ fn waited_for_cores(report: &Report, findings: &Findings, language: Language) ->
             } => Some((report.result(row)?, accounted, *lost_cores, *usable_cores)),
             _ => None,
         })
-        .filter(|(r, ..)| r.language() == language)
+        .filter(|(r, ..)| r.language() == language && !interpreter_threads(r))
         .collect();
     let first = waited.first()?;
     let names: Vec<&str> = waited.iter().map(|(r, ..)| r.name()).collect();
@@ -517,6 +548,12 @@ fn waited_for_cores(report: &Report, findings: &Findings, language: Language) ->
         ),
         if one { "it" } else { "them" },
     ))
+}
+
+/// Whether the row's workers are threads of one interpreter (CPython's
+/// threads), whose sentences say what the interpreter reports of its GIL.
+fn interpreter_threads(r: &BackendResult) -> bool {
+    r.profile.language != Language::Rust && r.profile.worker == WorkerKind::Thread
 }
 
 /// `12%`: a share as a whole percentage.
