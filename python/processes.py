@@ -131,7 +131,12 @@ def main():
         )
         helpers = helper_threads(pool_start_ns)
     coordinators = [end_thread(begun)] + helpers
-    print(json.dumps({"workers": results, "coordinators": coordinators}))
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print(json.dumps({
+        "workers": results,
+        "gil_enabled": gil_enabled,
+        "coordinators": coordinators,
+    }))
 
 
 if __name__ == "__main__":

@@ -85,7 +85,12 @@ def main():
     workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
     results = [compute(worker, count, low, high, seed) for worker in range(workers)]
     # The workers ran on this thread too; gilfree takes their time out of it.
-    print(json.dumps({"workers": results, "coordinators": [end_thread(begun)]}))
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print(json.dumps({
+        "workers": results,
+        "gil_enabled": gil_enabled,
+        "coordinators": [end_thread(begun)],
+    }))
 
 
 if __name__ == "__main__":

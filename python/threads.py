@@ -97,7 +97,12 @@ def main():
         thread.start()
     for thread in threads:
         thread.join()
-    print(json.dumps({"workers": results, "coordinators": [end_thread(begun)]}))
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    print(json.dumps({
+        "workers": results,
+        "gil_enabled": gil_enabled,
+        "coordinators": [end_thread(begun)],
+    }))
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     ] {
         assert!(!page.contains(fetch), "the page fetches: {fetch}");
     }
-    assert_eq!(page.matches("<svg").count(), 2);
+    assert_eq!(page.matches("<svg").count(), 3);
 
     let Some(_) = browser::chromium() else { return };
     let dom = browser::dump_dom(&html);

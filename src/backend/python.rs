@@ -78,6 +78,21 @@ impl Program {
         }
     }
 
+    /// The row's name when a free-threaded build runs the program with its
+    /// GIL switched on or off on purpose (`PYTHON_GIL`): `python-threads
+    /// (GIL on)`, `python-sequential (GIL on)`; the plain name for the GIL
+    /// state the build runs with by default (off), which the lesson's
+    /// speedups divide by.
+    pub fn name_with_gil(self, gil: bool) -> &'static str {
+        match (self, gil) {
+            (Program::Sequential, true) => "python-sequential (GIL on)",
+            (Program::Threads, true) => "python-threads (GIL on)",
+            (Program::Threads, false) => "python-threads (GIL off)",
+            (Program::Processes, true) => "python-processes (GIL on)",
+            (program, false) => program.name(),
+        }
+    }
+
     /// The program's profile, run by an interpreter whose GIL is enabled or
     /// not: with the GIL its threads take turns on it; a free-threaded
     /// build with the GIL disabled runs them at once.
@@ -266,6 +281,10 @@ fn last_line(text: &str) -> String {
 pub struct PythonBackend {
     program: Program,
     interpreter: Interpreter,
+    /// For a free-threaded build run with its GIL switched on or off on
+    /// purpose: `PYTHON_GIL=1` or `0` in the program's environment, and the
+    /// row named for it ([`Program::name_with_gil`]).
+    gil: Option<bool>,
 }
 
 impl PythonBackend {
@@ -276,8 +295,59 @@ impl PythonBackend {
             .map(|program| PythonBackend {
                 program,
                 interpreter: interpreter.clone(),
+                gil: None,
             })
             .collect()
+    }
+
+    /// `program` run by a free-threaded `interpreter` with its GIL switched
+    /// on (`PYTHON_GIL=1`) or off (`PYTHON_GIL=0`): the same interpreter,
+    /// the same count, so that the only difference between two such rows
+    /// is the GIL. `None` when `interpreter` is not a free-threaded build,
+    /// which cannot switch its GIL off.
+    pub fn with_gil(
+        program: Program,
+        interpreter: &Interpreter,
+        gil: bool,
+    ) -> Option<PythonBackend> {
+        interpreter.free_threaded_build.then(|| PythonBackend {
+            program,
+            interpreter: Interpreter {
+                gil_enabled: gil,
+                ..interpreter.clone()
+            },
+            gil: Some(gil),
+        })
+    }
+
+    /// The lesson's Python rows for `interpreter`: the three programs; for
+    /// a free-threaded build, each with the GIL off (the build's default,
+    /// set explicitly), and `python-sequential` and `python-threads` also
+    /// with the GIL on — the GIL switched off and on in one interpreter,
+    /// and the single-thread cost of running without it.
+    pub fn lesson_rows(interpreter: &Interpreter) -> Vec<PythonBackend> {
+        if !interpreter.free_threaded_build {
+            return PythonBackend::all(interpreter);
+        }
+        [
+            (Program::Sequential, false),
+            (Program::Sequential, true),
+            (Program::Threads, true),
+            (Program::Threads, false),
+            (Program::Processes, false),
+        ]
+        .into_iter()
+        .filter_map(|(program, gil)| PythonBackend::with_gil(program, interpreter, gil))
+        .collect()
+    }
+
+    /// The row's name: the program's, or with the GIL state it was run
+    /// with ([`Program::name_with_gil`]).
+    fn name(&self) -> &'static str {
+        match self.gil {
+            Some(gil) => self.program.name_with_gil(gil),
+            None => self.program.name(),
+        }
     }
 
     /// The program this backend runs.
@@ -287,7 +357,7 @@ impl PythonBackend {
 
     fn failure(&self, problem: String) -> Error {
         Error::Program {
-            backend: self.program.name(),
+            backend: self.name(),
             problem,
         }
     }
@@ -327,6 +397,11 @@ struct PythonOutput {
     workers: Vec<PythonWorker>,
     #[serde(default)]
     coordinators: Vec<PythonThread>,
+    /// `sys._is_gil_enabled()` at the program's end (true before 3.13):
+    /// a free-threaded build turns the GIL back on when it imports an
+    /// extension not marked safe without it.
+    #[serde(default)]
+    gil_enabled: Option<bool>,
 }
 
 /// A reading of a program's as gilfree takes it: `None` when the files
@@ -340,7 +415,10 @@ fn waiting(wait_ns: Option<u64>) -> Option<Duration> {
 
 impl Backend for PythonBackend {
     fn profile(&self) -> Profile {
-        self.program.profile(self.interpreter.gil_enabled)
+        Profile {
+            name: self.name(),
+            ..self.program.profile(self.interpreter.gil_enabled)
+        }
     }
 
     fn parallelism(&self, workload: &Workload) -> usize {
@@ -403,6 +481,9 @@ impl Backend for PythonBackend {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(gil) = self.gil {
+            command.env("PYTHON_GIL", if gil { "1" } else { "0" });
+        }
         let mut child = children::spawn_registered(&mut command).map_err(|err| {
             self.failure(format!(
                 "could not start {}: {err}",
@@ -459,6 +540,16 @@ impl Backend for PythonBackend {
         }
         let output: PythonOutput = serde_json::from_slice(&stdout)
             .map_err(|err| self.failure(format!("the program printed no valid report: {err}")))?;
+        if let (Some(asked), Some(ran)) = (self.gil, output.gil_enabled)
+            && asked != ran
+        {
+            return Err(self.failure(format!(
+                "the interpreter ran with the GIL {} although PYTHON_GIL={} asked for it {}",
+                if ran { "on" } else { "off" },
+                u8::from(asked),
+                if asked { "on" } else { "off" },
+            )));
+        }
         let reports = output
             .workers
             .into_iter()

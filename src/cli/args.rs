@@ -161,6 +161,12 @@ pub(crate) struct LessonArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) svg: Option<PathBuf>,
 
+    /// Write the "where the workers' time went" picture (SVG, 1280×720) to
+    /// FILE: a bar per row, its workers' lives split into running, waiting
+    /// for a core and blocked — the slide that shows the GIL.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) time_svg: Option<PathBuf>,
+
     /// Write the whole lesson as one self-contained HTML page to FILE: the
     /// table, the explanation, the cores-busy picture and the timelines.
     #[arg(long, value_name = "FILE.html")]
@@ -473,6 +479,12 @@ pub(crate) struct Args {
     /// one typical run of each backend, the cores its processes kept busy.
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) cores_svg: Option<PathBuf>,
+
+    /// Write the "where the workers' time went" picture (SVG, 1280×720) to
+    /// FILE: a bar per backend, its workers' lives split into running,
+    /// waiting for a core and blocked, the title stating what they show.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) time_svg: Option<PathBuf>,
 
     /// Write the run as one self-contained HTML page to FILE (no external
     /// script, font or image): the table, the Summary, the explanation and

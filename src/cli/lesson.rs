@@ -18,8 +18,14 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         None => Ok(None),
     };
     let svg = check("--svg", &args.svg)?;
+    let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--html", &args.html)?;
-    output::check_distinct(&[&svg, &html].into_iter().flatten().collect::<Vec<_>>())?;
+    output::check_distinct(
+        &[&svg, &time_svg, &html]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
+    )?;
     // The workload's bounds are checked before the calibration spends time.
     Workload::new(lesson::spec(args.workers, 1, args.seed)).map_err(Error::from)?;
 
@@ -51,7 +57,7 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let rust = lesson::rust_backends()?;
     let python_rows = interpreter
         .as_ref()
-        .map(PythonBackend::all)
+        .map(PythonBackend::lesson_rows)
         .unwrap_or_default();
     let backends: Vec<&dyn Backend> = rust
         .iter()
@@ -68,7 +74,7 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let report = report?;
 
     let text = render::lesson::text(&report, &calibration);
-    let to_stdout = [&svg, &html]
+    let to_stdout = [&svg, &time_svg, &html]
         .iter()
         .any(|o| o.as_ref().is_some_and(Output::is_stdout));
     let shown = if to_stdout {
@@ -80,6 +86,9 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     if let Some(svg) = svg {
         files.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(svg) = time_svg {
+        files.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
     if let Some(page) = html {
         let title = render::cores::title(&report);

@@ -72,6 +72,15 @@ pub const TURNS_BLOCKED: f64 = 0.10;
 /// 0.5 and more, quiet or loaded.
 pub const LOCKED_BLOCKED: f64 = 0.5;
 
+/// Below this mean life of a row's workers their accounting is not read:
+/// each worker's own two readings (a file opened and read, about 6 µs, and
+/// able to sleep on the kernel's locks) and its thread's start are then a
+/// visible share of its life. Measured here: Rust's threads drawing 150,000
+/// numbers each (lives of about 60 µs) read 35 % blocked, drawing 3 million
+/// (about 1 ms) 3 %. Such a job is too short to show scaling anyway
+/// ([`SHORT_JOB`]); its rows are read from their CPU.
+pub const MIN_ACCOUNTED_LIFE: Duration = Duration::from_millis(1);
+
 /// What the time accounting says of a row, over all its runs: the figures
 /// a reading drawn from it is worded with.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -266,6 +275,22 @@ pub enum Finding {
         /// Each row and the half-width of its median's 95 % interval,
         /// relative to the median.
         rows: Vec<(&'static str, f64)>,
+    },
+    /// CPython's sequential program ran on a free-threaded build with its
+    /// GIL disabled and, beside it, with the GIL (the same build with
+    /// `PYTHON_GIL=1`, or a build with the GIL): what running without the
+    /// GIL costs a single thread.
+    SingleThreadCost {
+        /// The row without the GIL.
+        free: &'static str,
+        /// The row with it.
+        with_gil: &'static str,
+        /// `free`'s median wall ÷ `with_gil`'s: above 1, the free-threaded
+        /// build is slower on one thread.
+        ratio: f64,
+        /// Whether both rows ran the same interpreter (its GIL switched on
+        /// for one of them).
+        same_build: bool,
     },
     /// A row whose workers ran in programs launched for each run (mpi):
     /// its typical run's wall split into launch, compute and collection.
@@ -485,6 +510,7 @@ impl Report {
         let mut findings = Vec::new();
         self.contention_findings(&mut findings);
         self.reading_findings(&mut findings);
+        self.single_thread_findings(&mut findings);
         self.ceiling_findings(&mut findings);
         self.launch_findings(&mut findings);
         self.size_findings(&mut findings);
@@ -534,9 +560,14 @@ impl Report {
         }
     }
 
-    /// What the time accounting says of `result`, if it was accounted.
+    /// What the time accounting says of `result`, if it was accounted and
+    /// its workers lived long enough for it to say ([`MIN_ACCOUNTED_LIFE`]).
     pub fn accounted(&self, result: &BackendResult) -> Option<Accounted> {
         let accounting = result.time_accounting()?;
+        let lives = (self.workload.workers() * result.runs.len()).max(1) as u64;
+        if Duration::from_nanos(accounting.total_ns() / lives) < MIN_ACCOUNTED_LIFE {
+            return None;
+        }
         Some(Accounted {
             shares: accounting.shares()?,
             wanting: result.wanting_to_run()?,
@@ -552,19 +583,7 @@ impl Report {
     /// their own they run on every core they want; what is missing, other
     /// programs had.
     fn lost_to_others(&self, result: &BackendResult) -> Option<f64> {
-        let accounting = result.time_accounting()?;
-        let span: f64 = result
-            .runs
-            .iter()
-            .map(|run| run.computing().as_secs_f64())
-            .sum::<f64>()
-            * 1e9;
-        if span <= 0.0 {
-            return None;
-        }
-        let wanted = (accounting.running_ns as f64 + accounting.waiting_ns as f64) / span;
-        let could = wanted.min(self.usable_parallelism(result) as f64);
-        Some((could - accounting.running_ns as f64 / span).max(0.0))
+        lost_cores(result, self.usable_parallelism(result))
     }
 
     /// How each row's workers used the cores: from the time accounting
@@ -721,6 +740,36 @@ impl Report {
             })
         } else {
             Reading::Parallel
+        }
+    }
+
+    /// What the free-threaded build's one thread costs: its sequential row
+    /// without the GIL against a sequential row with it.
+    fn single_thread_findings(&self, findings: &mut Vec<Finding>) {
+        let sequential = |free: bool| {
+            self.results.iter().find(|r| {
+                r.profile.schedule == Schedule::OneAfterAnother
+                    && r.language() != Language::Rust
+                    && r.interpreter.as_ref().is_some_and(|i| {
+                        if free {
+                            i.free_threaded_build && !i.gil_enabled
+                        } else {
+                            i.gil_enabled
+                        }
+                    })
+            })
+        };
+        if let (Some(free), Some(with_gil)) = (sequential(true), sequential(false)) {
+            let gil_wall = with_gil.wall_median().as_secs_f64();
+            if gil_wall > 0.0 {
+                findings.push(Finding::SingleThreadCost {
+                    free: free.name(),
+                    with_gil: with_gil.name(),
+                    ratio: free.wall_median().as_secs_f64() / gil_wall,
+                    same_build: free.interpreter.as_ref().map(|i| &i.command)
+                        == with_gil.interpreter.as_ref().map(|i| &i.command),
+                });
+            }
         }
     }
 
@@ -934,6 +983,36 @@ impl Report {
     }
 }
 
+/// Cores `result`'s workers wanted (up to `usable`) but did not run on, on
+/// average while they computed ([`Report`]'s `lost_to_others`).
+fn lost_cores(result: &BackendResult, usable: usize) -> Option<f64> {
+    let accounting = result.time_accounting()?;
+    let span: f64 = result
+        .runs
+        .iter()
+        .map(|run| run.computing().as_secs_f64())
+        .sum::<f64>()
+        * 1e9;
+    if span <= 0.0 {
+        return None;
+    }
+    let wanted = (accounting.running_ns as f64 + accounting.waiting_ns as f64) / span;
+    let could = wanted.min(usable as f64);
+    Some((could - accounting.running_ns as f64 / span).max(0.0))
+}
+
+/// Whether `result`'s workers took turns, as its accounting tells: blocked
+/// at least [`TURNS_BLOCKED`] of their lives for a row whose profile names a
+/// lock, [`LOCKED_BLOCKED`] for one meant to run at once; `None` when it was
+/// not accounted.
+fn took_turns(result: &BackendResult) -> Option<bool> {
+    let blocked = result.time_accounting()?.shares()?.blocked;
+    Some(match result.profile.schedule {
+        Schedule::TakingTurns(_) => blocked >= TURNS_BLOCKED,
+        _ => blocked >= LOCKED_BLOCKED,
+    })
+}
+
 /// Where an accounted row's reading goes among the findings.
 enum Reading {
     /// Among the rows that ran in parallel.
@@ -983,10 +1062,13 @@ pub enum SweepFinding {
         cores_bound: bool,
     },
     /// Series whose speedup never reached [`ONE_CORE`]: they stayed near
-    /// one worker's speed (other than the best one).
+    /// one worker's speed (other than the best one), and why, as far as
+    /// their points' time accounting tells.
     StayedFlat {
         /// Their backends.
         backends: Vec<&'static str>,
+        /// Why.
+        cause: FlatCause,
     },
     /// A point whose runs lost cores to other programs.
     Contended {
@@ -1001,7 +1083,44 @@ pub enum SweepFinding {
     },
 }
 
+/// Why a series stayed near one worker's speed ([`SweepFinding::StayedFlat`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlatCause {
+    /// At some point of more than one worker its workers took turns: they
+    /// were blocked (a lock, the GIL).
+    TookTurns,
+    /// They ran at once but waited for cores that other programs had: at
+    /// some point they lost [`CONTENTION_WARNING`](super::CONTENTION_WARNING)
+    /// of the cores they could use.
+    WaitedForCores,
+    /// The accounting does not say (not accounted, or neither).
+    Unexplained,
+}
+
 impl Sweep {
+    /// Why `series`, which stayed flat, did, from its points of more than
+    /// one worker on more than one core.
+    fn flat_cause(&self, series: &super::sweep::Series) -> FlatCause {
+        let several = || {
+            series
+                .points
+                .iter()
+                .filter(|p| self.usable(p) > 1 && p.workers > 1)
+        };
+        if several().any(|p| took_turns(&p.result) == Some(true)) {
+            FlatCause::TookTurns
+        } else if several().any(|p| {
+            let usable = self.usable(p);
+            lost_cores(&p.result, usable)
+                .is_some_and(|lost| lost >= super::CONTENTION_WARNING * usable as f64)
+        }) {
+            FlatCause::WaitedForCores
+        } else {
+            FlatCause::Unexplained
+        }
+    }
+
     /// Every conclusion the sweep's figures support.
     pub fn findings(&self) -> Vec<SweepFinding> {
         let mut findings = Vec::new();
@@ -1031,17 +1150,28 @@ impl Sweep {
                 ceiling,
                 cores_bound: cores <= max_workers,
             });
-            let flat: Vec<&'static str> = self
+            let flat: Vec<&super::sweep::Series> = self
                 .series
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| {
                     *i != index && points.iter().filter(|p| p.0 == *i).all(|p| p.2 < ONE_CORE)
                 })
-                .map(|(_, s)| s.backend)
+                .map(|(_, s)| s)
                 .collect();
-            if !flat.is_empty() {
-                findings.push(SweepFinding::StayedFlat { backends: flat });
+            for cause in [
+                FlatCause::TookTurns,
+                FlatCause::WaitedForCores,
+                FlatCause::Unexplained,
+            ] {
+                let backends: Vec<&'static str> = flat
+                    .iter()
+                    .filter(|s| self.flat_cause(s) == cause)
+                    .map(|s| s.backend)
+                    .collect();
+                if !backends.is_empty() {
+                    findings.push(SweepFinding::StayedFlat { backends, cause });
+                }
             }
         }
         for series in &self.series {

@@ -432,6 +432,7 @@ impl Driver {
                 runs: Vec::with_capacity(self.plan.min_runs),
                 mismatch: None,
                 comparable: backend.draws_the_same_numbers(&self.workload),
+                interpreter: backend.interpreter().cloned(),
             })
             .collect();
         // Rounds until every backend has its runs: in each round, one run of
@@ -531,7 +532,7 @@ impl Driver {
 }
 
 /// Sorts `reports` by worker and checks that they cover `0..workers` once each.
-fn check_reports(
+pub(crate) fn check_reports(
     backend: &'static str,
     workers: usize,
     mut reports: Vec<WorkerReport>,
@@ -662,6 +663,7 @@ mod tests {
             runs: vec![run(30, &[]), run(10, &[]), run(20, &[]), run(50, &[])],
             mismatch: None,
             comparable: true,
+            interpreter: None,
         };
         assert_eq!(result.wall_median(), Duration::from_millis(25));
         assert_eq!(result.wall_min(), Duration::from_millis(10));

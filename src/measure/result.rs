@@ -199,6 +199,10 @@ pub struct BackendResult {
     /// ([`Backend::draws_the_same_numbers`](crate::Backend::draws_the_same_numbers)); if not, its sums are not
     /// compared and `mismatch` stays `None`.
     pub comparable: bool,
+    /// The interpreter that ran this row's workers, as it ran them (its
+    /// GIL switched on or off for this row where the lesson did so), for a
+    /// row that runs CPython; `None` for the others.
+    pub interpreter: Option<Interpreter>,
 }
 
 impl BackendResult {
@@ -741,6 +745,10 @@ pub(crate) mod synthetic {
                     .collect(),
                 mismatch: None,
                 comparable: true,
+                interpreter: (profile(row.name, gil_enabled).language
+                    != crate::backend::Language::Rust)
+                    .then(|| interpreter.clone())
+                    .flatten(),
             })
             .collect();
         Report {

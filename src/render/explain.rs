@@ -52,10 +52,10 @@ pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Fi
             Finding::Contended { .. } if contention_said => None,
             Finding::Contended { .. } => {
                 contention_said = true;
-                Some(others_took_cores(findings))
+                Some(others_took_cores(report, findings))
             }
             Finding::WaitedForCores { row, .. }
-                if report.result(row).is_some_and(|r| interpreter_threads(r)) =>
+                if report.result(row).is_some_and(interpreter_threads) =>
             {
                 sentence(report, findings, finding)
             }
@@ -81,16 +81,46 @@ pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Fi
 }
 
 /// The one sentence for all the rows other programs took cores from.
-fn others_took_cores(findings: &Findings) -> String {
+fn others_took_cores(report: &Report, findings: &Findings) -> String {
     let rows = findings.contended_rows();
     let (lo, hi) = bounds(rows.iter().map(|(_, c)| c.summary.others_cores)).unwrap_or_default();
     let names: Vec<&str> = rows.iter().map(|(row, _)| *row).collect();
+    // Every row of a language is named as the language's rows.
+    let mut named: Vec<String> = Vec::new();
+    for language in report.languages() {
+        let of: Vec<&str> = report
+            .results
+            .iter()
+            .filter(|r| r.language() == language)
+            .map(BackendResult::name)
+            .collect();
+        if of.len() > 1 && of.iter().all(|n| names.contains(n)) {
+            named.push(format!("every {} row", language_name(language)));
+        } else {
+            named.extend(
+                of.iter()
+                    .filter(|n| names.contains(n))
+                    .map(|n| (*n).to_owned()),
+            );
+        }
+    }
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
     format!(
-        "Other programs kept {} cores busy during the runs of {}, so these rows could not have \
-         the cores they needed: their wall times, CPU figures and speedups show this machine \
-         shared, not what the backends can do. Re-run when it is quiet.",
+        "Other programs kept {} cores busy during the runs of {}: their wall times, CPU figures \
+         and speedups show this machine shared, not what the backends can do{}. Re-run when it is \
+         quiet.",
         span(lo, hi, 1, ""),
-        join_names(&names),
+        join_names(&named),
+        if rows.iter().any(|(row, _)| report
+            .result(row)
+            .and_then(|r| r.time_accounting())
+            .is_some())
+        {
+            " — but their workers' running, waiting and blocked time still tells a lock from a \
+             busy machine"
+        } else {
+            ""
+        },
     )
 }
 
@@ -132,24 +162,22 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
             match lock {
                 Some(Lock::Emulated) => format!(
                     "{name}: its {} were blocked {} of their lives ({shares}): only the thread \
-                     holding the lock computes, so they took turns — on average {:.1} of them \
-                     wanted a core at once — and it ran at {} — what the book's Python threads do.",
+                     holding the lock computes, so they took turns, and it ran at {} — what the \
+                     book's Python threads do.",
                     counted(a.threads, "thread", "threads"),
                     percent(a.shares.blocked),
-                    a.wanting,
                     against(report, r),
                 ),
                 Some(Lock::Gil) => format!(
-                    "{name}: its {} were blocked {} of their lives ({shares}), asleep waiting for \
-                     CPython's GIL — enabled, as the interpreter reports — which lets one thread \
-                     at a time run Python code: on average {:.1} of them wanted a core at \
-                     once{}. So they took turns; each process has an interpreter and a GIL of \
-                     its own.{}",
+                    "{name}: its {} were blocked {} of their lives, asleep waiting for CPython's \
+                     GIL — enabled, as the interpreter reports — which lets one thread at a time \
+                     run Python code; on average {:.1} of them wanted a core at once{}. So they \
+                     took turns; each process has an interpreter and a GIL of its own.{}",
                     counted(a.threads, "thread", "threads"),
                     percent(a.shares.blocked),
                     a.wanting,
                     processes_beside_accounted(report, r),
-                    speeds(report, findings, r),
+                    ratios(report, r),
                 ),
                 _ => format!(
                     "{name}: its {} were blocked {} of their lives ({shares}){}: they waited for \
@@ -256,9 +284,9 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
         } => {
             let r = row(name)?;
             format!(
-                "{name}: its {} were running {} of their lives and waiting for a core {}, blocked \
-                 only {}: on average {:.1} of them wanted a core at once and they ran on {:.1}. \
-                 This is a free-threaded CPython {} with the GIL disabled (PEP 703), so its \
+                "{name}: its {} were running {} of their lives, waiting for a core {} and \
+                 blocked {}; on average {:.1} of them wanted a core at once and they ran on \
+                 {:.1}. This is a free-threaded CPython {} with the GIL disabled (PEP 703), so its \
                  threads ran Python code at the same time — the second half of the story since \
                  Python 3.13.{}",
                 counted(a.threads, "thread", "threads"),
@@ -271,7 +299,7 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                     .interpreter
                     .as_ref()
                     .map_or("", |i| i.version.as_str()),
-                speeds(report, findings, r),
+                ratios(report, r),
             )
         }
         Finding::WaitedForCores {
@@ -282,14 +310,13 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
         } if interpreter_threads(row(name)?) => {
             let r = row(name)?;
             format!(
-                "{name}: its {}, with the GIL disabled as the interpreter reports, ran at once — \
-                 blocked {} of their lives — but waited for a core {} of them: other programs \
-                 had {lost_cores:.1} of the {usable_cores} cores they could use while they \
-                 computed. That is contention, not a lock.{}",
+                "{name}: with the GIL disabled, as the interpreter reports, its {} ran at once \
+                 (blocked {}) but waited for a core {} of their lives: other programs had \
+                 {lost_cores:.1} of the {usable_cores} cores — contention, not a lock.{}",
                 counted(a.threads, "thread", "threads"),
                 percent(a.shares.blocked),
                 percent(a.shares.waiting),
-                speeds(report, findings, r),
+                ratios(report, r),
             )
         }
         Finding::WaitedForCores { row: name, .. } => {
@@ -419,6 +446,36 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 }
             )
         }
+        Finding::SingleThreadCost {
+            free,
+            with_gil,
+            ratio,
+            same_build,
+        } => {
+            let (free_row, gil_row) = (row(free)?, row(with_gil)?);
+            format!(
+                "One thread without the GIL: {free} took {}, {with_gil} {} ({}): {}.",
+                duration(free_row.wall_median()),
+                duration(gil_row.wall_median()),
+                if *same_build {
+                    "the same interpreter, its GIL switched on"
+                } else {
+                    "a build with the GIL"
+                },
+                if *ratio >= 1.0 {
+                    format!(
+                        "without the GIL a single thread took {:.0}% longer, the price of free \
+                         threading",
+                        (ratio - 1.0) * 100.0
+                    )
+                } else {
+                    format!(
+                        "without the GIL a single thread took {:.0}% less time here",
+                        (1.0 - ratio) * 100.0
+                    )
+                }
+            )
+        }
         Finding::Launched {
             row: name, split, ..
         } => super::launched::sentence(row(name)?, split)?,
@@ -497,10 +554,14 @@ fn few_cores_cause(cause: &FewCoresCause) -> String {
     }
 }
 
+/// A row that waited for cores: the row, its accounting, the cores it
+/// lost, the cores it could use.
+type Waited<'r> = (&'r BackendResult, &'r Accounted, f64, usize);
+
 /// The one sentence for all the rows of `language` that waited for cores
 /// other programs had ([`Finding::WaitedForCores`]).
 fn waited_for_cores(report: &Report, findings: &Findings, language: Language) -> Option<String> {
-    let waited: Vec<(&BackendResult, &Accounted, f64, usize)> = findings
+    let waited: Vec<Waited<'_>> = findings
         .iter()
         .filter_map(|f| match f {
             Finding::WaitedForCores {
@@ -515,16 +576,15 @@ fn waited_for_cores(report: &Report, findings: &Findings, language: Language) ->
         .collect();
     let first = waited.first()?;
     let names: Vec<&str> = waited.iter().map(|(r, ..)| r.name()).collect();
-    let range = |f: &dyn Fn(&(&BackendResult, &Accounted, f64, usize)) -> f64, decimals, unit| {
+    let range = |f: &dyn Fn(&Waited<'_>) -> f64, decimals, unit| {
         let (lo, hi) = bounds(waited.iter().map(f)).unwrap_or_default();
         span(lo, hi, decimals, unit)
     };
     let (usable_lo, usable_hi) = bounds(waited.iter().map(|w| w.3 as f64)).unwrap_or_default();
     let one = waited.len() == 1;
     Some(format!(
-        "{}: {} ran at once — blocked {} of their lives — but waited for a core {} of them: \
-         other programs had {} of the {} cores they could use while they computed. That is \
-         contention, not a lock: {} ran at {}, which understates {}.",
+        "{}: {} ran at once (blocked {}) but waited for a core {} of their lives: other \
+         programs had {} of the {} cores — contention, not a lock: {} {} understates {}.",
         join_names(&names),
         if one {
             format!("its {}", counted(first.1.threads, "worker", "workers"))
@@ -535,7 +595,7 @@ fn waited_for_cores(report: &Report, findings: &Findings, language: Language) ->
         range(&|w| w.1.shares.waiting * 100.0, 0, "%"),
         range(&|w| w.2, 1, ""),
         span(usable_lo, usable_hi, 0, ""),
-        if one { "it" } else { "they" },
+        if one { "its" } else { "their" },
         range(
             &|w| report.speedup(w.0).unwrap_or(0.0),
             2,
@@ -554,6 +614,25 @@ fn waited_for_cores(report: &Report, findings: &Findings, language: Language) ->
 /// threads), whose sentences say what the interpreter reports of its GIL.
 fn interpreter_threads(r: &BackendResult) -> bool {
     r.profile.language != Language::Rust && r.profile.worker == WorkerKind::Thread
+}
+
+/// ` python-threads ran at 0.98× python-sequential, python-processes at
+/// 1.80×.`: the threads' speedup and the processes' beside it.
+fn ratios(report: &Report, threads: &BackendResult) -> String {
+    let Some(speedup) = report.speedup(threads) else {
+        return String::new();
+    };
+    let base = report
+        .baseline_of(threads)
+        .map_or(Language::Python.baseline(), BackendResult::name);
+    match processes_of(report, threads).and_then(|p| Some((p, report.speedup(p)?))) {
+        Some((p, s)) => format!(
+            " {} ran at {speedup:.2}× {base}, {} at {s:.2}×.",
+            threads.name(),
+            p.name()
+        ),
+        None => format!(" {} ran at {speedup:.2}× {base}.", threads.name()),
+    }
 }
 
 /// `12%`: a share as a whole percentage.
@@ -580,11 +659,11 @@ fn processes_beside_accounted(report: &Report, threads: &BackendResult) -> Strin
     };
     match report.accounted(processes) {
         Some(p) => format!(
-            ", while the {} of {} were blocked {} and {:.1} of them wanted a core at once",
+            ", where {:.1} of the {} of {} did (blocked {})",
+            p.wanting,
             counted(p.threads, "worker", "workers"),
             processes.name(),
             percent(p.shares.blocked),
-            p.wanting
         ),
         None => processes_beside(report, threads),
     }
@@ -779,7 +858,7 @@ mod tests {
         let text = explain(&busy);
         assert!(
             text.contains(
-                "Other programs kept 1.0–1.4 cores busy during the runs of sequential and threads"
+                "Other programs kept 1.0–1.4 cores busy during the runs of every Rust row"
             ),
             "{text}"
         );

@@ -25,6 +25,7 @@ mod notes;
 pub mod picture;
 pub mod sweep;
 mod table;
+pub mod time_picture;
 pub mod timeline;
 
 pub use self::explain::{explain, sentences};
@@ -284,6 +285,7 @@ mod same_findings {
         Calibration {
             rust_per_number: std::time::Duration::from_nanos(11),
             python_per_number: Some(std::time::Duration::from_nanos(500)),
+            python_startup: std::time::Duration::ZERO,
             count: 1_000_000,
             chosen: true,
         }
