@@ -11,7 +11,8 @@
 //! Python, so that Rust's `sequential` takes about [`RUST_TARGET`].
 //!
 //! CPython is calibrated in two steps, each a run of the sequential program
-//! with a deadline ([`CALIBRATION_TIMEOUT`]) whose report is checked as the
+//! with a deadline ([`CALIBRATION_TIMEOUT`], or the lesson's `--timeout`)
+//! whose report is checked as the
 //! driver checks a run's (one report per worker, the sums the Rust kernel
 //! draws): a short probe, then a sample of about [`PYTHON_SAMPLE`], long
 //! enough that a preemption or two on a shared machine does not move the
@@ -26,7 +27,7 @@ use crate::backend::python::{Interpreter, Program, PythonBackend};
 use crate::error::Error;
 use crate::kernel::Generator;
 use crate::kernel::{Workload, WorkloadSpec};
-use crate::measure::Plan;
+use crate::measure::{Plan, Timeout};
 
 /// How long `python-sequential` should take: a few seconds, so that the
 /// whole lesson — four runs of three Python rows — takes about a minute.
@@ -119,7 +120,13 @@ pub fn calibrate(
     workers: usize,
     seed: u64,
     interpreter: Option<&Interpreter>,
+    timeout: Timeout,
 ) -> Result<Calibration, Error> {
+    let limit = match timeout {
+        Timeout::Auto => Some(CALIBRATION_TIMEOUT),
+        Timeout::After(limit) => Some(limit),
+        Timeout::Never => None,
+    };
     const RUST_SAMPLE: u64 = 200_000;
     let workload = Workload::new(spec(1, RUST_SAMPLE, seed))?;
     let rust = (0..3)
@@ -139,10 +146,10 @@ pub fn calibrate(
                 .into_iter()
                 .find(|b| b.program() == Program::Sequential)
                 .expect("a sequential program");
-            let (probe, _) = python_sample(&backend, seed, PROBE)?;
+            let (probe, _) = python_sample(&backend, seed, PROBE, limit)?;
             let sample = (PYTHON_SAMPLE.as_secs_f64() / probe.as_secs_f64().max(1e-12)) as u64;
             let (per_number, startup) =
-                python_sample(&backend, seed, sample.clamp(PROBE, 100_000_000))?;
+                python_sample(&backend, seed, sample.clamp(PROBE, 100_000_000), limit)?;
             (Some(per_number), startup)
         }
     };
@@ -164,20 +171,18 @@ pub fn calibrate(
 }
 
 /// One calibration run of `backend` (the sequential program) on one worker
-/// drawing `count` numbers, within [`CALIBRATION_TIMEOUT`], its report
+/// drawing `count` numbers, within `limit`, its report
 /// checked as the driver checks a run's: what one number cost, and the run's
 /// wall beyond its worker's computing (start-up, collection).
 fn python_sample(
     backend: &PythonBackend,
     seed: u64,
     count: u64,
+    limit: Option<Duration>,
 ) -> Result<(Duration, Duration), Error> {
     let workload = Workload::new(spec(1, count, seed))?;
     let started = Instant::now();
-    let reports = backend.run_until(
-        &workload,
-        Some(crate::backend::Deadline::after(CALIBRATION_TIMEOUT)),
-    )?;
+    let reports = backend.run_until(&workload, limit.map(crate::backend::Deadline::after))?;
     let wall = started.elapsed();
     let reports = crate::measure::check_reports(backend.name(), 1, reports)?;
     let expected = crate::kernel::worker_sum(&workload, 0);

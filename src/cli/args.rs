@@ -175,6 +175,12 @@ pub(crate) struct LessonArgs {
     /// Measure without the sampler (no cores-busy picture then).
     #[arg(long)]
     pub(crate) no_sampler: bool,
+
+    /// How long one run may take, the calibration's included: a duration
+    /// (90s, 5m), auto (a minute for each calibration run; for the rows, a
+    /// thousand times the first row's run and at least a minute) or none.
+    #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
+    pub(crate) timeout: Timeout,
 }
 
 /// The workload of one MPI rank, as the mpi backend passes it.

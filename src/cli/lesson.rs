@@ -40,20 +40,21 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         Some(count) => lesson::Calibration {
             count,
             chosen: false,
-            ..lesson::calibrate(args.workers, args.seed, None)?
+            ..lesson::calibrate(args.workers, args.seed, None, args.timeout)?
         },
         None => {
             if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                 eprint("calibrating: what does one number cost here?\r");
             }
-            lesson::calibrate(args.workers, args.seed, interpreter.as_ref())?
+            lesson::calibrate(args.workers, args.seed, interpreter.as_ref(), args.timeout)?
         }
     };
     let workload = Workload::new(lesson::spec(args.workers, calibration.count, args.seed))
         .map_err(Error::from)?;
     let driver = Driver::new(workload, lesson::PLAN)?
         .with_sampling(!args.no_sampler)
-        .with_sample_interval(lesson::SAMPLE_INTERVAL);
+        .with_sample_interval(lesson::SAMPLE_INTERVAL)
+        .with_timeout(args.timeout);
     let rust = lesson::rust_backends()?;
     let python_rows = interpreter
         .as_ref()

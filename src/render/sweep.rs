@@ -292,7 +292,7 @@ fn plot_title(sweep: &Sweep) -> String {
             counted(*workers, "worker", "workers")
         );
         if let Some(flat) = &flat {
-            candidates.push(format!("{reached}; {flat} stayed near 1×"));
+            candidates.push(format!("{reached}; {flat}"));
         }
         candidates.push(reached);
         candidates.push(format!("{backend} reached {speedup:.2}×; {allow}"));
