@@ -31,6 +31,25 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// More workers than the Slurm allocation this process runs in has tasks
+    /// (checked before anything runs): `mpirun` would silently oversubscribe
+    /// the allocation's cores, and `srun` refuses.
+    #[error(
+        "{backend} backend: {workers} workers, but the Slurm allocation (job {job_id}) has {tasks} \
+         task{}: give --workers {tasks} or fewer, or ask salloc/sbatch for more (-n)",
+        if *tasks == 1 { "" } else { "s" }
+    )]
+    TooManyForAllocation {
+        /// The backend's name.
+        backend: &'static str,
+        /// The workers asked for.
+        workers: usize,
+        /// The allocation's tasks (`SLURM_NTASKS`).
+        tasks: usize,
+        /// The allocation's job (`SLURM_JOB_ID`).
+        job_id: String,
+    },
+
     /// A backend could not be set up at all (before any worker started).
     #[error("{backend} backend: {what}")]
     Setup {
@@ -204,6 +223,7 @@ impl Error {
                 | Error::BadExport { .. }
                 | Error::InvalidInterpreter { .. }
                 | Error::WorkerLimit { .. }
+                | Error::TooManyForAllocation { .. }
         )
     }
 }

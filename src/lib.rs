@@ -9,7 +9,8 @@
 //!
 //! # Tour
 //!
-//! The layers, from the bottom (`docs/ARCHITECTURE.md` maps them in full):
+//! The layers, from the bottom (`docs/ARCHITECTURE.md` maps them in full;
+//! a test keeps every module to the layers below it):
 //!
 //! - [`kernel`] — what one worker computes: worker `i`'s numbers are a pure
 //!   function of `(seed, i)` and the [`Generator`], defined exactly there and
@@ -24,20 +25,27 @@
 //!   taking turns on one lock, an emulation of CPython's GIL), `threads`,
 //!   `channels`, `rayon` and `process`; with the cargo feature `mpi`, `mpi`
 //!   (OpenMPI ranks, on this host or many, launched for each run); and
-//!   CPython itself running the book's programs ([`backend::python`]).
+//!   CPython itself running the book's programs ([`backend::python`]). Each
+//!   states what it is in a [`backend::Profile`]: its language, what a
+//!   worker is, and whether its workers run one after another, take turns
+//!   on a lock, or run at once.
 //! - [`measure`] — the [`Driver`]: warm-up and measured runs of each
 //!   backend, with wall and `getrusage` CPU time, verifying every run's sums
-//!   against the sequential baseline; it returns a [`Report`]. Sweeps over
-//!   worker counts with the Karp–Flatt metric are in [`measure::sweep`].
+//!   against the sequential baseline; it returns a [`Report`], whose
+//!   [`findings`](Report::findings) are every conclusion its figures support
+//!   ([`measure::findings`]). Sweeps over worker counts with the Karp–Flatt
+//!   metric are in [`measure::sweep`].
 //! - [`render`] — what a person reads: the table ([`render::text`]),
-//!   [`render::explain`]'s sentences, per-worker timelines and plots.
+//!   [`render::explain`]'s sentences, per-worker timelines and plots. They
+//!   only put the findings into words.
 //! - [`export`] — the report as JSON, CSV or Markdown, in hyperfine's
 //!   conventions, written whole or not at all; [`compare`] sets two JSON
 //!   exports side by side.
-//! - [`os`] — the system calls beneath, split by what a forked child may
-//!   call, and the registry of live child processes that
-//!   [`os::children::interrupt`] stops on SIGINT or SIGTERM.
 //!
+//! Beneath them, the command's own machinery (system calls, the registry
+//! of child processes, outputs written whole) is public for the `gilfree`
+//! binary but left out of these pages.
+
 //! # Example
 //!
 //! ```
@@ -59,6 +67,9 @@
 //! report.verify()?; // rayon's sums equal the sequential baseline's
 //! let rayon = report.result("rayon").unwrap();
 //! println!("rayon: {:.2}× faster, {:.0}% CPU", report.speedup(rayon).unwrap(), rayon.cpu_percent_median());
+//! for finding in &report.findings() {
+//!     println!("{finding:?}"); // e.g. RanInParallel { rows: ["rayon"], .. }
+//! }
 //! print!("{}", gilfree::render::text(&report));
 //! # Ok(())
 //! # }
@@ -77,11 +88,17 @@ pub mod export;
 #[doc(hidden)]
 pub mod fault;
 pub mod kernel;
+// The binary's own machinery, public for it (and its tests) but not part of
+// the library's documented surface.
+#[doc(hidden)]
 pub mod lesson;
 pub mod measure;
+#[doc(hidden)]
 pub mod os;
+#[doc(hidden)]
 pub mod output;
 pub mod render;
+#[doc(hidden)]
 pub mod text;
 pub mod worker;
 
@@ -90,4 +107,4 @@ pub use error::{Error, WorkerFailure};
 pub use kernel::{Generator, Simd};
 pub use kernel::{Workload, WorkloadError, WorkloadSpec};
 pub use measure::{Driver, Plan, Report};
-pub use worker::WorkerReport;
+pub use worker::{ProcessFacts, WorkerReport};

@@ -250,29 +250,35 @@ fn rename_all(staged: Vec<Staged>) -> Result<(), Error> {
             let mut guard = match staged.temp {
                 StagedTemp::Named(guard) => guard,
                 StagedTemp::Unnamed { file, dir } => {
-                    // Named only between this link and the rename below.
-                    let name = dir.join(temporary_name(&staged.file));
-                    let guard = lock.register(name.clone());
+                    // Named only between this link and the rename below;
+                    // registered before the lock is released.
                     let fd_path =
                         format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-                    let linked = nix::unistd::linkat(
-                        nix::fcntl::AT_FDCWD,
-                        fd_path.as_str(),
-                        nix::fcntl::AT_FDCWD,
-                        &name,
-                        nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
-                    );
-                    if let Err(errno) = linked {
-                        // Nothing was linked: nothing to remove, but the
-                        // guard is dropped only once the lock is released.
-                        armed.push(guard);
-                        result = Err(Error::Write {
-                            path: staged.path,
-                            source: errno.into(),
-                        });
-                        break;
-                    }
-                    guard
+                    let mut prefix = String::new();
+                    let linked = temporary(&staged.file, &mut prefix)
+                        .make_in(&dir, |name| {
+                            nix::unistd::linkat(
+                                nix::fcntl::AT_FDCWD,
+                                fd_path.as_str(),
+                                nix::fcntl::AT_FDCWD,
+                                name,
+                                nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW,
+                            )
+                            .map_err(io::Error::from)
+                        })
+                        .and_then(|named| named.into_temp_path().keep().map_err(|e| e.error));
+                    let name = match linked {
+                        Ok(name) => name,
+                        Err(source) => {
+                            // Nothing was linked: nothing to remove.
+                            result = Err(Error::Write {
+                                path: staged.path,
+                                source,
+                            });
+                            break;
+                        }
+                    };
+                    lock.register(name)
                 }
             };
             let target = staged.file.clone();
@@ -444,26 +450,30 @@ fn temporary_beside(path: &Path) -> Result<Temporary, String> {
 
 /// A new named temporary file in `dir` for replacing `target`, registered
 /// for removal, with the permissions a new file would get (0666 less the
-/// umask).
+/// umask): `tempfile` makes it, hidden beside the target
+/// (`.NAME.RANDOM.gilfree-tmp`), and gilfree keeps it — the commit renames
+/// it, and `os::cleanup` removes it on a signal.
 fn named_temporary(dir: &Path, target: &Path) -> io::Result<(File, Registered)> {
-    let name = dir.join(temporary_name(target));
+    // Registered under the cleanup lock: a signal exit waits for the lock,
+    // so it sees the file either not yet made or registered.
     let mut lock = cleanup::lock();
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o666)
-        .open(&name)?;
-    Ok((file, lock.register(name)))
+    let mut prefix = String::new();
+    let (file, path) = temporary(target, &mut prefix)
+        .permissions(Permissions::from_mode(0o666))
+        .tempfile_in(dir)?
+        .keep()
+        .map_err(|err| err.error)?;
+    Ok((file, lock.register(path)))
 }
 
-/// A fresh hidden name beside `path`'s file: `.NAME.PID.RANDOM.gilfree-tmp`.
-fn temporary_name(path: &Path) -> String {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    use rand::TryRng;
-    let random = rand::rngs::SysRng
-        .try_next_u64()
-        .unwrap_or_else(|_| crate::os::signal_safe::monotonic_ns());
-    format!(".{name}.{}.{random:016x}.gilfree-tmp", std::process::id())
+/// How a temporary beside `target` is named: hidden, `.NAME.RANDOM.gilfree-tmp`
+/// (the prefix, which `prefix` holds, and the suffix).
+fn temporary<'a>(target: &Path, prefix: &'a mut String) -> tempfile::Builder<'a, 'static> {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    *prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix.as_str()).suffix(".gilfree-tmp");
+    builder
 }
 
 /// Opens an existing non-regular file for writing, without truncating it

@@ -61,6 +61,35 @@ pub struct WorkerReport {
     /// `CLOCK_MONOTONIC`. The run's time before it went to launching. `None`
     /// for the others.
     pub ready_ns: Option<u64>,
+    /// For a worker that ran in a process of its own on some host (an MPI
+    /// rank): what that process and its host reported about themselves, so
+    /// that a run's CPU time and cores can count every host. `None` for the
+    /// others.
+    pub process: Option<ProcessFacts>,
+}
+
+/// What a worker that ran in a launched process (an MPI rank) reports about
+/// its process and its host: the process's own CPU time, measured by
+/// itself, and the host's cores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessFacts {
+    /// User-mode CPU time of the whole process (its start-up, `MPI_Init`, the
+    /// barrier and the compute), as `getrusage(RUSAGE_SELF)` gave it.
+    pub user: Duration,
+    /// Kernel-mode CPU time, likewise.
+    pub system: Duration,
+    /// Whether the process descended from the measuring process, so that its
+    /// CPU time is already in the driver's `getrusage(RUSAGE_CHILDREN)` once
+    /// reaped. False for a rank on another host, or one started by another
+    /// machine's daemon (Slurm's step daemon, an ssh server).
+    pub counted_by_driver: bool,
+    /// Logical cores the process could run on, on its host.
+    pub host_cores: usize,
+    /// The host's processor model, or `"unknown"`.
+    pub cpu_model: String,
+    /// The host's boot id (`/proc/sys/kernel/random/boot_id`): hosts with the
+    /// same one are one kernel on one machine, and share its cores.
+    pub boot_id: String,
 }
 
 /// One thread's wall time, CPU time and run-queue wait over a stretch of
@@ -142,7 +171,7 @@ pub const MAX_HELD_INTERVALS: usize = 1024;
 /// Appends `interval` to `held`, merging neighbours pairwise when the record
 /// is full so that it stays within [`MAX_HELD_INTERVALS`] and still spans the
 /// whole run.
-pub fn record_held(held: &mut Vec<(u64, u64)>, interval: (u64, u64)) {
+pub(crate) fn record_held(held: &mut Vec<(u64, u64)>, interval: (u64, u64)) {
     if held.len() == MAX_HELD_INTERVALS {
         let merged: Vec<(u64, u64)> = held
             .chunks(2)
@@ -204,10 +233,21 @@ pub fn run_worker_caught(
     workload: &Workload,
     worker: usize,
 ) -> Result<WorkerReport, WorkerFailure> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_worker_in(Some(backend), workload, worker)
-    }))
-    .unwrap_or_else(|payload| Err(WorkerFailure::Panicked(panic_message(&*payload))))
+    caught(|| run_worker_in(Some(backend), workload, worker))
+}
+
+/// Runs a worker's `body` with a panic caught and turned into
+/// [`WorkerFailure::Panicked`]: what [`run_worker_caught`] does, for a
+/// backend whose workers run a body of their own (the `gil` backend's,
+/// which takes turns on its lock).
+///
+/// # Errors
+/// `body`'s, and [`WorkerFailure::Panicked`].
+pub(crate) fn caught(
+    body: impl FnOnce() -> Result<WorkerReport, WorkerFailure>,
+) -> Result<WorkerReport, WorkerFailure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(WorkerFailure::Panicked(panic_message(&*payload))))
 }
 
 /// The message of a caught panic payload.
@@ -246,6 +286,7 @@ thread_local! {
     static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+#[doc(hidden)]
 /// Whether the calling thread is running a worker right now. A program's
 /// panic hook can use it to stay quiet about a worker's panic, which the
 /// backend reports as an error naming the worker.
@@ -309,6 +350,7 @@ pub(crate) fn measure<E>(
         held_ns: Vec::new(),
         host: None,
         ready_ns: None,
+        process: None,
     })
 }
 

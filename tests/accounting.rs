@@ -120,6 +120,7 @@ impl Backend for TurnsOnAMutex {
                             held_ns: Vec::new(),
                             host: None,
                             ready_ns: None,
+                            process: None,
                         }
                     })
                 })

@@ -378,7 +378,7 @@ fn others_are_null_in_the_exports_wherever_the_table_shows_a_question_mark() {
             .unwrap()
             .to_owned();
         match result.others() {
-            gilfree::measure::result::Others::Cores(cores) => {
+            gilfree::measure::Others::Cores(cores) => {
                 assert_eq!(cell, format!("{cores:.2}"));
                 assert!(record.others_cores.is_some());
                 assert!(!csv_cell.is_empty());
@@ -395,7 +395,7 @@ fn others_are_null_in_the_exports_wherever_the_table_shows_a_question_mark() {
         report
             .results
             .iter()
-            .any(|r| r.others() == gilfree::measure::result::Others::TooShort),
+            .any(|r| r.others() == gilfree::measure::Others::TooShort),
         "runs this short are too short to tell:\n{table}"
     );
 }

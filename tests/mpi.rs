@@ -301,6 +301,130 @@ fn two_simulated_hosts_each_run_half_of_the_ranks() {
     assert_no_openmpi_files(&tmp);
 }
 
+/// Waits for `child` at most `limit`; kills it and fails past that.
+fn output_within(mut child: std::process::Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_fifo_hostfile_a_torn_quote_and_mpirun_with_srun_are_refused_at_once_with_exit_2() {
+    let tmp = tmpdir("refused");
+    let fifo = tmp.with_extension("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--hostfile", fifo.to_str().unwrap()],
+            "it must be a regular file",
+        ),
+        (
+            &["--hostfile", tmp.to_str().unwrap()],
+            "it must be a regular file",
+        ),
+        (
+            &["--mpirun", "mpirun --mca plm_rsh_args '-p 22"],
+            "close every quote",
+        ),
+        (
+            &["--launcher", "srun", "--mpirun", "mpirun"],
+            "--launcher srun builds its own",
+        ),
+    ];
+    for (args, expected) in cases {
+        let child = mpi_command(&tmp, 5, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A FIFO opened for reading would block until a writer came.
+        let output = output_within(child, Duration::from_secs(20));
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    std::fs::remove_file(&fifo).unwrap();
+    assert_no_openmpi_files(&tmp);
+}
+
+#[test]
+fn a_shell_quoted_mpirun_reaches_mpirun_as_its_words() {
+    if !have_mpirun("shell-quoted mpirun") {
+        return;
+    }
+    let tmp = tmpdir("quoted");
+    // Split at spaces, '-p 22' would be two words and mpirun would take
+    // "22'" for the program (status 134, as it once did).
+    let output = mpi_command(
+        &tmp,
+        2016,
+        &["-w", "2", "--mpirun", "mpirun --mca plm_rsh_args '-p 22'"],
+    )
+    .output()
+    .unwrap();
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert!(output.status.success(), "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("mpi "))
+        .expect("an mpi row");
+    assert!(row.ends_with('✓'), "{row}");
+    assert_no_openmpi_files(&tmp);
+}
+
+#[test]
+fn gilfree_simd_reaches_the_ranks() {
+    if !have_mpirun("GILFREE_SIMD") {
+        return;
+    }
+    let tmp = tmpdir("simd");
+    let words = tmp.with_extension("words");
+    // A launcher that writes down the words it was given, one a line, then
+    // is mpirun: quoting as a shell would is what makes it one argument.
+    let launcher = format!(
+        "sh -c 'printf \"%s\\n\" \"$@\" > {}; exec mpirun \"$@\"' sh",
+        words.display()
+    );
+    let output = mpi_command(
+        &tmp,
+        2017,
+        &["-w", "2", "--mpirun", &launcher, "--export-json", "-"],
+    )
+    .env("GILFREE_SIMD", "scalar")
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let given = std::fs::read_to_string(&words).unwrap();
+    let given: Vec<&str> = given.lines().collect();
+    assert!(
+        given.windows(2).any(|w| w == ["--simd", "scalar"]),
+        "{given:?}"
+    );
+    let export: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(export["workload"]["simd"], "scalar");
+    let mpi = export["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["backend"] == "mpi")
+        .unwrap();
+    assert_eq!(mpi["verified"], true);
+    assert_eq!(mpi["host_details"][0]["logical_cores"], num_cpus::get());
+    std::fs::remove_file(&words).unwrap();
+    assert_no_openmpi_files(&tmp);
+}
+
 /// One failing run: exit 1 and exactly one line, `error: mpi backend: …`
 /// containing `expected`; nothing left behind.
 fn expect_one_line_error(name: &str, mut command: Command, tmp: &Path, expected: &str) -> String {
@@ -326,7 +450,7 @@ alone! {
         let tmp = tmpdir("failures");
         let host = host_name();
         let fault = |spec: &str| {
-            let mut command = mpi_command(&tmp, 11, &[]);
+            let mut command = mpi_command(&tmp, 11, &["--launch-timeout", "15s"]);
             command.env(gilfree::fault::ENV_VAR, spec);
             command
         };
@@ -336,8 +460,10 @@ alone! {
             )),
             // A rank exiting on its own before MPI starts: OpenMPI 4.1's
             // mpirun reports it with its own status (4), or dies of SIGPIPE
-            // writing to the dead rank; either is an error of the backend.
-            ("failing rank", fault("2:exit=4@mpi"), "mpirun ".to_owned()),
+            // writing to the dead rank, or leaves the others waiting in
+            // MPI_Init, which the launch deadline ends; each is an error of
+            // the backend (checked below).
+            ("failing rank", fault("2:exit=4@mpi"), String::new()),
             ("panicking rank", fault("6:panic@mpi"),
                 format!("worker 6 (MPI rank 6 on host {host}) panicked: injected fault: worker 6 panics")),
             ("garbled record", fault("1:garbled@mpi"),
@@ -346,7 +472,14 @@ alone! {
             ("short report", fault("0:short@mpi"), "rank 0's report is not valid".to_owned()),
         ];
         for (name, command, expected) in cases {
-            expect_one_line_error(name, command, &tmp, &expected);
+            let err = expect_one_line_error(name, command, &tmp, &expected);
+            if name == "failing rank" {
+                assert!(
+                    err.contains("mpirun ")
+                        || err.contains("still launching after 15s (--launch-timeout)"),
+                    "{err}"
+                );
+            }
             assert_eq!(reap_count(), 0, "{name}: a process was left");
         }
 

@@ -20,7 +20,6 @@
 //! Each worker records when it held the lock ([`WorkerReport::held_ns`]), for
 //! the timeline.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
@@ -32,7 +31,7 @@ use crate::error::{Error, WorkerFailure};
 use crate::kernel::Workload;
 use crate::kernel::{self, Stream};
 use crate::os::signal_safe as sys;
-use crate::worker::{self, WorkerReport, panic_message, record_held};
+use crate::worker::{self, WorkerReport, record_held};
 
 const NAME: &str = "gil";
 const PROFILE: Profile = Profile::rust(
@@ -111,12 +110,7 @@ impl Backend for GilBackend {
                 thread::Builder::new()
                     .name(format!("gilfree-gil-{worker}"))
                     .spawn_scoped(scope, move || {
-                        let report =
-                            catch_unwind(AssertUnwindSafe(|| run_worker(gil, workload, worker)))
-                                .unwrap_or_else(|payload| {
-                                    Err(WorkerFailure::Panicked(panic_message(&*payload)))
-                                });
-                        (worker, report)
+                        (worker, worker::caught(|| run_worker(gil, workload, worker)))
                     })
             })
         })?;

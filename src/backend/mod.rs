@@ -8,9 +8,6 @@
 //! adding a backend is a new file plus one row. The driver only ever sees
 //! `&dyn Backend`.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::{Error, WorkerFailure};
 use crate::kernel::Workload;
 use crate::worker::{ThreadTime, WorkerReport};
@@ -20,8 +17,10 @@ pub mod gil;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 pub(crate) mod process;
+mod profile;
 pub mod python;
 mod rayon;
+mod registry;
 mod sequential;
 mod spawn;
 mod threads;
@@ -31,7 +30,9 @@ pub use self::gil::GilBackend;
 #[cfg(feature = "mpi")]
 pub use self::mpi::{MpiBackend, MpiOptions};
 pub use self::process::ProcessBackend;
+pub use self::profile::{Language, Lock, Profile, Schedule, WorkerKind};
 pub use self::rayon::RayonBackend;
+pub use self::registry::{BackendKind, UnknownBackend};
 pub use self::sequential::SequentialBackend;
 pub use self::threads::ThreadsBackend;
 
@@ -159,124 +160,6 @@ pub struct BackendRun {
     pub coordinators: Vec<ThreadTime>,
 }
 
-/// The language a backend's workers run in. Each row is read against the
-/// sequential row of its own language: Python's threads against Python run
-/// sequentially, not against Rust, which computes the same sums about a
-/// hundred times faster and would make every Python row look like 0.01×.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Language {
-    /// gilfree's own code.
-    #[default]
-    Rust,
-    /// CPython running the book's programs.
-    Python,
-}
-
-impl Language {
-    /// `rust`, `python`: as in exports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Language::Rust => "rust",
-            Language::Python => "python",
-        }
-    }
-
-    /// The backend whose median wall time this language's speedups divide:
-    /// `sequential`, `python-sequential`.
-    pub fn baseline(self) -> &'static str {
-        match self {
-            Language::Rust => "sequential",
-            Language::Python => "python-sequential",
-        }
-    }
-
-    /// The language called `name` ([`Language::name`]).
-    pub fn named(name: &str) -> Option<Language> {
-        [Language::Rust, Language::Python]
-            .into_iter()
-            .find(|l| l.name() == name)
-    }
-}
-
-/// What a backend is: the facts by which its figures are read. Each backend
-/// states its profile once (a `PROFILE` constant in its file, or built from
-/// the interpreter for CPython's rows); the registry row and the backend
-/// both return it, and the report carries it with the row's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Profile {
-    /// A short, stable name, as accepted by `--backend`.
-    pub name: &'static str,
-    /// One line saying how the backend runs its workers.
-    pub description: &'static str,
-    /// The language the workers run in, whose sequential row the row's
-    /// speedup and efficiency are read against ([`Language::baseline`]).
-    pub language: Language,
-    /// What one worker is.
-    pub worker: WorkerKind,
-    /// How the workers share the cores.
-    pub schedule: Schedule,
-}
-
-impl Profile {
-    /// A Rust backend's profile.
-    pub const fn rust(
-        name: &'static str,
-        description: &'static str,
-        worker: WorkerKind,
-        schedule: Schedule,
-    ) -> Profile {
-        Profile {
-            name,
-            description,
-            language: Language::Rust,
-            worker,
-            schedule,
-        }
-    }
-
-    /// Whether this is its language's sequential row, the baseline of the
-    /// language's speedups.
-    pub fn is_baseline(&self) -> bool {
-        self.name == self.language.baseline()
-    }
-}
-
-/// What one worker of a backend is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum WorkerKind {
-    /// A thread of the process that runs the backend (or of the interpreter).
-    Thread,
-    /// A process of its own: a fork, or a pool's worker process.
-    Process,
-    /// A rank that a launcher started, on this host or another.
-    Rank,
-}
-
-/// How a backend's workers share the cores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Schedule {
-    /// One worker after another, on one core: a sequential row.
-    OneAfterAnother,
-    /// All started at once, but computing only while holding a lock, so in
-    /// turns.
-    TakingTurns(Lock),
-    /// All at once, as many at a time as there are cores.
-    AtOnce,
-}
-
-/// A lock that makes workers take turns ([`Schedule::TakingTurns`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Lock {
-    /// CPython's global interpreter lock, enabled in the interpreter.
-    Gil,
-    /// gilfree's emulation of it: the `gil` backend's one global lock.
-    Emulated,
-}
-
 /// When a run must have finished ([`Backend::run_until`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
@@ -338,168 +221,6 @@ impl Default for BackendOptions {
     }
 }
 
-/// Makes a backend from the options.
-type Constructor = fn(&BackendOptions) -> Result<Box<dyn Backend>, Error>;
-
-/// A built-in backend: one row of the registry, [`BackendKind::ALL`].
-///
-/// Two kinds are equal when they have the same name, and they order as the
-/// registry lists them (the order of the report's rows).
-///
-/// A row is *launched* when its workers run in another program that it
-/// launches (`mpi`: `mpirun` and its ranks): such a row needs a system
-/// package, costs a launch per run, and runs only when named — `all`
-/// means the [`in_process`](BackendKind::in_process) rows.
-#[derive(Clone, Copy)]
-pub struct BackendKind {
-    profile: Profile,
-    build: Constructor,
-    launched: bool,
-}
-
-impl BackendKind {
-    /// The registry: every built-in backend, in the order reports list them.
-    /// The sequential baseline comes first.
-    pub const ALL: &'static [BackendKind] = &[
-        sequential::KIND,
-        gil::KIND,
-        threads::KIND,
-        channels::KIND,
-        rayon::KIND,
-        process::KIND,
-        #[cfg(feature = "mpi")]
-        mpi::KIND,
-    ];
-
-    /// A registry row: what a backend's file declares as its `KIND`.
-    pub const fn new(profile: Profile, build: Constructor) -> BackendKind {
-        BackendKind {
-            profile,
-            build,
-            launched: false,
-        }
-    }
-
-    /// A registry row whose workers run in a program it launches (see the
-    /// type's documentation).
-    pub const fn launched(profile: Profile, build: Constructor) -> BackendKind {
-        BackendKind {
-            profile,
-            build,
-            launched: true,
-        }
-    }
-
-    /// Whether the row's workers run in a program it launches.
-    pub fn is_launched(self) -> bool {
-        self.launched
-    }
-
-    /// The rows whose workers run inside gilfree's process or its forks:
-    /// what `--backend all` selects, and what the tests that run every
-    /// backend in the test process use.
-    pub fn in_process() -> impl Iterator<Item = BackendKind> {
-        BackendKind::ALL
-            .iter()
-            .copied()
-            .filter(|kind| !kind.launched)
-    }
-
-    /// The built-in backend called `name` (case-insensitive), if any.
-    pub fn named(name: &str) -> Option<BackendKind> {
-        BackendKind::ALL
-            .iter()
-            .copied()
-            .find(|kind| kind.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// What the backend is.
-    pub fn profile(self) -> Profile {
-        self.profile
-    }
-
-    /// The name `--backend` accepts.
-    pub fn name(self) -> &'static str {
-        self.profile.name
-    }
-
-    /// One line saying how the backend runs its workers.
-    pub fn description(self) -> &'static str {
-        self.profile.description
-    }
-
-    /// Makes the backend.
-    ///
-    /// # Errors
-    /// [`Error::InvalidOption`] for an option the backend cannot take (a
-    /// rayon pool of zero threads, a zero switch interval), and
-    /// [`Error::Setup`] when it cannot be made (the pool's threads).
-    pub fn build(self, options: &BackendOptions) -> Result<Box<dyn Backend>, Error> {
-        (self.build)(options)
-    }
-
-    /// Comma-separated names of every backend, for messages and help.
-    pub fn names() -> String {
-        let names: Vec<&str> = BackendKind::ALL.iter().map(|kind| kind.name()).collect();
-        names.join(", ")
-    }
-
-    /// The position in the registry.
-    fn position(self) -> usize {
-        BackendKind::ALL
-            .iter()
-            .position(|kind| kind.name() == self.name())
-            .unwrap_or(usize::MAX)
-    }
-}
-
-impl PartialEq for BackendKind {
-    fn eq(&self, other: &Self) -> bool {
-        self.name() == other.name()
-    }
-}
-
-impl Eq for BackendKind {}
-
-impl PartialOrd for BackendKind {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for BackendKind {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.position()
-            .cmp(&other.position())
-            .then_with(|| self.name().cmp(other.name()))
-    }
-}
-
-impl fmt::Debug for BackendKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BackendKind({})", self.name())
-    }
-}
-
-impl fmt::Display for BackendKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The name given to [`BackendKind::from_str`] is not a backend.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown backend '{0}' (valid: all, {names})", names = BackendKind::names())]
-pub struct UnknownBackend(pub String);
-
-impl FromStr for BackendKind {
-    type Err = UnknownBackend;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        BackendKind::named(name).ok_or_else(|| UnknownBackend(name.to_owned()))
-    }
-}
-
 /// The error for a failed worker of `backend`.
 pub(crate) fn worker_error(backend: &'static str, worker: usize, failure: WorkerFailure) -> Error {
     Error::Worker {
@@ -519,42 +240,4 @@ mod tests {
         assert_send_sync::<dyn Backend>();
         assert_send_sync::<Box<dyn Backend>>();
     };
-
-    #[test]
-    fn every_kind_parses_from_its_name_and_builds_a_backend_of_that_name() {
-        for &kind in BackendKind::ALL {
-            assert_eq!(kind.name().parse::<BackendKind>(), Ok(kind));
-            assert_eq!(kind.name().to_uppercase().parse::<BackendKind>(), Ok(kind));
-            let backend = kind.build(&BackendOptions::default()).unwrap();
-            assert_eq!(backend.name(), kind.name());
-            assert_eq!(backend.profile(), kind.profile());
-            assert!(!backend.description().is_empty());
-        }
-    }
-
-    #[test]
-    fn the_registry_has_unique_names_and_the_baseline_first() {
-        let mut names: Vec<&str> = BackendKind::ALL.iter().map(|k| k.name()).collect();
-        assert_eq!(names[0], SequentialBackend.name());
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), BackendKind::ALL.len());
-        let mut sorted = BackendKind::ALL.to_vec();
-        sorted.reverse();
-        sorted.sort();
-        assert_eq!(sorted, BackendKind::ALL);
-    }
-
-    #[test]
-    fn an_unknown_name_lists_the_valid_ones() {
-        let err = "fibers".parse::<BackendKind>().unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "unknown backend 'fibers' (valid: all, {})",
-                BackendKind::names()
-            )
-        );
-        assert!(BackendKind::names().starts_with("sequential, gil, threads"));
-    }
 }

@@ -568,6 +568,7 @@ impl Backend for PythonBackend {
                 held_ns: Vec::new(),
                 host: None,
                 ready_ns: None,
+                process: None,
             })
             .collect();
         let coordinators = output

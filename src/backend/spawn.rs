@@ -49,7 +49,7 @@ pub(crate) fn check_thread_limit(backend: &'static str, workload: &Workload) -> 
     }
 }
 
-/// A thread that can be joined: std's and crossbeam's handles, scoped or not.
+/// A thread that can be joined: std's handles, scoped or not.
 pub(crate) trait Join {
     /// What the thread returns.
     type Output;
@@ -68,13 +68,6 @@ impl<T> Join for std::thread::ScopedJoinHandle<'_, T> {
     type Output = T;
     fn join(self) -> std::thread::Result<T> {
         std::thread::ScopedJoinHandle::join(self)
-    }
-}
-
-impl<T> Join for crossbeam::thread::ScopedJoinHandle<'_, T> {
-    type Output = T;
-    fn join(self) -> std::thread::Result<T> {
-        crossbeam::thread::ScopedJoinHandle::join(self)
     }
 }
 

@@ -1,7 +1,7 @@
-//! The command line's types: what `gilfree`, `gilfree sweep` and `gilfree
-//! compare` accept, with the parsers of counts, durations and backend names.
-//! The backends' names and help come from the registry,
-//! [`BackendKind::ALL`].
+//! The command line's types: what `gilfree`, `gilfree sweep`, `gilfree
+//! lesson` and `gilfree compare` accept ([`parse`](super::parse) holds the
+//! parsers of their values). The backends' names and help come from the
+//! registry, [`BackendKind::ALL`].
 
 use std::path::PathBuf;
 
@@ -9,6 +9,10 @@ use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
 use gilfree::measure::{Plan, Timeout};
 use gilfree::{Generator, Simd, WorkloadSpec};
+
+#[cfg(feature = "mpi")]
+use super::parse::{Launcher, LauncherKind, parse_launch_timeout, parse_launcher};
+use super::parse::{parse_backends, parse_count, parse_interval, parse_timeout, parse_usize};
 
 const COLUMNS_HELP: &str = "\
 Columns of the table:
@@ -116,6 +120,19 @@ pub(crate) enum Command {
         #[arg(last = true, required = true)]
         launcher: Vec<String>,
     },
+    /// The mpi backend's supervisor of the launcher's daemon on another
+    /// host (hidden; OpenMPI starts it as its launch agent).
+    #[cfg(feature = "mpi")]
+    #[command(name = "mpi-host", hide = true)]
+    MpiHost {
+        /// The run's directory on this host, removed at the end if this
+        /// process made it.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The daemon's command and arguments.
+        #[arg(last = true, required = true)]
+        daemon: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -202,6 +219,20 @@ pub(crate) struct RankArgs {
     pub(crate) generator: String,
     #[arg(long)]
     pub(crate) materialize: bool,
+    /// The run's directory (for OpenMPI's shared-memory files where it
+    /// exists on this host).
+    #[arg(long)]
+    pub(crate) dir: Option<PathBuf>,
+    /// The SIMD path the driver was told to take (GILFREE_SIMD).
+    #[arg(long)]
+    pub(crate) simd: Option<String>,
+    /// The driver's process, `PID:START` (to tell whether its getrusage
+    /// counts this rank).
+    #[arg(long)]
+    pub(crate) driver: Option<String>,
+    /// The driver's boot id.
+    #[arg(long)]
+    pub(crate) driver_boot_id: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -345,8 +376,8 @@ pub(crate) struct Common {
     pub(crate) rng: RngArg,
 
     /// How often the gil backend's lock holder offers the lock to the waiting
-    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a bare
-    /// number is milliseconds).
+    /// workers, like CPython's sys.setswitchinterval: 5ms, 500us, 0.01s (a
+    /// number and its unit, as every duration).
     #[arg(long, default_value = "5ms", value_name = "DURATION", value_parser = parse_interval, allow_hyphen_values = true)]
     pub(crate) switch_interval: std::time::Duration,
 
@@ -370,12 +401,30 @@ pub(crate) struct Common {
     #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Timeout,
 
-    /// The mpi backend's launcher and its arguments, as one string split at
-    /// spaces (no quoting): "mpiexec --mca btl_tcp_if_include eth0", "srun".
-    /// gilfree appends -n WORKERS, --hostfile and the ranks' command.
+    /// The mpi backend's mpirun and its own arguments, as one string that
+    /// is split as a shell would (quotes and backslashes work):
+    /// "mpiexec --mca plm_rsh_args '-p 2222'". gilfree appends -n WORKERS,
+    /// --hostfile and the ranks' command.
     #[cfg(feature = "mpi")]
-    #[arg(long, default_value = "mpirun", value_name = "CMD ARGS", value_parser = parse_launcher)]
-    pub(crate) mpirun: Launcher,
+    /// [default: mpirun]
+    #[arg(long, value_name = "CMD ARGS", value_parser = parse_launcher)]
+    pub(crate) mpirun: Option<Launcher>,
+
+    /// What starts the mpi backend's ranks: mpirun (on this host or a
+    /// --hostfile's, or a Slurm allocation's), or srun (Slurm's own:
+    /// srun --mpi=pmix --kill-on-bad-exit=1 -n WORKERS, inside or outside
+    /// an allocation).
+    #[cfg(feature = "mpi")]
+    #[arg(long, value_enum, default_value = "mpirun")]
+    pub(crate) launcher: LauncherKind,
+
+    /// How long the mpi backend's launch may take, from the run's start
+    /// until every rank has left its start barrier; past it, the run
+    /// stops and the error names the hosts that never answered. Apart from
+    /// --timeout, which bounds the whole run.
+    #[cfg(feature = "mpi")]
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_launch_timeout)]
+    pub(crate) launch_timeout: std::time::Duration,
 
     /// A hostfile for the mpi backend's launcher: the hosts the ranks run
     /// on (`node1 slots=4`, one a line; see docs/mpi.md).
@@ -436,16 +485,16 @@ pub(crate) struct Args {
     #[arg(short, long = "backend", value_name = "NAME", value_delimiter = ',', default_value = "all", value_parser = parse_backends, help = backend_help())]
     pub(crate) backends: Vec<Vec<BackendKind>>,
 
-    /// Number of workers (threads or processes).
+    /// Number of workers (threads or processes) [default: 8; with -b mpi
+    /// inside a Slurm allocation, its tasks (SLURM_NTASKS)].
     #[arg(
         short,
         long,
-        default_value = "8",
         allow_negative_numbers = true,
         value_name = "N",
         value_parser = parse_usize
     )]
-    pub(crate) workers: usize,
+    pub(crate) workers: Option<usize>,
 
     /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
     /// (suffixes k, M, G).
@@ -561,114 +610,6 @@ fn launched_note() -> String {
     }
 }
 
-fn parse_backends(value: &str) -> Result<Vec<BackendKind>, String> {
-    // Launched engines (mpi) only when named: `all` needs no system package.
-    if value.trim().eq_ignore_ascii_case("all") {
-        return Ok(BackendKind::in_process().collect());
-    }
-    value
-        .parse::<BackendKind>()
-        .map(|kind| vec![kind])
-        .map_err(|err| err.to_string())
-}
-
-/// The mpi backend's launcher: a program and its arguments.
-#[cfg(feature = "mpi")]
-#[derive(Debug, Clone)]
-pub(crate) struct Launcher(pub(crate) Vec<String>);
-
-/// A launcher command: words split at whitespace, at least one.
-#[cfg(feature = "mpi")]
-fn parse_launcher(value: &str) -> Result<Launcher, String> {
-    let words: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
-    if words.is_empty() {
-        return Err(
-            "give a launcher command, such as \"mpirun\" or \"mpiexec --mca …\"".to_owned(),
-        );
-    }
-    Ok(Launcher(words))
-}
-
-/// A positive duration: a number with `s`, `ms`, `us` (or `µs`, `μs`) or
-/// `ns`, or bare milliseconds.
-pub(crate) fn parse_interval(value: &str) -> Result<std::time::Duration, String> {
-    let invalid = || format!("'{value}' is not a duration; use 5ms, 500us or 0.005s");
-    let trimmed = value.trim();
-    let units = [
-        ("ms", 1e-3),
-        ("us", 1e-6),
-        ("\u{b5}s", 1e-6),  // micro sign
-        ("\u{3bc}s", 1e-6), // Greek mu
-        ("ns", 1e-9),
-        ("s", 1.0),
-    ];
-    let (number, scale) = units
-        .iter()
-        .find_map(|&(unit, scale)| Some((trimmed.strip_suffix(unit)?, scale)))
-        .unwrap_or((trimmed, 1e-3));
-    let seconds = number.trim().parse::<f64>().map_err(|_| invalid())? * scale;
-    if !seconds.is_finite() || seconds <= 0.0 {
-        return Err(format!("'{value}': the switch interval must be positive"));
-    }
-    if seconds > 3600.0 {
-        return Err(format!("'{value}': the switch interval is at most an hour"));
-    }
-    Ok(std::time::Duration::from_secs_f64(seconds).max(std::time::Duration::from_nanos(1)))
-}
-
-/// `auto`, `none`, or a positive duration (`90s`, `5m`, `1h 30m`; a bare
-/// number is seconds).
-pub(crate) fn parse_timeout(value: &str) -> Result<Timeout, String> {
-    let trimmed = value.trim();
-    match trimmed {
-        "auto" => return Ok(Timeout::Auto),
-        "none" => return Ok(Timeout::Never),
-        _ => {}
-    }
-    let duration = match trimmed.parse::<u64>() {
-        Ok(seconds) => std::time::Duration::from_secs(seconds),
-        Err(_) => humantime::parse_duration(trimmed)
-            .map_err(|_| format!("'{value}' is not a duration; use 90s, 5m, 1h, auto or none"))?,
-    };
-    if duration.is_zero() {
-        return Err(format!("'{value}': the timeout must be positive (or none)"));
-    }
-    Ok(Timeout::After(duration))
-}
-
-/// A count: digits, optionally grouped by single `_` between digits, and an
-/// optional k/M/G suffix (either case); surrounding spaces are ignored.
-pub(crate) fn parse_count(value: &str) -> Result<u64, String> {
-    let invalid =
-        || format!("'{value}' is not a whole number; use digits like 1000000, 1_000_000 or 1M");
-    let trimmed = value.trim();
-    let (digits, multiplier) = match trimmed.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&trimmed[..i], 1_000),
-        Some((i, 'm' | 'M')) => (&trimmed[..i], 1_000_000),
-        Some((i, 'g' | 'G')) => (&trimmed[..i], 1_000_000_000),
-        _ => (trimmed, 1),
-    };
-    // Groups of digits joined by single underscores: no empty group.
-    if digits
-        .split('_')
-        .any(|group| group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(invalid());
-    }
-    digits
-        .replace('_', "")
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
-        .ok_or_else(|| format!("'{value}' is larger than {}", u64::MAX))
-}
-
-/// A count that must fit in a `usize` (workers, runs, threads).
-pub(crate) fn parse_usize(value: &str) -> Result<usize, String> {
-    let n = parse_count(value)?;
-    usize::try_from(n).map_err(|_| format!("'{value}' is larger than {}", usize::MAX))
-}
-
 impl Common {
     /// The workload these options describe, with `workers`, `count`, `seed`
     /// and the SIMD path (`None` for the widest).
@@ -698,33 +639,6 @@ mod tests {
     use gilfree::{Driver, Workload};
     use proptest::prelude::*;
 
-    #[test]
-    fn switch_intervals_take_a_unit() {
-        use std::time::Duration;
-        assert_eq!(parse_interval("5ms"), Ok(Duration::from_millis(5)));
-        assert_eq!(parse_interval("500us"), Ok(Duration::from_micros(500)));
-        assert_eq!(parse_interval("0.01s"), Ok(Duration::from_millis(10)));
-        assert_eq!(parse_interval("2"), Ok(Duration::from_millis(2)));
-        for bad in ["", "0", "-1ms", "fast", "1e400s", "NaNms", "2h"] {
-            assert!(parse_interval(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn counts_accept_separators_and_suffixes() {
-        assert_eq!(parse_count("1000000"), Ok(1_000_000));
-        assert_eq!(parse_count("10_000_000"), Ok(10_000_000));
-        assert_eq!(parse_count("1M"), Ok(1_000_000));
-        assert_eq!(parse_count("250k"), Ok(250_000));
-        assert_eq!(parse_count("2G"), Ok(2_000_000_000));
-        assert_eq!(parse_count("0"), Ok(0));
-        for bad in ["", "M", "-5", "1.5M", "ten", "1e6"] {
-            assert!(parse_count(bad).is_err(), "{bad}");
-        }
-        assert!(parse_count("99999999999999999999").is_err());
-        assert!(parse_count("18446744073709551615G").is_err());
-    }
-
     proptest! {
         /// Any command line, however wrong, parses or is refused by clap, and
         /// what parses is validated without a panic: the path every input
@@ -749,17 +663,11 @@ mod tests {
             let argv = std::iter::once("gilfree".to_owned()).chain(args);
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
                 let seed = args.common.seed.unwrap_or(0);
-                let _ = Workload::new(args.common.spec(args.workers, args.count, seed, None));
+                let _ = Workload::new(args.common.spec(args.workers.unwrap_or(8), args.count, seed, None));
                 let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), args.runs.plan(args.common.warmup, RUN_DEFAULTS));
             }
         }
 
-        /// Counts parse exactly when they are digits (with `_`) and an optional suffix.
-        #[test]
-        fn counts_never_panic_and_round_trip(n in proptest::num::u64::ANY, text in "\\PC{0,24}") {
-            prop_assert_eq!(parse_count(&n.to_string()), Ok(n));
-            let _ = parse_count(&text);
-        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod compare;
 mod lesson;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod parse;
 pub(crate) mod run;
 pub(crate) mod signals;
 mod sweep;
@@ -121,6 +122,10 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::MpiLaunch { dir, launcher }) => {
             gilfree::backend::mpi::launch::supervise(&dir, &launcher).exit()
         }
+        #[cfg(feature = "mpi")]
+        Some(Command::MpiHost { dir, daemon }) => {
+            gilfree::backend::mpi::launch::supervise_host(&dir, &daemon).exit()
+        }
         None => run::run(cli.args),
     }
 }
@@ -131,11 +136,11 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 pub(crate) fn is_mpi_process() -> bool {
     #[cfg(feature = "mpi")]
     {
-        use gilfree::backend::mpi::{LAUNCH_SUBCOMMAND, RANK_SUBCOMMAND};
+        use gilfree::backend::mpi::{HOST_SUBCOMMAND, LAUNCH_SUBCOMMAND, RANK_SUBCOMMAND};
         let first = std::env::args_os().nth(1);
         matches!(
             first.as_ref().and_then(|a| a.to_str()),
-            Some(RANK_SUBCOMMAND | LAUNCH_SUBCOMMAND)
+            Some(RANK_SUBCOMMAND | LAUNCH_SUBCOMMAND | HOST_SUBCOMMAND)
         )
     }
     #[cfg(not(feature = "mpi"))]
@@ -292,17 +297,42 @@ fn build_backends(named: Vec<Vec<BackendKind>>, options: &BackendOptions) -> Res
     Ok((kinds, built))
 }
 
-fn backend_options(common: &Common) -> BackendOptions {
-    BackendOptions {
+/// The backends' options from the command line.
+///
+/// # Errors
+/// [`Error::InvalidOption`] for `--mpirun` with `--launcher srun`.
+fn backend_options(common: &Common) -> Result<BackendOptions, Error> {
+    #[cfg(feature = "mpi")]
+    if common.launcher == parse::LauncherKind::Srun
+        && let Some(mpirun) = &common.mpirun
+    {
+        return Err(Error::InvalidOption {
+            option: "mpirun",
+            value: mpirun.0.join(" "),
+            reason: "--launcher srun builds its own srun command: drop --mpirun, or use --launcher mpirun",
+        });
+    }
+    Ok(BackendOptions {
         rayon_threads: common.threads.unwrap_or_else(num_cpus::get),
         switch_interval: common.switch_interval,
         #[cfg(feature = "mpi")]
         mpi: gilfree::backend::MpiOptions {
-            launcher: common.mpirun.0.clone(),
+            launcher: match common.launcher {
+                parse::LauncherKind::Mpirun => gilfree::backend::mpi::Launcher::Mpirun(
+                    common
+                        .mpirun
+                        .as_ref()
+                        .map_or_else(|| vec!["mpirun".to_owned()], |words| words.0.clone()),
+                ),
+                parse::LauncherKind::Srun => gilfree::backend::mpi::Launcher::Srun,
+            },
             hostfile: common.hostfile.clone(),
             program: None,
+            launch_timeout: common.launch_timeout,
+            // A bad GILFREE_SIMD is refused by the command itself.
+            simd: simd_of_env().ok().flatten(),
         },
-    }
+    })
 }
 
 /// Shows a driver's progress on `bar`: which backend, which run of how

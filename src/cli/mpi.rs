@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use gilfree::{Error, Generator, Workload, WorkloadSpec};
+use gilfree::{Error, Generator, Simd, Workload, WorkloadSpec};
 
 use super::args::RankArgs;
 
@@ -25,12 +25,28 @@ pub(crate) fn rank(args: &RankArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         materialize: args.materialize,
         generator,
-        // Every path draws the same numbers; each host takes its widest.
-        simd: None,
+        // The path GILFREE_SIMD forced on the driver, or each host's widest:
+        // every path draws the same numbers.
+        simd: match &args.simd {
+            Some(name) => Some(Simd::from_name(name).ok_or_else(|| Error::InvalidOption {
+                option: "simd",
+                value: name.clone(),
+                reason: "not a SIMD path's name",
+            })?),
+            None => None,
+        },
     })
     .map_err(Error::from)?;
     #[cfg(feature = "fault-injection")]
     let workload = super::run::with_injected_fault(workload).map_err(anyhow::Error::msg)?;
-    let status = gilfree::backend::mpi::rank::main(&workload);
+    let context = gilfree::backend::mpi::rank::RankContext {
+        driver: args
+            .driver
+            .as_deref()
+            .and_then(gilfree::backend::mpi::rank::DriverIdentity::from_arg),
+        driver_boot_id: args.driver_boot_id.clone(),
+        dir: args.dir.clone(),
+    };
+    let status = gilfree::backend::mpi::rank::main(&workload, &context);
     Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
 }

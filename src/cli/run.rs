@@ -17,8 +17,26 @@ use super::{
     show_progress, simd_of_env,
 };
 
+/// The workers when `--workers` is not given: 8, the book's; inside a Slurm
+/// allocation, with the mpi backend named, the allocation's tasks.
+fn default_workers(backends: &[Vec<BackendKind>]) -> usize {
+    const BOOK: usize = 8;
+    #[cfg(feature = "mpi")]
+    if backends
+        .iter()
+        .flatten()
+        .any(|kind| kind.name() == gilfree::backend::mpi::NAME)
+        && let Some(tasks) =
+            gilfree::backend::mpi::Allocation::current().and_then(|allocation| allocation.tasks)
+    {
+        return tasks;
+    }
+    let _ = backends;
+    BOOK
+}
+
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let options = backend_options(&args.common);
+    let options = backend_options(&args.common)?;
     if args.list_backends {
         let lines: String = BackendKind::ALL
             .iter()
@@ -30,8 +48,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let (seed, drawn_seed) = seed_of(&args.common)?;
     let simd = simd_of_env()?;
-    let workload = Workload::new(args.common.spec(args.workers, args.count, seed, simd))
-        .map_err(Error::from)?;
+    let workers = args
+        .workers
+        .unwrap_or_else(|| default_workers(&args.backends));
+    let workload =
+        Workload::new(args.common.spec(workers, args.count, seed, simd)).map_err(Error::from)?;
     #[cfg(feature = "fault-injection")]
     let workload = match with_injected_fault(workload) {
         Ok(workload) => workload,

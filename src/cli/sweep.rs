@@ -15,7 +15,7 @@ use super::{
 };
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
-    let options = backend_options(&args.common);
+    let options = backend_options(&args.common)?;
     let (seed, drawn) = seed_of(&args.common)?;
     let simd = simd_of_env()?;
     let mut workers = if args.workers.is_empty() {

@@ -308,7 +308,7 @@ pub enum WorkloadError {
     TooManyWorkers {
         /// The requested worker count.
         workers: usize,
-        /// [`MAX_WORKERS`](crate::kernel::MAX_WORKERS).
+        /// [`MAX_WORKERS`].
         max: usize,
     },
 

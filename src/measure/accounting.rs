@@ -315,6 +315,7 @@ mod tests {
             held_ns: Vec::new(),
             host: None,
             ready_ns: None,
+            process: None,
         }
     }
 

@@ -37,9 +37,14 @@ pub struct RunMeasurement {
     /// the run ([`WorkerReport::peak_rss_bytes`]), in bytes; 0 when the
     /// workers were threads.
     pub children_peak_rss_bytes: u64,
+    /// The part of `user + system` that worker processes measured
+    /// themselves because the driver could not reap them: ranks on other
+    /// hosts, or started by another machine's daemon (Slurm's step daemon,
+    /// an ssh server). Zero for the other backends.
+    pub uncounted_cpu: Duration,
     /// The workers' reports, sorted by worker index.
     pub workers: Vec<WorkerReport>,
-    /// What the rest of the machine did meanwhile ([`sampler`](super::sampler));
+    /// What the rest of the machine did meanwhile ([`Contention`]);
     /// `None` where it was not sampled.
     pub contention: Option<Contention>,
     /// Where the workers' time went — running, waiting for a core, blocked
@@ -73,6 +78,31 @@ impl RunMeasurement {
     pub fn launch(&self) -> Option<Duration> {
         let ready = self.workers.iter().filter_map(|w| w.ready_ns).min()?;
         Some(Duration::from_nanos(ready.saturating_sub(self.started_ns)))
+    }
+
+    /// The hosts the run's workers ran on, for a backend whose workers
+    /// describe their host ([`WorkerReport::process`]); empty for the others.
+    pub fn hosts(&self) -> Vec<HostFacts> {
+        let mut hosts: Vec<HostFacts> = Vec::new();
+        for w in &self.workers {
+            let (Some(name), Some(facts)) = (&w.host, &w.process) else {
+                continue;
+            };
+            match hosts.iter_mut().find(|h| &h.name == name) {
+                Some(host) => {
+                    host.workers.push(w.worker);
+                    host.logical_cores = host.logical_cores.max(facts.host_cores);
+                }
+                None => hosts.push(HostFacts {
+                    name: name.clone(),
+                    logical_cores: facts.host_cores,
+                    cpu_model: facts.cpu_model.clone(),
+                    boot_id: facts.boot_id.clone(),
+                    workers: vec![w.worker],
+                }),
+            }
+        }
+        hosts
     }
 
     /// From the first worker's start to the last one's finish: the part of
@@ -153,7 +183,11 @@ pub struct Contended {
 /// `needed` cores a row could use on `cores` logical cores: what they kept
 /// busy beyond the cores the row left idle, less the measurement's
 /// uncertainty ([`Report::contended`]).
-pub fn contended(summary: ContentionSummary, needed: usize, cores: usize) -> Option<Contended> {
+pub(crate) fn contended(
+    summary: ContentionSummary,
+    needed: usize,
+    cores: usize,
+) -> Option<Contended> {
     if summary.uncertainty_cores > UNCERTAIN_OTHERS {
         // Runs this short say nothing through a 10 ms tick.
         return None;
@@ -205,6 +239,64 @@ pub struct BackendResult {
     pub interpreter: Option<Interpreter>,
 }
 
+/// One host a launched row's workers ran on, as they described it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFacts {
+    /// Its name.
+    pub name: String,
+    /// Logical cores the workers could run on there.
+    pub logical_cores: usize,
+    /// Its processor model.
+    pub cpu_model: String,
+    /// Its boot id: hosts with the same one are one machine.
+    pub boot_id: String,
+    /// The workers that ran there, ascending.
+    pub workers: Vec<usize>,
+}
+
+/// The cores of every host a row used, counting each machine once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoresAcross {
+    /// Logical cores in all: each machine's (distinct boot id) once.
+    pub cores: usize,
+    /// Hosts (distinct names).
+    pub hosts: usize,
+    /// Machines (distinct boot ids): fewer than `hosts` when hosts are
+    /// containers or namespaces sharing one kernel and its cores.
+    pub machines: usize,
+}
+
+impl CoresAcross {
+    /// Whether some hosts are one machine (the same boot id: containers or
+    /// namespaces sharing one kernel and its cores).
+    pub fn hosts_share_machines(&self) -> bool {
+        self.machines < self.hosts
+    }
+}
+
+/// [`CoresAcross`] for `hosts`.
+pub fn cores_across(hosts: &[HostFacts]) -> Option<CoresAcross> {
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut machines: Vec<(&str, usize)> = Vec::new();
+    for host in hosts {
+        match machines.iter_mut().find(|(boot, _)| *boot == host.boot_id) {
+            Some((_, cores)) => *cores = (*cores).max(host.logical_cores),
+            None => machines.push((&host.boot_id, host.logical_cores)),
+        }
+    }
+    Some(CoresAcross {
+        cores: machines
+            .iter()
+            .map(|(_, cores)| cores)
+            .sum::<usize>()
+            .max(1),
+        hosts: hosts.len(),
+        machines: machines.len(),
+    })
+}
+
 impl BackendResult {
     /// The backend's name.
     pub fn name(&self) -> &'static str {
@@ -215,6 +307,53 @@ impl BackendResult {
     /// language's sequential row ([`Report::baseline_of`]).
     pub fn language(&self) -> Language {
         self.profile.language
+    }
+
+    /// Every host the workers ran on over the runs, in the order of the
+    /// first worker on each (workers from the typical run); empty for a
+    /// backend whose workers do not describe their host.
+    pub fn host_facts(&self) -> Vec<HostFacts> {
+        let mut hosts: Vec<HostFacts> = self
+            .typical_run()
+            .map(|(_, run)| run.hosts())
+            .unwrap_or_default();
+        for run in &self.runs {
+            for host in run.hosts() {
+                if !hosts.iter().any(|h| h.name == host.name) {
+                    hosts.push(host);
+                }
+            }
+        }
+        hosts
+    }
+
+    /// The cores of every host the row used ([`cores_across`]); `None` for a
+    /// backend whose workers ran on the driver's machine.
+    pub fn cores_across(&self) -> Option<CoresAcross> {
+        cores_across(&self.host_facts())
+    }
+
+    /// The median over the runs of the CPU time that worker processes
+    /// measured themselves ([`RunMeasurement::uncounted_cpu`]).
+    pub fn uncounted_cpu_median(&self) -> Duration {
+        let values = self
+            .runs
+            .iter()
+            .map(|r| r.uncounted_cpu.as_secs_f64())
+            .collect();
+        self.summarize(values, stats::median)
+    }
+
+    /// The median of the runs' compute times ([`RunMeasurement::computing`]),
+    /// for a launched engine whose launch is apart; `None` for the others.
+    pub fn compute_median(&self) -> Option<Duration> {
+        self.launch_median()?;
+        let values: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|r| r.computing().as_secs_f64())
+            .collect();
+        stats::median(&values).map(Duration::from_secs_f64)
     }
 
     /// The wall times of the measured runs, in seconds.
@@ -274,11 +413,6 @@ impl BackendResult {
     /// Sample standard deviation of the wall time (zero for a single run).
     pub fn wall_std_dev(&self) -> Duration {
         self.summarize(self.walls(), stats::std_dev)
-    }
-
-    /// Robust standard deviation of the wall time ([`stats::robust_std_dev`]).
-    pub fn wall_robust_std_dev(&self) -> Duration {
-        self.summarize(self.walls(), stats::robust_std_dev)
     }
 
     /// The spread of the wall times: (slowest − fastest) ÷ median; 0 when
@@ -535,9 +669,19 @@ impl Report {
         stats::ratio_interval(&baseline.walls(), &result.walls(), stats::CONFIDENCE)
     }
 
-    /// The workers that can really run at once: `min(parallelism, logical cores)`.
+    /// The logical cores `result`'s workers could run on: those of every
+    /// host it used, each machine once ([`BackendResult::cores_across`]), or
+    /// this machine's.
+    pub fn cores_for(&self, result: &BackendResult) -> usize {
+        result
+            .cores_across()
+            .map_or(self.machine.logical_cores, |c| c.cores)
+    }
+
+    /// The workers that can really run at once: `min(parallelism, cores)`,
+    /// the cores being those of every host the row used ([`cores_for`](Self::cores_for)).
     pub fn usable_parallelism(&self, result: &BackendResult) -> usize {
-        result.parallelism.min(self.machine.logical_cores).max(1)
+        result.parallelism.min(self.cores_for(result)).max(1)
     }
 
     /// Whether other programs (or the hypervisor) took enough of the cores
@@ -545,9 +689,10 @@ impl Report {
     /// beyond those the row left idle, less the measurement's uncertainty,
     /// reach [`CONTENTION_WARNING`] of the cores the row could use.
     pub fn contended(&self, result: &BackendResult) -> Option<Contended> {
+        // The sampler sees this machine only.
         contended(
             result.contention()?,
-            self.usable_parallelism(result),
+            result.parallelism.min(self.machine.logical_cores).max(1),
             self.machine.logical_cores,
         )
     }
@@ -613,187 +758,30 @@ impl Report {
     }
 }
 
-/// Reports built from chosen figures, for testing the readings of them.
 #[cfg(test)]
-pub(crate) mod synthetic {
-    use std::time::{Duration, SystemTime};
+mod cores_tests {
+    use super::{HostFacts, cores_across};
 
-    use super::{BackendResult, Report, RunMeasurement};
-    use crate::backend::python::{Interpreter, Program};
-    use crate::backend::{BackendKind, Profile, Schedule, WorkerKind};
-    use crate::kernel::{Workload, WorkloadSpec};
-    use crate::measure::accounting::{AccountingSource, RunAccounting, TimeAccounting};
-    use crate::measure::sampler::Contention;
-    use crate::measure::{Machine, Plan};
-
-    /// One row: its name, parallelism, the wall time of each run (ms), its
-    /// CPU (% of one core) and the cores other programs kept busy. Its
-    /// profile is the registry's, or the Python program's of that name (its
-    /// threads' schedule set by the report's interpreter), or else Rust
-    /// threads at once.
-    pub(crate) struct Row {
-        pub(crate) name: &'static str,
-        pub(crate) parallelism: usize,
-        pub(crate) walls_ms: Vec<f64>,
-        pub(crate) cpu_percent: f64,
-        pub(crate) others_cores: f64,
-        /// The workers' shares of their lives — running, waiting for a
-        /// core, blocked — each worker alive for the whole run; `None`:
-        /// not accounted.
-        pub(crate) accounting: Option<(f64, f64, f64)>,
-    }
-
-    impl Row {
-        pub(crate) fn new(name: &'static str, parallelism: usize, wall_ms: f64, cpu: f64) -> Row {
-            Row {
-                name,
-                parallelism,
-                // Five runs a percent apart: a quiet machine.
-                walls_ms: [1.0, 0.99, 1.01, 1.0, 1.005]
-                    .iter()
-                    .map(|f| f * wall_ms)
-                    .collect(),
-                cpu_percent: cpu,
-                others_cores: 0.0,
-                accounting: None,
-            }
-        }
-
-        /// Accounted: each of the row's workers (one per unit of
-        /// parallelism, at most 8) alive for the whole run, `running`,
-        /// `waiting` and `blocked` of it.
-        pub(crate) fn accounted(mut self, running: f64, waiting: f64, blocked: f64) -> Row {
-            self.accounting = Some((running, waiting, blocked));
-            self
-        }
-
-        pub(crate) fn others(mut self, cores: f64) -> Row {
-            self.others_cores = cores;
-            self
+    fn host(name: &str, cores: usize, boot: &str) -> HostFacts {
+        HostFacts {
+            name: name.to_owned(),
+            logical_cores: cores,
+            cpu_model: "x".to_owned(),
+            boot_id: boot.to_owned(),
+            workers: vec![0],
         }
     }
 
-    /// A report of 8 workers on 2 cores with `rows`, the first the baseline.
-    pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report {
-        let workload = Workload::new(WorkloadSpec::default()).unwrap();
-        let gil_enabled = interpreter.as_ref().is_none_or(|i| i.gil_enabled);
-        let results = rows
-            .into_iter()
-            .map(|row| BackendResult {
-                profile: profile(row.name, gil_enabled),
-                parallelism: row.parallelism,
-                runs: row
-                    .walls_ms
-                    .iter()
-                    .map(|&ms| {
-                        let wall = Duration::from_secs_f64(ms / 1e3);
-                        let threads = row.parallelism.clamp(1, 8);
-                        let lives = wall.as_nanos() as f64 * threads as f64;
-                        let accounting = row.accounting.map(|(r, w, b)| RunAccounting {
-                            workers: TimeAccounting {
-                                running_ns: (lives * r) as u64,
-                                waiting_ns: (lives * w) as u64,
-                                blocked_ns: (lives * b) as u64,
-                                threads,
-                            },
-                            coordinators: TimeAccounting::default(),
-                            source: AccountingSource::Schedstat,
-                        });
-                        // One worker spanning the run: the span the
-                        // workers computed in.
-                        let workers = row
-                            .accounting
-                            .map(|_| {
-                                vec![crate::worker::WorkerReport {
-                                    worker: 0,
-                                    sum: 0,
-                                    start_ns: 0,
-                                    finish_ns: wall.as_nanos() as u64,
-                                    cpu_time: Duration::ZERO,
-                                    waiting_for_cpu: None,
-                                    cpu_at_start: None,
-                                    cpu_at_finish: None,
-                                    pid: 1,
-                                    tid: 1,
-                                    peak_rss_bytes: None,
-                                    held_ns: Vec::new(),
-                                    host: None,
-                                    ready_ns: None,
-                                }]
-                            })
-                            .unwrap_or_default();
-                        RunMeasurement {
-                            started_ns: 0,
-                            wall,
-                            user: wall.mul_f64(row.cpu_percent / 100.0),
-                            system: Duration::ZERO,
-                            children_cpu: Duration::ZERO,
-                            self_peak_rss_bytes: 0,
-                            children_peak_rss_bytes: 0,
-                            workers,
-                            accounting,
-                            contention: Some(Contention {
-                                others_cpu: wall.mul_f64(row.others_cores),
-                                steal: Duration::ZERO,
-                                pressure_stalled: None,
-                                sampler_cpu: Duration::ZERO,
-                                resolution: Duration::from_micros(100),
-                                samples: Vec::new(),
-                            }),
-                        }
-                    })
-                    .collect(),
-                mismatch: None,
-                comparable: true,
-                interpreter: (profile(row.name, gil_enabled).language
-                    != crate::backend::Language::Rust)
-                    .then(|| interpreter.clone())
-                    .flatten(),
-            })
-            .collect();
-        Report {
-            workload,
-            plan: Plan::exactly(5, 1),
-            machine: Machine {
-                cpu_model: "test".to_owned(),
-                logical_cores: 2,
-                physical_cores: 2,
-                os: "linux".to_owned(),
-                kernel: "Linux".to_owned(),
-                arch: "x86_64".to_owned(),
-            },
-            results,
-            sums: vec![0; 8],
-            started: SystemTime::UNIX_EPOCH,
-            interpreter,
-        }
-    }
-
-    /// The profile of the row called `name` (see [`Row`]).
-    pub(crate) fn profile(name: &'static str, gil_enabled: bool) -> Profile {
-        if let Some(kind) = BackendKind::named(name) {
-            return kind.profile();
-        }
-        if let Some(program) = Program::ALL.into_iter().find(|p| p.name() == name) {
-            return program.profile(gil_enabled);
-        }
-        Profile::rust(name, "", WorkerKind::Thread, Schedule::AtOnce)
-    }
-
-    /// An interpreter that reports `gil_enabled`, from a build that is
-    /// free-threaded or not.
-    pub(crate) fn interpreter(gil_enabled: bool, free_threaded_build: bool) -> Interpreter {
-        Interpreter {
-            command: "python3".to_owned(),
-            version: if free_threaded_build {
-                "3.13.1"
-            } else {
-                "3.11.7"
-            }
-            .to_owned(),
-            implementation: "cpython".to_owned(),
-            gil_enabled,
-            free_threaded_build,
-        }
+    #[test]
+    fn the_cores_of_all_hosts_count_each_machine_once() {
+        assert_eq!(cores_across(&[]), None);
+        // Three namespaces of one 2-core machine: 2 cores, not 6.
+        let one =
+            cores_across(&[host("h1", 2, "b"), host("h2", 2, "b"), host("h3", 2, "b")]).unwrap();
+        assert_eq!((one.cores, one.hosts, one.machines), (2, 3, 1));
+        // Two machines of 4 and 8 cores, one of them seen under two names.
+        let two =
+            cores_across(&[host("a", 4, "m1"), host("b", 8, "m2"), host("a2", 4, "m1")]).unwrap();
+        assert_eq!((two.cores, two.hosts, two.machines), (12, 3, 2));
     }
 }

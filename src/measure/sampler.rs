@@ -93,7 +93,7 @@ struct Start {
 
 /// A running sampler: started just before a run, finished just after it.
 #[derive(Debug)]
-pub struct Sampler {
+pub(crate) struct Sampler {
     start: Start,
     stop: mpsc::Sender<()>,
     thread: JoinHandle<SamplerEnd>,
@@ -117,7 +117,7 @@ impl Sampler {
     /// picture needs finer), or `None` where `/proc/stat` cannot be read
     /// (not Linux) or no thread can be started: the run is then measured
     /// without.
-    pub fn start(interval: Duration) -> Option<Sampler> {
+    pub(crate) fn start(interval: Duration) -> Option<Sampler> {
         let start = Start {
             machine: procfs::machine_cpu()?,
             pressure: procfs::cpu_pressure(),
@@ -153,7 +153,7 @@ impl Sampler {
     /// Stops sampling. Returns the sampler's own user and system time, for
     /// the caller to take out of the run's, and a [`Finished`] to account
     /// for the run with.
-    pub fn stop(self) -> Option<Finished> {
+    pub(crate) fn stop(self) -> Option<Finished> {
         let _ = self.stop.send(());
         let end = self.thread.join().ok()?;
         Some(Finished {
@@ -165,7 +165,7 @@ impl Sampler {
 
 /// A sampler that has stopped.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     start: Start,
     end: SamplerEnd,
 }
@@ -182,19 +182,19 @@ impl std::fmt::Debug for SamplerEnd {
 impl Finished {
     /// The states of the tree's threads the sampler saw, by thread, where
     /// it read them (only where `schedstat` is missing); taken once.
-    pub fn take_thread_states(&mut self) -> Option<ThreadStates> {
+    pub(super) fn take_thread_states(&mut self) -> Option<ThreadStates> {
         self.end.states.take()
     }
 
     /// The sampler's own user and system time.
-    pub fn own_usage(&self) -> (Duration, Duration) {
+    pub(crate) fn own_usage(&self) -> (Duration, Duration) {
         (self.end.user, self.end.system)
     }
 
     /// Accounts for the run, given the CPU time the run's tree used
     /// (`getrusage` of this process and its reaped children over the run,
     /// the sampler included).
-    pub fn contention(self, tree_cpu: Duration) -> Option<Contention> {
+    pub(crate) fn contention(self, tree_cpu: Duration) -> Option<Contention> {
         let Finished {
             start,
             end: sampled,

@@ -75,14 +75,6 @@ pub fn outliers(values: &[f64]) -> usize {
         .count()
 }
 
-/// A robust standard deviation: 1.4826 × the median absolute deviation,
-/// which equals σ for normally distributed values but, unlike the sample
-/// standard deviation, is not blown up by one disturbed run. `None` when
-/// there are no values.
-pub fn robust_std_dev(values: &[f64]) -> Option<f64> {
-    Some(1.4826 * median(&absolute_deviations(values)?)?)
-}
-
 /// Each value's distance from the median (`None` when there are none); the
 /// median of these is the MAD.
 fn absolute_deviations(values: &[f64]) -> Option<Vec<f64>> {
@@ -312,14 +304,6 @@ mod tests {
         // Median 10.05, MAD 0.1 → σ ≈ 0.148; 11.3 is 1.25 away, 8.4 σ: not ten.
         assert_eq!(outliers(&[10.0, 10.1, 9.9, 10.1, 9.9, 11.3]), 0);
         assert_eq!(outliers(&[10.0, 10.1, 9.9, 10.1, 9.9, 30.0]), 1);
-    }
-
-    #[test]
-    fn the_robust_spread_ignores_one_wild_value() {
-        assert_eq!(robust_std_dev(&[]), None);
-        assert_eq!(robust_std_dev(&[5.0]), Some(0.0));
-        // MAD of [1, 2, 3, 4, 100] around 3 is 1.
-        assert!((robust_std_dev(&[1.0, 2.0, 3.0, 4.0, 100.0]).unwrap() - 1.4826).abs() < 1e-12);
     }
 
     #[test]

@@ -145,12 +145,26 @@ pub struct Sweep {
     pub series: Vec<Series>,
 }
 
+/// What a point's speedup is taken on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timed {
+    /// The median wall time of whole runs.
+    Wall,
+    /// The median compute time of a launched engine's runs (its ranks' start
+    /// barrier to the last finish): the launch, which grows with the ranks
+    /// and is no part of the computation's scaling, is shown apart.
+    Compute,
+}
+
 /// The figures of one point, derived from the measurements.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
     /// Speedup against one worker (scaled speedup for weak scaling).
     pub speedup: f64,
-    /// `min(workers, logical cores)`.
+    /// What the speedup is taken on.
+    pub timed: Timed,
+    /// `min(workers, logical cores)`, the cores being those of every host
+    /// the point's workers ran on (each machine once) for a launched engine.
     pub processors: usize,
     /// `speedup / processors`.
     pub efficiency: f64,
@@ -170,12 +184,49 @@ pub fn amdahl(serial_fraction: f64, processors: usize) -> f64 {
     1.0 / (serial_fraction + (1.0 - serial_fraction) / processors.max(1) as f64)
 }
 
+/// What a series' Karp–Flatt figures say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SerialReading {
+    /// The mean serial fraction over the points on more than one core, in
+    /// `[0, 1]`: the `e` of the Amdahl curve drawn.
+    Fraction(f64),
+    /// Some point ran faster than its cores allow (efficiency above 100 %,
+    /// a negative `e`): the figures measure something else than a serial
+    /// fraction — a reference point slowed by its own overhead, caches, or
+    /// cores the divisor does not know of.
+    FasterThanCores {
+        /// The mean of the points' `e`, below zero or not.
+        mean: f64,
+        /// The highest efficiency among the points (above 1).
+        best_efficiency: f64,
+    },
+}
+
 impl Sweep {
-    /// The figures of `point` in `series`.
+    /// The cores `point`'s workers could run on: every host's, each
+    /// machine once, for a launched engine; else this machine's.
+    pub fn cores_at(&self, point: &SweepPoint) -> usize {
+        point
+            .result
+            .cores_across()
+            .map_or(self.machine.logical_cores, |c| c.cores)
+    }
+
+    /// The figures of `point` in `series`: on the compute time for a
+    /// launched engine (its launch apart), else on the wall time.
     pub fn figures(&self, series: &Series, point: &SweepPoint) -> Option<Figures> {
         let reference = series.points.iter().find(|p| p.workers == 1)?;
-        let t1 = reference.result.wall_median().as_secs_f64();
-        let tp = point.result.wall_median().as_secs_f64();
+        let (t1, tp, timed) = match (
+            reference.result.compute_median(),
+            point.result.compute_median(),
+        ) {
+            (Some(t1), Some(tp)) => (t1.as_secs_f64(), tp.as_secs_f64(), Timed::Compute),
+            _ => (
+                reference.result.wall_median().as_secs_f64(),
+                point.result.wall_median().as_secs_f64(),
+                Timed::Wall,
+            ),
+        };
         if t1 <= 0.0 || tp <= 0.0 {
             return None;
         }
@@ -188,9 +239,10 @@ impl Sweep {
                 (t1 / tp) * (work(point) / work(reference).max(1.0))
             }
         };
-        let processors = point.workers.min(self.machine.logical_cores).max(1);
+        let processors = point.workers.min(self.cores_at(point)).max(1);
         Some(Figures {
             speedup,
+            timed,
             processors,
             efficiency: speedup / processors as f64,
             serial_fraction: karp_flatt(speedup, processors),
@@ -198,7 +250,8 @@ impl Sweep {
     }
 
     /// Whether other programs took enough of the cores `point` could use to
-    /// bend its figures ([`result::contended`](super::result::contended)).
+    /// bend its figures ([`Report::contended`](super::Report::contended)'s
+    /// reading, at the point).
     pub fn contended(&self, point: &SweepPoint) -> Option<super::Contended> {
         super::result::contended(
             point.result.contention()?,
@@ -216,6 +269,31 @@ impl Sweep {
             .filter_map(|p| self.figures(series, p)?.serial_fraction)
             .collect();
         stats::mean(&fractions).map(|e| e.clamp(0.0, 1.0))
+    }
+
+    /// What a series' Karp–Flatt figures say ([`SerialReading`]); `None`
+    /// without a point on more than one core.
+    pub fn serial_reading(&self, series: &Series) -> Option<SerialReading> {
+        let figures: Vec<Figures> = series
+            .points
+            .iter()
+            .filter_map(|p| self.figures(series, p))
+            .collect();
+        let fractions: Vec<f64> = figures.iter().filter_map(|f| f.serial_fraction).collect();
+        let mean = stats::mean(&fractions)?;
+        let best_efficiency = figures
+            .iter()
+            .map(|f| f.efficiency)
+            .fold(f64::NEG_INFINITY, f64::max);
+        // A point above 100 % beyond rounding, or a mean e below zero.
+        if best_efficiency > 1.005 || mean < 0.0 {
+            Some(SerialReading::FasterThanCores {
+                mean,
+                best_efficiency,
+            })
+        } else {
+            Some(SerialReading::Fraction(mean.clamp(0.0, 1.0)))
+        }
     }
 }
 

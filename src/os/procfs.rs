@@ -104,6 +104,44 @@ pub fn parse_parent(stat: &str) -> Option<i32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// When the process whose `/proc/PID/stat` is `stat` started, in clock
+/// ticks after boot (field 22): with the pid and the boot id, it names one
+/// process for good, where a pid alone may be reused.
+pub fn parse_start_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // Fields from 3 (state) on: the start time is field 22.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// A process's identity on this boot: its pid and start time
+/// ([`parse_start_ticks`]), as `/proc` shows them; `None` once it has ended.
+pub fn identity(pid: i32) -> Option<(i32, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some((pid, parse_start_ticks(&stat)?))
+}
+
+/// Whether the process `(pid, start ticks)` is this process or one of its
+/// ancestors, walking up `/proc` from this process. A process in a PID
+/// namespace of its own (with its own `/proc`) sees no ancestor outside it,
+/// and a process on another machine none at all: both answer false.
+pub fn is_own_ancestor(ancestor: (i32, u64)) -> bool {
+    let mut pid = std::process::id() as i32;
+    // At most a few hundred levels: /proc cannot loop, but be safe.
+    for _ in 0..4096 {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        if pid == ancestor.0 {
+            return parse_start_ticks(&stat) == Some(ancestor.1);
+        }
+        match parse_parent(&stat) {
+            Some(parent) if parent > 0 => pid = parent,
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// A process's CPU time (all its threads, user and system), read from its
 /// CPU-time clock; `None` once it has ended (or on another OS).
 pub fn process_cpu(pid: i32) -> Option<Duration> {
@@ -210,6 +248,31 @@ mod tests {
         assert_eq!(parse_parent("42 (a) b) (c) S 7 42 42 0"), Some(7));
         assert_eq!(parse_parent("1 (init) S 0 1 1"), Some(0));
         assert_eq!(parse_parent("garbage"), None);
+    }
+
+    #[test]
+    fn the_start_time_is_field_22_past_a_name_with_parentheses() {
+        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 98765 1000 50";
+        assert_eq!(parse_start_ticks(stat), Some(98765));
+        assert_eq!(parse_start_ticks("42 (x) S 1"), None);
+    }
+
+    #[test]
+    fn this_process_and_its_parent_are_own_ancestors_and_a_child_is_not() {
+        let me = identity(std::process::id() as i32).unwrap();
+        assert!(is_own_ancestor(me));
+        let parent = identity(std::os::unix::process::parent_id() as i32).unwrap();
+        assert!(is_own_ancestor(parent));
+        // The right pid with another start time is another process.
+        assert!(!is_own_ancestor((me.0, me.1 + 1)));
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let child_id = identity(child.id() as i32).unwrap();
+        assert!(!is_own_ancestor(child_id));
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! sample, the way a CPU meter shows it — python-threads flat at one core
 //! under the GIL, python-processes and the Rust threads at two.
 //!
-//! The data are the sampler's ([`crate::measure::sampler`]): for each
+//! The data are the sampler's ([`Contention::samples`](crate::measure::Contention::samples)): for each
 //! interval, the CPU time of gilfree's process tree (itself, its threads,
 //! every process descending from it) over the interval's length, and what
 //! every other program kept busy, drawn as a thin grey line so that a busy

@@ -744,7 +744,7 @@ fn too_short(report: &Report, advice: &Advice) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     /// The book's experiment on 2 cores, quiet: Rust at 2 cores, CPython's
     /// threads at one.

@@ -189,7 +189,7 @@ fn inline(svg: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::result::synthetic::{Row, report};
+    use crate::measure::synthetic::{Row, report};
 
     #[test]
     fn text_is_escaped_for_html() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::format::duration;
 use crate::measure::findings::{Finding, LaunchSplit};
 use crate::measure::{BackendResult, Report, RunMeasurement};
-use crate::text::plural;
+use crate::text::{counted, plural};
 
 /// `127.0.0.2 (workers 0–3), 127.0.0.3 (workers 4–7)` for a run's workers.
 fn placement(run: &RunMeasurement) -> String {
@@ -53,6 +53,42 @@ fn ranges(workers: &[usize]) -> String {
     format!("{noun} {}", parts.join(", "))
 }
 
+/// The header's lines on the hosts of launched rows: each host's cores and
+/// processor, and the cores in all (hosts that share a machine counted
+/// once).
+pub(super) fn hosts_header(report: &Report) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .filter_map(|result| {
+            let hosts = result.host_facts();
+            let across = crate::measure::cores_across(&hosts)?;
+            let each: Vec<String> = hosts
+                .iter()
+                .map(|h| format!("{} {}", h.name, counted(h.logical_cores, "core", "cores")))
+                .collect();
+            let mut models: Vec<&str> = hosts.iter().map(|h| h.cpu_model.as_str()).collect();
+            models.dedup();
+            let shared = if across.hosts_share_machines() {
+                format!(
+                    "; {} on {} (the same boot id: one kernel, its cores shared)",
+                    counted(across.hosts, "host", "hosts"),
+                    counted(across.machines, "machine", "machines")
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{}: {} ({}){shared}: {} cores in all",
+                result.name(),
+                each.join(", "),
+                models.join(", "),
+                across.cores
+            ))
+        })
+        .collect()
+}
+
 /// The report's section on launched rows, or nothing.
 pub(super) fn text(out: &mut String, report: &Report) {
     let mut lines = String::new();
@@ -87,6 +123,17 @@ pub(super) fn text(out: &mut String, report: &Report) {
             duration(split.collection),
             duration(result.launch_median().unwrap_or_default()),
         );
+        let uncounted = result.uncounted_cpu_median();
+        if !uncounted.is_zero() {
+            let _ = writeln!(
+                lines,
+                "  {}: user, sys and CPU include {} (median) of CPU time that ranks not reaped by \
+                 gilfree measured themselves (on other hosts, or under another daemon); the \
+                 launcher's daemons there are not counted",
+                result.name(),
+                duration(uncounted)
+            );
+        }
     }
     if !lines.is_empty() {
         out.push_str("\nLaunched rows (workers in programs started for each run):\n");

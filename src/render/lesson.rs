@@ -293,7 +293,7 @@ fn wrap_into(out: &mut String, text: &str, indent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     fn lesson_report(free_threaded: bool) -> Report {
         report(

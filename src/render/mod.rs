@@ -17,11 +17,14 @@ use crate::text::counted;
 mod accounting;
 pub mod cores;
 mod explain;
+#[doc(hidden)]
 pub mod format;
 pub mod html;
 mod launched;
+#[doc(hidden)]
 pub mod lesson;
 mod notes;
+#[doc(hidden)]
 pub mod picture;
 pub mod sweep;
 mod table;
@@ -129,6 +132,9 @@ fn header(out: &mut String, report: &Report) {
         "machine:  {} logical cores, {} physical",
         report.machine.logical_cores, report.machine.physical_cores
     );
+    for line in launched::hosts_header(report) {
+        let _ = writeln!(out, "hosts:    {line}");
+    }
 }
 
 /// How many measured runs each backend had: `6`, or `6–20 (sequential 6,
@@ -279,7 +285,7 @@ mod same_findings {
     //! `--explain`, the lesson, the HTML page and the pictures' titles.
     use crate::lesson::Calibration;
     use crate::measure::Report;
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     fn calibration() -> Calibration {
         Calibration {
@@ -419,7 +425,7 @@ mod same_findings {
 
 #[cfg(test)]
 mod tests {
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
 
     #[test]
     fn each_language_is_summarized_against_its_own_sequential_row() {

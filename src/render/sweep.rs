@@ -23,7 +23,7 @@ use super::picture::{
 };
 use crate::error::Error;
 use crate::measure::findings::{FlatCause, SweepFinding};
-use crate::measure::sweep::{Scaling, Sweep, amdahl};
+use crate::measure::sweep::{Scaling, SerialReading, Sweep, amdahl};
 use crate::text::{counted, join_names, plural};
 
 const COLUMNS: [(&str, usize); 10] = [
@@ -34,6 +34,22 @@ const COLUMNS: [(&str, usize); 10] = [
     ("efficiency", 10),
     ("CPU", 6),
     ("run/wait/blocked", 16),
+    ("Karp–Flatt e", 12),
+    ("Amdahl", 7),
+    ("others", 6),
+];
+
+/// A launched engine's table: its wall split into launch and compute, the
+/// speedup on compute.
+const LAUNCHED_COLUMNS: [(&str, usize); 11] = [
+    ("workers", 7),
+    ("numbers", 13),
+    ("wall", 10),
+    ("launch", 10),
+    ("compute", 10),
+    ("speedup", 8),
+    ("efficiency", 10),
+    ("CPU", 6),
     ("Karp–Flatt e", 12),
     ("Amdahl", 7),
     ("others", 6),
@@ -77,24 +93,60 @@ pub fn text(sweep: &Sweep) -> String {
         plan.plan, plan.plan.warmup, sweep.machine.logical_cores, sweep.machine.physical_cores
     );
     for series in &sweep.series {
-        let e = sweep.serial_fraction(series);
+        let launched = series
+            .points
+            .iter()
+            .any(|p| p.result.compute_median().is_some());
+        let reading = sweep.serial_reading(series);
+        let e = match reading {
+            Some(SerialReading::Fraction(e)) => Some(e),
+            _ => None,
+        };
         let _ = writeln!(
             out,
-            "\n{}{}",
+            "\n{}{}{}",
             series.backend,
-            e.map_or_else(String::new, |e| format!(
-                " — Karp–Flatt serial fraction e ≈ {e:.3} (mean over the points on more than one core)"
-            ))
+            match reading {
+                Some(SerialReading::Fraction(e)) => format!(
+                    " — Karp–Flatt serial fraction e ≈ {e:.3} (mean over the points on more than one core)"
+                ),
+                Some(SerialReading::FasterThanCores {
+                    mean,
+                    best_efficiency,
+                }) => format!(
+                    " — ran faster than its cores allow (efficiency up to {:.0}%, mean Karp–Flatt \
+                     e {mean:.3}): these points measure no serial fraction",
+                    best_efficiency * 100.0
+                ),
+                None => String::new(),
+            },
+            if launched {
+                "\n  (speedup, efficiency and e on compute, the ranks' start barrier to the last \
+                 finish; launch is apart: starting the ranks, MPI_Init, the barrier)"
+            } else {
+                ""
+            }
         );
-        let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
-        row_in(&mut out, &header, &COLUMNS);
+        let columns: &[(&str, usize)] = if launched {
+            &LAUNCHED_COLUMNS
+        } else {
+            &COLUMNS
+        };
+        let header: Vec<String> = columns.iter().map(|(n, _)| (*n).to_owned()).collect();
+        row_in(&mut out, &header, columns);
         for point in &series.points {
             let figures = sweep.figures(series, point);
             let dash = || "—".to_owned();
-            let cells = vec![
+            let mut cells = vec![
                 point.workers.to_string(),
                 group_digits(i128::from(point.count) * point.workers as i128),
                 duration(point.result.wall_median()),
+            ];
+            if launched {
+                cells.push(point.result.launch_median().map_or_else(dash, duration));
+                cells.push(point.result.compute_median().map_or_else(dash, duration));
+            }
+            cells.extend([
                 figures.map_or_else(dash, |f| format!("{:.2}×", f.speedup)),
                 figures.map_or_else(dash, |f| format!("{:.0}%", f.efficiency * 100.0)),
                 format!("{:.0}%", point.result.cpu_percent_median()),
@@ -126,13 +178,36 @@ pub fn text(sweep: &Sweep) -> String {
                         ""
                     }
                 ),
-            ];
-            row_in(&mut out, &cells, &COLUMNS);
+            ]);
+            row_in(&mut out, &cells, columns);
+        }
+        if launched
+            && let Some(last) = series.points.last()
+            && let Some(across) = last.result.cores_across()
+        {
+            let hosts = last.result.host_facts();
+            let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  hosts at {} workers: {} — {} cores in all{}",
+                last.workers,
+                join_names(&names),
+                across.cores,
+                if across.hosts_share_machines() {
+                    format!(
+                        " ({} hosts on {}: the same boot id)",
+                        across.hosts,
+                        counted(across.machines, "machine", "machines")
+                    )
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     let _ = writeln!(
         out,
-        "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores).\n\
+        "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores; a launched engine's: its hosts' cores).\n\
          Karp–Flatt e = (1/S − 1/P) / (1 − 1/P) for P = min(workers, cores): the serial fraction the \
          measurement implies; Amdahl = 1 / (e + (1 − e)/P), the speedup that e predicts.\n\
          run/wait/blocked = the workers' lives: on a CPU, waiting for a core, asleep (a lock, the GIL).\n\
@@ -546,8 +621,8 @@ mod tests {
     use super::*;
     use crate::kernel::WorkloadSpec;
     use crate::measure::Plan;
-    use crate::measure::result::synthetic::{Row, report};
     use crate::measure::sweep::{Series, SweepPlan, SweepPoint};
+    use crate::measure::synthetic::{Row, report};
     use crate::render::picture::check;
 
     /// A weak-scaling sweep over 1, 2 and 4 workers on `cores` cores: gil
@@ -592,6 +667,95 @@ mod tests {
             machine,
             series,
         }
+    }
+
+    /// A launched engine's series over 1, 2 and 4 workers on two hosts of
+    /// one machine with `cores` cores each: every run's wall is a launch of
+    /// 900 ms plus `compute` (ms) at each point.
+    fn launched(cores: usize, compute: [f64; 3]) -> Sweep {
+        let mut sweep = sweep(cores);
+        sweep.series.truncate(1);
+        let series = &mut sweep.series[0];
+        series.backend = "mpi";
+        for (point, compute_ms) in series.points.iter_mut().zip(compute) {
+            let launch_ns = 900_000_000u64;
+            let compute_ns = (compute_ms * 1e6) as u64;
+            for run in &mut point.result.runs {
+                run.started_ns = 0;
+                run.wall = std::time::Duration::from_nanos(launch_ns + compute_ns + 50_000_000);
+                run.workers = (0..point.workers)
+                    .map(|worker| crate::worker::WorkerReport {
+                        worker,
+                        sum: 0,
+                        start_ns: launch_ns,
+                        finish_ns: launch_ns + compute_ns,
+                        cpu_time: std::time::Duration::from_nanos(compute_ns),
+                        waiting_for_cpu: None,
+                        cpu_at_start: None,
+                        cpu_at_finish: None,
+                        pid: 1,
+                        tid: 1,
+                        peak_rss_bytes: None,
+                        held_ns: Vec::new(),
+                        host: Some(format!("h{}", 1 + worker % 2)),
+                        ready_ns: Some(launch_ns),
+                        process: Some(crate::worker::ProcessFacts {
+                            user: std::time::Duration::from_nanos(compute_ns),
+                            system: std::time::Duration::ZERO,
+                            counted_by_driver: false,
+                            host_cores: cores,
+                            cpu_model: "test cpu".to_owned(),
+                            boot_id: "same-machine".to_owned(),
+                        }),
+                    })
+                    .collect();
+            }
+        }
+        sweep
+    }
+
+    #[test]
+    fn a_launched_series_is_read_on_compute_with_its_hosts_cores() {
+        // Compute 10, 10, 20 ms under a launch of 900 ms: on the walls, 4
+        // workers would be a 3.9× speedup on 2 cores (195 %); on compute it
+        // is 4 × 10 / 20 = 2×, and the two hosts share one machine's 2 cores.
+        let sweep = launched(2, [10.0, 10.0, 20.0]);
+        let series = &sweep.series[0];
+        let four = sweep.figures(series, &series.points[2]).unwrap();
+        assert_eq!(four.timed, crate::measure::sweep::Timed::Compute);
+        assert!((four.speedup - 2.0).abs() < 1e-9, "{four:?}");
+        assert_eq!(four.processors, 2);
+        assert!((four.efficiency - 1.0).abs() < 1e-9);
+        assert!(matches!(
+            sweep.serial_reading(series),
+            Some(SerialReading::Fraction(_))
+        ));
+        let out = text(&sweep);
+        assert!(out.contains("launch     compute"), "{out}");
+        assert!(out.contains("900.00 ms"), "{out}");
+        assert!(
+            out.contains("hosts at 4 workers: h1 and h2 — 2 cores in all (2 hosts on 1 machine"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_series_faster_than_its_cores_is_said_so_not_given_a_zero_serial_fraction() {
+        // 2 workers computing in 4 ms what one does in 10: 5× on 2 cores.
+        let sweep = launched(2, [10.0, 4.0, 20.0]);
+        let series = &sweep.series[0];
+        match sweep.serial_reading(series) {
+            Some(SerialReading::FasterThanCores {
+                best_efficiency, ..
+            }) => assert!((best_efficiency - 2.5).abs() < 1e-9),
+            other => panic!("{other:?}"),
+        }
+        let out = text(&sweep);
+        assert!(
+            out.contains("ran faster than its cores allow (efficiency up to 250%"),
+            "{out}"
+        );
+        assert!(!out.contains("e ≈ 0.000"), "{out}");
     }
 
     /// The `polyline`s of `svg` stroked with `color`, as their points.

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::format::{self, duration, rate, row_in};
-use crate::measure::result::Others;
+use crate::measure::Others;
 use crate::measure::{BackendResult, Report};
 use crate::text::plural;
 
@@ -38,7 +38,17 @@ pub(super) fn table(out: &mut String, report: &Report) {
     let parallelism: Vec<String> = report
         .results
         .iter()
-        .map(|r| format!("{} {}", r.name(), report.usable_parallelism(r)))
+        .map(|r| match r.cores_across() {
+            Some(across) => format!(
+                "{} {} (of the {} cores of its {} host{})",
+                r.name(),
+                report.usable_parallelism(r),
+                across.cores,
+                across.hosts,
+                if across.hosts == 1 { "" } else { "s" }
+            ),
+            None => format!("{} {}", r.name(), report.usable_parallelism(r)),
+        })
         .collect();
     let _ = writeln!(
         out,

@@ -354,7 +354,7 @@ fn draw<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::result::synthetic::{Row, interpreter, report};
+    use crate::measure::synthetic::{Row, interpreter, report};
     use crate::render::picture::check;
 
     fn lesson(busy: f64, free_threaded: bool) -> Report {

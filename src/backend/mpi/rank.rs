@@ -4,6 +4,12 @@
 //! the kernel every backend uses, and sends its record to rank 0, which
 //! prints one line for the driver (`record.rs`).
 //!
+//! Besides the record, a rank says how far the launch got, each in a line
+//! of its own that the launcher forwards at once: every rank when its
+//! process has started (before `MPI_Init`), and rank 0 when every rank is
+//! through the start barrier (`record::started_line`,
+//! `record::COMPUTING_LINE`). The driver's launch deadline reads them.
+//!
 //! A rank keeps the default signal dispositions (a launcher stops ranks
 //! with SIGTERM, then SIGKILL) and dies with its parent, the launcher or its
 //! daemon, whatever kills that.
@@ -29,20 +35,88 @@ pub mod status {
     pub const NO_OUTPUT: i32 = 6;
 }
 
+/// The variables that give a process its rank before `MPI_Init`, in the
+/// order they are believed: OpenMPI's launchers, PMIx (`srun --mpi=pmix`),
+/// Slurm.
+pub const RANK_VARIABLES: [&str; 3] = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"];
+
+/// This process's rank as its launcher's environment gives it
+/// ([`RANK_VARIABLES`]), before MPI says.
+pub fn rank_from_environment(get: impl Fn(&str) -> Option<String>) -> Option<usize> {
+    RANK_VARIABLES
+        .iter()
+        .find_map(|name| get(name)?.trim().parse().ok())
+}
+
+/// What the driver tells a rank about itself: the driver's process, so that
+/// a rank can tell whether the driver's `getrusage` will count its CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriverIdentity {
+    /// The driver's pid.
+    pub pid: i32,
+    /// Its start time, in clock ticks after boot.
+    pub start_ticks: u64,
+}
+
+impl DriverIdentity {
+    /// This process's identity, for the ranks it launches.
+    pub fn of_this_process() -> Option<DriverIdentity> {
+        let (pid, start_ticks) = crate::os::procfs::identity(std::process::id() as i32)?;
+        Some(DriverIdentity { pid, start_ticks })
+    }
+
+    /// `PID:START`, as `gilfree mpi-rank --driver` takes it.
+    pub fn to_arg(self) -> String {
+        format!("{}:{}", self.pid, self.start_ticks)
+    }
+
+    /// The inverse of [`to_arg`](Self::to_arg).
+    pub fn from_arg(arg: &str) -> Option<DriverIdentity> {
+        let (pid, start) = arg.split_once(':')?;
+        Some(DriverIdentity {
+            pid: pid.parse().ok()?,
+            start_ticks: start.parse().ok()?,
+        })
+    }
+}
+
+/// What a rank needs besides its workload.
+#[derive(Debug, Clone, Default)]
+pub struct RankContext {
+    /// The driver that launched the run, when it said.
+    pub driver: Option<DriverIdentity>,
+    /// The driver's boot id: a rank on another boot cannot descend from it.
+    pub driver_boot_id: Option<String>,
+    /// The run's directory, where OpenMPI's shared-memory files go on the
+    /// hosts that have it.
+    pub dir: Option<std::path::PathBuf>,
+}
+
 /// Runs this process's rank of `workload` and returns its exit status.
 /// Call it once per process: MPI can be initialized only once.
-pub fn main(workload: &Workload) -> i32 {
+pub fn main(workload: &Workload, context: &RankContext) -> i32 {
     // The launcher (or its daemon on this host) is the parent; if it dies,
     // so does the rank.
     let parent = std::os::unix::process::parent_id() as libc::pid_t;
     let _ = sys::die_with_parent(parent);
+    let own_rank = rank_from_environment(|name| std::env::var(name).ok());
+    // The driver points OpenMPI's shared-memory files into the run's
+    // directory; a host where it does not exist (srun's ranks on other
+    // nodes: no supervisor made it there) keeps OpenMPI's default.
+    const BACKING: &str = "OMPI_MCA_btl_vader_backing_directory";
+    if std::env::var_os(BACKING).is_some_and(|dir| !std::path::Path::new(&dir).is_dir()) {
+        // SAFETY: this process has one thread until MPI_Init, below.
+        unsafe { std::env::remove_var(BACKING) };
+    }
+    let host = host_name();
+    // Said at once, so that a launch that stalls can name who got this far.
+    if let Some(rank) = own_rank {
+        print_line(&record::started_line(rank, &host));
+    }
     // A rank that exits on its own, as a crashing one would (no
     // MPI_Finalize, no exit handlers), does so before MPI starts: a rank
     // exiting non-zero while the others wait in a collective now and then
     // leaves OpenMPI 4.1's mpirun hanging (gilfree's timeout then ends it).
-    let own_rank = std::env::var("OMPI_COMM_WORLD_RANK")
-        .ok()
-        .and_then(|rank| rank.parse::<usize>().ok());
     if let Some(rank) = own_rank
         && let Some(Fault::Exit(code)) = workload.fault_for(rank, Some(super::NAME))
     {
@@ -65,6 +139,10 @@ pub fn main(workload: &Workload) -> i32 {
     }
     world.barrier();
     let barrier_ns = sys::monotonic_ns();
+    if rank == 0 {
+        // Every rank is through the barrier: the launch is over.
+        print_line(record::COMPUTING_LINE);
+    }
     let fault = workload.fault_for(rank, Some(super::NAME));
     if let Some(Fault::Kill(signal)) = fault {
         // SAFETY: raise only sends a signal to this thread.
@@ -93,24 +171,41 @@ pub fn main(workload: &Workload) -> i32 {
                 held_ns: Vec::new(),
                 host: None,
                 ready_ns: None,
+                process: None,
             };
             (report, Some(failure.to_string()))
         }
     };
     let offset = |ns: u64| ns.saturating_sub(barrier_ns);
+    let usage = sys::resource_usage(sys::Who::SelfProcess);
+    let boot_id = super::boot_id().unwrap_or_else(|| "unknown".to_owned());
+    let counted_by_driver = context.driver_boot_id.as_deref() == Some(boot_id.as_str())
+        && context.driver.is_some_and(|driver| {
+            crate::os::procfs::is_own_ancestor((driver.pid, driver.start_ticks))
+        });
     let mut mine = RankRecord {
         rank,
         sum: report.sum,
         start_after_barrier_ns: offset(report.start_ns),
         finish_after_barrier_ns: offset(report.finish_ns),
         cpu_ns: u64::try_from(report.cpu_time.as_nanos()).unwrap_or(u64::MAX),
-        peak_rss_bytes: sys::resource_usage(sys::Who::SelfProcess).max_rss_bytes,
+        peak_rss_bytes: usage.max_rss_bytes,
         pid: report.pid,
         cpu_at_start: report.cpu_at_start,
         cpu_at_finish: report.cpu_at_finish,
-        host: host_name(),
+        host,
         barrier_ns,
-        boot_id: super::boot_id().unwrap_or_else(|| "unknown".to_owned()),
+        boot_id,
+        user_ns: u64::try_from(usage.user.as_nanos()).unwrap_or(u64::MAX),
+        system_ns: u64::try_from(usage.system.as_nanos()).unwrap_or(u64::MAX),
+        counted_by_driver,
+        // The launcher binds each rank to a core or two; the host's cores
+        // are those its parent (the launcher's daemon, Slurm's step daemon)
+        // may use.
+        host_cores: crate::os::machine::cpus_of(parent)
+            .unwrap_or_else(num_cpus::get)
+            .max(1),
+        cpu_model: crate::os::machine::cpu_model().unwrap_or_else(|| "unknown".to_owned()),
         failure,
     };
     if fault == Some(Fault::Garbled) {
@@ -151,6 +246,13 @@ pub fn main(workload: &Workload) -> i32 {
         std::thread::sleep(pause);
     }
     0
+}
+
+/// Writes `line` to standard output at once (the launcher forwards it to
+/// the driver as it comes); a closed output is the driver's concern.
+fn print_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
 }
 
 /// This host's name, as `gethostname(2)` gives it.

@@ -8,28 +8,129 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::worker::WorkerReport;
+use crate::worker::{ProcessFacts, WorkerReport};
 
 /// The words of one rank's record.
-pub(crate) const RECORD_WORDS: usize = 12 + HOST_WORDS + BOOT_ID_WORDS + FAILURE_WORDS;
+pub(crate) const RECORD_WORDS: usize =
+    FIXED_WORDS + HOST_WORDS + BOOT_ID_WORDS + CPU_MODEL_WORDS + FAILURE_WORDS;
 
+/// The numbers of a record, before its texts.
+const FIXED_WORDS: usize = 16;
 /// The host name's room in a record: 256 bytes, more than any Linux host
 /// name (64) and than POSIX's `HOST_NAME_MAX`.
 const HOST_WORDS: usize = 32;
 /// `/proc/sys/kernel/random/boot_id` (36 characters) and some room.
 const BOOT_ID_WORDS: usize = 6;
+/// The processor's model name: 128 bytes (x86's is at most 48).
+const CPU_MODEL_WORDS: usize = 16;
 /// A failed rank's message: 256 bytes.
 const FAILURE_WORDS: usize = 32;
-const HOST_AT: usize = 12;
+const HOST_AT: usize = FIXED_WORDS;
 const BOOT_ID_AT: usize = HOST_AT + HOST_WORDS;
-const FAILURE_AT: usize = BOOT_ID_AT + BOOT_ID_WORDS;
+const CPU_MODEL_AT: usize = BOOT_ID_AT + BOOT_ID_WORDS;
+const FAILURE_AT: usize = CPU_MODEL_AT + CPU_MODEL_WORDS;
 
-/// The first word of a record: "gilfMPI" and a version.
-const MAGIC: u64 = 0x6769_6c66_4d50_4901;
+/// Flags of a record's word 11.
+const FAILED: u64 = 1;
+const COUNTED_BY_DRIVER: u64 = 2;
+
+/// The most logical cores a host is believed to have.
+const MAX_HOST_CORES: usize = 1 << 20;
+
+/// The first word of a record: "gilfMPI" and a version (2: the process's
+/// CPU time and the host's cores).
+const MAGIC: u64 = 0x6769_6c66_4d50_4902;
 
 /// The prefix of the line rank 0 prints; nothing else a launcher or a rank
 /// prints starts with it.
 pub(crate) const LINE_PREFIX: &str = "gilfree-mpi-ranks ";
+
+/// The line each rank prints when its process has started, before
+/// `MPI_Init`: `gilfree-mpi-started RANK HOST`.
+const STARTED_PREFIX: &str = "gilfree-mpi-started ";
+
+/// The line rank 0 prints when every rank has left the start barrier.
+pub(crate) const COMPUTING_LINE: &str = "gilfree-mpi-computing\n";
+
+/// The line the host supervisor (`gilfree mpi-host`) prints on standard
+/// error when it has started on a host, before the launcher's daemon:
+/// `gilfree-mpi-host-up HOST`.
+pub(crate) const HOST_UP_PREFIX: &str = "gilfree-mpi-host-up ";
+
+/// A rank's started line.
+pub(crate) fn started_line(rank: usize, host: &str) -> String {
+    format!("{STARTED_PREFIX}{rank} {host}\n")
+}
+
+/// The host supervisor's line.
+pub(crate) fn host_up_line(host: &str) -> String {
+    format!("{HOST_UP_PREFIX}{host}\n")
+}
+
+/// How far a launch has got, from the lines the ranks and the host
+/// supervisors print as they come ([`LaunchProgress::read_line`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LaunchProgress {
+    /// The ranks whose process has started, with their host.
+    pub(crate) started: std::collections::BTreeMap<usize, String>,
+    /// The hosts whose supervisor started (the agent reached them), in order.
+    pub(crate) hosts_up: Vec<String>,
+    /// When every rank had left the start barrier, in ns on the driver's
+    /// `CLOCK_MONOTONIC`, once rank 0 said so.
+    pub(crate) computing_at: Option<u64>,
+    /// When rank 0's report line arrived, likewise.
+    pub(crate) report_at: Option<u64>,
+}
+
+impl LaunchProgress {
+    /// Takes one line of the launcher's output (without its newline), read
+    /// at `now_ns`. Lines of other programs, and names that are not plain,
+    /// are ignored.
+    pub(crate) fn read_line(&mut self, line: &[u8], now_ns: u64) {
+        let Ok(line) = std::str::from_utf8(line) else {
+            return;
+        };
+        let line = line.trim_end_matches('\r');
+        if line.starts_with(LINE_PREFIX) {
+            self.report_at.get_or_insert(now_ns);
+        } else if line == COMPUTING_LINE.trim_end() {
+            self.computing_at.get_or_insert(now_ns);
+        } else if let Some(rest) = line.strip_prefix(STARTED_PREFIX) {
+            if let Some((rank, host)) = rest.split_once(' ')
+                && let Ok(rank) = rank.parse::<usize>()
+                && is_plain_name(host)
+            {
+                self.started.entry(rank).or_insert_with(|| host.to_owned());
+            }
+        } else if let Some(host) = line.strip_prefix(HOST_UP_PREFIX)
+            && is_plain_name(host)
+            && !self.hosts_up.iter().any(|h| h == host)
+        {
+            self.hosts_up.push(host.to_owned());
+        }
+    }
+
+    /// The hosts any sign of life came from: a supervisor or a rank.
+    pub(crate) fn hosts_heard(&self) -> Vec<String> {
+        let mut hosts = self.hosts_up.clone();
+        for host in self.started.values() {
+            if !hosts.contains(host) {
+                hosts.push(host.clone());
+            }
+        }
+        hosts
+    }
+}
+
+/// A host name as a record may carry it: 1 to 255 of letters, digits and
+/// `-._:`.
+fn is_plain_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() < HOST_WORDS * 8
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:".contains(c))
+}
 
 /// The longest a rank may compute for, as offsets from its barrier: far
 /// beyond any run (about 11 days), and small enough that no sum of these
@@ -63,8 +164,21 @@ pub(crate) struct RankRecord {
     pub(crate) host: String,
     /// When it left the barrier, in ns on its host's `CLOCK_MONOTONIC`.
     pub(crate) barrier_ns: u64,
-    /// Its host's boot id: ranks with the driver's boot id share its clock.
+    /// Its host's boot id: ranks with the driver's boot id share its clock
+    /// (and hosts with the same one share their cores).
     pub(crate) boot_id: String,
+    /// User-mode CPU time of the rank's whole process when it sent the
+    /// record, in ns.
+    pub(crate) user_ns: u64,
+    /// Kernel-mode CPU time, likewise.
+    pub(crate) system_ns: u64,
+    /// Whether the rank's process descends from the driver, so that the
+    /// driver's `getrusage` counts its CPU time once it is reaped.
+    pub(crate) counted_by_driver: bool,
+    /// Logical cores the rank could run on, on its host.
+    pub(crate) host_cores: usize,
+    /// Its host's processor model, or `unknown`.
+    pub(crate) cpu_model: String,
     /// What went wrong, for a rank whose worker failed (it panicked, or its
     /// numbers could not be allocated): it still sends a record, so that
     /// the job ends normally and the failure is reported with its words.
@@ -101,7 +215,7 @@ impl RankRecord {
     pub(crate) fn encode(&self) -> [u64; RECORD_WORDS] {
         let cpu = |c: Option<u32>| c.map_or(NO_CPU, u64::from);
         let mut words = [0u64; RECORD_WORDS];
-        words[..12].copy_from_slice(&[
+        words[..FIXED_WORDS].copy_from_slice(&[
             MAGIC,
             self.rank as u64,
             self.sum as u64,
@@ -113,10 +227,20 @@ impl RankRecord {
             cpu(self.cpu_at_start),
             cpu(self.cpu_at_finish),
             self.barrier_ns,
-            u64::from(self.failure.is_some()),
+            if self.failure.is_some() { FAILED } else { 0 }
+                | if self.counted_by_driver {
+                    COUNTED_BY_DRIVER
+                } else {
+                    0
+                },
+            self.host_cores as u64,
+            self.user_ns,
+            self.system_ns,
+            0,
         ]);
         put_text(&mut words[HOST_AT..BOOT_ID_AT], &self.host);
-        put_text(&mut words[BOOT_ID_AT..FAILURE_AT], &self.boot_id);
+        put_text(&mut words[BOOT_ID_AT..CPU_MODEL_AT], &self.boot_id);
+        put_text(&mut words[CPU_MODEL_AT..FAILURE_AT], &self.cpu_model);
         put_text(
             &mut words[FAILURE_AT..],
             self.failure.as_deref().unwrap_or(""),
@@ -143,8 +267,13 @@ impl RankRecord {
             cpu_at_finish: cpu(words[9]),
             barrier_ns: words[10],
             host: get_text(&words[HOST_AT..BOOT_ID_AT]),
-            boot_id: get_text(&words[BOOT_ID_AT..FAILURE_AT]),
-            failure: (words[11] != 0).then(|| get_text(&words[FAILURE_AT..])),
+            boot_id: get_text(&words[BOOT_ID_AT..CPU_MODEL_AT]),
+            user_ns: words[13],
+            system_ns: words[14],
+            counted_by_driver: words[11] & COUNTED_BY_DRIVER != 0,
+            host_cores: usize::try_from(words[12]).ok()?,
+            cpu_model: get_text(&words[CPU_MODEL_AT..FAILURE_AT]),
+            failure: (words[11] & FAILED != 0).then(|| get_text(&words[FAILURE_AT..])),
         })
     }
 }
@@ -224,18 +353,25 @@ fn check_record(record: &RankRecord) -> Result<(), &'static str> {
     if record.pid == 0 {
         return Err("sent a record without a process id");
     }
-    let plain = |text: &str, most: usize| {
-        !text.is_empty()
-            && text.len() <= most
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._:".contains(c))
-    };
-    if !plain(&record.host, HOST_WORDS * 8 - 1) {
+    if !is_plain_name(&record.host) {
         return Err("sent a host name that is empty or not a plain name");
     }
-    if !plain(&record.boot_id, BOOT_ID_WORDS * 8 - 1) {
+    if !is_plain_name(&record.boot_id) || record.boot_id.len() >= BOOT_ID_WORDS * 8 {
         return Err("sent a boot id that is empty or not plain");
+    }
+    if record.host_cores == 0 || record.host_cores > MAX_HOST_CORES {
+        return Err("sent a number of cores no host has");
+    }
+    if record.user_ns > MAX_OFFSET_NS || record.system_ns > MAX_OFFSET_NS {
+        return Err("sent a CPU time beyond any run");
+    }
+    let printable = |text: &str, most: usize| {
+        !text.is_empty()
+            && text.len() <= most
+            && text.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+    };
+    if !printable(&record.cpu_model, CPU_MODEL_WORDS * 8 - 1) {
+        return Err("sent a processor model that is empty or not printable");
     }
     Ok(())
 }
@@ -289,6 +425,14 @@ pub(crate) fn reports(records: Vec<RankRecord>, barrier_ns: u64) -> Vec<WorkerRe
             held_ns: Vec::new(),
             host: Some(r.host),
             ready_ns: Some(barrier_ns),
+            process: Some(ProcessFacts {
+                user: Duration::from_nanos(r.user_ns),
+                system: Duration::from_nanos(r.system_ns),
+                counted_by_driver: r.counted_by_driver,
+                host_cores: r.host_cores,
+                cpu_model: r.cpu_model,
+                boot_id: r.boot_id,
+            }),
         })
         .collect()
 }
@@ -396,6 +540,11 @@ mod tests {
             host: format!("node-{}", rank / 2),
             barrier_ns: 5_000,
             boot_id: "4f0c-11".to_owned(),
+            user_ns: 2_000 + rank as u64,
+            system_ns: 300,
+            counted_by_driver: rank < 2,
+            host_cores: 2,
+            cpu_model: "AMD EPYC 9R14 (x)".to_owned(),
             failure: None,
         }
     }

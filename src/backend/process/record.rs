@@ -93,6 +93,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         held_ns: Vec::new(),
         host: None,
         ready_ns: None,
+        process: None,
     })
 }
 
@@ -116,6 +117,7 @@ mod tests {
             held_ns: Vec::new(),
             host: None,
             ready_ns: None,
+            process: None,
         }
     }
 

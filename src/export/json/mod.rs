@@ -250,6 +250,22 @@ pub struct ResultRecord {
     /// first worker on each; absent for the other backends.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
+    /// For a row whose workers ran on hosts (the mpi backend): each host as
+    /// its ranks described it, in the order of `hosts`; absent for the
+    /// other backends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_details: Vec<HostRecord>,
+    /// For such a row: the logical cores of all its hosts, each machine
+    /// (boot id) counted once — the cores `usable_parallelism` is taken
+    /// against. Absent for the other backends (their cores are `machine`'s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<usize>,
+    /// For such a row: the median over the runs of the CPU time, in
+    /// seconds, that ranks not reaped by gilfree (on other hosts, or under
+    /// another daemon) measured themselves; it is part of `user` and
+    /// `system`. Absent for the other backends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncounted_cpu: Option<f64>,
     /// The larger of the next two, in bytes.
     pub peak_rss_bytes: u64,
     /// Peak resident set size of the measuring process during the runs, in bytes.
@@ -268,6 +284,22 @@ pub struct ResultRecord {
     pub sums: Vec<i64>,
     /// Every measured run.
     pub runs: Vec<RunRecord>,
+}
+
+/// A host a row's workers ran on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostRecord {
+    /// Its name.
+    pub name: String,
+    /// Logical cores the ranks could run on there.
+    pub logical_cores: usize,
+    /// Its processor model.
+    pub cpu_model: String,
+    /// Its boot id: hosts with the same one are one machine (one kernel),
+    /// sharing its cores.
+    pub boot_id: String,
+    /// The workers that ran there (typical run).
+    pub workers: Vec<usize>,
 }
 
 /// A difference from the baseline's sums.
@@ -297,6 +329,10 @@ pub struct RunRecord {
     pub system: f64,
     /// The children's share of `user + system`.
     pub children_cpu: f64,
+    /// The share of `user + system` that worker processes gilfree did not
+    /// reap measured themselves (ranks on other hosts); 0 for the others.
+    #[serde(default)]
+    pub uncounted_cpu: f64,
     /// `(user + system) / wall`, in % of one core.
     pub cpu_percent: f64,
     /// Peak resident set size of the measuring process during the run, in bytes.
@@ -412,6 +448,22 @@ pub struct WorkerRecord {
     /// `CLOCK_MONOTONIC` (the run's time before it was launch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_ns: Option<u64>,
+    /// For the mpi backend: its rank's process, as the rank measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessRecord>,
+}
+
+/// A [`ProcessFacts`](crate::worker::ProcessFacts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessRecord {
+    /// User CPU time of the rank's whole process, in ns.
+    pub user_ns: u64,
+    /// System CPU time, in ns.
+    pub system_ns: u64,
+    /// Whether gilfree reaped it (its CPU time then came from `getrusage`).
+    pub counted_by_driver: bool,
+    /// Logical cores it could run on, on its host.
+    pub host_cores: usize,
 }
 
 impl JsonExport {
@@ -509,11 +561,11 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         speedup_stddev: None,
         // Only what the table shows a figure for: null where it shows `?`.
         others_cores: match result.others() {
-            crate::measure::result::Others::Cores(_) => contention.map(|c| c.others_cores),
+            crate::measure::Others::Cores(_) => contention.map(|c| c.others_cores),
             _ => None,
         },
         steal_cores: match result.others() {
-            crate::measure::result::Others::Cores(_) => contention.map(|c| c.steal_cores),
+            crate::measure::Others::Cores(_) => contention.map(|c| c.steal_cores),
             _ => None,
         },
         contended: report.contended(result).is_some(),
@@ -525,6 +577,21 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         throughput: report.throughput(result),
         launch_median: result.launch_median().map(secs),
         hosts: result.hosts(),
+        host_details: result
+            .host_facts()
+            .into_iter()
+            .map(|h| HostRecord {
+                name: h.name,
+                logical_cores: h.logical_cores,
+                cpu_model: h.cpu_model,
+                boot_id: h.boot_id,
+                workers: h.workers,
+            })
+            .collect(),
+        cores: result.cores_across().map(|c| c.cores),
+        uncounted_cpu: result
+            .cores_across()
+            .map(|_| secs(result.uncounted_cpu_median())),
         peak_rss_bytes: result.peak_rss_bytes(),
         self_peak_rss_bytes: result.self_peak_rss_bytes(),
         children_peak_rss_bytes: result.children_peak_rss_bytes(),
@@ -552,6 +619,7 @@ fn run_record(run: &RunMeasurement) -> RunRecord {
         user: run.user.as_secs_f64(),
         system: run.system.as_secs_f64(),
         children_cpu: run.children_cpu.as_secs_f64(),
+        uncounted_cpu: run.uncounted_cpu.as_secs_f64(),
         cpu_percent: run.cpu_percent(),
         self_peak_rss_bytes: run.self_peak_rss_bytes,
         children_peak_rss_bytes: run.children_peak_rss_bytes,
@@ -592,6 +660,12 @@ fn worker_record(w: &WorkerReport) -> WorkerRecord {
         held_ns: w.held_ns.clone(),
         host: w.host.clone(),
         ready_ns: w.ready_ns,
+        process: w.process.as_ref().map(|p| ProcessRecord {
+            user_ns: u64::try_from(p.user.as_nanos()).unwrap_or(u64::MAX),
+            system_ns: u64::try_from(p.system.as_nanos()).unwrap_or(u64::MAX),
+            counted_by_driver: p.counted_by_driver,
+            host_cores: p.host_cores,
+        }),
     }
 }
 

@@ -1,179 +1,20 @@
-//! Per-worker timelines: when each worker computed during a typical run of
-//! each backend, as text for the terminal and as an SVG picture.
-//!
-//! The data are the [`WorkerReport`]s: a worker computes from its start to
-//! its finish, except in the `gil` backend, where it computes only in the
-//! intervals during which it held the lock ([`WorkerReport::held_ns`]). A
-//! worker that was running but had to share a core with others (8 threads on
-//! 2 cores), or to wait for CPython's GIL, got only part of that time: its CPU
-//! time over its wall time. The text chart shades a cell by that share — █
-//! computing all of the cell, ▓ ▒ ░ less — so the gil backend's rows
-//! interleave, while the parallel backends' rows overlap.
-//!
-//! # The picture
-//!
-//! [`svg_scaled`] draws for a slide ([`WIDTH`] × [`HEIGHT`], text of
-//! [`MIN_TEXT_PX`](super::picture::MIN_TEXT_PX) and more), and its layout follows from what a class must
-//! see at a glance:
-//!
-//! - **One row per backend, a thin lane per worker inside it.** With
-//!   `--python` there are nine rows; a panel per backend with its own axes,
-//!   as the picture had before, needs 1,100 pixels of height for them, while
-//!   nine rows of lanes fit 720 (a grid of panels would fit too, but rows on
-//!   one axis can be compared by eye, cells of a grid cannot). The lanes are
-//!   not labelled: which worker is which does not matter, how many computed
-//!   at once does.
-//! - **One ink whose opacity is the worker's share of a core** (CPU ÷ wall;
-//!   solid in the gil backend's turns). Eight Python threads that share one
-//!   core under the GIL are drawn at an eighth, eight processes on two cores
-//!   at a quarter: the columns of python-threads hold one core's ink, those
-//!   of python-processes two. (A color per worker, as before, made both
-//!   eight pale stripes alike, which read as "both ran in parallel".)
-//! - **Each row's label carries its wall time and CPU**, and a gauge of the
-//!   cores it kept busy (CPU ÷ 100 %, a cell per core), the figure the
-//!   lesson turns on; the title names the rows that kept at most one core
-//!   busy and how far the others got.
-//! - **A shared time axis** ([`TimeScale::Shared`]), so that a run twice as
-//!   fast is drawn half as long. CPython's rows take about a hundred times as
-//!   long as Rust's: on one axis the Rust rows would be a few pixels wide. So
-//!   the rows of each language share an axis of their own, drawn under them
-//!   and titled with its language and how its scale compares. Within a
-//!   language, lengths compare; across, the labels' wall times do.
-//!   [`TimeScale::Own`] stretches every row over the whole width instead,
-//!   with a percentage axis.
-//! - **Title, line under it and legend above the rows**, never over them;
-//!   the legend explains every mark: solid, pale, the gray band (the whole
-//!   run, start to finish) and the gauge.
-//!
-//! Rows are at least 42 pixels high, enough for their two lines of label: with more rows than fit at [`HEIGHT`] (more than about eleven) the
-//! picture grows taller rather than its text smaller.
-
-use std::fmt::Write as _;
+//! The timelines as a picture for a slide; its layout is argued in the
+//! module's documentation ([`super`]).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::{bounds, duration, span};
-use super::picture::{
-    AXIS, GRID, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, bold, first_fitting, font, nice_step,
-    text_width, top_centre, top_left,
-};
-use super::picture::{HEIGHT, WIDTH};
+use super::computing;
 use crate::backend::Language;
 use crate::error::Error;
 use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::render::format::{bounds, duration, span};
+use crate::render::picture::{
+    AXIS, GRID, HEIGHT, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, WIDTH, bold, first_fitting, font,
+    nice_step, text_width, top_centre, top_left,
+};
 use crate::text::{counted, join_names};
-use crate::worker::WorkerReport;
-
-/// Columns of the text chart.
-pub const TEXT_WIDTH: usize = 60;
-
-/// The intervals during which `worker` computed, with the share of a core it
-/// had in them (1 for held intervals; CPU ÷ wall otherwise).
-pub(crate) fn computing(worker: &WorkerReport) -> (Vec<(u64, u64)>, f64) {
-    if worker.held_ns.is_empty() {
-        let wall = worker.finish_ns.saturating_sub(worker.start_ns);
-        let share = if wall == 0 {
-            1.0
-        } else {
-            (worker.cpu_time.as_nanos() as f64 / wall as f64).clamp(0.0, 1.0)
-        };
-        (vec![(worker.start_ns, worker.finish_ns)], share)
-    } else {
-        (worker.held_ns.clone(), 1.0)
-    }
-}
-
-/// How much of `[from, to)` the intervals cover, as a fraction.
-pub(crate) fn coverage(intervals: &[(u64, u64)], from: u64, to: u64) -> f64 {
-    if to <= from {
-        return 0.0;
-    }
-    let covered: u64 = intervals
-        .iter()
-        .map(|&(a, b)| b.min(to).saturating_sub(a.max(from)))
-        .sum();
-    covered as f64 / (to - from) as f64
-}
-
-fn shade(fraction: f64) -> char {
-    match fraction {
-        f if f >= 0.75 => '█',
-        f if f >= 0.5 => '▓',
-        f if f >= 0.25 => '▒',
-        f if f > 0.02 => '░',
-        _ => ' ',
-    }
-}
-
-/// The CPUs a worker was seen on: `cpu 1`, `cpu 0→1`, or empty.
-fn cpus(worker: &WorkerReport) -> String {
-    match (worker.cpu_at_start, worker.cpu_at_finish) {
-        (Some(a), Some(b)) if a == b => format!("cpu {a}"),
-        (Some(a), Some(b)) => format!("cpu {a}→{b}"),
-        (Some(a), None) | (None, Some(a)) => format!("cpu {a}"),
-        (None, None) => String::new(),
-    }
-}
-
-/// The text charts of every backend in `report`, `width` columns wide.
-pub fn text(report: &Report, width: usize) -> String {
-    let width = width.max(10);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Timeline: one run of each backend, the one nearest its median; time runs left to right \
-         over the run's wall time.\n█ computing; ▓ ▒ ░ computing part of the time (sharing a core, or \
-         a lock turn within the cell); blank: waiting or done."
-    );
-    for result in &report.results {
-        if let Some((index, run)) = result.typical_run() {
-            out.push('\n');
-            backend_text(&mut out, result, index, run, width);
-        }
-    }
-    out
-}
-
-fn backend_text(
-    out: &mut String,
-    result: &BackendResult,
-    index: usize,
-    run: &RunMeasurement,
-    width: usize,
-) {
-    let wall_ns = run.wall.as_nanos().max(1) as u64;
-    let _ = writeln!(
-        out,
-        "{} — run {} of {}, {}",
-        result.name(),
-        index + 1,
-        result.runs.len(),
-        duration(run.wall)
-    );
-    let label_width = format!("w{}", run.workers.len().saturating_sub(1)).len();
-    for worker in &run.workers {
-        let (intervals, share) = computing(worker);
-        let cells: String = (0..width as u64)
-            .map(|c| {
-                let from = run.started_ns + wall_ns * c / width as u64;
-                let to = run.started_ns + wall_ns * (c + 1) / width as u64;
-                shade(coverage(&intervals, from, to) * share)
-            })
-            .collect();
-        let label = format!("w{}", worker.worker);
-        let host = worker
-            .host
-            .as_ref()
-            .map_or_else(String::new, |host| format!(" on {host}"));
-        let _ = writeln!(
-            out,
-            "  {label:>label_width$} |{cells}| {}{host}",
-            cpus(worker)
-        );
-    }
-}
 
 /// How the rows of the SVG timeline share the time axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -554,7 +395,7 @@ fn draw_header(
         top_left(bold(TITLE_PX), &BLACK),
     ))?;
     let workers = report.workload.workers();
-    let count = super::format::group_digits(i128::from(report.workload.count()));
+    let count = crate::render::format::group_digits(i128::from(report.workload.count()));
     let cores = report.machine.logical_cores;
     let workers = counted(workers, "worker", "workers");
     let findings = report.findings();
@@ -759,65 +600,16 @@ fn draw_workers(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::worker;
     use super::*;
     use crate::render::picture::check;
-    use std::time::Duration;
-
-    fn worker(
-        index: usize,
-        start: u64,
-        finish: u64,
-        cpu: u64,
-        held: Vec<(u64, u64)>,
-    ) -> WorkerReport {
-        WorkerReport {
-            worker: index,
-            sum: 0,
-            start_ns: start,
-            finish_ns: finish,
-            cpu_time: Duration::from_nanos(cpu),
-            waiting_for_cpu: None,
-            cpu_at_start: Some(0),
-            cpu_at_finish: Some(1),
-            pid: 1,
-            tid: 1,
-            peak_rss_bytes: None,
-            held_ns: held,
-            host: None,
-            ready_ns: None,
-        }
-    }
-
-    #[test]
-    fn coverage_counts_the_overlap() {
-        let intervals = [(10, 20), (30, 40)];
-        assert_eq!(coverage(&intervals, 0, 10), 0.0);
-        assert_eq!(coverage(&intervals, 10, 20), 1.0);
-        assert_eq!(coverage(&intervals, 15, 35), 0.5);
-        assert_eq!(coverage(&intervals, 5, 5), 0.0);
-    }
-
-    #[test]
-    fn a_worker_computes_from_start_to_finish_or_only_in_its_turns() {
-        let plain = worker(0, 100, 200, 50, vec![]);
-        assert_eq!(computing(&plain), (vec![(100, 200)], 0.5));
-        let gil = worker(1, 100, 200, 40, vec![(110, 130), (170, 190)]);
-        assert_eq!(computing(&gil), (vec![(110, 130), (170, 190)], 1.0));
-        assert_eq!(cpus(&plain), "cpu 0→1");
-    }
-
-    #[test]
-    fn shades_grow_with_the_computing_share() {
-        let chars: String = [1.0, 0.6, 0.3, 0.1, 0.0].map(shade).iter().collect();
-        assert_eq!(chars, "█▓▒░ ");
-    }
 
     /// The book's experiment on 2 cores, quiet, with every backend and the
     /// Python rows: nine rows of 8 workers (rayon 2). Each worker's bar and
     /// CPU follow its row: one after the other (sequential), in turns (gil),
     /// all at once sharing the row's CPU.
     fn nine_rows() -> Report {
-        use crate::measure::result::synthetic::{Row, report};
+        use crate::measure::synthetic::{Row, report};
         let mut report = report(
             vec![
                 Row::new("sequential", 1, 24.0, 100.0),
@@ -1016,7 +808,7 @@ mod tests {
 
     #[test]
     fn the_title_calls_one_core_only_what_is_near_one_and_a_busy_machine_is_named() {
-        use crate::measure::result::synthetic::{Row, report};
+        use crate::measure::synthetic::{Row, report};
         let busy = report(
             vec![
                 Row::new("sequential", 1, 10.0, 97.0),
