@@ -185,7 +185,8 @@ pub(crate) struct LessonArgs {
     pub(crate) time_svg: Option<PathBuf>,
 
     /// Write the whole lesson as one self-contained HTML page to FILE: the
-    /// table, the explanation, the cores-busy picture and the timelines.
+    /// table, the explanation, the where-the-time-went and cores-busy
+    /// pictures and the timelines.
     #[arg(long, value_name = "FILE.html")]
     pub(crate) html: Option<PathBuf>,
 

@@ -367,8 +367,7 @@ impl Driver {
         });
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
         coordinators.push(driving);
-        let accounting =
-            accounting::account_run(&workers, &coordinators, thread_states.as_ref());
+        let accounting = accounting::account_run(&workers, &coordinators, thread_states.as_ref());
         // Worker processes the driver did not reap (ranks on other hosts, or
         // under another machine's daemon) measured their own CPU time: it
         // joins the run's columns. Those that ran on this very kernel (hosts

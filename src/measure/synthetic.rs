@@ -132,7 +132,8 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                 .collect(),
             mismatch: None,
             comparable: true,
-            interpreter: (profile(row.name, gil_enabled).language != crate::backend::Language::Rust)
+            interpreter: (profile(row.name, gil_enabled).language
+                != crate::backend::Language::Rust)
                 .then(|| interpreter.clone())
                 .flatten(),
         })

@@ -236,6 +236,11 @@ pub struct ResultRecord {
     /// waiting time over the runs' summed wall time.
     #[serde(default)]
     pub threads_wanting_to_run: Option<f64>,
+    /// For a row CPython ran: whether its GIL was on while it did (a
+    /// free-threaded build's rows may differ: `PYTHON_GIL`); `null` for the
+    /// other rows and in files written before it existed.
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
     /// `speedup / usable_parallelism`, as a fraction (1.0 = 100 %).
     pub efficiency: Option<f64>,
     /// Numbers drawn and summed per second of median wall time.
@@ -573,6 +578,7 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         coordinator_time_accounting: result.coordinator_accounting().map(Into::into),
         time_accounting_source: result.accounting_source().map(|s| s.name().to_owned()),
         threads_wanting_to_run: result.wanting_to_run(),
+        gil_enabled: result.interpreter.as_ref().map(|i| i.gil_enabled),
         efficiency: report.efficiency(result),
         throughput: report.throughput(result),
         launch_median: result.launch_median().map(secs),

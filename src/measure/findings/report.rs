@@ -252,7 +252,8 @@ impl Report {
             });
         }
         if let Some(lost_cores) = self.lost_to_others(result)
-            && lost_cores >= crate::measure::CONTENTION_WARNING * usable.min(accounted.threads).max(1) as f64
+            && lost_cores
+                >= crate::measure::CONTENTION_WARNING * usable.min(accounted.threads).max(1) as f64
         {
             return Reading::Other(Finding::WaitedForCores {
                 row,

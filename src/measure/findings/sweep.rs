@@ -135,7 +135,6 @@ impl Sweep {
                     findings.push(SweepFinding::StayedFlat { backends, cause });
                 }
             }
-
         }
         for series in &self.series {
             for point in &series.points {
