@@ -57,9 +57,9 @@ pub fn read_export(path: &Path) -> Result<JsonExport, Error> {
     json::read(&bytes).map_err(|err| bad(err.to_string()))
 }
 
-/// The largest file `compare` reads: an export of 10,000 runs of 8 workers
-/// is about 20 MiB.
-pub const MAX_EXPORT_BYTES: u64 = 256 << 20;
+/// The largest file `compare` reads: the largest export gilfree writes
+/// ([`json::MAX_BYTES`]).
+pub const MAX_EXPORT_BYTES: u64 = json::MAX_BYTES;
 
 /// The outcome of comparing two exports.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,15 +263,56 @@ fn other_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
             new.gilfree_version.clone(),
         ),
     ];
-    fields.into_iter().filter(|(_, x, y)| x != y).collect()
+    let mut differences: Vec<Difference> = fields.into_iter().filter(|(_, x, y)| x != y).collect();
+    differences.extend(interpreter_differences(old, new));
+    differences
 }
 
-const COLUMNS: [(&str, usize); 7] = [
+/// The interpreter that ran the Python rows, field by field: which one,
+/// which version, and its GIL — a change of any of them changes what the
+/// Python rows measure. `none` where a file had no Python rows.
+fn interpreter_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
+    let field = |export: &JsonExport, get: fn(&json::InterpreterRecord) -> String| {
+        export
+            .interpreter
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), get)
+    };
+    let gil = |i: &json::InterpreterRecord| {
+        match (i.gil_enabled, i.free_threaded_build) {
+            (true, false) => "enabled",
+            (true, true) => "enabled (free-threaded build, PYTHON_GIL=1)",
+            (false, _) => "disabled (free-threaded build)",
+        }
+        .to_owned()
+    };
+    type Field = fn(&json::InterpreterRecord) -> String;
+    let fields: [(&'static str, Field); 4] = [
+        ("interpreter.implementation", |i| i.implementation.clone()),
+        ("interpreter.version", |i| i.version.clone()),
+        ("interpreter.gil", gil),
+        ("interpreter.command", |i| i.command.clone()),
+    ];
+    if old.interpreter.is_none() && new.interpreter.is_none() {
+        return Vec::new();
+    }
+    fields
+        .into_iter()
+        .map(|(name, get)| (name, field(old, get), field(new, get)))
+        .filter(|(_, x, y)| x != y)
+        .collect()
+}
+
+/// The table's columns; each grows to its widest cell.
+const COLUMNS: [(&str, usize); 10] = [
     ("backend", 10),
     ("old median", 10),
     ("new median", 10),
     ("new/old", 7),
-    ("verdict", 26),
+    ("P(new faster)", 13),
+    ("verdict", 7),
+    ("old CPU", 7),
+    ("new CPU", 7),
     ("old speedup", 11),
     ("new speedup", 11),
 ];
@@ -280,26 +321,41 @@ const COLUMNS: [(&str, usize); 7] = [
 pub const ALPHA: f64 = 0.05;
 
 fn table(out: &mut String, old: &JsonExport, new: &JsonExport) {
-    let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
-    row(out, &header);
-    let mut any = false;
-    for a in &old.results {
-        let Some(b) = new.result(&a.backend) else {
-            continue;
-        };
-        any = true;
-        row(out, &cells(a, b));
-    }
-    if any {
-        out.push_str(
-            "\nnew/old = new median wall ÷ old median wall (below 1: the new run was faster). \
-             verdict: Mann–Whitney U test on the two files' run times, two-sided; faster or slower \
-             when p < 0.05, ~ when the difference is not significant (it may be noise), n = runs old+new. \
-             speedup: against each file's sequential row of the row's own language.\n",
-        );
-    } else {
+    let pairs: Vec<(&ResultRecord, &ResultRecord)> = old
+        .results
+        .iter()
+        .filter_map(|a| Some((a, new.result(&a.backend)?)))
+        .collect();
+    if pairs.is_empty() {
         out.push_str("(no backend appears in both exports)\n");
+        return;
     }
+    let rows: Vec<Vec<String>> = pairs.iter().map(|(a, b)| cells(a, b)).collect();
+    // Every column as wide as its widest cell: names like python-processes
+    // and verdicts with long p-values stay aligned.
+    let mut columns = COLUMNS;
+    for (i, (name, width)) in columns.iter_mut().enumerate() {
+        *width = rows
+            .iter()
+            .map(|cells| cells[i].chars().count())
+            .chain([name.chars().count(), *width])
+            .max()
+            .unwrap_or(*width);
+    }
+    let header: Vec<String> = columns.iter().map(|(n, _)| (*n).to_owned()).collect();
+    crate::render::format::row_in(out, &header, &columns);
+    for cells in &rows {
+        crate::render::format::row_in(out, cells, &columns);
+    }
+    out.push_str(
+        "\nnew/old = new median wall ÷ old median wall (below 1: the new run was faster). \
+         P(new faster) = the share of (old run, new run) pairs in which the new run was faster, \
+         ties half: the Mann–Whitney U over old × new runs. verdict: the U test on the two files' \
+         run times, two-sided: faster or slower when p < 0.05 and the medians and the pairs agree, \
+         mixed when they point opposite ways (the runs are not one distribution shifted), ~ when \
+         the difference is not significant (it may be noise); n = runs old+new. CPU: median, of \
+         one core. speedup: against each file's sequential row of the row's own language.\n",
+    );
 }
 
 fn cells(old: &ResultRecord, new: &ResultRecord) -> Vec<String> {
@@ -316,14 +372,34 @@ fn cells(old: &ResultRecord, new: &ResultRecord) -> Vec<String> {
         duration(old.median),
         duration(new.median),
         ratio.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}")),
+        probability_new_faster(&old.times, &new.times)
+            .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}")),
         verdict(&old.times, &new.times),
+        format!("{:.0}%", old.cpu_percent),
+        format!("{:.0}%", new.cpu_percent),
         speedup(old),
         speedup(new),
     ]
 }
 
+/// The probability that a run of `new` is faster than a run of `old`,
+/// estimated over every pair (ties count half): U ÷ (m·n), where U counts
+/// the pairs in which the old run took longer. 0.5 when neither tends to
+/// be faster; `None` without runs.
+pub fn probability_new_faster(old: &[f64], new: &[f64]) -> Option<f64> {
+    let test = stats::mann_whitney(old, new)?;
+    Some(test.u / (old.len() * new.len()) as f64)
+}
+
 /// The verdict on two sets of run times: `1.05× slower  p=0.008 n=5+5`,
-/// `~  p=0.42 n=5+5`, or `too few runs  n=3+3`.
+/// `~  p=0.42 n=5+5`, `mixed  p=0.033 n=20+20`, or `too few runs  n=3+3`.
+///
+/// Significance comes from the ranks (the U test), and so does the
+/// direction: the new runs are faster when most (old, new) pairs say so.
+/// The size is the ratio of the medians, given only when it points the
+/// same way; when the medians and the pairs disagree (two runs of the
+/// files are different mixtures, say, not one distribution shifted) the
+/// verdict is `mixed`, with no factor.
 pub fn verdict(old: &[f64], new: &[f64]) -> String {
     let n = format!("n={}+{}", old.len(), new.len());
     let Some(test) = stats::mann_whitney(old, new) else {
@@ -341,16 +417,15 @@ pub fn verdict(old: &[f64], new: &[f64]) -> String {
         return format!("no runs  {n}");
     };
     if test.p_value >= ALPHA || a <= 0.0 || b <= 0.0 {
-        format!("~  {p} {n}")
-    } else if b < a {
-        format!("{:.2}× faster  {p} {n}", a / b)
-    } else {
-        format!("{:.2}× slower  {p} {n}", b / a)
+        return format!("~  {p} {n}");
     }
-}
-
-fn row(out: &mut String, cells: &[String]) {
-    crate::render::format::row_in(out, cells, &COLUMNS);
+    // U counts the pairs in which the old run took longer.
+    let pairs_say_faster = test.u > (old.len() * new.len()) as f64 / 2.0;
+    match (pairs_say_faster, b < a, b > a) {
+        (true, true, _) => format!("{:.2}× faster  {p} {n}", a / b),
+        (false, _, true) => format!("{:.2}× slower  {p} {n}", b / a),
+        _ => format!("mixed  {p} {n}"),
+    }
 }
 
 #[cfg(test)]
@@ -371,5 +446,30 @@ mod tests {
         );
         assert_eq!(verdict(&old[..3], &faster[..3]), "too few runs  n=3+3");
         assert_eq!(verdict(&[], &faster), "no runs  n=0+5");
+        assert_eq!(probability_new_faster(&old, &faster), Some(1.0));
+        assert_eq!(probability_new_faster(&faster, &old), Some(0.0));
+    }
+
+    #[test]
+    fn the_direction_follows_the_ranks_and_disagreement_is_mixed() {
+        // Old: 11 runs near 2.0 s and 9 near 0.5 s (median 2.0 s); new: 11
+        // near 1.0 s and 9 near 3.0 s (median 1.0 s). The medians say twice
+        // as fast; 279 of the 400 pairs say the new runs were slower.
+        let spread = |center: f64, n: usize| -> Vec<f64> {
+            (0..n).map(|i| center + 0.001 * i as f64).collect()
+        };
+        let old = [spread(2.0, 11), spread(0.5, 9)].concat();
+        let new = [spread(1.0, 11), spread(3.0, 9)].concat();
+        let u = stats::mann_whitney(&old, &new).unwrap();
+        assert_eq!(400.0 - u.u, 279.0, "pairs with the new run slower");
+        assert!(u.p_value < ALPHA, "{u:?}");
+        let line = verdict(&old, &new);
+        assert!(line.starts_with("mixed  p=0.0"), "{line}");
+        assert!(
+            !line.contains("faster") && !line.contains("slower"),
+            "{line}"
+        );
+        let p = probability_new_faster(&old, &new).unwrap();
+        assert!((p - 121.0 / 400.0).abs() < 1e-12, "{p}");
     }
 }

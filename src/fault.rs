@@ -30,6 +30,11 @@ use std::time::Duration;
 #[cfg(feature = "fault-injection")]
 pub const ENV_VAR: &str = "GILFREE_TEST_FAULT";
 
+/// The name a worker's thread (or process) takes while [`Fault::Sleep`]
+/// holds it, so that a test sees in `/proc/PID/task/TID/comm` that the
+/// worker is sleeping before it signals gilfree.
+pub const SLEEPING_THREAD_NAME: &str = "fault-sleep";
+
 /// What goes wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -158,6 +163,85 @@ impl FromStr for Injection {
     }
 }
 
+/// One edit of a valid input, for the property tests that feed every
+/// parser of outside bytes its valid inputs slightly broken: `at` picks the
+/// place (modulo the length), `kind` the edit (modulo 6), `value` its byte,
+/// length or token.
+#[cfg(feature = "fault-injection")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edit {
+    /// Where, modulo the input's length + 1.
+    pub at: usize,
+    /// Which edit, modulo 6: flip bits, delete, insert a byte, repeat a
+    /// piece, cut the rest, or insert a token that parsers trip on.
+    pub kind: u8,
+    /// The byte, the length or the token's index.
+    pub value: u8,
+}
+
+/// Tokens that a parser of numbers, JSON or records meets at its edges.
+#[cfg(feature = "fault-injection")]
+const TOKENS: [&[u8]; 18] = [
+    b"-1",
+    b"0",
+    b"1e309",
+    b"-0.0",
+    b"null",
+    b"\"\\u001b[2J\\u0007\"",
+    b"18446744073709551616",
+    b"-9223372036854775809",
+    b"NaN",
+    b"[]",
+    b"{}",
+    b",",
+    b"\"",
+    b"\\",
+    b"\n",
+    b"\0",
+    b"\xff\xfe",
+    b"\xe2\x80\xae",
+];
+
+/// `valid` with `edits` applied one after another.
+#[cfg(feature = "fault-injection")]
+pub fn mutate(valid: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut bytes = valid.to_vec();
+    for edit in edits {
+        let at = edit.at % (bytes.len() + 1);
+        let length = usize::from(edit.value % 32) + 1;
+        match edit.kind % 6 {
+            0 if at < bytes.len() => bytes[at] ^= edit.value | 1,
+            1 => {
+                let end = (at + length).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            2 => bytes.insert(at, edit.value),
+            3 => {
+                let end = (at + length).min(bytes.len());
+                let piece = bytes[at..end].to_vec();
+                bytes.splice(at..at, piece);
+            }
+            4 => bytes.truncate(at),
+            5 => {
+                let token = TOKENS[usize::from(edit.value) % TOKENS.len()];
+                bytes.splice(at..at, token.iter().copied());
+            }
+            _ => {}
+        }
+    }
+    bytes
+}
+
+/// How many cases each property test of a parser runs: `default`, or
+/// `GILFREE_FUZZ_CASES` when set (CI sets tens of thousands).
+#[cfg(feature = "fault-injection")]
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("GILFREE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
 #[cfg(feature = "fault-injection")]
 #[cfg(test)]
 mod tests {
@@ -193,6 +277,25 @@ mod tests {
             "3:panic@",
         ] {
             assert!(bad.parse::<Injection>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mutations_apply_each_kind_of_edit() {
+        let edit = |at, kind, value| Edit { at, kind, value };
+        assert_eq!(mutate(b"abc", &[]), b"abc");
+        assert_eq!(mutate(b"abc", &[edit(1, 0, 2)]), b"aac");
+        assert_eq!(mutate(b"abcdef", &[edit(1, 1, 1)]), b"adef");
+        assert_eq!(mutate(b"abc", &[edit(3, 2, b'!')]), b"abc!");
+        assert_eq!(mutate(b"abc", &[edit(0, 3, 1)]), b"ababc");
+        assert_eq!(mutate(b"abc", &[edit(6, 4, 0)]), b"ab");
+        assert_eq!(mutate(b"ab", &[edit(1, 5, 4)]), b"anullb");
+        // Any place and any edit: never out of bounds.
+        for at in [0, 1, 7, usize::MAX] {
+            for kind in 0..12 {
+                let _ = mutate(b"", &[edit(at, kind, 255)]);
+                let _ = mutate(b"xyz", &[edit(at, kind, 255), edit(at, kind, 0)]);
+            }
         }
     }
 

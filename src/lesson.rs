@@ -83,14 +83,7 @@ impl Calibration {
     }
 }
 
-/// The count that makes `workers` × count numbers at `per_number` take
-/// about `target`: two significant digits, at least 10,000.
-pub fn choose_count(workers: usize, per_number: Duration, target: Duration) -> u64 {
-    let per_number = per_number.as_secs_f64().max(1e-12);
-    let count = target.as_secs_f64() / per_number / workers.max(1) as f64;
-    let magnitude = 10f64.powf(count.max(1.0).log10().floor() - 1.0).max(1.0);
-    ((count / magnitude).round() * magnitude).clamp(10_000.0, 1e9) as u64
-}
+pub use crate::measure::sizing::choose_count;
 
 /// The lesson's workload spec: CPython's numbers in the book's range.
 pub fn spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
@@ -219,32 +212,4 @@ pub fn rust_backends() -> Result<Vec<Box<dyn Backend>>, Error> {
                 .build(&options)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_count_fills_the_target_to_two_digits() {
-        // 0.5 µs a number, 8 workers, 4 s: 1,000,000 each.
-        assert_eq!(
-            choose_count(8, Duration::from_nanos(500), Duration::from_secs(4)),
-            1_000_000
-        );
-        // 6 ns a number, 8 workers, 0.5 s: 10.4M → 10M.
-        assert_eq!(
-            choose_count(8, Duration::from_nanos(6), Duration::from_millis(500)),
-            10_000_000
-        );
-        assert_eq!(
-            choose_count(8, Duration::from_nanos(380), Duration::from_secs(4)),
-            1_300_000
-        );
-        // Never below 10,000, whatever the machine.
-        assert_eq!(
-            choose_count(64, Duration::from_secs(1), Duration::from_secs(4)),
-            10_000
-        );
-    }
 }

@@ -314,12 +314,12 @@ fn chaos(iterations: usize) {
     );
 }
 
-/// How many runs: `GILFREE_CHAOS_ITERATIONS`, default 25.
+/// How many runs: `GILFREE_CHAOS_ITERATIONS`, default 12 (CI runs 300).
 fn iterations() -> usize {
     std::env::var("GILFREE_CHAOS_ITERATIONS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(25)
+        .unwrap_or(12)
 }
 
 alone! {

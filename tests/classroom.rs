@@ -23,11 +23,15 @@ fn timeline_rows(out: &str, backend: &str) -> Vec<Vec<char>> {
 
 #[test]
 fn the_timeline_shows_gil_workers_taking_turns_and_threads_overlapping() {
+    // Each worker needs tens of milliseconds of CPU, many of the scheduler's
+    // time slices: so the threads' lifetimes overlap even when they share
+    // one core with other programs (3M numbers, a slice or two each, let
+    // them run one after another on a loaded machine).
     let output = gilfree(&[
         "-w",
         "4",
         "-n",
-        "3M",
+        "100M",
         "--seed",
         "1",
         "--runs",

@@ -49,7 +49,8 @@ fn results_line(out: &str) -> String {
 
 #[test]
 fn the_default_run_succeeds_and_prints_every_backend() {
-    let output = gilfree(&[]);
+    // The book's count, so that the default plan (5 to 20 runs) stays quick.
+    let output = gilfree(&["-n", "1M"]);
     let out = stdout(&output);
     assert!(output.status.success(), "{}", stderr(&output));
     // `all`: every row but the launched ones (mpi), which run when named.
@@ -70,6 +71,7 @@ fn the_default_run_succeeds_and_prints_every_backend() {
         out.contains("8 workers × 1,000,000 random integers in [1, 100]"),
         "{out}"
     );
+    assert!(!out.contains("sized for this machine"), "{out}");
     assert!(
         out.contains("measured per backend after 1 warm-up, of 5–20 (until each median is known"),
         "{out}"
@@ -84,6 +86,49 @@ fn the_default_run_succeeds_and_prints_every_backend() {
     assert!(
         out.contains("(expected 404,000,000 = 8 × 1,000,000 × (1 + 100) / 2"),
         "{out}"
+    );
+}
+
+#[test]
+fn without_a_count_the_work_is_sized_for_the_machine_and_says_so() {
+    let output = gilfree(&["--runs", "2", "--warmup", "0", "-b", "threads"]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("count:    "))
+        .unwrap_or_else(|| panic!("no count line in\n{out}"));
+    assert!(
+        line.contains("numbers per worker, sized for this machine: the sequential row takes about"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("too short for threads to show. --count 1M runs the book's count."),
+        "{line}"
+    );
+    // The count stated is the count run, and never below the book's.
+    let count: u64 = line["count:    ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert!(count >= 1_000_000, "{line}");
+    let stated = format!(
+        "8 workers × {} random integers",
+        line["count:    ".len()..].split(' ').next().unwrap()
+    );
+    assert!(out.contains(&stated), "{out}");
+    // With CPython's rows, or materialized numbers, the book's count stays.
+    let materialized = stdout(&gilfree(&["--materialize", "--runs", "1", "-b", "threads"]));
+    assert!(
+        !materialized.contains("sized for this machine"),
+        "{materialized}"
+    );
+    assert!(
+        materialized.contains("× 1,000,000 random integers"),
+        "{materialized}"
     );
 }
 

@@ -93,6 +93,8 @@ fn memory_cost_of_materializing_shows_in_the_export() {
         "4",
         "-n",
         "2M",
+        "--runs",
+        "3",
         "--seed",
         "1",
         "--backend",
@@ -281,4 +283,115 @@ fn compare_refuses_files_that_are_not_exports_with_exit_code_2() {
         "{}",
         stderr(&output)
     );
+}
+
+/// The case: 4,096 workers × 100 runs made a 295 MB export that
+/// `compare` refused. Half a gigabyte of memory and a few seconds, so CI
+/// runs it in a step of its own.
+#[test]
+#[ignore = "writes a 4,096-worker export: CI runs it (cargo test --test tests large_export -- --ignored)"]
+fn a_large_export_is_written_within_what_compare_reads() {
+    let dir = scratch("large-export");
+    let big = dir.join("big.json");
+    let output = gilfree(&[
+        "-b",
+        "rayon",
+        "-w",
+        "4096",
+        "-n",
+        "0",
+        "--runs",
+        "100",
+        "--warmup",
+        "0",
+        "--seed",
+        "1",
+        "--export-json",
+        big.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(size <= json::MAX_BYTES, "{size} bytes");
+    let output = compare(&big, &big);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("4096 workers × 0 integers"),
+        "{}",
+        stdout(&output)
+    );
+    let export = json::read(&std::fs::read(&big).unwrap()).unwrap();
+    assert!(export.omitted.is_some());
+    assert_eq!(export.result("rayon").unwrap().times.len(), 100);
+}
+
+#[test]
+fn a_change_of_interpreter_is_listed_and_python_rows_stay_aligned() {
+    let dir = scratch("compare-interpreter");
+    let old = export(
+        &dir.join("old.json"),
+        &[
+            "-w",
+            "2",
+            "-n",
+            "20k",
+            "--seed",
+            "9",
+            "--backend",
+            "threads",
+        ],
+    );
+    // Crafted from a real export: CPython 3.11 with the GIL, then a
+    // free-threaded 3.13 with it off, each with a python-processes row.
+    let mut a = json::read(&std::fs::read(&old).unwrap()).unwrap();
+    let row = |export: &json::JsonExport| {
+        let mut row = export.result("threads").unwrap().clone();
+        row.backend = "python-processes".to_owned();
+        row.command = row.backend.clone();
+        row.language = "python".to_owned();
+        row
+    };
+    a.results.push(row(&a));
+    let mut b = a.clone();
+    a.interpreter = Some(json::InterpreterRecord {
+        command: "python3".to_owned(),
+        version: "3.11.7".to_owned(),
+        implementation: "cpython".to_owned(),
+        gil_enabled: true,
+        free_threaded_build: false,
+    });
+    b.interpreter = Some(json::InterpreterRecord {
+        command: "/opt/python3.13t/bin/python3.13t".to_owned(),
+        version: "3.13.5".to_owned(),
+        implementation: "cpython".to_owned(),
+        gil_enabled: false,
+        free_threaded_build: true,
+    });
+    let (old, new) = (dir.join("a.json"), dir.join("b.json"));
+    std::fs::write(&old, serde_json::to_vec(&a).unwrap()).unwrap();
+    std::fs::write(&new, serde_json::to_vec(&b).unwrap()).unwrap();
+    let output = compare(&old, &new);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        out.contains("interpreter.version     3.11.7 → 3.13.5"),
+        "{out}"
+    );
+    assert!(
+        out.contains("interpreter.gil         enabled → disabled (free-threaded build)"),
+        "{out}"
+    );
+    assert!(out.contains("interpreter.command"), "{out}");
+    assert!(!out.contains("interpreter.implementation"), "{out}");
+    // Every row of the table starts its columns at the header's positions.
+    let lines: Vec<&str> = out.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("backend")).unwrap();
+    let column = |line: &str, name: &str| {
+        let cell_end = lines[header].find(name).unwrap() + name.len();
+        line.chars().nth(cell_end - 1).is_some_and(|c| c != ' ')
+    };
+    for line in &lines[header + 1..header + 4] {
+        for name in ["new/old", "old CPU", "new CPU"] {
+            assert!(column(line, name), "{name} misaligned in\n{out}");
+        }
+    }
 }

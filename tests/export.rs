@@ -355,6 +355,55 @@ fn worker_processes_report_their_own_peak_memory() {
 }
 
 #[test]
+fn a_json_export_too_large_for_compare_keeps_less_detail_and_says_so() {
+    use gilfree::export::json::JsonExporter;
+    let report = report(&[BackendKind::named("gil").unwrap()], 64, 2_000, false);
+    let whole = JsonExporter::serialize_within(&report, u64::MAX).unwrap();
+    let export = json::read(&whole).unwrap();
+    assert_eq!(export.omitted, None);
+    assert!(
+        export
+            .results
+            .iter()
+            .all(|r| r.runs.iter().all(|run| run.workers.len() == 64))
+    );
+    // Each smaller limit keeps less: the typical run's workers, then those
+    // without lock intervals and series, then no workers at all.
+    let mut previous = whole.len();
+    let mut seen = Vec::new();
+    for limit in (1..=40).map(|i| whole.len() as u64 * i / 40).rev() {
+        match JsonExporter::serialize_within(&report, limit) {
+            Ok(bytes) => {
+                assert!(bytes.len() as u64 <= limit && bytes.len() <= previous);
+                previous = bytes.len();
+                let export = json::read(&bytes).unwrap();
+                let kept: Vec<usize> = export
+                    .results
+                    .iter()
+                    .flat_map(|r| r.runs.iter().map(|run| run.workers.len()))
+                    .collect();
+                // Whatever is left out, every run's figures stay.
+                assert_eq!(kept.len(), 2 * 3);
+                assert_eq!(export.results[1].times.len(), 3);
+                if let Some(words) = &export.omitted {
+                    assert!(words.ends_with("to stay within 256 MiB"), "{words}");
+                    assert!(kept.iter().filter(|&&n| n > 0).count() <= 2, "{kept:?}");
+                }
+                if !seen.contains(&export.omitted) {
+                    seen.push(export.omitted.clone());
+                }
+            }
+            Err(err) => {
+                assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+                assert!(err.to_string().contains("more than the"), "{err}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 4, "every level was reached: {seen:?}");
+    assert_eq!(json::MAX_BYTES, gilfree::compare::MAX_EXPORT_BYTES);
+}
+
+#[test]
 fn others_are_null_in_the_exports_wherever_the_table_shows_a_question_mark() {
     // Runs of a few hundred microseconds: far too short for /proc/stat's
     // 10 ms tick to say what other programs did.

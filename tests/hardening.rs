@@ -32,25 +32,20 @@ fn a_stopped_worker_process_ends_at_the_timeout_with_the_worker_named() {
         .args([
             "-n", "1000", "--seed", "1", "--runs", "1", "--warmup", "0", "-b", "process",
         ])
-        .args(["--timeout", "2s"])
-        .env(gilfree::fault::ENV_VAR, "3:sleep=1500@process")
+        // Worker 3 is the last of four: once it sleeps alone, the others
+        // have been forked and reaped.
+        .args(["-w", "4", "--timeout", "2s"])
+        .env(gilfree::fault::ENV_VAR, "3:sleep=600000@process")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // The other workers finish at once; worker 3 sleeps. Stop it for good.
     let started = Instant::now();
-    let sleeper = loop {
-        std::thread::sleep(Duration::from_millis(200));
-        let workers = crate::robustness::children_of(child.id());
-        if workers.len() == 1 {
-            break workers[0];
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "workers: {workers:?}"
-        );
-    };
+    crate::robustness::wait_until_worker_sleeps(child.id());
+    let workers = crate::robustness::children_of(child.id());
+    assert_eq!(workers.len(), 1, "workers: {workers:?}");
+    let sleeper = workers[0];
     // SAFETY: signalling our child's child, which it reaps only after the
     // timeout (so the pid is still that worker's).
     unsafe { libc::kill(sleeper as libc::pid_t, libc::SIGSTOP) };
@@ -61,7 +56,7 @@ fn a_stopped_worker_process_ends_at_the_timeout_with_the_worker_named() {
         "error: process backend: the run did not finish within 2s: worker 3 still running, \
          killed (raise --timeout, or give --timeout none)\n"
     );
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(120));
 }
 
 #[test]
@@ -105,18 +100,14 @@ fn a_python_program_that_hangs_or_leaves_its_pipe_open_cannot_block_gilfree() {
             .unwrap();
         assert_eq!(output.status.code(), Some(1), "{mode}");
         assert_eq!(stderr(&output), expected, "{mode}");
-        assert!(started.elapsed() < Duration::from_secs(15), "{mode}");
+        assert!(started.elapsed() < Duration::from_secs(120), "{mode}");
     }
-    // Every `sleep 600` went with its process group.
-    std::thread::sleep(Duration::from_millis(200));
-    let left = Command::new("pgrep")
-        .args(["-f", "^sleep 600$"])
-        .output()
-        .unwrap();
-    assert!(left.stdout.is_empty(), "left running: {:?}", left.stdout);
+    // Every `sleep 601` went with its process group.
+    assert_none_left("^sleep 601$");
 }
 
 #[test]
+#[ignore = "long: it waits out the 10 s probe timeout; CI runs it in its own step (.ci/run)"]
 fn an_interpreter_that_hangs_when_asked_what_it_is_is_given_up() {
     let dir = scratch("hanging-probe");
     let fake = dir.join("mute-python");
@@ -126,22 +117,30 @@ fn an_interpreter_that_hangs_when_asked_what_it_is_is_given_up() {
         &["--python", fake.to_str().unwrap(), "-n", "1k"],
         "it did not answer within 10 s",
     );
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(started.elapsed() < Duration::from_secs(120));
     assert_none_left("^sleep 602$");
 }
 
-/// Asserts that no process's command line matches `pattern` (pgrep -f).
+/// Asserts that no process's command line matches `pattern` (pgrep -f),
+/// waiting up to 60 s for killed ones to go: on a busy machine a process
+/// sent SIGKILL takes a moment to end.
 fn assert_none_left(pattern: &str) {
-    std::thread::sleep(Duration::from_millis(200));
-    let left = Command::new("pgrep")
-        .args(["-af", pattern])
-        .output()
-        .unwrap();
-    assert!(
-        left.stdout.is_empty(),
-        "left running: {}",
-        String::from_utf8_lossy(&left.stdout)
-    );
+    let started = Instant::now();
+    loop {
+        let left = Command::new("pgrep")
+            .args(["-af", pattern])
+            .output()
+            .unwrap();
+        if left.stdout.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "left running: {}",
+            String::from_utf8_lossy(&left.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -171,11 +170,9 @@ fn counts_of_runs_and_threads_are_bounded_with_the_limit_named() {
     ] {
         refused(args, needle);
     }
-    // Listing the backends builds none of them: instant, whatever --threads.
-    let started = Instant::now();
+    // Listing the backends builds none of them, whatever --threads.
     let output = gilfree(&["--list-backends", "--threads", "1000"]);
     assert!(output.status.success());
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]
@@ -225,8 +222,12 @@ fn messages_name_the_valid_choices() {
         "[possible values: xoshiro-x8, xoshiro, python, rand]",
     );
     refused(
-        &["--switch-interval", "-1ms"],
+        &["--switch-interval", "0ms"],
         "the switch interval must be positive",
+    );
+    refused(
+        &["--switch-interval", "-1ms"],
+        "'-1ms': the switch interval must be positive",
     );
     for interval in ["5µs", "5μs", "500ns"] {
         let output = gilfree(&["--switch-interval", interval, "--list-backends"]);
@@ -415,7 +416,7 @@ fn the_timeout_binds_a_worker_that_closed_its_pipe_but_lives_on() {
             "--timeout",
             "2s",
         ])
-        .env(gilfree::fault::ENV_VAR, "3:linger=20000@process")
+        .env(gilfree::fault::ENV_VAR, "3:linger=600000@process")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -426,7 +427,7 @@ fn the_timeout_binds_a_worker_that_closed_its_pipe_but_lives_on() {
         "{}",
         stderr(&output)
     );
-    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(started.elapsed() < Duration::from_secs(120));
 }
 
 #[test]
@@ -477,7 +478,7 @@ fn compare_neither_hangs_on_a_silent_fifo_nor_accepts_missing_sums() {
     let started = Instant::now();
     let output = gilfree(&["compare", fifo.to_str().unwrap(), fifo.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(120));
 
     let good = dir.join("good.json");
     let output = gilfree(&[
@@ -500,4 +501,351 @@ fn compare_neither_hangs_on_a_silent_fifo_nor_accepts_missing_sums() {
         &["compare", good.to_str().unwrap(), empty.to_str().unwrap()],
         "it has 0 sums for 8 workers",
     );
+}
+
+#[test]
+fn run_counts_are_refused_under_the_name_they_were_given() {
+    for (args, message) in [
+        (
+            &["--max-runs", "0"][..],
+            "max-runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["--min-runs", "0"],
+            "min-runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["--min-runs", "10001"],
+            "min-runs = 10001: at most 10000 measured runs are supported",
+        ),
+        (
+            &["--max-runs", "10001"],
+            "max-runs = 10001: at most 10000 measured runs are supported",
+        ),
+        (
+            &["--runs", "0"],
+            "runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["sweep", "--max-runs", "0"],
+            "max-runs = 0: at least one measured run is needed",
+        ),
+        (
+            &["--min-runs", "30", "--max-runs", "10"],
+            "max-runs = 10: it must be at least --min-runs",
+        ),
+    ] {
+        let output = gilfree(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&output), format!("error: {message}\n"), "{args:?}");
+    }
+}
+
+#[test]
+fn the_lesson_refuses_what_a_run_refuses_and_points_at_its_own_help() {
+    let output = gilfree(&["lesson", "--no-such-flag"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.ends_with("(see gilfree lesson --help)\n"), "{err}");
+    // A forced SIMD path that does not exist: refused before any calibration.
+    for command in [&["lesson", "--no-python", "-n", "10k"][..], &["-n", "1k"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+            .args(command)
+            .env("GILFREE_SIMD", "bogus")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        assert_eq!(
+            stderr(&output),
+            "error: GILFREE_SIMD = bogus: expected scalar, avx2, avx512 or auto\n",
+            "{command:?}"
+        );
+        assert!(output.stdout.is_empty(), "{command:?}");
+    }
+}
+
+#[test]
+fn compare_refuses_an_export_whose_workload_or_plan_gilfree_would_refuse() {
+    let dir = scratch("impossible-plans");
+    let good = dir.join("good.json");
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-w",
+        "2",
+        "-n",
+        "1k",
+        "--runs",
+        "1",
+        "--seed",
+        "1",
+        "--export-json",
+        good.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    for (pointer, value, message) in [
+        (
+            "/workload/workers",
+            serde_json::json!(0),
+            "its workload has 0 workers",
+        ),
+        (
+            "/workload/low",
+            serde_json::json!(101),
+            "its workload's range 101..=100 is empty",
+        ),
+        (
+            "/plan/min_runs",
+            serde_json::json!(7),
+            "its plan of 7 to 1 measured runs is not 1 ≤ min_runs ≤ max_runs ≤ 10000",
+        ),
+        (
+            "/plan/max_runs",
+            serde_json::json!(10_001),
+            "its plan of 1 to 10001 measured runs is not 1 ≤ min_runs ≤ max_runs ≤ 10000",
+        ),
+        (
+            "/plan/precision",
+            serde_json::json!(-0.02),
+            "its plan's precision is -0.02, not a fraction between 0 and 1",
+        ),
+        (
+            "/plan/precision",
+            serde_json::json!(1.5),
+            "its plan's precision is 1.5, not a fraction between 0 and 1",
+        ),
+        (
+            "/plan/warmup",
+            serde_json::json!(20_000),
+            "its plan's 20000 warm-up runs are more than 10000",
+        ),
+    ] {
+        let mut edited = original.clone();
+        *edited.pointer_mut(pointer).unwrap() = value;
+        // workers 0 with sums for 2 is caught by the sums first: match them.
+        if pointer == "/workload/workers" {
+            *edited.pointer_mut("/sums").unwrap() = serde_json::json!([]);
+            for r in edited["results"].as_array_mut().unwrap() {
+                r["sums"] = serde_json::json!([]);
+            }
+        }
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, serde_json::to_vec(&edited).unwrap()).unwrap();
+        let output = gilfree(&["compare", good.to_str().unwrap(), bad.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{pointer}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("not a gilfree JSON export ({message})")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_cores_picture_without_the_sampler_names_no_line_it_does_not_draw() {
+    let dir = scratch("cores-no-sampler");
+    let svg = dir.join("cores.svg");
+    let output = gilfree(&[
+        "-b",
+        "threads",
+        "-w",
+        "2",
+        "-n",
+        "100k",
+        "--runs",
+        "1",
+        "--seed",
+        "1",
+        "--no-sampler",
+        "--cores-svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(!text.contains("Grey line"), "{text}");
+    assert!(text.contains("Dashed: the machine"), "{text}");
+}
+
+#[test]
+fn a_complete_python_report_is_read_though_a_new_session_holds_the_pipe() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let dir = scratch("setsid-python");
+    // The real interpreter, after leaving a grandchild in a session of its
+    // own that keeps the interpreter's stdout and stderr open: killing the
+    // interpreter's process group misses it.
+    let fake = dir.join("python-with-daemon");
+    script(
+        &fake,
+        "#!/bin/sh\n\
+         setsid sleep 603 &\n\
+         exec python3 \"$@\"\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "-n", "10k", "-w", "2", "--runs", "1", "--warmup", "0", "--seed", "5",
+        ])
+        .args([
+            "-b",
+            "threads",
+            "--rng",
+            "python",
+            "--python",
+            fake.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for row in ["python-sequential", "python-threads", "python-processes"] {
+        assert!(out.lines().any(|l| l.starts_with(row)), "{row}: {out}");
+    }
+    // Every grandchild that held a pipe was found by it and stopped.
+    assert_none_left("^sleep 603$");
+}
+
+/// The bytes of `text` that could drive a terminal or break a file: every
+/// control character but the newline (and the tab) that the formats use.
+fn raw_controls(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .copied()
+        .filter(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+        .collect()
+}
+
+#[test]
+fn an_interpreters_words_and_path_reach_no_output_raw() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let dir = scratch("hostile-interpreter");
+    // Answers the probe with a version and an implementation full of
+    // control characters; runs the programs with the real python3. It is
+    // reached through a symbolic link whose name holds them too.
+    let probe = serde_json::json!({
+        "version": "3.11.0\u{1b}[2J\u{7}\r\nX",
+        "implementation": "cpy\u{1b}[31mthon",
+        "gil_enabled": true,
+    });
+    let fake = dir.join("fake-python");
+    script(
+        &fake,
+        &format!(
+            "#!/bin/sh\nif [ \"$1\" = -c ]; then cat <<'JSON'\n{probe}\nJSON\nexit 0; fi\n\
+             exec python3 \"$@\"\n"
+        ),
+    );
+    let link = dir.join("py\u{1b}[2Jthon\u{7}\r\nevil");
+    std::os::unix::fs::symlink(&fake, &link).unwrap();
+    let file = |name: &str| dir.join(name);
+    let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args([
+            "-b", "threads", "-n", "10k", "-w", "2", "--runs", "1", "--warmup", "0",
+        ])
+        .args(["--seed", "1", "--rng", "python", "--explain", "--python"])
+        .arg(&link)
+        .arg("--export-json")
+        .arg(file("o.json"))
+        .arg("--export-csv")
+        .arg(file("o.csv"))
+        .arg("--export-markdown")
+        .arg(file("o.md"))
+        .arg("--export-html")
+        .arg(file("o.html"))
+        .arg("--cores-svg")
+        .arg(file("c.svg"))
+        .arg("--timeline-svg")
+        .arg(file("t.svg"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(
+            "python:   cpy\\u{1b}[31mthon 3.11.0\\u{1b}[2J\\u{7}\\u{d}\\nX (\
+             "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("py\\u{1b}[2Jthon\\u{7}\\u{d}\\nevil), GIL enabled"),
+        "{text}"
+    );
+    let lesson = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .args(["lesson", "-n", "10k", "--python"])
+        .arg(&link)
+        .arg("--svg")
+        .arg(file("lesson.svg"))
+        .arg("--html")
+        .arg(file("lesson.html"))
+        .output()
+        .unwrap();
+    assert!(lesson.status.success(), "{}", stderr(&lesson));
+    for (what, bytes) in [
+        ("stdout", output.stdout.clone()),
+        ("stderr", output.stderr.clone()),
+        ("lesson stdout", lesson.stdout.clone()),
+        ("lesson stderr", lesson.stderr.clone()),
+    ]
+    .into_iter()
+    .chain(
+        [
+            "o.json",
+            "o.csv",
+            "o.md",
+            "o.html",
+            "c.svg",
+            "t.svg",
+            "lesson.svg",
+            "lesson.html",
+        ]
+        .map(|name| (name, std::fs::read(file(name)).unwrap())),
+    ) {
+        assert_eq!(raw_controls(&bytes), Vec::<u8>::new(), "{what}");
+    }
+    // The lesson names the interpreter too, escaped.
+    let lesson_text = String::from_utf8_lossy(&lesson.stdout).replace('\n', " ");
+    assert!(lesson_text.contains("3.11.0\\u{1b}[2J"), "{lesson_text}");
+    // compare names its files, whatever their names hold.
+    let hostile_name = dir.join("run\u{1b}[2J\u{7}\r\n.json");
+    std::fs::copy(file("o.json"), &hostile_name).unwrap();
+    let compared = Command::new(env!("CARGO_BIN_EXE_gilfree"))
+        .arg("compare")
+        .args([&hostile_name, &hostile_name])
+        .output()
+        .unwrap();
+    assert!(compared.status.success(), "{}", stderr(&compared));
+    assert_eq!(raw_controls(&compared.stdout), Vec::<u8>::new());
+    assert!(
+        String::from_utf8_lossy(&compared.stdout).contains("run\\u{1b}[2J\\u{7}\\u{d}\\n.json")
+    );
+    // The SVG pictures are well-formed XML, which a raw control would break.
+    for name in ["c.svg", "t.svg", "lesson.svg"] {
+        let svg = std::fs::read_to_string(file(name)).unwrap();
+        roxmltree::Document::parse(&svg).unwrap_or_else(|err| panic!("{name}: {err}"));
+    }
+}
+
+#[test]
+fn a_mistyped_argument_is_quoted_back_escaped() {
+    for (value, shown) in [
+        // clap itself drops BEL and a terminal's escape sequences.
+        ("1\r\n2\u{7}x", "'1\\u{d}\\n2x' is not a whole number"),
+        ("\u{1b}[2J9", "'9' is not a whole number"),
+    ] {
+        let output = gilfree(&["--count", value]);
+        assert_eq!(output.status.code(), Some(2));
+        let err = stderr(&output);
+        assert_eq!(raw_controls(err.as_bytes()), Vec::<u8>::new(), "{err:?}");
+        assert!(err.contains(shown), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }

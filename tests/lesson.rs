@@ -23,6 +23,7 @@ fn font_sizes(svg: &str) -> Vec<f64> {
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     let dir = scratch("lesson");
     let (svg, html) = (dir.join("cores.svg"), dir.join("lesson.html"));
@@ -213,6 +214,7 @@ fn a_run_exports_one_html_page_and_the_cores_picture() {
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn a_sweep_can_add_pythons_threads_and_processes_against_their_own_one_worker_runs() {
     if !has_python3() {
         eprintln!("skipped: no python3 on PATH (CI has one)");

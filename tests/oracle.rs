@@ -261,3 +261,63 @@ fn the_rand_generator_draws_these_numbers_with_the_rand_release_in_use() {
         [96, 94, 28, 79, 74, 2, 2, 44, 65, 27, 32, 22]
     );
 }
+
+/// The exact `j` of the 95 % median interval for every `n` from 6 to
+/// `max_n`: the largest `j ≤ n/2` with `2·P(Binomial(n, ½) < j) ≤ 0.05`,
+/// that is `40·Σ_{k<j} C(n, k) ≤ 2ⁿ`, in big integers. It walks `n` up one
+/// at a time, keeping `C(n, a)` and `S(n, a) = Σ_{k<a} C(n, k)` for the
+/// current candidate `a`, by Pascal's rule `S(n+1, a) = 2·S(n, a) − C(n, a−1)`
+/// and the exact ratios between neighbouring binomial coefficients.
+fn exact_median_ranks(max_n: usize) -> Vec<(usize, usize)> {
+    use num_bigint::BigUint;
+    let one = BigUint::from(1u32);
+    let (mut n, mut a) = (6usize, 0usize);
+    let (mut c, mut s) = (one.clone(), BigUint::from(0u32)); // C(6, 0), S(6, 0)
+    let mut ranks = Vec::with_capacity(max_n);
+    loop {
+        let power = &one << n;
+        let fits = |s: &BigUint| s * 40u32 <= power;
+        // Up while the next j still fits, down while this one does not.
+        while a < n / 2 && fits(&(&s + &c)) {
+            s += &c;
+            c = c * (n - a) / (a + 1);
+            a += 1;
+        }
+        while a > 0 && !fits(&s) {
+            c = c * a / (n - a + 1);
+            s -= &c;
+            a -= 1;
+        }
+        ranks.push((n, a));
+        if n == max_n {
+            return ranks;
+        }
+        // n → n + 1 at the same a.
+        let previous = if a == 0 {
+            BigUint::from(0u32)
+        } else {
+            &c * a / (n - a + 1)
+        };
+        s = (s << 1usize) - &previous;
+        c += previous;
+        n += 1;
+    }
+}
+
+#[test]
+fn the_median_interval_rank_is_exact_for_every_count_of_runs() {
+    // CI checks every n up to 100,000 (GILFREE_ORACLE_MAX_N); the default
+    // passes n = 1,075, where ½ⁿ underflows an f64, many times over.
+    let max_n = std::env::var("GILFREE_ORACLE_MAX_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12_000);
+    for (n, exact) in exact_median_ranks(max_n) {
+        let rank = gilfree::measure::stats::median_interval_rank(n, 0.95);
+        assert_eq!(rank, (exact > 0).then_some(exact), "n = {n}");
+    }
+    // The interval itself: the j-th values from each end.
+    let values: Vec<f64> = (1..=1100).rev().map(f64::from).collect();
+    let (lo, hi) = gilfree::measure::stats::median_interval(&values, 0.95).unwrap();
+    assert_eq!((lo, hi), (518.0, 583.0));
+}

@@ -177,7 +177,7 @@ fn devices_fifos_and_pipes_are_written_as_streams() {
     let started = Instant::now();
     let output = loop {
         let output = quick(&["--export-csv", fifo.to_str().unwrap()]);
-        if output.status.code() != Some(2) || started.elapsed() > Duration::from_secs(10) {
+        if output.status.code() != Some(2) || started.elapsed() > Duration::from_secs(120) {
             break output;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -255,12 +255,12 @@ fn a_run_stopped_by_a_signal_leaves_no_export_and_no_temporary() {
             .arg(&json)
             .arg("--export-csv")
             .arg(&kept)
-            .env(gilfree::fault::ENV_VAR, format!("0:sleep=20000@{backend}"))
+            .env(gilfree::fault::ENV_VAR, format!("7:sleep=600000@{backend}"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(500));
+        crate::robustness::wait_until_worker_sleeps(child.id());
         // SAFETY: signalling our own child, not yet waited for.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
         let output = child.wait_with_output().unwrap();
@@ -361,13 +361,13 @@ fn a_closed_standard_error_does_not_stop_the_signal_handling() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gilfree"))
             .args(QUICK)
             .args(["--backend", backend])
-            .env(gilfree::fault::ENV_VAR, format!("0:sleep=20000@{backend}"))
+            .env(gilfree::fault::ENV_VAR, format!("7:sleep=600000@{backend}"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         drop(child.stderr.take());
-        std::thread::sleep(Duration::from_millis(500));
+        crate::robustness::wait_until_worker_sleeps(child.id());
         let started = Instant::now();
         // SAFETY: signalling our own child, not yet waited for.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
@@ -375,7 +375,7 @@ fn a_closed_standard_error_does_not_stop_the_signal_handling() {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
-            if started.elapsed() > Duration::from_secs(10) {
+            if started.elapsed() > Duration::from_secs(120) {
                 let _ = child.kill();
                 panic!("{backend}: SIGTERM did not end gilfree with stderr closed");
             }

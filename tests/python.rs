@@ -93,6 +93,7 @@ fn every_backend_reproduces_cpythons_sums_for_the_books_workload() {
 
 #[test]
 fn the_cli_prints_cpythons_sums_with_rng_python() {
+    // The book's count: the fixture holds CPython's sums for 8 × 1M.
     let output = gilfree(&[
         "--rng",
         "python",
@@ -102,6 +103,8 @@ fn the_cli_prints_cpythons_sums_with_rng_python() {
         "1",
         "--backend",
         "threads",
+        "-n",
+        "1M",
     ]);
     let out = stdout(&output);
     assert!(output.status.success(), "{}", stderr(&output));

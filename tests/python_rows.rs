@@ -180,6 +180,7 @@ fn process_runs(pid: u32) -> bool {
 }
 
 #[test]
+#[ignore = "long (CPython): CI runs it in its own step (.ci/run)"]
 fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
     if !has_python3() {
         eprintln!("skipped: no python3 on PATH (CI has one)");
@@ -228,11 +229,21 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
         err,
         "gilfree: interrupted by SIGTERM; stopped and reaped 1 worker process\n"
     );
-    // Killed with its process group: no interpreter or pool worker runs on.
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let left: Vec<u32> = std::iter::once(interpreter)
-        .chain(pool)
-        .filter(|&pid| process_runs(pid))
-        .collect();
-    assert!(left.is_empty(), "left running: {left:?}");
+    // Killed with its process group: no interpreter or pool worker runs on
+    // (a killed process may take a moment to go on a busy machine).
+    let started = std::time::Instant::now();
+    loop {
+        let left: Vec<u32> = std::iter::once(interpreter)
+            .chain(pool.iter().copied())
+            .filter(|&pid| process_runs(pid))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "left running: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }

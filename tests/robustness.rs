@@ -97,10 +97,10 @@ alone! {
             expect_failure(&ProcessBackend, &inject(base(), 3, fault), message);
         }
         // A worker that dies early is reported at once: the others, still
-        // busy for 20 s, are killed and reaped rather than waited for.
+        // busy for ten minutes, are killed and reaped rather than waited for.
         let mut slow = base();
         for worker in [0, 1, 2, 4, 5] {
-            slow = inject(slow, worker, Fault::Sleep(Duration::from_secs(20)));
+            slow = inject(slow, worker, Fault::Sleep(Duration::from_secs(600)));
         }
         let started = Instant::now();
         expect_failure(
@@ -108,7 +108,7 @@ alone! {
             &inject(slow, 3, Fault::Exit(9)),
             "process backend: worker 3 exited with status 9",
         );
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(started.elapsed() < Duration::from_secs(120), "{:?}", started.elapsed());
         // Failures while starting: the children already forked are killed and reaped.
         let fork = inject(base(), 3, Fault::ForkFails);
         let err = ProcessBackend.run(&fork).unwrap_err().to_string();
@@ -276,15 +276,15 @@ fn interrupt_binary(backend: &str, signal: i32) -> (Option<i32>, String, Duratio
             "--backend",
             backend,
         ])
-        .env(gilfree::fault::ENV_VAR, format!("0:sleep=20000@{backend}"))
+        .env(gilfree::fault::ENV_VAR, format!("7:sleep=600000@{backend}"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let started = Instant::now();
     // The baseline of 8 × 1,000 numbers takes microseconds; then the backend's
-    // worker 0 sleeps. Give it time to get there.
-    std::thread::sleep(Duration::from_millis(700));
+    // worker 0 sleeps: signalled once it is there.
+    wait_until_worker_sleeps(child.id());
     // SAFETY: signalling our own child, which has not been waited for.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let output = child.wait_with_output().unwrap();
@@ -307,7 +307,8 @@ alone! {
             for (signal, name, code) in [(libc::SIGINT, "SIGINT", 130), (libc::SIGTERM, "SIGTERM", 143)] {
                 let (exit, err, elapsed) = interrupt_binary(backend, signal);
                 assert_eq!(exit, Some(code), "{backend} {name}: {err}");
-                assert!(elapsed < Duration::from_secs(10), "{backend} {name}: {elapsed:?}");
+                // Far from the ten minutes the worker would sleep.
+                assert!(elapsed < Duration::from_secs(120), "{backend} {name}: {elapsed:?}");
                 assert_eq!(err.lines().count(), 1, "{backend} {name}: {err}");
                 // The seven quick workers are done and reaped; the sleeping one is killed.
                 let expected = if backend == "process" {
@@ -538,6 +539,36 @@ fn soak_thousands_of_runs_leave_no_fd_child_or_thread_behind() {
 }
 
 /// The pids of the processes whose parent is `parent`.
+/// Waits until gilfree (`pid`) has reached the worker an injected `sleep`
+/// fault holds — a thread of it, or its one remaining worker process, named
+/// [`gilfree::fault::SLEEPING_THREAD_NAME`] — instead of guessing how long
+/// that takes on a busy machine. Make the sleeping worker the last one
+/// (`7:sleep=…` for 8 workers): workers are forked in order, so once it
+/// sleeps as the only child, every other worker process has been forked,
+/// has ended and been reaped. Panics after two minutes.
+pub(crate) fn wait_until_worker_sleeps(pid: u32) {
+    let named = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|tasks| {
+            tasks.flatten().any(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|comm| comm.trim_end() == gilfree::fault::SLEEPING_THREAD_NAME)
+            })
+        })
+    };
+    let started = Instant::now();
+    loop {
+        let children = children_of(pid);
+        if named(pid) || (children.len() == 1 && named(children[0])) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "gilfree {pid} never reached its sleeping worker"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 pub(crate) fn children_of(parent: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -574,7 +605,7 @@ alone! {
         for (signal, code) in [(libc::SIGKILL, None), (libc::SIGHUP, Some(129)), (libc::SIGQUIT, Some(131))] {
             let mut child = Command::new(env!("CARGO_BIN_EXE_gilfree"))
                 .args(["-n", "1000", "--seed", "1", "--runs", "1", "--warmup", "0", "-b", "process"])
-                .env(gilfree::fault::ENV_VAR, "0:sleep=20000@process")
+                .env(gilfree::fault::ENV_VAR, "0:sleep=600000@process")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -586,7 +617,7 @@ alone! {
                 if !workers.is_empty() {
                     break workers;
                 }
-                assert!(started.elapsed() < Duration::from_secs(20), "no worker appeared");
+                assert!(started.elapsed() < Duration::from_secs(120), "no worker appeared");
                 std::thread::sleep(Duration::from_millis(10));
             };
             // SAFETY: signalling our own child, not yet waited for.
@@ -596,7 +627,7 @@ alone! {
             let started = Instant::now();
             while workers.iter().any(|&pid| process_exists(pid)) {
                 assert!(
-                    started.elapsed() < Duration::from_secs(5),
+                    started.elapsed() < Duration::from_secs(60),
                     "signal {signal}: worker processes {workers:?} outlived gilfree"
                 );
                 std::thread::sleep(Duration::from_millis(10));

@@ -65,6 +65,7 @@ mod cli;
 mod compare;
 mod driver;
 mod export;
+mod fuzz;
 mod gil;
 mod hardening;
 mod layers;

@@ -22,7 +22,9 @@
 //! verified; with another generator they are timed but not comparable.
 
 use std::io::Read;
+use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -129,10 +131,15 @@ impl Program {
     }
 }
 
-/// What the interpreter says of itself.
+/// What the interpreter says of itself. Its words (`version`,
+/// `implementation`) come from another program and are kept with their
+/// control characters escaped ([`escape_controls`](crate::text::escape_controls)),
+/// so that no output can carry them raw; `command` is kept as given, to run
+/// it, and shown through [`Interpreter::shown_command`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Interpreter {
-    /// The command that runs it, as given (`python3`).
+    /// The command that runs it, as given (`python3`): a path may hold any
+    /// character, so outputs show [`Interpreter::shown_command`].
     #[serde(skip)]
     pub command: String,
     /// `sys.version`'s first word: `3.11.7`.
@@ -152,6 +159,11 @@ pub struct Interpreter {
 }
 
 impl Interpreter {
+    /// `command` with its control characters escaped, for every output.
+    pub fn shown_command(&self) -> String {
+        crate::text::escape_controls(&self.command)
+    }
+
     /// How the interpreter stands towards the GIL, in a few words for
     /// reports: `GIL enabled`, `GIL disabled (free-threaded build)`,
     /// `GIL enabled (free-threaded build, GIL turned back on)`.
@@ -222,49 +234,91 @@ impl Interpreter {
         if major != Some(3) || minor.is_none_or(|minor| minor < 8) {
             return Err(format!(
                 "it is Python {}; the programs need Python 3.8 or later",
-                interpreter.version
+                crate::text::escape_controls(&interpreter.version)
             ));
         }
         interpreter.command = command.to_owned();
+        interpreter.version = crate::text::escape_controls(&interpreter.version);
+        interpreter.implementation = crate::text::escape_controls(&interpreter.implementation);
         Ok(interpreter)
     }
 }
 
-/// A child's pipe read to its end on a thread of its own.
-struct PipeReader(std::sync::mpsc::Receiver<Vec<u8>>);
+/// A child's pipe read to its end on a thread of its own, what it has read
+/// so far always at hand.
+struct PipeReader {
+    /// What was read (at most [`MAX_OUTPUT_BYTES`]).
+    bytes: Arc<Mutex<Vec<u8>>>,
+    /// Says the pipe has reached its end (every writer closed it).
+    ended: mpsc::Receiver<()>,
+    /// The pipe's inode, to find who still holds it open.
+    inode: Option<u64>,
+}
 
 /// How long a pipe may stay open after the program that was given it ended
-/// and its process group was killed (something in a new session holds it).
-const PIPE_GRACE: Duration = Duration::from_secs(2);
+/// and its process group was killed, before whatever still holds it (a
+/// process in a session of its own) is killed too; and then how long that
+/// may take.
+const PIPE_GRACE: Duration = Duration::from_millis(500);
 
 /// The most of a program's output kept: a report of 65,536 workers is a few
 /// MiB.
-const MAX_OUTPUT_BYTES: u64 = 64 << 20;
+const MAX_OUTPUT_BYTES: usize = 64 << 20;
 
 /// Starts reading `pipe` to its end in the background, so that it can never
 /// fill and block the child.
-fn read_in_background<R: Read + Send + 'static>(pipe: Option<R>) -> PipeReader {
-    let (sender, receiver) = std::sync::mpsc::channel();
+fn read_in_background<R: Read + AsFd + Send + 'static>(pipe: Option<R>) -> PipeReader {
+    let (sender, ended) = mpsc::channel();
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let inode = pipe
+        .as_ref()
+        .and_then(|p| nix::sys::stat::fstat(p.as_fd()).ok())
+        .map(|stat| stat.st_ino);
+    let shared = Arc::clone(&bytes);
     std::thread::spawn(move || {
-        let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
-            // Kept up to a bound far above any report; the rest is read and
-            // dropped, so that a runaway program can neither block nor fill
-            // gilfree's memory (its report then fails to parse).
-            let _ = (&mut pipe).take(MAX_OUTPUT_BYTES).read_to_end(&mut bytes);
-            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+            let mut buffer = [0u8; 16 * 1024];
+            loop {
+                match pipe.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        // Kept up to a bound far above any report; the rest
+                        // is read and dropped, so that a runaway program can
+                        // neither block nor fill gilfree's memory (its report
+                        // then fails to parse).
+                        let mut kept = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                        let room = MAX_OUTPUT_BYTES.saturating_sub(kept.len());
+                        kept.extend_from_slice(&buffer[..n.min(room)]);
+                    }
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
         }
-        let _ = sender.send(bytes);
+        let _ = sender.send(());
     });
-    PipeReader(receiver)
+    PipeReader {
+        bytes,
+        ended,
+        inode,
+    }
 }
 
 impl PipeReader {
     /// What was read, once the child has ended and its process group been
-    /// killed: given [`PIPE_GRACE`] for a pipe that something outside the
-    /// group (a new session) still holds, then what was read by then.
+    /// killed. Everything the child wrote before it ended is in the pipe by
+    /// then; if something outside the group (a process in a session of its
+    /// own) still holds the pipe open after [`PIPE_GRACE`], it is killed,
+    /// and the pipe read to its end — or, if even that does not end it
+    /// within another grace, what was read by then.
     fn finish(self) -> Vec<u8> {
-        self.0.recv_timeout(PIPE_GRACE).unwrap_or_default()
+        if self.ended.recv_timeout(PIPE_GRACE).is_err() {
+            if let Some(inode) = self.inode {
+                children::kill_pipe_holders(inode);
+            }
+            let _ = self.ended.recv_timeout(PIPE_GRACE);
+        }
+        std::mem::take(&mut *self.bytes.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -538,9 +592,9 @@ impl Backend for PythonBackend {
                 last_line(&stderr)
             )));
         }
-        let output: PythonOutput = serde_json::from_slice(&stdout)
-            .map_err(|err| self.failure(format!("the program printed no valid report: {err}")))?;
-        if let (Some(asked), Some(ran)) = (self.gil, output.gil_enabled)
+        let (mut reports, coordinators, gil_enabled) =
+            parse_output(&stdout).map_err(|problem| self.failure(problem))?;
+        if let (Some(asked), Some(ran)) = (self.gil, gil_enabled)
             && asked != ran
         {
             return Err(self.failure(format!(
@@ -550,42 +604,143 @@ impl Backend for PythonBackend {
                 if asked { "on" } else { "off" },
             )));
         }
-        let reports = output
-            .workers
-            .into_iter()
-            .map(|w| WorkerReport {
-                worker: w.worker,
-                sum: w.sum,
-                start_ns: w.start_ns,
-                finish_ns: w.finish_ns.max(w.start_ns),
-                cpu_time: Duration::from_nanos(w.cpu_ns),
-                waiting_for_cpu: waiting(w.wait_ns),
-                cpu_at_start: None,
-                cpu_at_finish: None,
-                pid: w.pid,
-                tid: w.tid,
-                peak_rss_bytes: Some(peak_rss_bytes),
-                held_ns: Vec::new(),
-                host: None,
-                ready_ns: None,
-                process: None,
-            })
-            .collect();
-        let coordinators = output
-            .coordinators
-            .into_iter()
-            .map(|t| ThreadTime {
-                pid: t.pid,
-                tid: t.tid,
-                start_ns: t.start_ns,
-                finish_ns: t.finish_ns.max(t.start_ns),
-                cpu: Duration::from_nanos(t.cpu_ns),
-                waiting: waiting(t.wait_ns),
-            })
-            .collect();
+        for report in &mut reports {
+            report.peak_rss_bytes = Some(peak_rss_bytes);
+        }
         Ok(BackendRun {
             reports,
             coordinators,
         })
+    }
+}
+
+/// The workers' reports in what a program printed on standard output
+/// (JSON: `{"workers": [{worker, sum, start_ns, finish_ns, cpu_ns, wait_ns,
+/// pid, tid}, …], "coordinators": […], "gil_enabled": …}`). Whether there
+/// is one per worker is the driver's check.
+///
+/// # Errors
+/// Why the output is no report, in words for a message (one line).
+#[cfg(test)]
+fn parse_report(stdout: &[u8]) -> Result<Vec<WorkerReport>, String> {
+    parse_output(stdout).map(|(reports, _, _)| reports)
+}
+
+/// A program's output: the workers' reports, the threads that started and
+/// waited for them (the main thread, a pool's helpers), and whether the GIL
+/// was on at the end ([`parse_report`]).
+///
+/// # Errors
+/// Why the output is no report, in words for a message (one line).
+fn parse_output(
+    stdout: &[u8],
+) -> Result<(Vec<WorkerReport>, Vec<ThreadTime>, Option<bool>), String> {
+    let output: PythonOutput = serde_json::from_slice(stdout)
+        // serde may quote what it read: escaped, one line.
+        .map_err(|err| {
+            format!(
+                "the program printed no valid report: {}",
+                crate::text::escape_controls(&err.to_string())
+            )
+        })?;
+    let reports = output
+        .workers
+        .into_iter()
+        .map(|w| WorkerReport {
+            worker: w.worker,
+            sum: w.sum,
+            start_ns: w.start_ns,
+            finish_ns: w.finish_ns.max(w.start_ns),
+            cpu_time: Duration::from_nanos(w.cpu_ns),
+            waiting_for_cpu: waiting(w.wait_ns),
+            cpu_at_start: None,
+            cpu_at_finish: None,
+            pid: w.pid,
+            tid: w.tid,
+            peak_rss_bytes: None,
+            held_ns: Vec::new(),
+            host: None,
+            ready_ns: None,
+            process: None,
+        })
+        .collect();
+    let coordinators = output
+        .coordinators
+        .into_iter()
+        .map(|t| ThreadTime {
+            pid: t.pid,
+            tid: t.tid,
+            start_ns: t.start_ns,
+            finish_ns: t.finish_ns.max(t.start_ns),
+            cpu: Duration::from_nanos(t.cpu_ns),
+            waiting: waiting(t.wait_ns),
+        })
+        .collect();
+    Ok((reports, coordinators, output.gil_enabled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{Edit, fuzz_cases, mutate};
+    use proptest::prelude::*;
+
+    const VALID: &str = r#"{"workers": [
+        {"worker": 0, "sum": 50123, "start_ns": 10, "finish_ns": 900, "cpu_ns": 880, "pid": 7, "tid": 8},
+        {"worker": 1, "sum": -3, "start_ns": 12, "finish_ns": 11, "cpu_ns": 0, "pid": 7, "tid": 9}
+    ]}"#;
+
+    #[test]
+    fn a_report_is_read_field_by_field() {
+        let reports = parse_report(VALID.as_bytes()).unwrap();
+        assert_eq!(reports.len(), 2);
+        assert_eq!((reports[0].worker, reports[0].sum), (0, 50_123));
+        assert_eq!(reports[0].cpu_time, Duration::from_nanos(880));
+        // A finish before the start is clamped, never a negative span.
+        assert_eq!(reports[1].finish_ns, 12);
+        let err = parse_report(b"{\"workers\": []} trailing").unwrap_err();
+        assert!(
+            err.starts_with("the program printed no valid report: "),
+            "{err}"
+        );
+    }
+
+    fn edits() -> impl Strategy<Value = Vec<Edit>> {
+        proptest::collection::vec(
+            (any::<usize>(), any::<u8>(), any::<u8>()).prop_map(|(at, kind, value)| Edit {
+                at,
+                kind,
+                value,
+            }),
+            1..6,
+        )
+    }
+
+    /// Whatever a program prints: a report, or one line saying why not.
+    fn read_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
+        if let Err(err) = parse_report(bytes) {
+            prop_assert!(!err.contains('\n'), "{err}");
+            // Through the backend it is a failed run: exit 1, not bad input.
+            let error = Error::Program {
+                backend: "python-threads",
+                problem: err,
+            };
+            prop_assert!(!error.is_usage());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(1000)))]
+
+        #[test]
+        fn any_bytes_are_a_report_or_one_line(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            read_or_one_line(&bytes)?;
+        }
+
+        #[test]
+        fn a_broken_report_is_a_report_or_one_line(edits in edits()) {
+            read_or_one_line(&mutate(VALID.as_bytes(), &edits))?;
+        }
     }
 }

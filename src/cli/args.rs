@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
-use gilfree::measure::{Plan, Timeout};
-use gilfree::{Generator, Simd, WorkloadSpec};
+use gilfree::measure::{MAX_RUNS, Plan, Timeout};
+use gilfree::{Error, Generator, Simd, WorkloadSpec};
 
 #[cfg(feature = "mpi")]
 use super::parse::{Launcher, LauncherKind, parse_launch_timeout, parse_launcher};
@@ -465,14 +465,35 @@ pub(crate) struct RunCount {
 impl RunCount {
     /// The plan: `--runs` exactly, else `--min-runs`..`--max-runs` around
     /// `defaults` (min, max), the one given moving the other if needed.
-    pub(crate) fn plan(&self, warmup: usize, defaults: (usize, usize)) -> Plan {
-        match (self.runs, self.min_runs, self.max_runs) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the option given (`--max-runs 0` is
+    /// `max-runs`, not the `runs` of the plan it would make) when a count is
+    /// 0 or above [`MAX_RUNS`].
+    pub(crate) fn plan(&self, warmup: usize, defaults: (usize, usize)) -> Result<Plan, Error> {
+        for (option, value) in [
+            ("runs", self.runs),
+            ("min-runs", self.min_runs),
+            ("max-runs", self.max_runs),
+        ] {
+            let reason = match value {
+                Some(0) => "at least one measured run is needed",
+                Some(n) if n > MAX_RUNS => "at most 10000 measured runs are supported",
+                _ => continue,
+            };
+            return Err(Error::InvalidOption {
+                option,
+                value: value.unwrap_or_default().to_string(),
+                reason,
+            });
+        }
+        Ok(match (self.runs, self.min_runs, self.max_runs) {
             (Some(runs), _, _) => Plan::exactly(runs, warmup),
             (None, Some(min), Some(max)) => Plan::until_known(min, max, warmup),
             (None, Some(min), None) => Plan::until_known(min, defaults.1.max(min), warmup),
             (None, None, Some(max)) => Plan::until_known(defaults.0.min(max), max, warmup),
             (None, None, None) => Plan::until_known(defaults.0, defaults.1, warmup),
-        }
+        })
     }
 }
 
@@ -498,9 +519,11 @@ pub(crate) struct Args {
     pub(crate) workers: Option<usize>,
 
     /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
-    /// (suffixes k, M, G).
-    #[arg(short = 'n', long, default_value = "1_000_000", allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
-    pub(crate) count: u64,
+    /// (suffixes k, M, G); 1M is the book's count. [default: sized so that
+    /// the sequential row takes about 0.4 s on this machine, at least 1M;
+    /// 1M with --python or --materialize]
+    #[arg(short = 'n', long, allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
+    pub(crate) count: Option<u64>,
 
     #[command(flatten)]
     pub(crate) common: Common,
@@ -664,8 +687,10 @@ mod tests {
             let argv = std::iter::once("gilfree".to_owned()).chain(args);
             if let Ok(Cli { command: None, args }) = Cli::try_parse_from(argv) {
                 let seed = args.common.seed.unwrap_or(0);
-                let _ = Workload::new(args.common.spec(args.workers.unwrap_or(8), args.count, seed, None));
-                let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), args.runs.plan(args.common.warmup, RUN_DEFAULTS));
+                let _ = Workload::new(args.common.spec(args.workers.unwrap_or(8), args.count.unwrap_or(1), seed, None));
+                if let Ok(plan) = args.runs.plan(args.common.warmup, RUN_DEFAULTS) {
+                    let _ = Driver::new(Workload::new(WorkloadSpec::default()).unwrap(), plan);
+                }
             }
         }
 

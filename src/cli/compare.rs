@@ -8,12 +8,10 @@ use std::process::ExitCode;
 pub(crate) fn compare(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
     let old_export = gilfree::compare::read_export(old)?;
     let new_export = gilfree::compare::read_export(new)?;
-    let comparison = gilfree::compare::compare(
-        &old_export,
-        &old.display().to_string(),
-        &new_export,
-        &new.display().to_string(),
-    );
+    // The file names head the comparison: escaped, as paths may hold any
+    // character.
+    let name = |path: &Path| gilfree::text::escape_controls(&path.display().to_string());
+    let comparison = gilfree::compare::compare(&old_export, &name(old), &new_export, &name(new));
     super::print(&comparison.text)?;
     Ok(if comparison.sums_consistent {
         ExitCode::SUCCESS

@@ -9,7 +9,7 @@ use gilfree::output::{self, Output};
 use gilfree::{Backend, Error, Workload, lesson, render};
 
 use super::args::LessonArgs;
-use super::{eprint, interpreter_for, print, progress_bar, show_progress};
+use super::{eprint, interpreter_for, print, progress_bar, show_progress, simd_of_env};
 
 pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     // Checked before anything runs: a mistyped directory fails at once.
@@ -26,6 +26,9 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
             .flatten()
             .collect::<Vec<_>>(),
     )?;
+    // The lesson draws CPython's numbers, which have one path; a forced
+    // path a run refuses is refused here too, not silently ignored.
+    simd_of_env()?;
     // The workload's bounds are checked before the calibration spends time.
     Workload::new(lesson::spec(args.workers, 1, args.seed)).map_err(Error::from)?;
 

@@ -92,14 +92,36 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
                 }
             };
         }
-        // The help of the subcommand the user typed, if any.
+        // The help of the subcommand the user typed, if any: every
+        // subcommand `gilfree --help` lists.
         let command = std::env::args()
             .nth(1)
-            .filter(|word| matches!(word.as_str(), "sweep" | "compare"))
+            .filter(|word| {
+                use clap::CommandFactory;
+                Cli::command()
+                    .get_subcommands()
+                    .any(|sub| !sub.is_hide_set() && sub.get_name() == word)
+            })
             .map_or_else(String::new, |word| format!(" {word}"));
+        // clap quotes the argument as typed: each argument with a control
+        // character in it is escaped where it is quoted, before the message
+        // is cut to its first line (a newline in a value would cut it).
+        let mut rendered = err.render().to_string();
+        // (clap's plain rendering drops the other control characters and
+        // terminal escape sequences itself, keeping CR, LF and tab.)
+        for arg in std::env::args_os().skip(1) {
+            let arg = arg.to_string_lossy();
+            let shown: String = arg
+                .chars()
+                .filter(|&c| !c.is_control() || matches!(c, '\r' | '\n' | '\t'))
+                .collect();
+            if shown.contains(['\r', '\n']) {
+                rendered = rendered.replace(&shown, &gilfree::text::escape_controls(&shown));
+            }
+        }
         eprint(&format!(
             "{} (see gilfree{command} --help)\n",
-            one_line(&err.render().to_string())
+            gilfree::text::escape_controls(&one_line(&rendered))
         ));
         ExitCode::from(2)
     })
@@ -242,8 +264,9 @@ fn interpreter_for(
             Ok(interpreter) => Ok(Some(interpreter)),
             Err(problem) => {
                 eprint(&format!(
-                    "note: python3 cannot run the Python rows ({problem}); they are skipped \
-                     (name an interpreter with --python PATH)\n"
+                    "note: python3 cannot run the Python rows ({}); they are skipped \
+                     (name an interpreter with --python PATH)\n",
+                    gilfree::text::escape_controls(&problem)
                 ));
                 Ok(None)
             }

@@ -62,17 +62,49 @@ pub(crate) fn parse_launcher(value: &str) -> Result<Launcher, String> {
 
 /// The units a duration may take, each with its length in seconds: longest
 /// spelling first, so that `ms` is not read as `m` followed by `s`.
-const UNITS: [(&str, f64); 9] = [
-    ("min", 60.0),
-    ("ms", 1e-3),
-    ("us", 1e-6),
-    ("\u{b5}s", 1e-6),  // micro sign
-    ("\u{3bc}s", 1e-6), // Greek mu
-    ("ns", 1e-9),
-    ("h", 3600.0),
-    ("m", 60.0),
-    ("s", 1.0),
+const UNITS: [(&str, u128); 9] = [
+    ("min", 60 * NANOS_PER_SECOND),
+    ("ms", 1_000_000),
+    ("us", 1_000),
+    ("\u{b5}s", 1_000),  // micro sign
+    ("\u{3bc}s", 1_000), // Greek mu
+    ("ns", 1),
+    ("h", 3600 * NANOS_PER_SECOND),
+    ("m", 60 * NANOS_PER_SECOND),
+    ("s", NANOS_PER_SECOND),
 ];
+
+const NANOS_PER_SECOND: u128 = 1_000_000_000;
+
+/// The longest duration taken: 10¹² s (about 31,700 years).
+const MAX_DURATION_NANOS: u128 = 1_000_000_000_000 * NANOS_PER_SECOND;
+
+/// `number` (digits, at most one `.`) times `unit` nanoseconds, exactly in
+/// integers (a fraction finer than a nanosecond is dropped), or `None` when
+/// it is no such number or beyond [`MAX_DURATION_NANOS`].
+fn scaled(number: &str, unit: u128) -> Option<u128> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if (whole.is_empty() && fraction.is_empty())
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut nanos = whole.checked_mul(unit)?;
+    let mut place = unit;
+    for digit in fraction.bytes() {
+        place /= 10;
+        nanos += u128::from(digit - b'0') * place;
+    }
+    (nanos <= MAX_DURATION_NANOS).then_some(nanos)
+}
 
 /// A duration: one or more terms of a number (decimals allowed) and its
 /// unit — `ns`, `us` (or `µs`, `μs`), `ms`, `s`, `m` (or `min`), `h` — as
@@ -88,16 +120,18 @@ pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
     if rest.is_empty() {
         return Err(invalid());
     }
-    let mut seconds = 0.0;
+    // Exact: in integer nanoseconds, so that `1h 30ms` is 3600.03 s to
+    // the nanosecond (a sum of floats was not).
+    let mut nanos: u128 = 0;
+    let too_long = || format!("'{value}' is too long a duration");
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         let (number, after) = rest.split_at(digits);
-        if number.is_empty() {
+        if number.is_empty() || number.matches('.').count() > 1 || number == "." {
             return Err(invalid());
         }
-        let number: f64 = number.parse().map_err(|_| invalid())?;
         let after = after.trim_start();
         let Some(&(unit, scale)) = UNITS.iter().find(|(unit, _)| after.starts_with(unit)) else {
             return Err(if after.is_empty() {
@@ -106,13 +140,14 @@ pub(crate) fn parse_duration(value: &str) -> Result<Duration, String> {
                 invalid()
             });
         };
-        seconds += number * scale;
+        nanos = nanos
+            .checked_add(scaled(number, scale).ok_or_else(too_long)?)
+            .filter(|&n| n <= MAX_DURATION_NANOS)
+            .ok_or_else(too_long)?;
         rest = after[unit.len()..].trim_start();
     }
-    if !seconds.is_finite() || seconds > 1e12 {
-        return Err(format!("'{value}' is too long a duration"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
+    let seconds = u64::try_from(nanos / NANOS_PER_SECOND).map_err(|_| too_long())?;
+    Ok(Duration::new(seconds, (nanos % NANOS_PER_SECOND) as u32))
 }
 
 /// The `gil` backend's switch interval: a positive [duration](parse_duration)
@@ -286,6 +321,71 @@ mod tests {
         fn durations_never_panic_and_round_trip(ms in 0u64..1_000_000_000, text in "\\PC{0,24}") {
             prop_assert_eq!(parse_duration(&format!("{ms}ms")), Ok(Duration::from_millis(ms)));
             let _ = parse_duration(&text);
+        }
+    }
+
+    /// A value refused by a parser of the number and duration grammars:
+    /// its message quotes it (clap adds the flag; `cli::parse` escapes
+    /// what it quotes and cuts it to one line, exit 2).
+    fn refused_naming(
+        result: Result<impl std::fmt::Debug, String>,
+        value: &str,
+    ) -> Result<(), TestCaseError> {
+        if let Err(message) = result {
+            prop_assert!(
+                message.contains(value.trim()) || message.contains(value),
+                "{} for {:?}",
+                message,
+                value
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(gilfree::fault::fuzz_cases(1000)))]
+
+        /// Any text at all (control characters included) is a number, a
+        /// duration, a backend, or an error quoting it; nothing panics.
+        #[test]
+        fn the_grammars_take_any_text(text in any::<String>()) {
+            refused_naming(parse_count(&text), &text)?;
+            refused_naming(parse_usize(&text), &text)?;
+            refused_naming(parse_duration(&text), &text)?;
+            refused_naming(parse_interval(&text), &text)?;
+            refused_naming(parse_timeout(&text), &text)?;
+            let _ = parse_backends(&text);
+        }
+
+        /// Near-misses of valid numbers and durations: digits, signs,
+        /// suffixes, units, separators, spaces.
+        #[test]
+        fn the_grammars_take_near_misses(text in "[ 0-9_.+eE-]{0,6}[kKmMgGsunµμhiy]{0,3}[ 0-9]{0,3}[a-z]{0,2}") {
+            refused_naming(parse_count(&text), &text)?;
+            refused_naming(parse_usize(&text), &text)?;
+            refused_naming(parse_duration(&text), &text)?;
+            refused_naming(parse_interval(&text), &text)?;
+            refused_naming(parse_timeout(&text), &text)?;
+        }
+
+        /// What the grammars promise: grouped digits and suffixes count
+        /// exactly; each unit scales exactly, and terms add up.
+        #[test]
+        fn the_grammars_read_what_they_promise(n in 1u64..1_000_000, ms in 1u64..3_600_000) {
+            let grouped = n.to_string().as_bytes().rchunks(3).rev()
+                .map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("_");
+            prop_assert_eq!(parse_count(&grouped), Ok(n));
+            prop_assert_eq!(parse_count(&format!(" {n}k ")), Ok(n * 1_000));
+            prop_assert_eq!(parse_count(&format!("{n}M")), Ok(n * 1_000_000));
+            prop_assert_eq!(parse_count(&format!("{n}g")), Ok(n * 1_000_000_000));
+            prop_assert_eq!(parse_interval(&format!("{ms}ms")), Ok(Duration::from_millis(ms)));
+            prop_assert_eq!(parse_interval(&format!("{n}us")), Ok(Duration::from_micros(n)));
+            prop_assert!(parse_interval(&ms.to_string()).is_err());
+            prop_assert_eq!(parse_timeout(&format!("{n}m")), Ok(Timeout::After(Duration::from_secs(60 * n))));
+            prop_assert_eq!(
+                parse_timeout(&format!("{n}h {ms}ms")),
+                Ok(Timeout::After(Duration::from_secs(3600 * n) + Duration::from_millis(ms)))
+            );
         }
     }
 }

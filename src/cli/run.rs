@@ -51,21 +51,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let workers = args
         .workers
         .unwrap_or_else(|| default_workers(&args.backends));
-    let workload =
-        Workload::new(args.common.spec(workers, args.count, seed, simd)).map_err(Error::from)?;
-    #[cfg(feature = "fault-injection")]
-    let workload = match with_injected_fault(workload) {
-        Ok(workload) => workload,
-        Err(message) => {
-            eprint(&format!("error: {message}\n"));
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let plan = args.runs.plan(args.common.warmup, RUN_DEFAULTS);
-    let driver = Driver::new(workload, plan)?
-        .with_sampling(!args.common.no_sampler)
-        .with_timeout(args.common.timeout);
-
     let requests: Vec<(ExportFormat, &Path)> = [
         (ExportFormat::Json, &args.export_json),
         (ExportFormat::Csv, &args.export_csv),
@@ -92,6 +77,36 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     output::check_distinct(&outputs)?;
 
+    // Without --count, the work is sized for this machine (the book's count
+    // with CPython's rows, which take it seconds, or with --materialize,
+    // whose memory grows with it).
+    let book = gilfree::measure::sizing::BOOK_COUNT;
+    let sized = match args.count {
+        Some(_) => None,
+        None if args.python.is_some() || args.common.materialize => None,
+        None => Some(gilfree::measure::sizing::size(
+            &args.common.spec(workers, book, seed, simd),
+        )?),
+    };
+    let count = args
+        .count
+        .or(sized.map(|choice| choice.count))
+        .unwrap_or(book);
+    let workload =
+        Workload::new(args.common.spec(workers, count, seed, simd)).map_err(Error::from)?;
+    #[cfg(feature = "fault-injection")]
+    let workload = match with_injected_fault(workload) {
+        Ok(workload) => workload,
+        Err(message) => {
+            eprint(&format!("error: {message}\n"));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let plan = args.runs.plan(args.common.warmup, RUN_DEFAULTS)?;
+    let driver = Driver::new(workload, plan)?
+        .with_sampling(!args.common.no_sampler)
+        .with_timeout(args.common.timeout);
+
     let (kinds, backends) = build_backends(args.backends, &options)?;
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
     let interpreter = interpreter_for(args.python.as_ref())?;
@@ -113,6 +128,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report = report?;
 
     let preamble = Preamble {
+        sized,
         drawn_seed: drawn_seed.then_some(seed),
         interpreter: interpreter.as_ref(),
         rayon_threads: kinds

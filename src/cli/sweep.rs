@@ -40,7 +40,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ScalingArg::Strong => Scaling::Strong,
         },
         spec: args.common.spec(1, count, seed, simd),
-        plan: args.runs.plan(args.common.warmup, SWEEP_RUN_DEFAULTS),
+        plan: args.runs.plan(args.common.warmup, SWEEP_RUN_DEFAULTS)?,
         timeout: args.common.timeout,
         sampling: !args.common.no_sampler,
     };
@@ -133,7 +133,10 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     gilfree::output::commit_all(files)?;
     shown?;
     if let Some(path) = plot_path {
-        print(&format!("\nplot: {}\n", path.display()))?;
+        print(&format!(
+            "\nplot: {}\n",
+            gilfree::text::escape_controls(&path.display().to_string())
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

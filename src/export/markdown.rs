@@ -41,6 +41,24 @@ impl Exporter for MarkdownExporter {
 
 /// The unit, and the factor from seconds to it, that suits the fastest
 /// backend (as hyperfine chooses).
+/// Text from outside the program (the CPU's model name) made inert in
+/// Markdown: control characters escaped, and every character Markdown or
+/// the HTML inside it gives a meaning (`\` `` ` `` `*` `_` `[` `]` `<` `>`
+/// `|` `#` `!` `&`) preceded by a backslash.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in crate::text::escape_controls(text).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn unit(report: &Report) -> (&'static str, f64) {
     let fastest = report
         .results
@@ -77,7 +95,7 @@ fn markdown(report: &Report) -> String {
         w.seed(),
         report.plan,
         report.plan.warmup,
-        report.machine.cpu_model,
+        escape(&report.machine.cpu_model),
         report.machine.logical_cores,
         env!("CARGO_PKG_VERSION"),
     );
@@ -140,4 +158,19 @@ fn row(out: &mut String, cells: &[String]) {
         let _ = write!(out, " {cell} |");
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_text_is_inert_in_markdown() {
+        assert_eq!(escape("AMD EPYC 9B14"), "AMD EPYC 9B14");
+        assert_eq!(
+            escape("a|b *c* <script>\u{1b}[2J"),
+            "a\\|b \\*c\\* \\<script\\>\\\\u{1b}\\[2J"
+        );
+        assert_eq!(escape("x\ny"), "x\\\\ny");
+    }
 }

@@ -25,11 +25,15 @@ impl Machine {
     pub fn detect() -> Machine {
         let unknown = || "unknown".to_owned();
         Machine {
-            cpu_model: os_machine::cpu_model().unwrap_or_else(unknown),
+            // Text from outside the program, escaped once, here, for every
+            // output that shows it.
+            cpu_model: os_machine::cpu_model()
+                .map_or_else(unknown, |m| crate::text::escape_controls(&m)),
             logical_cores: num_cpus::get().max(1),
             physical_cores: num_cpus::get_physical().max(1),
             os: std::env::consts::OS.to_owned(),
-            kernel: os_machine::os_kernel().unwrap_or_else(unknown),
+            kernel: os_machine::os_kernel()
+                .map_or_else(unknown, |k| crate::text::escape_controls(&k)),
             arch: std::env::consts::ARCH.to_owned(),
         }
     }

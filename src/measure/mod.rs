@@ -28,6 +28,7 @@ mod machine;
 mod plan;
 mod result;
 mod sampler;
+pub mod sizing;
 pub mod stats;
 pub mod sweep;
 #[cfg(test)]

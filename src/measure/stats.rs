@@ -93,25 +93,67 @@ pub const CONFIDENCE: f64 = 0.95;
 /// few values to reach `confidence` at all (fewer than 6 for 95 %).
 pub fn median_interval(values: &[f64], confidence: f64) -> Option<(f64, f64)> {
     let n = values.len();
+    let j = median_interval_rank(n, confidence)?;
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some((sorted[j - 1], sorted[n - j]))
+}
+
+/// The `j` of [`median_interval`] for `n` values: the largest `j ≤ n / 2`
+/// with `2·P(Binomial(n, ½) < j) ≤ 1 − confidence`, or `None` when even
+/// `j = 1` is too narrow.
+///
+/// The binomial's terms are summed in log space: `½ⁿ` itself underflows an
+/// `f64` from n = 1075 on (and loses precision from n = 1023), which once
+/// collapsed the interval to the two middle values. The sum starts 12
+/// standard deviations below the mean, `n/2 − 6√n`: everything below holds
+/// less than 10⁻³² of the mass, far under an `f64`'s precision of the sum
+/// near `1 − confidence`, so each `n` costs about `6√n` steps.
+pub fn median_interval_rank(n: usize, confidence: f64) -> Option<usize> {
     let alpha = 1.0 - confidence;
-    // P(B <= k) for B ~ Binomial(n, 1/2), built up term by term.
+    if alpha.is_nan() || alpha <= 0.0 {
+        return None;
+    }
+    let half = n / 2;
+    // Skipping the far tail is safe only for a level far above its mass.
+    let first = if alpha > 1e-20 {
+        (n as f64 / 2.0 - 6.0 * (n as f64).sqrt()).floor().max(0.0) as usize
+    } else {
+        0
+    };
+    // ln P(B = k) for B ~ Binomial(n, 1/2), from k = first on.
+    let mut ln_term = ln_choose(n, first) - n as f64 * std::f64::consts::LN_2;
+    let mut below = 0.0; // P(B ≤ k) as k grows
     let mut j = 0;
-    let mut below = 0.0; // P(B < j + 1) as j grows
-    let mut term = 0.5f64.powi(i32::try_from(n).ok()?);
-    for k in 0..n / 2 {
-        below += term;
+    for k in first..half {
+        below += ln_term.exp();
         if 2.0 * below > alpha {
             break;
         }
         j = k + 1;
-        term *= (n - k) as f64 / (k + 1) as f64;
+        ln_term += ((n - k) as f64 / (k + 1) as f64).ln();
     }
-    if j == 0 {
-        return None;
+    (j > 0).then_some(j)
+}
+
+/// ln C(n, k), from [`ln_factorial`].
+fn ln_choose(n: usize, k: usize) -> f64 {
+    ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
+}
+
+/// ln(m!): summed exactly below 256; above, Stirling's series to the
+/// m⁻⁵ term, whose error (below 1/(1680·m⁷)) is far under the rounding of
+/// `m·ln m`.
+fn ln_factorial(m: usize) -> f64 {
+    if m < 256 {
+        return (2..=m).map(|i| (i as f64).ln()).sum();
     }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    Some((sorted[j - 1], sorted[n - j]))
+    let x = m as f64;
+    let inverse = 1.0 / x;
+    let inverse2 = inverse * inverse;
+    x * x.ln() - x
+        + 0.5 * (2.0 * std::f64::consts::PI * x).ln()
+        + inverse * (1.0 / 12.0 - inverse2 * (1.0 / 360.0 - inverse2 / 1260.0))
 }
 
 /// A bootstrap confidence interval for `median(a) / median(b)`: both

@@ -184,6 +184,53 @@ fn kill_child(pid: libc::pid_t, group: bool) {
     let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
 }
 
+/// Kills (SIGKILL) every other process that holds the pipe `inode` open: the
+/// leftovers of a program that ended — a grandchild that started a session
+/// of its own, so that killing the program's process group missed it, and
+/// kept the program's output pipe. Such a process is no child of this one
+/// and is not reaped here (its new parent reaps it). Each is pinned with a
+/// pidfd and checked again before the signal, so that a pid reused in
+/// between is never signalled. Returns how many were killed.
+pub(crate) fn kill_pipe_holders(inode: u64) -> usize {
+    let mut killed = 0;
+    for pid in super::procfs::pipe_holders(inode) {
+        // SAFETY: pidfd_open takes a pid and flags, and returns a new fd or -1.
+        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if pidfd < 0 {
+            // Before Linux 5.3 there is no pidfd: the check just made, then
+            // the signal, as close together as the API allows.
+            if super::procfs::holds_pipe(pid, inode)
+                && kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok()
+            {
+                killed += 1;
+            }
+            continue;
+        }
+        let pidfd = pidfd as libc::c_int;
+        // The pidfd names this process and no other from now on: if it still
+        // holds the pipe, it is the one to stop.
+        if super::procfs::holds_pipe(pid, inode) {
+            // SAFETY: pidfd_send_signal on a pidfd this function owns, with
+            // no siginfo (null) and no flags.
+            let sent = unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    pidfd,
+                    libc::SIGKILL,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            };
+            if sent == 0 {
+                killed += 1;
+            }
+        }
+        // SAFETY: closes the pidfd opened above, used nowhere else.
+        unsafe { libc::close(pidfd) };
+    }
+    killed
+}
+
 /// Kills the registered child `pid` (it must still be reaped with [`reap`]).
 pub(crate) fn kill_registered(pid: libc::pid_t) {
     let live = lock_live();

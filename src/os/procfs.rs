@@ -153,6 +153,41 @@ pub fn process_cpu(pid: i32) -> Option<Duration> {
     ))
 }
 
+/// The pipe inode a `/proc/PID/fd/N` link names (`pipe:[12345]`), if it
+/// names a pipe.
+pub fn parse_pipe_link(link: &str) -> Option<u64> {
+    link.strip_prefix("pipe:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// Whether process `pid` has a file descriptor open on the pipe `inode`
+/// (`false` once it has ended, or where its fds cannot be read).
+pub fn holds_pipe(pid: i32, inode: u64) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .ok()
+            .and_then(|link| parse_pipe_link(link.to_str()?))
+            == Some(inode)
+    })
+}
+
+/// Every process but this one with a file descriptor open on the pipe
+/// `inode`, found by walking `/proc/*/fd` (only the processes whose fds
+/// this one may read: its own user's, or all for root).
+pub fn pipe_holders(inode: u64) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pid != me && holds_pipe(pid, inode))
+        .collect()
+}
+
 /// The processes descending from one root (not the root itself), found by
 /// walking `/proc`; each process is classified once, when first seen.
 #[derive(Debug)]
@@ -217,6 +252,32 @@ impl Descendants {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pipe_links_are_recognised_by_their_inode() {
+        assert_eq!(parse_pipe_link("pipe:[4026532]"), Some(4_026_532));
+        assert_eq!(parse_pipe_link("socket:[4026532]"), None);
+        assert_eq!(parse_pipe_link("/dev/null"), None);
+        assert_eq!(parse_pipe_link("pipe:[x]"), None);
+    }
+
+    #[test]
+    fn a_pipe_is_found_in_the_processes_that_hold_it() {
+        let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let inode = nix::sys::stat::fstat(&read).unwrap().st_ino;
+        assert!(holds_pipe(std::process::id() as i32, inode));
+        // This process is never its own leftover.
+        assert_eq!(pipe_holders(inode), Vec::<i32>::new());
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .stdout(std::process::Stdio::from(write))
+            .spawn()
+            .unwrap();
+        assert_eq!(pipe_holders(inode), vec![child.id() as i32]);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(pipe_holders(inode), Vec::<i32>::new());
+    }
 
     #[test]
     fn the_machine_line_splits_busy_from_steal() {

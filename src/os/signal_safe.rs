@@ -312,9 +312,59 @@ pub(crate) fn sleep(pause: Duration) {
     }
 }
 
+/// The thread name a worker takes while an injected `sleep` fault holds it
+/// ([`crate::fault::SLEEPING_THREAD_NAME`], NUL-terminated), so that a test
+/// can see from `/proc` that the worker has got there before it sends a
+/// signal, instead of guessing how long that takes.
+const SLEEPING_THREAD_NAME: &[u8; 12] = b"fault-sleep\0";
+
+/// [`sleep`], with the calling thread named [`SLEEPING_THREAD_NAME`] for the
+/// time (its name restored afterwards). Async-signal-safe: `prctl` and
+/// `nanosleep` only.
+pub(crate) fn sleep_visibly(pause: Duration) {
+    let mut name = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into `name`, which has 16;
+    // PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
+    unsafe {
+        libc::prctl(libc::PR_GET_NAME, name.as_mut_ptr());
+        libc::prctl(libc::PR_SET_NAME, SLEEPING_THREAD_NAME.as_ptr());
+    }
+    sleep(pause);
+    // SAFETY: `name` is NUL-terminated: the kernel wrote at most 15 bytes
+    // and a NUL.
+    unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visible_sleep_names_the_thread_for_its_time() {
+        assert_eq!(
+            &SLEEPING_THREAD_NAME[..SLEEPING_THREAD_NAME.len() - 1],
+            crate::fault::SLEEPING_THREAD_NAME.as_bytes()
+        );
+        let comm = |tid: libc::pid_t| {
+            std::fs::read_to_string(format!("/proc/self/task/{tid}/comm")).unwrap()
+        };
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let sleeper = std::thread::Builder::new()
+            .name("sleeper".to_owned())
+            .spawn(move || {
+                // SAFETY: gettid has no preconditions.
+                sender.send(unsafe { libc::gettid() }).unwrap();
+                sleep_visibly(Duration::from_secs(2));
+                // Its own name again afterwards.
+                std::fs::read_to_string("/proc/thread-self/comm").unwrap()
+            })
+            .unwrap();
+        let tid = receiver.recv().unwrap();
+        while comm(tid) != "fault-sleep\n" {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(sleeper.join().unwrap(), "sleeper\n");
+    }
 
     #[test]
     fn monotonic_clock_never_goes_back() {

@@ -100,11 +100,22 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                 let first = c.samples.first()?;
                 Some(first.at)
             });
+        // The grey line is named only where a panel draws it: a run the
+        // sampler did not watch (--no-sampler, or too short) has none.
+        let others_drawn = columns.iter().flatten().any(|(_, run)| {
+            let (points, _) = samples(run);
+            points.iter().any(|&(_, _, others)| !others.is_nan())
+        });
         foot.draw(&Text::new(
             format!(
-                "Filled: cores the row's processes kept busy{}.   Grey line: every other program.   \
-                 Dashed: the machine's {} cores.",
+                "Filled: cores the row's processes kept busy{}.   {}Dashed: the machine's {} \
+                 cores.",
                 interval.map_or_else(String::new, |_| " (sampled)".to_owned()),
+                if others_drawn {
+                    "Grey line: every other program.   "
+                } else {
+                    ""
+                },
                 report.machine.logical_cores
             ),
             (24, 10),
@@ -309,4 +320,50 @@ fn draw_panel<DB: DrawingBackend>(
         )))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::Sample;
+    use crate::measure::synthetic::{Row, report};
+
+    fn two_rows() -> Report {
+        report(
+            vec![
+                Row::new("sequential", 1, 90.0, 100.0),
+                Row::new("threads", 8, 47.0, 196.0),
+            ],
+            None,
+        )
+    }
+
+    #[test]
+    fn the_legend_names_the_grey_line_only_where_one_is_drawn() {
+        // --no-sampler: no series at all.
+        let mut unsampled = two_rows();
+        for run in unsampled.results.iter_mut().flat_map(|r| r.runs.iter_mut()) {
+            run.contention = None;
+        }
+        let picture = svg(&unsampled).unwrap();
+        assert!(!picture.contains("Grey line"), "{picture}");
+        assert!(picture.contains("Dashed: the machine"));
+        // Sampled: each run has its series, the other programs' line with it.
+        let mut sampled = two_rows();
+        for run in sampled.results.iter_mut().flat_map(|r| r.runs.iter_mut()) {
+            let wall = run.wall;
+            run.contention.as_mut().unwrap().samples = (1..=10)
+                .map(|i| Sample {
+                    at: wall.mul_f64(f64::from(i) / 10.0),
+                    tree_cores: 1.0,
+                    others_cores: 0.25,
+                })
+                .collect();
+        }
+        let picture = svg(&sampled).unwrap();
+        assert!(
+            picture.contains("Grey line: every other program."),
+            "{picture}"
+        );
+    }
 }

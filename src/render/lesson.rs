@@ -84,14 +84,15 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
                 head,
                 " CPython {} ({}), a free-threaded build, run with its GIL off (PYTHON_GIL=0) \
                  and, in the rows marked (GIL on), on (PYTHON_GIL=1): one interpreter, one count.",
-                interpreter.version, interpreter.command,
+                interpreter.version,
+                interpreter.shown_command(),
             );
         } else {
             let _ = write!(
                 head,
                 " CPython {} ({}), {}.",
                 interpreter.version,
-                interpreter.command,
+                interpreter.shown_command(),
                 interpreter.gil_words()
             );
         }
@@ -209,7 +210,7 @@ pub fn introduction(text: &str) -> &str {
 /// (when they bent the figures), what CPython's threads did (the GIL, or
 /// its absence: each threads row, with the GIL on and off when both ran),
 /// what running without the GIL costs one thread, what the emulated lock
-/// did, and the Rust rows that ran in parallel. At most six.
+/// did, and the Rust rows that ran in parallel. At most five.
 fn chosen(report: &Report) -> Vec<String> {
     let findings = report.findings();
     let worded = super::explain::worded(report, &findings);
@@ -267,7 +268,9 @@ fn chosen(report: &Report) -> Vec<String> {
         .into_iter()
         .flatten(),
     );
-    chosen.truncate(6);
+    // Five at most: with a free-threaded CPython's two threads rows and its
+    // single thread, the Rust rows' sentence is the one left out.
+    chosen.truncate(5);
     chosen
 }
 

@@ -39,6 +39,8 @@ pub(crate) use self::table::table_cells;
 /// What a run says above its report, beyond the report itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Preamble<'a> {
+    /// The count chosen for this machine, when `--count` was not given.
+    pub sized: Option<crate::measure::sizing::CountChoice>,
     /// The seed, when it was drawn from the OS rather than given: the user
     /// needs it to repeat the run.
     pub drawn_seed: Option<u64>,
@@ -48,9 +50,32 @@ pub struct Preamble<'a> {
     pub rayon_threads: Option<usize>,
 }
 
+/// `0.15 ns`, `12.3 ns`, `0.41 µs`: a cost per number.
+fn per_number_ns(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else if ns >= 10.0 {
+        format!("{ns:.1} ns")
+    } else {
+        format!("{ns:.2} ns")
+    }
+}
+
 /// The lines above the report: how to repeat the run, and what ran it.
 pub fn preamble(preamble: &Preamble<'_>) -> String {
     let mut out = String::new();
+    if let Some(sized) = preamble.sized {
+        let _ = writeln!(
+            out,
+            "count:    {} numbers per worker, sized for this machine: the sequential row takes \
+             about {} (a number costs {}); the book's 1,000,000 would take {}, too short for \
+             threads to show. --count 1M runs the book's count.",
+            group_digits(i128::from(sized.count)),
+            format::duration_rough(sized.expected),
+            per_number_ns(sized.per_number_ns),
+            duration(sized.at_book_count),
+        );
+    }
     if let Some(seed) = preamble.drawn_seed {
         let _ = writeln!(
             out,
@@ -67,7 +92,7 @@ pub fn preamble(preamble: &Preamble<'_>) -> String {
                 &interpreter.implementation
             },
             interpreter.version,
-            interpreter.command,
+            interpreter.shown_command(),
             if interpreter.gil_enabled {
                 "enabled"
             } else {

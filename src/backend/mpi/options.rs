@@ -190,3 +190,67 @@ mod tests {
         );
     }
 }
+
+/// Property tests: whatever a hostfile holds, gilfree reads its hosts or
+/// refuses it in one line as bad input (exit 2).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fault::{Edit, fuzz_cases, mutate};
+    use proptest::prelude::*;
+
+    const VALID: &[u8] =
+        b"# the cluster\nnode1 slots=4\n\n  node2 slots=4 # fast\n10.0.0.3\nnode1 slots=2\n";
+
+    fn read_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
+        // What parse_hostfile promises, on the text itself: each host a
+        // line's first word, before any comment, once.
+        let text = String::from_utf8_lossy(bytes);
+        let hosts = parse_hostfile(&text);
+        for (i, host) in hosts.iter().enumerate() {
+            prop_assert!(
+                !host.is_empty() && !host.contains(char::is_whitespace) && !host.contains('#')
+            );
+            prop_assert!(!hosts[..i].contains(host), "{} twice", host);
+            prop_assert!(
+                text.lines().any(
+                    |l| l.split('#').next().unwrap_or("").split_whitespace().next() == Some(host)
+                ),
+                "{} is no line's first word",
+                host
+            );
+        }
+        // And read from a file: the same hosts, or bad input in one line.
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, bytes).unwrap();
+        match read_hostfile(file.path()) {
+            Ok(read) => prop_assert_eq!(read, hosts),
+            Err(err) => {
+                prop_assert!(hosts.is_empty());
+                prop_assert!(err.is_usage());
+                prop_assert!(!err.to_string().contains('\n'), "{}", err);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(1000)))]
+
+        #[test]
+        fn any_bytes_are_hosts_or_one_line(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            read_or_one_line(&bytes)?;
+        }
+
+        #[test]
+        fn a_broken_hostfile_is_hosts_or_one_line(
+            edits in proptest::collection::vec(
+                (any::<usize>(), any::<u8>(), any::<u8>())
+                    .prop_map(|(at, kind, value)| Edit { at, kind, value }),
+                1..6,
+            )
+        ) {
+            read_or_one_line(&mutate(VALID, &edits))?;
+        }
+    }
+}

@@ -319,7 +319,13 @@ pub(crate) fn parse_line(stdout: &[u8], workers: usize) -> Result<Vec<RankRecord
     let json = &line[LINE_PREFIX.len()..];
     let parsed: Line = match serde_json::from_slice(json) {
         Ok(parsed) => parsed,
-        Err(err) => return bad(format!("rank 0's report is not valid: {err}")),
+        // serde quotes what it read (an unknown field's name): escaped.
+        Err(err) => {
+            return bad(format!(
+                "rank 0's report is not valid: {}",
+                crate::text::escape_controls(&err.to_string())
+            ));
+        }
     };
     let mut records = parsed.ranks;
     if records.len() != workers {
@@ -675,5 +681,97 @@ mod tests {
             })
         );
         assert_eq!(rank_failure("ssh: connect to host x: refused\n"), None);
+    }
+}
+
+/// Property tests: whatever rank 0 prints, and whatever words a rank sends
+/// it, the driver reads the records or says in one line why not, and the
+/// run fails with exit code 1.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fault::{Edit, fuzz_cases, mutate};
+    use proptest::prelude::*;
+
+    fn valid_line() -> Vec<u8> {
+        let records = (0..3)
+            .map(|rank| RankRecord {
+                rank,
+                sum: 500 + rank as i64,
+                start_after_barrier_ns: 10,
+                finish_after_barrier_ns: 1_000,
+                cpu_ns: 900,
+                peak_rss_bytes: 1 << 20,
+                pid: 100 + rank as u32,
+                cpu_at_start: Some(0),
+                cpu_at_finish: Some(1),
+                host: "node-1".to_owned(),
+                barrier_ns: 5_000,
+                boot_id: "4f0c-11".to_owned(),
+                user_ns: 800,
+                system_ns: 100,
+                counted_by_driver: rank == 0,
+                host_cores: 2,
+                cpu_model: "AMD EPYC 9R14".to_owned(),
+                failure: None,
+            })
+            .collect();
+        format!("launcher chatter\n{}", line(records)).into_bytes()
+    }
+
+    fn edits() -> impl Strategy<Value = Vec<Edit>> {
+        proptest::collection::vec(
+            (any::<usize>(), any::<u8>(), any::<u8>()).prop_map(|(at, kind, value)| Edit {
+                at,
+                kind,
+                value,
+            }),
+            1..6,
+        )
+    }
+
+    fn parsed_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
+        match parse_line(bytes, 3) {
+            Ok(records) => {
+                prop_assert_eq!(records.len(), 3);
+                for (rank, record) in records.iter().enumerate() {
+                    prop_assert_eq!(record.rank, rank);
+                    prop_assert!(check_record(record).is_ok());
+                }
+            }
+            Err(BadOutput::Output(problem)) => {
+                prop_assert!(!problem.contains('\n'), "{}", problem);
+            }
+            Err(BadOutput::Rank { problem, .. }) => {
+                prop_assert!(!problem.contains('\n'), "{}", problem);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(1000)))]
+
+        #[test]
+        fn any_output_is_records_or_one_line(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            parsed_or_one_line(&bytes)?;
+            let mut prefixed = LINE_PREFIX.as_bytes().to_vec();
+            prefixed.extend_from_slice(&bytes);
+            parsed_or_one_line(&prefixed)?;
+        }
+
+        #[test]
+        fn a_broken_line_is_records_or_one_line(edits in edits()) {
+            parsed_or_one_line(&mutate(&valid_line(), &edits))?;
+        }
+
+        #[test]
+        fn any_words_are_a_record_or_none(words in proptest::collection::vec(any::<u64>(), 0..(RECORD_WORDS + 4))) {
+            if let Some(record) = RankRecord::decode(&words) {
+                // What decodes encodes back to the words it came from.
+                prop_assert_eq!(words.len(), RECORD_WORDS);
+                prop_assert_eq!(RankRecord::decode(&record.encode()), Some(record));
+            }
+        }
     }
 }

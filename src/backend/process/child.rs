@@ -124,7 +124,7 @@ fn before_compute(fault: Fault) {
             exit_now(EXIT_PANICKED) // a signal that does not kill: still fail
         }
         Fault::NoRecord => exit_now(0),
-        Fault::Sleep(pause) => signal_safe::sleep(pause),
+        Fault::Sleep(pause) => signal_safe::sleep_visibly(pause),
         _ => {}
     }
 }

@@ -175,3 +175,79 @@ mod tests {
         ));
     }
 }
+
+/// Property tests: whatever a worker process sends (a broken child, a
+/// stray write), the parent decodes a record or says in one line why not,
+/// and the run fails with exit code 1 naming the worker.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::error::Error;
+    use crate::fault::{Edit, fuzz_cases, mutate};
+    use proptest::prelude::*;
+
+    fn valid() -> [u8; RECORD_LEN] {
+        encode(&WorkerReport {
+            worker: 3,
+            sum: 50_512,
+            start_ns: 100,
+            finish_ns: 900,
+            cpu_time: Duration::from_nanos(700),
+            waiting_for_cpu: Some(Duration::from_nanos(50)),
+            cpu_at_start: Some(0),
+            cpu_at_finish: Some(1),
+            pid: 77,
+            tid: 77,
+            peak_rss_bytes: None,
+            held_ns: Vec::new(),
+            host: None,
+            ready_ns: None,
+            process: None,
+        })
+    }
+
+    fn decoded_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
+        match decode(bytes, 3) {
+            Ok(report) => {
+                prop_assert_eq!(bytes.len(), RECORD_LEN);
+                prop_assert_eq!(report.worker, 3);
+                prop_assert!(report.finish_ns >= report.start_ns);
+            }
+            Err(failure) => {
+                let error = Error::Worker {
+                    backend: "process",
+                    worker: 3,
+                    failure,
+                };
+                prop_assert!(!error.to_string().contains('\n'), "{}", error);
+                prop_assert!(!error.is_usage());
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(1000)))]
+
+        #[test]
+        fn any_bytes_are_a_record_or_one_line(
+            bytes in prop_oneof![
+                proptest::collection::vec(any::<u8>(), RECORD_LEN..=RECORD_LEN),
+                proptest::collection::vec(any::<u8>(), 0..160),
+            ]
+        ) {
+            decoded_or_one_line(&bytes)?;
+        }
+
+        #[test]
+        fn a_broken_record_is_a_record_or_one_line(
+            edits in proptest::collection::vec(
+                (any::<usize>(), any::<u8>(), any::<u8>())
+                    .prop_map(|(at, kind, value)| Edit { at, kind, value }),
+                1..4,
+            )
+        ) {
+            decoded_or_one_line(&mutate(&valid(), &edits))?;
+        }
+    }
+}

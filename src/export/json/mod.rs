@@ -67,7 +67,17 @@ pub struct JsonExport {
     pub total_z_score: Option<f64>,
     /// One entry per backend, the baseline first.
     pub results: Vec<ResultRecord>,
+    /// What was left out to keep the file within [`MAX_BYTES`], which
+    /// `gilfree compare` reads, in words; absent when nothing was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<String>,
 }
+
+/// The largest export gilfree writes, and the largest `gilfree compare`
+/// reads: 256 MiB. A run whose whole record would be larger (thousands of
+/// workers times hundreds of runs) is written with less per-run detail, and
+/// the file says what it left out ([`JsonExport::omitted`]).
+pub const MAX_BYTES: u64 = 256 << 20;
 
 /// The workload, as given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -529,7 +539,32 @@ impl JsonExport {
                 .iter()
                 .map(|r| result_record(report, r))
                 .collect(),
+            omitted: None,
         }
+    }
+
+    /// Leaves out the next [`Detail`] level: `typical[i]` is the index of
+    /// result `i`'s typical run (the one timelines draw), which keeps its
+    /// detail longest.
+    fn omit(&mut self, level: Detail, typical: &[Option<usize>]) {
+        if level == Detail::Everything {
+            return;
+        }
+        for (result, typical) in self.results.iter_mut().zip(typical) {
+            for (index, run) in result.runs.iter_mut().enumerate() {
+                let is_typical = Some(index) == *typical;
+                if !(is_typical && level != Detail::RunsOnly) {
+                    run.workers.clear();
+                }
+                if !(is_typical && level == Detail::TypicalRuns) {
+                    run.workers.iter_mut().for_each(|w| w.held_ns.clear());
+                    if let Some(c) = &mut run.contention {
+                        c.samples.clear();
+                    }
+                }
+            }
+        }
+        self.omitted = level.words().map(str::to_owned);
     }
 
     /// The export of the backend called `name`.
@@ -679,15 +714,97 @@ fn yes() -> bool {
     true
 }
 
-/// Writes [`JsonExport`]s, pretty-printed, ending in a newline.
+/// How much per-run detail an export keeps, from all to least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Every run's workers and sampler series.
+    Everything,
+    /// Workers and series of each backend's typical run only.
+    TypicalRuns,
+    /// Workers of the typical runs, without the gil backend's lock
+    /// intervals (`held_ns`) or any series.
+    TypicalRunsWithoutSeries,
+    /// No per-worker record and no series at all: the figures of every run.
+    RunsOnly,
+}
+
+impl Detail {
+    const ALL: [Detail; 4] = [
+        Detail::Everything,
+        Detail::TypicalRuns,
+        Detail::TypicalRunsWithoutSeries,
+        Detail::RunsOnly,
+    ];
+
+    /// What this level leaves out, for [`JsonExport::omitted`].
+    fn words(self) -> Option<&'static str> {
+        match self {
+            Detail::Everything => None,
+            Detail::TypicalRuns => Some(
+                "the per-worker records and sampler series of every run but each backend's \
+                 typical one (the run closest to its median), to stay within 256 MiB",
+            ),
+            Detail::TypicalRunsWithoutSeries => Some(
+                "the per-worker records of every run but each backend's typical one, and every \
+                 sampler series and lock interval (held_ns), to stay within 256 MiB",
+            ),
+            Detail::RunsOnly => Some(
+                "every per-worker record, sampler series and lock interval: only each run's \
+                 figures are kept, to stay within 256 MiB",
+            ),
+        }
+    }
+}
+
+/// Writes [`JsonExport`]s, pretty-printed, ending in a newline, within
+/// [`MAX_BYTES`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonExporter;
 
+impl JsonExporter {
+    /// The export of `report` in at most `limit` bytes: with every detail
+    /// when it fits, else with less per-run detail at a time — the
+    /// per-worker records and sampler series of all runs but each backend's
+    /// typical one, then also its series and lock intervals, then every
+    /// per-worker record — the file saying what it left out
+    /// ([`JsonExport::omitted`]).
+    ///
+    /// # Errors
+    /// [`io::ErrorKind::FileTooLarge`] when even the figures of every run
+    /// do not fit (at [`MAX_BYTES`] this cannot happen: 10 rows of 10,000
+    /// runs and 65,536 sums each take about 110 MB).
+    pub fn serialize_within(report: &Report, limit: u64) -> io::Result<Vec<u8>> {
+        let typical: Vec<Option<usize>> = report
+            .results
+            .iter()
+            .map(|r| r.typical_run().map(|(index, _)| index))
+            .collect();
+        let mut export = JsonExport::from_report(report);
+        let mut size = 0;
+        for level in Detail::ALL {
+            export.omit(level, &typical);
+            let mut bytes = serde_json::to_vec_pretty(&export)?;
+            bytes.push(b'\n');
+            size = bytes.len();
+            if size as u64 <= limit {
+                return Ok(bytes);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "the JSON export would take {} MiB even without per-worker records, more than \
+                 the {} MiB gilfree compare reads",
+                size >> 20,
+                limit >> 20
+            ),
+        ))
+    }
+}
+
 impl Exporter for JsonExporter {
     fn serialize(&self, report: &Report) -> io::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec_pretty(&JsonExport::from_report(report))?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        JsonExporter::serialize_within(report, MAX_BYTES)
     }
 }
 

@@ -32,8 +32,7 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
     struct Version {
         schema_version: Option<u64>,
     }
-    let version: Version =
-        serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
+    let version: Version = serde_json::from_slice(bytes).map_err(not_an_export)?;
     match version.schema_version {
         Some(v) if (1..=u64::from(SCHEMA_VERSION)).contains(&v) => {}
         Some(found) => return Err(ReadError::Schema { found }),
@@ -43,13 +42,13 @@ pub fn read(bytes: &[u8]) -> Result<JsonExport, ReadError> {
             ));
         }
     }
-    let mut export: JsonExport =
-        serde_json::from_slice(bytes).map_err(|err| ReadError::NotAnExport(err.to_string()))?;
+    let mut export: JsonExport = serde_json::from_slice(bytes).map_err(not_an_export)?;
     export.check_numbers().map_err(ReadError::NotAnExport)?;
     export.escape_text();
     if export.schema_version == 1 {
         export.upgrade_from_version_1();
     }
+    export.check_plan().map_err(ReadError::NotAnExport)?;
     Ok(export)
 }
 
@@ -179,6 +178,44 @@ impl JsonExport {
         Ok(())
     }
 
+    /// Checks the workload and the plan as gilfree checks them before a
+    /// run (`Workload::new`, `Driver::new`): at least one worker, a range
+    /// that is not empty, 1 ≤ `min_runs` ≤ `max_runs` ≤
+    /// [`MAX_RUNS`](crate::measure::MAX_RUNS), and a precision that is a
+    /// fraction between 0 and 1. Run after a version 1 file's plan is
+    /// brought to version 2's fields.
+    fn check_plan(&self) -> Result<(), String> {
+        use crate::measure::MAX_RUNS;
+        let (w, p) = (&self.workload, &self.plan);
+        if w.workers == 0 {
+            return Err("its workload has 0 workers".to_owned());
+        }
+        if w.low > w.high {
+            return Err(format!(
+                "its workload's range {}..={} is empty",
+                w.low, w.high
+            ));
+        }
+        if p.min_runs == 0 || p.min_runs > p.max_runs || p.max_runs > MAX_RUNS {
+            return Err(format!(
+                "its plan of {} to {} measured runs is not 1 ≤ min_runs ≤ max_runs ≤ {MAX_RUNS}",
+                p.min_runs, p.max_runs
+            ));
+        }
+        if p.warmup > MAX_RUNS {
+            return Err(format!(
+                "its plan's {} warm-up runs are more than {MAX_RUNS}",
+                p.warmup
+            ));
+        }
+        match p.precision {
+            Some(x) if !(x > 0.0 && x < 1.0) => Err(format!(
+                "its plan's precision is {x}, not a fraction between 0 and 1"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Brings a version 1 file to version 2's meaning: the plan's fixed
     /// `runs` become `min_runs` = `max_runs`; each row gets its language
     /// (Python rows are the `python-*` ones) and is read against its own
@@ -251,6 +288,12 @@ impl JsonExport {
             }
         }
     }
+}
+
+/// A serde error as [`ReadError::NotAnExport`]: serde may quote what it
+/// read, so its words are escaped into one line.
+fn not_an_export(err: serde_json::Error) -> ReadError {
+    ReadError::NotAnExport(crate::text::escape_controls(&err.to_string()))
 }
 
 /// Replaces `text` with its escaped form ([`escape_controls`](crate::text::escape_controls)).
