@@ -10,15 +10,20 @@
 //! Rust rows, forty-odd times faster, to show their scaling), or, without
 //! Python, so that Rust's `sequential` takes about [`RUST_TARGET`].
 //!
-//! CPython is calibrated in two steps, each a run of the sequential program
-//! with a deadline ([`CALIBRATION_TIMEOUT`], or the lesson's `--timeout`)
-//! whose report is checked as the
-//! driver checks a run's (one report per worker, the sums the Rust kernel
-//! draws): a short probe, then a sample of about [`PYTHON_SAMPLE`], long
-//! enough that a preemption or two on a shared machine does not move the
-//! estimate much (a 20 ms probe alone misjudged a lesson by half). The
-//! interpreter's start-up, measured in the same run, is added to the
-//! prediction.
+//! CPython is calibrated in three steps, each a run of the sequential
+//! program with a deadline ([`CALIBRATION_TIMEOUT`], or the lesson's
+//! `--timeout`) whose report is checked as the driver checks a run's (one
+//! report per worker, the sums the Rust kernel draws): a short probe, a
+//! sample of about [`PYTHON_SAMPLE`] (a 20 ms probe alone misjudged a lesson
+//! by half), and then the first row itself at the count the sample chose —
+//! `python-sequential` under the lesson's own conditions a moment later —
+//! from which the count is chosen once more. On this shared machine a
+//! sample alone, in wall or in CPU time, was off by up to half when the
+//! other programs' load changed between it and the rows (CPU time per
+//! number moves with them too, as they share the cores' caches); the first
+//! row's run holds the prediction to the load of the minute the lesson
+//! runs in. The interpreter's start-up, measured in the same run, is added
+//! to the prediction, and the lesson states what the row then took.
 
 use std::time::{Duration, Instant};
 
@@ -60,7 +65,8 @@ pub const CALIBRATION_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Calibration {
     /// What one number cost in Rust (`--rng python`), one core.
     pub rust_per_number: Duration,
-    /// What one number cost in CPython, one core, start-up excluded.
+    /// What one number cost in CPython, in the wall time its workers
+    /// computed for (start-up excluded), in the first row's own run.
     pub python_per_number: Option<Duration>,
     /// The interpreter's start-up and collection around its workers: a
     /// calibration run's wall less its workers' computing.
@@ -139,11 +145,16 @@ pub fn calibrate(
                 .into_iter()
                 .find(|b| b.program() == Program::Sequential)
                 .expect("a sequential program");
-            let (probe, _) = python_sample(&backend, seed, PROBE, limit)?;
+            let (probe, _) = python_sample(&backend, seed, 1, PROBE, limit)?;
             let sample = (PYTHON_SAMPLE.as_secs_f64() / probe.as_secs_f64().max(1e-12)) as u64;
-            let (per_number, startup) =
-                python_sample(&backend, seed, sample.clamp(PROBE, 100_000_000), limit)?;
-            (Some(per_number), startup)
+            let (sampled, startup) =
+                python_sample(&backend, seed, 1, sample.clamp(PROBE, 100_000_000), limit)?;
+            // The first row itself, at the count the sample chose: the
+            // lesson's own conditions a moment later, its count adjusted
+            // once when the sample misjudged them.
+            let count = choose_count(workers, sampled, PYTHON_TARGET.saturating_sub(startup));
+            let (checked, startup) = python_sample(&backend, seed, workers, count, limit)?;
+            (Some(checked), startup)
         }
     };
     let count = match python {
@@ -163,37 +174,41 @@ pub fn calibrate(
     })
 }
 
-/// One calibration run of `backend` (the sequential program) on one worker
-/// drawing `count` numbers, within `limit`, its report
+/// One calibration run of `backend` (the sequential program), `workers`
+/// workers drawing `count` numbers each, within `limit`, its report
 /// checked as the driver checks a run's: what one number cost, and the run's
 /// wall beyond its worker's computing (start-up, collection).
 fn python_sample(
     backend: &PythonBackend,
     seed: u64,
+    workers: usize,
     count: u64,
     limit: Option<Duration>,
 ) -> Result<(Duration, Duration), Error> {
-    let workload = Workload::new(spec(1, count, seed))?;
+    let workload = Workload::new(spec(workers, count, seed))?;
     let started = Instant::now();
     let reports = backend.run_until(&workload, limit.map(crate::backend::Deadline::after))?;
     let wall = started.elapsed();
-    let reports = crate::measure::check_reports(backend.name(), 1, reports)?;
-    let expected = crate::kernel::worker_sum(&workload, 0);
-    if let Some(report) = reports.first().filter(|r| r.sum != expected) {
-        return Err(Error::Mismatch {
-            backend: backend.name(),
-            worker: 0,
-            run: 1,
-            got: report.sum,
-            expected,
-        });
+    let reports = crate::measure::check_reports(backend.name(), workers, reports)?;
+    for report in &reports {
+        let expected = crate::kernel::worker_sum(&workload, report.worker);
+        if report.sum != expected {
+            return Err(Error::Mismatch {
+                backend: backend.name(),
+                worker: report.worker,
+                run: 1,
+                got: report.sum,
+                expected,
+            });
+        }
     }
     let computing = reports
         .iter()
         .map(|r| Duration::from_nanos(r.finish_ns.saturating_sub(r.start_ns)))
         .sum::<Duration>();
+    let numbers = workload.total_numbers().max(1) as f64;
     Ok((
-        (computing / u32::try_from(count).unwrap_or(u32::MAX)).max(Duration::from_nanos(1)),
+        Duration::from_secs_f64(computing.as_secs_f64() / numbers).max(Duration::from_nanos(1)),
         wall.saturating_sub(computing),
     ))
 }

@@ -626,15 +626,16 @@ fn parse_report(stdout: &[u8]) -> Result<Vec<WorkerReport>, String> {
     parse_output(stdout).map(|(reports, _, _)| reports)
 }
 
-/// A program's output: the workers' reports, the threads that started and
-/// waited for them (the main thread, a pool's helpers), and whether the GIL
-/// was on at the end ([`parse_report`]).
+/// A program's output, read: the workers' reports, the threads that
+/// started and waited for them (the main thread, a pool's helpers), and
+/// whether the GIL was on at the end.
+type ProgramOutput = (Vec<WorkerReport>, Vec<ThreadTime>, Option<bool>);
+
+/// A program's output ([`ProgramOutput`]).
 ///
 /// # Errors
 /// Why the output is no report, in words for a message (one line).
-fn parse_output(
-    stdout: &[u8],
-) -> Result<(Vec<WorkerReport>, Vec<ThreadTime>, Option<bool>), String> {
+fn parse_output(stdout: &[u8]) -> Result<ProgramOutput, String> {
     let output: PythonOutput = serde_json::from_slice(stdout)
         // serde may quote what it read: escaped, one line.
         .map_err(|err| {

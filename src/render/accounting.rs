@@ -105,11 +105,12 @@ pub(crate) fn lines(report: &Report) -> Vec<String> {
             let wanting = r.wanting_to_run()?;
             let cores = r.cores_busy()?;
             Some(format!(
-                "{}: {} running {} of their lives, waiting for a core {}, blocked {}; on average \
+                "{}: {} running {} of {}, waiting for a core {}, blocked {}; on average \
                  {wanting:.2} wanted to run at once and ran on {cores:.2} cores{}.",
                 r.name(),
                 counted(a.threads, "worker thread,", "worker threads,"),
                 percent(s.running),
+                if a.threads == 1 { "its life" } else { "their lives" },
                 percent(s.waiting),
                 percent(s.blocked),
                 match r.accounting_source() {

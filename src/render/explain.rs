@@ -116,8 +116,8 @@ fn others_took_cores(report: &Report, findings: &Findings) -> String {
             .and_then(|r| r.time_accounting())
             .is_some())
         {
-            " — but their workers' running, waiting and blocked time still tells a lock from a \
-             busy machine"
+            " — but their workers' shares of running, waiting and blocked still tell a lock from \
+             a busy machine"
         } else {
             ""
         },
@@ -312,11 +312,11 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
             format!(
                 "{name}: with the GIL disabled, as the interpreter reports, its {} ran at once \
                  (blocked {}) but waited for a core {} of their lives: other programs had \
-                 {lost_cores:.1} of the {usable_cores} cores — contention, not a lock.{}",
+                 {lost_cores:.1} of the {usable_cores} cores — contention, not a lock. It ran at {}.",
                 counted(a.threads, "thread", "threads"),
                 percent(a.shares.blocked),
                 percent(a.shares.waiting),
-                ratios(report, r),
+                against(report, r),
             )
         }
         Finding::WaitedForCores { row: name, .. } => {

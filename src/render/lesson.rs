@@ -12,10 +12,11 @@ use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report};
 use crate::text::counted;
 
-/// The most lines the lesson prints: a laptop's terminal, with room for
-/// the command. A free-threaded CPython's lesson has two rows more (its
-/// GIL on and off) and a sentence each for them and for the single thread.
-pub const MAX_LINES: usize = 45;
+/// The most lines the lesson prints: a laptop's terminal of 50, with room
+/// for the command. A free-threaded CPython's lesson has two rows more (its
+/// GIL on and off), a sentence each for them and for the single thread, and
+/// names its interpreter by its path, which may wrap.
+pub const MAX_LINES: usize = 48;
 
 /// The widest line it prints.
 pub const MAX_COLUMNS: usize = 100;
@@ -82,8 +83,8 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
         if states.contains(&true) && states.contains(&false) {
             let _ = write!(
                 head,
-                " CPython {} ({}), a free-threaded build, run with its GIL off (PYTHON_GIL=0) \
-                 and, in the rows marked (GIL on), on (PYTHON_GIL=1): one interpreter, one count.",
+                " CPython {} ({}), free-threaded: GIL off (PYTHON_GIL=0), on (PYTHON_GIL=1) in \
+                 the rows marked so — one interpreter, one count.",
                 interpreter.version,
                 interpreter.shown_command(),
             );
