@@ -9,7 +9,7 @@ use super::format::{bounds, duration, duration_rough, megabytes, span};
 use crate::backend::{Language, Lock, WorkerKind};
 use crate::measure::findings::{AboveCeilingCause, Advice, FewCoresCause, Finding, Findings};
 use crate::measure::{BackendResult, Report};
-use crate::text::{join_names, plural};
+use crate::text::{counted, join_names, plural};
 
 /// A few plain sentences that read this run's own figures: what the CPU
 /// column says about each kind of backend, how far the speedups got against
@@ -100,10 +100,10 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
             match lock {
                 Lock::Emulated => format!(
                     "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
-                     could have used {} cores: only the thread holding the lock computes, so they \
+                     could have used {}: only the thread holding the lock computes, so they \
                      took turns, and it ran at {} — what the book's Python threads do.",
                     r.cpu_percent_median(),
-                    workers.min(cores),
+                    counted(workers.min(cores), "core", "cores"),
                     against(report, r),
                 ),
                 Lock::Gil => format!(
@@ -282,8 +282,8 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
         ),
         Finding::Oversubscribed { workers, cores, .. } => {
             format!(
-                "{workers} workers shared {cores} cores: beyond {cores}, more workers only take \
-                 turns."
+                "{workers} workers shared {}: beyond {cores}, more workers only take turns.",
+                counted(*cores, "core", "cores")
             )
         }
         Finding::MaterializedMemory {
