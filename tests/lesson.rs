@@ -211,6 +211,23 @@ fn a_run_exports_one_html_page_and_the_cores_picture() {
             .unwrap()
             .contains("threads — ")
     );
+    // The whole report, as the browser lays it out: line for line the
+    // report that the terminal showed, from its workload line on.
+    let Some(_) = browser::chromium() else { return };
+    let dom = browser::dump_dom(&html);
+    let pre = dom
+        .split("<pre>")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("the whole report in a <pre>");
+    let shown = stdout(&output);
+    let report = &shown[shown.find("workload:").unwrap()..];
+    assert_eq!(
+        pre.trim_end().lines().count(),
+        report.trim_end().lines().count(),
+        "{pre}"
+    );
+    assert!(!pre.contains("\\n"), "a literal \\n in the page: {pre}");
 }
 
 #[test]

@@ -143,6 +143,8 @@ pub struct Sweep {
     pub machine: Machine,
     /// One series per backend.
     pub series: Vec<Series>,
+    /// The interpreter that ran the Python series, if any ran.
+    pub interpreter: Option<crate::backend::python::Interpreter>,
 }
 
 /// What a point's speedup is taken on.
@@ -400,6 +402,7 @@ pub fn run(
         }
     }
     Ok(Sweep {
+        interpreter: backends.iter().find_map(|b| b.interpreter().cloned()),
         plan: plan.clone(),
         machine: drivers
             .first()

@@ -24,6 +24,7 @@ use crate::backend::{Language, Lock};
 use crate::error::Error;
 use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::text::join_names;
 
 /// The color of the row's own busy cores.
 const TREE: RGBColor = RGBColor(31, 119, 180);
@@ -75,22 +76,36 @@ pub fn svg(report: &Report) -> Result<String, Error> {
         .filter(|rows| !rows.is_empty())
         .collect();
     let cores = report.machine.logical_cores.max(1) as f64;
-    let top = columns
-        .iter()
-        .flatten()
-        .flat_map(|(_, run)| samples(run).0.into_iter().map(|s| s.1))
-        .fold(cores, f64::max)
-        // A stray sample beyond the machine's cores must not squash the rest.
-        .min(cores * 1.5)
-        .ceil();
+    // No row can keep more cores busy than the machine has: the axis ends
+    // at them, and every series is held to them (samples).
+    let top = cores.ceil();
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         area.fill(&WHITE).map_err(|e| fail(&e))?;
-        let (head, rest) = area.split_vertically(56);
+        let findings = report.findings();
+        let shared: Vec<&str> = findings
+            .contended_rows()
+            .iter()
+            .map(|(row, _)| *row)
+            .collect();
+        let head_height = if shared.is_empty() { 56 } else { 88 };
+        let (head, rest) = area.split_vertically(head_height);
         head.draw(&Text::new(title(report), (24, 14), bold(24.0)))
             .map_err(|e| fail(&e))?;
-        let (body, foot) = rest.split_vertically(HEIGHT - 56 - 44);
+        if !shared.is_empty() {
+            // The banner: these rows' figures are the shared machine's too.
+            head.draw(&Text::new(
+                format!(
+                    "Machine shared: other programs took cores during {} (the grey line)",
+                    join_names(&shared)
+                ),
+                (24, 50),
+                font(MIN_TEXT_PX).color(&RGBColor(160, 40, 0)),
+            ))
+            .map_err(|e| fail(&e))?;
+        }
+        let (body, foot) = rest.split_vertically(HEIGHT - head_height - 44);
         let interval = report
             .results
             .iter()
@@ -102,15 +117,30 @@ pub fn svg(report: &Report) -> Result<String, Error> {
             });
         // The grey line is named only where a panel draws it: a run the
         // sampler did not watch (--no-sampler, or too short) has none.
-        let others_drawn = columns.iter().flatten().any(|(_, run)| {
-            let (points, _) = samples(run);
-            points.iter().any(|&(_, _, others)| !others.is_nan())
-        });
+        let drawn: Vec<Series> = columns
+            .iter()
+            .flatten()
+            .map(|(_, run)| samples(run, cores))
+            .collect();
+        let others_drawn = drawn
+            .iter()
+            .any(|(points, _)| points.iter().any(|&(_, _, others)| !others.is_nan()));
+        let sampled = drawn.iter().filter(|(_, sampled)| *sampled).count();
+        let how = match (interval, sampled) {
+            (Some(every), n) if n == drawn.len() => {
+                format!(" (sampled every {})", duration(every))
+            }
+            (Some(every), n) if n > 0 => format!(
+                " (sampled every {}; rows too short for that, from the workers' clocks)",
+                duration(every)
+            ),
+            _ => " (from the workers' clocks)".to_owned(),
+        };
         foot.draw(&Text::new(
             format!(
                 "Filled: cores the row's processes kept busy{}.   {}Dashed: the machine's {} \
                  cores.",
-                interval.map_or_else(String::new, |_| " (sampled)".to_owned()),
+                how,
                 if others_drawn {
                     "Grey line: every other program.   "
                 } else {
@@ -172,7 +202,31 @@ const WORKER_STEPS: usize = 48;
 /// else one built from the workers' reports — each worker busy at its CPU
 /// share (CPU time ÷ wall time) from its start to its finish, or, for the
 /// gil backend, while it held the lock — with the others' line left out.
-fn samples(run: &RunMeasurement) -> (Vec<(f64, f64, f64)>, bool) {
+fn samples(run: &RunMeasurement, cores: f64) -> Series {
+    let (series, sampled) = unclamped_samples(run);
+    // A 10 ms tick, or workers' clocks that overlap imperfectly, can add up
+    // to more than the machine has; it never ran more than its cores.
+    let series = series
+        .into_iter()
+        // (min would turn "not drawn", NaN, into a line at the cores.)
+        .map(|(at, tree, others)| {
+            let others = if others.is_nan() {
+                others
+            } else {
+                others.min(cores)
+            };
+            (at, tree.min(cores), others)
+        })
+        .collect();
+    (series, sampled)
+}
+
+/// A panel's series, (seconds, tree cores, other cores), and whether the
+/// sampler's.
+type Series = (Vec<(f64, f64, f64)>, bool);
+
+/// [`samples`] before they are held to the machine's cores.
+fn unclamped_samples(run: &RunMeasurement) -> Series {
     let sampled: Vec<(f64, f64, f64)> = run.contention.as_ref().map_or_else(Vec::new, |c| {
         c.samples
             .iter()
@@ -249,7 +303,7 @@ fn draw_panel<DB: DrawingBackend>(
     cores: f64,
     with_axis: bool,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (points, sampled) = samples(run);
+    let (points, sampled) = samples(run, cores);
     let mut chart = ChartBuilder::on(area)
         .margin_left(12)
         .margin_right(24)
@@ -365,5 +419,53 @@ mod tests {
             picture.contains("Grey line: every other program."),
             "{picture}"
         );
+    }
+
+    #[test]
+    fn no_row_is_drawn_above_the_machines_cores() {
+        // Eight workers whose clocks say each had a whole core, on a
+        // two-core machine: rebuilt from their clocks they would add up to
+        // eight. The picture holds them to two.
+        let mut r = two_rows();
+        for run in r.results.iter_mut().flat_map(|x| x.runs.iter_mut()) {
+            run.contention = None;
+            run.started_ns = 0;
+            let wall = run.wall.as_nanos() as u64;
+            run.workers = (0..8)
+                .map(|worker| {
+                    let cpu = wall;
+                    crate::render::timeline::fixtures::worker(worker, 0, wall, cpu, Vec::new())
+                })
+                .collect();
+        }
+        let run = &r.results[1].runs[0];
+        assert!(unclamped_samples(run).0.iter().any(|s| s.1 > 7.9));
+        let (series, sampled) = samples(run, 2.0);
+        assert!(!sampled);
+        assert!(series.iter().all(|s| s.1 <= 2.0), "{series:?}");
+        let picture = svg(&r).unwrap();
+        assert!(
+            picture.contains("(from the workers&apos; clocks)"),
+            "{picture}"
+        );
+        assert!(!picture.contains("Grey line"), "{picture}");
+        assert!(!picture.contains("(sampled"), "{picture}");
+    }
+
+    #[test]
+    fn a_shared_machine_is_said_on_the_picture() {
+        let busy = report(
+            vec![
+                Row::new("sequential", 1, 90.0, 100.0),
+                Row::new("threads", 8, 80.0, 110.0).others(0.9),
+            ],
+            None,
+        );
+        assert!(
+            svg(&busy)
+                .unwrap()
+                .contains("Machine shared: other programs took cores during threads")
+        );
+        assert!(!svg(&two_rows()).unwrap().contains("Machine shared"));
     }
 }

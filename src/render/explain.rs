@@ -204,10 +204,10 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
             match lock {
                 Some(Lock::Emulated) => format!(
                     "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
-                     could have used {} cores: only the thread holding the lock computes, so they \
+                     could have used {}: only the thread holding the lock computes, so they \
                      took turns, and it ran at {} — what the book's Python threads do.",
                     r.cpu_percent_median(),
-                    workers.min(cores),
+                    counted(workers.min(cores), "core", "cores"),
                     against(report, r),
                 ),
                 Some(Lock::Gil) => format!(
@@ -440,6 +440,12 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                         per_number(*baseline_per_number),
                         per_number(*row_per_number),
                     ),
+                    AboveCeilingCause::TooShortToTime { shortest } => format!(
+                        "its runs took as little as {}, where starting the workers and the \
+                         clock are a visible share, so the ratio is not all parallelism; a larger \
+                         --count settles it.",
+                        duration(*shortest)
+                    ),
                     AboveCeilingCause::Unexplained => {
                         "the figures do not say why; compare the rows with care.".to_owned()
                     }
@@ -493,8 +499,8 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
         ),
         Finding::Oversubscribed { workers, cores, .. } => {
             format!(
-                "{workers} workers shared {cores} cores: beyond {cores}, more workers only take \
-                 turns."
+                "{workers} workers shared {}: beyond {cores}, more workers only take turns.",
+                counted(*cores, "core", "cores")
             )
         }
         Finding::MaterializedMemory {

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use plotters::style::{Color, RGBAColor, RGBColor};
-
 use crate::kernel::{Generator, Simd};
 
 /// The generator's name, with the SIMD path it is drawn through when it has
@@ -129,20 +127,6 @@ pub(crate) fn group_half(twice: i128) -> String {
 /// Bytes as megabytes with one decimal: `4.6 MB`.
 pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
-}
-
-/// Distinct colors that read well on white, one per backend.
-pub(crate) fn series_color(index: usize) -> RGBAColor {
-    const COLORS: [RGBColor; 7] = [
-        RGBColor(214, 39, 40),   // red
-        RGBColor(44, 160, 44),   // green
-        RGBColor(148, 103, 189), // purple
-        RGBColor(31, 119, 180),  // blue
-        RGBColor(255, 127, 14),  // orange
-        RGBColor(140, 86, 75),   // brown
-        RGBColor(23, 190, 207),  // cyan
-    ];
-    COLORS[index % COLORS.len()].to_rgba()
 }
 
 #[cfg(test)]

@@ -13,6 +13,16 @@ use crate::error::Error;
 use crate::measure::Report;
 use crate::measure::sweep::Sweep;
 
+/// Text for a `<pre>` block: its lines and tabs kept, everything else as
+/// [`escape`] makes it (HTML's specials, other control characters shown as
+/// escapes).
+pub fn escape_block(text: &str) -> String {
+    text.split('\n')
+        .map(|line| line.split('\t').map(escape).collect::<Vec<_>>().join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `text` with `&`, `<`, `>`, `"` and `'` escaped, and control characters
 /// shown as escapes: safe in HTML text and attribute values.
 pub fn escape(text: &str) -> String {
@@ -123,7 +133,7 @@ pub fn report_page(report: &Report, title: &str, preamble: &str) -> Result<Strin
     let _ = writeln!(
         body,
         "<h2>The whole report</h2>\n<pre>{}</pre>",
-        escape(&super::text(report))
+        escape_block(&super::text(report))
     );
     Ok(page(title, &body))
 }
@@ -139,7 +149,7 @@ pub fn sweep_page(sweep: &Sweep, title: &str) -> Result<String, Error> {
         body,
         "<figure>{}</figure>\n<pre>{}</pre>",
         inline(&super::sweep::plot(sweep)?),
-        escape(&super::sweep::text(sweep))
+        escape_block(&super::sweep::text(sweep))
     );
     Ok(page(title, &body))
 }
@@ -198,6 +208,11 @@ mod tests {
             "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
         assert_eq!(escape("a\u{1b}[2J"), "a\\u{1b}[2J");
+        // In a <pre>, lines and tabs stay; nothing else can drive anything.
+        assert_eq!(
+            escape_block("a <b>\n\tc\u{1b}[2J\r"),
+            "a &lt;b&gt;\n\tc\\u{1b}[2J\\u{d}"
+        );
     }
 
     #[test]

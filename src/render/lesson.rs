@@ -100,8 +100,14 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
     }
     let _ = write!(
         head,
-        " {} runs per row after {} warm-up, medians; {} logical cores.",
-        report.plan.min_runs, report.plan.warmup, report.machine.logical_cores
+        " {} per row after {}, medians; {}.",
+        counted(report.plan.min_runs, "run", "runs"),
+        counted(report.plan.warmup, "warm-up", "warm-ups"),
+        counted(
+            report.machine.logical_cores,
+            "logical core",
+            "logical cores"
+        )
     );
     wrap_into(&mut out, &head, "");
     out.push('\n');

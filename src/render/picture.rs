@@ -209,3 +209,40 @@ mod tests {
         }
     }
 }
+
+/// Each backend's color, the same in every picture gilfree draws, legend
+/// included: a line that is orange in one plot is orange in the next. The
+/// built-in rows have their own; another name (a user's backend) gets one
+/// of the spare colors, chosen by its name, so it too keeps it.
+pub(crate) fn backend_color(name: &str) -> RGBColor {
+    const COLORS: [(&str, RGBColor); 11] = [
+        ("sequential", RGBColor(110, 110, 110)),     // gray
+        ("gil", RGBColor(214, 39, 40)),              // red
+        ("threads", RGBColor(31, 119, 180)),         // blue
+        ("channels", RGBColor(44, 160, 44)),         // green
+        ("rayon", RGBColor(148, 103, 189)),          // purple
+        ("process", RGBColor(255, 127, 14)),         // orange
+        ("process-shared", RGBColor(188, 189, 34)),  // olive
+        ("mpi", RGBColor(140, 86, 75)),              // brown
+        ("python-sequential", RGBColor(60, 60, 60)), // dark gray
+        ("python-threads", RGBColor(152, 0, 67)),    // crimson
+        ("python-processes", RGBColor(166, 86, 0)),  // dark orange
+    ];
+    const SPARE: [RGBColor; 3] = [
+        RGBColor(23, 190, 207),  // cyan
+        RGBColor(227, 119, 194), // pink
+        RGBColor(0, 95, 95),     // teal
+    ];
+    COLORS
+        .iter()
+        .find(|(backend, _)| *backend == name)
+        .map_or_else(
+            || {
+                let hash = name
+                    .bytes()
+                    .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+                SPARE[hash % SPARE.len()]
+            },
+            |(_, color)| *color,
+        )
+}

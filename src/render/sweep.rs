@@ -16,10 +16,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::format::{duration, group_digits, row_in, series_color};
+use super::format::{duration, group_digits, row_in};
 use super::picture::{
-    AXIS, GRID, HEIGHT, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, WIDTH, bold, first_fitting, font,
-    nice_step, top_left,
+    AXIS, GRID, HEIGHT, LABEL_PX, MARGIN, SUBTITLE_PX, TITLE_PX, WIDTH, backend_color, bold,
+    first_fitting, font, nice_step, top_left,
 };
 use crate::error::Error;
 use crate::measure::findings::{FlatCause, SweepFinding};
@@ -89,9 +89,21 @@ pub fn text(sweep: &Sweep) -> String {
     );
     let _ = writeln!(
         out,
-        "runs:     {} measured per point after {} warm-up; wall is the median\nmachine:  {} logical cores, {} physical",
-        plan.plan, plan.plan.warmup, sweep.machine.logical_cores, sweep.machine.physical_cores
+        "runs:     {} measured per point after {}; wall is the median\nmachine:  {} logical cores, {} physical",
+        plan.plan,
+        counted(plan.plan.warmup, "warm-up", "warm-ups"),
+        sweep.machine.logical_cores,
+        sweep.machine.physical_cores
     );
+    if let Some(interpreter) = &sweep.interpreter {
+        let _ = writeln!(
+            out,
+            "python:   CPython {} ({}), {}",
+            interpreter.version,
+            interpreter.shown_command(),
+            interpreter.gil_words()
+        );
+    }
     for series in &sweep.series {
         let launched = series
             .points
@@ -248,21 +260,59 @@ pub fn text(sweep: &Sweep) -> String {
         );
     }
     for finding in &findings {
-        if let SweepFinding::StayedFlat { backends, cause } = finding {
-            let _ = writeln!(
-                out,
-                "\nnote: {}{}.",
-                flat_words(backends, *cause),
-                match cause {
-                    FlatCause::TookTurns => ": its workers slept (blocked) much of their lives, \
-                                            taking turns on a lock"
-                        .to_owned(),
-                    FlatCause::WaitedForCores => ": its workers ran at once but waited for a core \
-                                                 (wait) — contention, not a lock"
-                        .to_owned(),
-                    _ => String::new(),
-                }
-            );
+        match finding {
+            SweepFinding::FasterThanCores {
+                backend,
+                best_efficiency,
+                mean_serial_fraction,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "\nnote: {backend} ran faster than its cores allow (efficiency up to {:.0}%, \
+                     mean Karp–Flatt e {mean_serial_fraction:.3}): no serial fraction can be read \
+                     from it. Its one-worker point took longer per number than the others (a slow \
+                     spell of the machine, its own start-up, a cold cache), and every speedup is \
+                     against that point.",
+                    best_efficiency * 100.0
+                );
+            }
+            SweepFinding::TooShort { points } => {
+                let points: Vec<String> = points
+                    .iter()
+                    .map(|(backend, workers, time)| {
+                        format!(
+                            "{backend} at {} ({})",
+                            counted(*workers, "worker", "workers"),
+                            duration(*time)
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "\nnote: these points took under {}: {}. Starting threads (~30 µs) and \
+                     processes (~130 µs) is a visible share of them, so their speedups say more \
+                     about start-up than about scaling; a larger --count lets the scaling show.",
+                    duration(crate::measure::findings::SHORT_JOB),
+                    points.join(", ")
+                );
+            }
+            SweepFinding::StayedFlat { backends, cause } => {
+                let _ = writeln!(
+                    out,
+                    "\nnote: {}{}.",
+                    flat_words(backends, *cause),
+                    match cause {
+                        FlatCause::TookTurns => ": its workers slept (blocked) much of their \
+                                                lives, taking turns on a lock"
+                            .to_owned(),
+                        FlatCause::WaitedForCores => ": its workers ran at once but waited for \
+                                                     a core (wait) — contention, not a lock"
+                            .to_owned(),
+                        _ => String::new(),
+                    }
+                );
+            }
+            _ => {}
         }
     }
     out
@@ -362,6 +412,15 @@ fn plot_title(sweep: &Sweep) -> String {
             let most = sweep.plan.workers.iter().copied().max().unwrap_or(1);
             format!("{most} workers on {cores} cores allow {ceiling}×")
         };
+        let above = findings
+            .iter()
+            .any(|f| matches!(f, SweepFinding::FasterThanCores { backend: b, .. } if b == backend));
+        // Never "2 cores allow 2×" beside a larger figure as if it held.
+        let allow = if above {
+            format!("more than the {ceiling}× its cores allow (see the notes)")
+        } else {
+            allow
+        };
         let reached = format!(
             "{backend} reached {speedup:.2}× with {}; {allow}",
             counted(*workers, "worker", "workers")
@@ -456,23 +515,50 @@ fn draw_plot(root: &Area<'_>, sweep: &Sweep) -> Drawn {
         top_left(bold(TITLE_PX), &BLACK),
     ))?;
     let count = group_digits(i128::from(sweep.plan.spec.count));
-    let subtitles = match sweep.plan.scaling {
-        Scaling::Weak => [
+    let findings = sweep.findings();
+    let shared = findings
+        .iter()
+        .any(|f| matches!(f, SweepFinding::Contended { .. }));
+    // What ran the Python series, and a machine other programs shared: said
+    // before the formula, which the legend's ideal line repeats.
+    let mut lead = Vec::new();
+    if let Some(interpreter) = &sweep.interpreter {
+        lead.push(format!(
+            "CPython {}, {}",
+            interpreter.version,
+            interpreter.gil_words()
+        ));
+    }
+    if shared {
+        lead.push("machine shared with other programs (see the notes)".to_owned());
+    }
+    let lead = if lead.is_empty() {
+        String::new()
+    } else {
+        format!("{}; ", lead.join("; "))
+    };
+    let mut subtitles: Vec<String> = match sweep.plan.scaling {
+        Scaling::Weak => vec![
             format!(
-                "weak scaling, {count} numbers per worker: speedup = workers × T(1) ÷ T(workers), \
+                "{lead}weak scaling, {count} numbers per worker: speedup = workers × T(1) ÷ \
+                 T(workers), median times"
+            ),
+            format!(
+                "{lead}weak scaling, {count} numbers per worker: speedup = workers × T(1) ÷ \
+                 T(workers)"
+            ),
+            format!("{lead}weak scaling, {count} numbers per worker"),
+        ],
+        Scaling::Strong => vec![
+            format!(
+                "{lead}strong scaling, {count} numbers in all: speedup = T(1) ÷ T(workers), \
                  median times"
             ),
-            format!(
-                "weak scaling, {count} numbers per worker: speedup = workers × T(1) ÷ T(workers)"
-            ),
-        ],
-        Scaling::Strong => [
-            format!(
-                "strong scaling, {count} numbers in all: speedup = T(1) ÷ T(workers), median times"
-            ),
-            format!("strong scaling, {count} numbers in all: speedup = T(1) ÷ T(workers)"),
+            format!("{lead}strong scaling, {count} numbers in all: speedup = T(1) ÷ T(workers)"),
+            format!("{lead}strong scaling, {count} numbers in all"),
         ],
     };
+    subtitles.push(lead.trim_end_matches("; ").to_owned());
     root.draw(&Text::new(
         first_fitting(&subtitles, SUBTITLE_PX, false, room),
         (MARGIN, 52),
@@ -541,7 +627,7 @@ fn draw_plot(root: &Area<'_>, sweep: &Sweep) -> Drawn {
         ))?;
     }
     for index in 0..sweep.series.len() {
-        let color = series_color(index);
+        let color = backend_color(sweep.series[index].backend).to_rgba();
         let line: Vec<(f64, f64)> = points
             .iter()
             .filter(|p| p.0 == index)
@@ -555,8 +641,8 @@ fn draw_plot(root: &Area<'_>, sweep: &Sweep) -> Drawn {
     let x = LEGEND_LEFT;
     let text_x = x + SWATCH_WIDTH + 12;
     let mut y = PLOT_TOP + 14;
-    for (index, series) in sweep.series.iter().enumerate() {
-        let color = series_color(index);
+    for series in &sweep.series {
+        let color = backend_color(series.backend).to_rgba();
         let mid = y + 11;
         root.draw(&PathElement::new(
             vec![(x, mid), (x + SWATCH_WIDTH, mid)],
@@ -653,6 +739,7 @@ mod tests {
             })
             .collect();
         Sweep {
+            interpreter: None,
             plan: SweepPlan {
                 workers: vec![1, 2, 4],
                 scaling: Scaling::Weak,
@@ -821,8 +908,7 @@ mod tests {
         let ideal = &ideal[0];
         // From (1, 1) up to (2, 2), then flat to 4 workers.
         assert_eq!(ideal.len(), 3, "{ideal:?}");
-        let (r, g, b) = series_color(1).rgb();
-        let threads = &lines(&svg, RGBColor(r, g, b))[0];
+        let threads = &lines(&svg, backend_color("threads"))[0];
         assert_eq!(ideal[0], threads[0], "both start at one worker, speedup 1");
         assert_eq!(ideal[1].1, ideal[2].1);
         assert_eq!(ideal[2].0, threads[2].0);
@@ -857,5 +943,112 @@ mod tests {
         assert_eq!(times(1.5), "1.5×");
         assert_eq!(times(2.0), "2×");
         assert_eq!(times(0.25), "0.25×");
+    }
+
+    /// [`sweep`] with the given series (backend, wall ms at 1, 2, 4 workers).
+    fn sweep_of(cores: usize, rows: &[(&'static str, [f64; 3])]) -> Sweep {
+        let mut sweep = sweep(cores);
+        let template = sweep.series[0].clone();
+        sweep.series = rows
+            .iter()
+            .map(|&(backend, walls)| Series {
+                backend,
+                points: template
+                    .points
+                    .iter()
+                    .zip(walls)
+                    .map(|(p, wall)| SweepPoint {
+                        workers: p.workers,
+                        count: p.count,
+                        result: report(vec![Row::new(backend, p.workers, wall, 100.0)], None)
+                            .results
+                            .remove(0),
+                    })
+                    .collect(),
+            })
+            .collect();
+        sweep
+    }
+
+    #[test]
+    fn a_series_faster_than_its_cores_is_noted_and_no_title_claims_the_ceiling_beside_it() {
+        // Weak scaling: 2 × 100 / 95 = 2.11× on 2 cores.
+        let fast = sweep_of(2, &[("threads", [100.0, 95.0, 190.0])]);
+        let findings = fast.findings();
+        assert!(findings.iter().any(|f| matches!(
+            f,
+            SweepFinding::FasterThanCores { backend: "threads", best_efficiency, .. } if *best_efficiency > 1.05
+        )));
+        let said = text(&fast);
+        assert!(
+            said.contains("note: threads ran faster than its cores allow (efficiency up to 105%"),
+            "{said}"
+        );
+        let title = plot_title(&fast);
+        assert!(!title.contains("cores allow 2×"), "{title}");
+        assert!(
+            title.contains("more than the 2× its cores allow"),
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn points_too_short_to_time_are_named() {
+        let short = text(&sweep(2));
+        assert!(
+            short.contains("note: these points took under 50.00 ms: gil at 1 worker (30.00 ms)"),
+            "{short}"
+        );
+        let long = sweep_of(2, &[("threads", [300.0, 310.0, 640.0])]);
+        assert!(!text(&long).contains("took under"));
+    }
+
+    #[test]
+    fn a_backend_keeps_its_color_wherever_it_stands() {
+        // Each backend's data line and legend swatch, in its own color.
+        let drawn = |sweep: &Sweep, backend: &str| {
+            let svg = plot(sweep).unwrap();
+            let mut lines = lines(&svg, backend_color(backend));
+            lines.sort();
+            lines
+        };
+        let threads = ("threads", [30.0, 31.0, 64.0]);
+        let gil = ("gil", [30.0, 60.0, 120.0]);
+        let first = sweep_of(2, &[threads, gil]);
+        let second = sweep_of(2, &[gil, threads]);
+        for backend in ["threads", "gil"] {
+            let (a, b) = (drawn(&first, backend), drawn(&second, backend));
+            // The data line (left of the legend) and the swatch (in it).
+            assert!(a.iter().any(|l| l[0].0 < LEGEND_LEFT), "{backend}: {a:?}");
+            assert!(a.iter().any(|l| l[0].0 >= LEGEND_LEFT), "{backend}: {a:?}");
+            let data = |lines: &[Vec<(i32, i32)>]| {
+                lines
+                    .iter()
+                    .find(|l| l[0].0 < LEGEND_LEFT)
+                    .cloned()
+                    .unwrap()
+            };
+            assert_eq!(data(&a), data(&b), "{backend}");
+        }
+        assert_ne!(backend_color("threads"), backend_color("gil"));
+    }
+
+    #[test]
+    fn the_interpreter_and_its_gil_are_named_in_the_header_and_the_plot() {
+        let mut with_python = sweep(2);
+        with_python.interpreter = Some(crate::measure::synthetic::interpreter(true, false));
+        assert!(
+            text(&with_python).contains("python:   CPython 3.11.7 (python3), GIL enabled"),
+            "{}",
+            text(&with_python)
+        );
+        let slide = check::slide(&plot(&with_python).unwrap());
+        assert!(
+            slide.texts[1]
+                .text
+                .starts_with("CPython 3.11.7, GIL enabled; "),
+            "{:?}",
+            slide.texts[1]
+        );
     }
 }

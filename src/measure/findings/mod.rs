@@ -333,6 +333,13 @@ pub enum AboveCeilingCause {
     /// The baseline lost cores to other programs: it ran slower than it
     /// could, and every ratio against it is inflated.
     BaselineSlowed,
+    /// The runs were shorter than [`SHORT_JOB`]: starting the workers, the
+    /// sampler and the clock's granularity are a visible share of them, and
+    /// a ratio of two such times is not all parallelism.
+    TooShortToTime {
+        /// The shorter of the two rows' median wall times.
+        shortest: Duration,
+    },
     /// The baseline spent more CPU time per number than the row did (a
     /// cache, a clock, an interpreter warming up): the ratio is of two
     /// different amounts of work per number.

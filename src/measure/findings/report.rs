@@ -352,8 +352,11 @@ impl Report {
                     .collect();
                 stats::median(&cpu).map(|c| Duration::from_secs_f64(c / numbers))
             };
+            let shortest = result.wall_median().min(baseline.wall_median());
             let cause = if self.contended(baseline).is_some() {
                 AboveCeilingCause::BaselineSlowed
+            } else if shortest < SHORT_JOB {
+                AboveCeilingCause::TooShortToTime { shortest }
             } else {
                 match (per_number(baseline), per_number(result)) {
                     (Some(b), Some(r)) if b > r => AboveCeilingCause::BaselineWorkedHarder {
@@ -920,6 +923,24 @@ mod tests {
                 ceiling_exceeded: true,
                 ..
             }
+        )));
+    }
+
+    #[test]
+    fn a_speedup_above_the_cores_in_runs_too_short_to_time_says_so() {
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 20.0, 100.0),
+                Row::new("threads", 8, 8.0, 190.0),
+            ],
+            None,
+        );
+        assert!(r.findings().any(|f| matches!(
+            f,
+            Finding::AboveCeiling {
+                cause: AboveCeilingCause::TooShortToTime { shortest },
+                ..
+            } if *shortest == Duration::from_millis(8)
         )));
     }
 

@@ -1,9 +1,11 @@
 //! A sweep's findings, from its points' figures.
 
-use super::ONE_CORE;
+use std::time::Duration;
+
 use super::report::{lost_cores, took_turns};
+use super::{ONE_CORE, SHORT_JOB};
 use crate::measure::Contended;
-use crate::measure::sweep::{Sweep, SweepPoint};
+use crate::measure::sweep::{SerialReading, Sweep, SweepPoint};
 
 /// A conclusion drawn from a sweep's figures.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,25 @@ pub enum SweepFinding {
         backends: Vec<&'static str>,
         /// Why.
         cause: FlatCause,
+    },
+    /// A series some of whose points ran faster than their cores allow
+    /// (efficiency above 100 %, or a negative mean Karp–Flatt `e`): its
+    /// figures measure no serial fraction — its one-worker point was slowed
+    /// (other programs, its own overhead, a cold cache) or the points had
+    /// cores the divisor does not count.
+    FasterThanCores {
+        /// Its backend.
+        backend: &'static str,
+        /// The highest efficiency among its points (above 1).
+        best_efficiency: f64,
+        /// The mean of its points' `e`, negative or not.
+        mean_serial_fraction: f64,
+    },
+    /// Points whose median run took less than [`SHORT_JOB`]: starting the
+    /// workers is a visible share of them, so their speedups say little.
+    TooShort {
+        /// Each point: its backend, its workers and its median time.
+        points: Vec<(&'static str, usize, Duration)>,
     },
     /// A point whose runs lost cores to other programs.
     Contended {
@@ -135,6 +156,32 @@ impl Sweep {
                     findings.push(SweepFinding::StayedFlat { backends, cause });
                 }
             }
+        }
+        for series in &self.series {
+            if let Some(SerialReading::FasterThanCores {
+                mean,
+                best_efficiency,
+            }) = self.serial_reading(series)
+            {
+                findings.push(SweepFinding::FasterThanCores {
+                    backend: series.backend,
+                    best_efficiency,
+                    mean_serial_fraction: mean,
+                });
+            }
+        }
+        let short: Vec<(&'static str, usize, Duration)> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(move |p| (s.backend, p)))
+            .map(|(backend, p)| {
+                let timed = p.result.compute_median().unwrap_or(p.result.wall_median());
+                (backend, p.workers, timed)
+            })
+            .filter(|(_, _, timed)| *timed < SHORT_JOB)
+            .collect();
+        if !short.is_empty() {
+            findings.push(SweepFinding::TooShort { points: short });
         }
         for series in &self.series {
             for point in &series.points {

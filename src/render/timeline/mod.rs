@@ -90,7 +90,7 @@ pub(crate) fn coverage(intervals: &[(u64, u64)], from: u64, to: u64) -> f64 {
 }
 
 #[cfg(test)]
-pub(super) mod fixtures {
+pub(crate) mod fixtures {
     use std::time::Duration;
 
     use crate::worker::WorkerReport;
