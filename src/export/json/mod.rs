@@ -371,7 +371,7 @@ pub struct RunRecord {
     pub time_accounting_source: Option<String>,
 }
 
-/// A [`TimeAccounting`](crate::measure::TimeAccounting): threads' summed
+/// A [`TimeAccounting`]: threads' summed
 /// wall time split three ways, in ns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeAccountingRecord {
