@@ -325,6 +325,6 @@ fn short_record(got: usize, expected: usize) -> String {
     if got == 0 {
         "exited without sending its result".to_owned()
     } else {
-        format!("sent {got} bytes instead of a {expected}-byte result record")
+        format!("sent {got} bytes instead of its {expected}-byte result record")
     }
 }

@@ -252,8 +252,8 @@ fn compare_refuses_files_that_are_not_exports_with_exit_code_2() {
         ),
         (
             "future.json",
-            r#"{"schema_version": 3}"#,
-            "written with export schema 3, but this gilfree",
+            r#"{"schema_version": 4}"#,
+            "written with export schema 4, but this gilfree",
         ),
         (
             "hyperfine.json",

@@ -18,8 +18,14 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         None => Ok(None),
     };
     let svg = check("--svg", &args.svg)?;
+    let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--html", &args.html)?;
-    output::check_distinct(&[&svg, &html].into_iter().flatten().collect::<Vec<_>>())?;
+    output::check_distinct(
+        &[&svg, &time_svg, &html]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
+    )?;
     // The lesson draws CPython's numbers, which have one path; a forced
     // path a run refuses is refused here too, not silently ignored.
     simd_of_env()?;
@@ -37,24 +43,25 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         Some(count) => lesson::Calibration {
             count,
             chosen: false,
-            ..lesson::calibrate(args.workers, args.seed, None)?
+            ..lesson::calibrate(args.workers, args.seed, None, args.timeout)?
         },
         None => {
             if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                 eprint("calibrating: what does one number cost here?\r");
             }
-            lesson::calibrate(args.workers, args.seed, interpreter.as_ref())?
+            lesson::calibrate(args.workers, args.seed, interpreter.as_ref(), args.timeout)?
         }
     };
     let workload = Workload::new(lesson::spec(args.workers, calibration.count, args.seed))
         .map_err(Error::from)?;
     let driver = Driver::new(workload, lesson::PLAN)?
         .with_sampling(!args.no_sampler)
-        .with_sample_interval(lesson::SAMPLE_INTERVAL);
+        .with_sample_interval(lesson::SAMPLE_INTERVAL)
+        .with_timeout(args.timeout);
     let rust = lesson::rust_backends()?;
     let python_rows = interpreter
         .as_ref()
-        .map(PythonBackend::all)
+        .map(PythonBackend::lesson_rows)
         .unwrap_or_default();
     let backends: Vec<&dyn Backend> = rust
         .iter()
@@ -71,7 +78,7 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let report = report?;
 
     let text = render::lesson::text(&report, &calibration);
-    let to_stdout = [&svg, &html]
+    let to_stdout = [&svg, &time_svg, &html]
         .iter()
         .any(|o| o.as_ref().is_some_and(Output::is_stdout));
     let shown = if to_stdout {
@@ -83,6 +90,9 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     if let Some(svg) = svg {
         files.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(svg) = time_svg {
+        files.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
     if let Some(page) = html {
         let title = render::cores::title(&report);

@@ -68,8 +68,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let timeline_svg = check("--timeline-svg", &args.timeline_svg)?;
     let cores_svg = check("--cores-svg", &args.cores_svg)?;
+    let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--export-html", &args.export_html)?;
-    let pictures_out = [&timeline_svg, &cores_svg, &html];
+    let pictures_out = [&timeline_svg, &cores_svg, &time_svg, &html];
     let outputs: Vec<&Output> = exports
         .outputs()
         .chain(pictures_out.iter().filter_map(|o| o.as_ref()))
@@ -173,6 +174,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(svg) = cores_svg {
         pictures.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(svg) = time_svg {
+        pictures.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
     if let Some(page) = html {
         let title = "gilfree: the same work on every backend";

@@ -9,6 +9,10 @@
 //! per-worker sums are compared with the sequential baseline's: gilfree's
 //! central correctness property.
 //!
+//! Each measured run also accounts for the workers' time — running,
+//! waiting for a core, blocked ([`accounting`]) — from what the workers
+//! read of their own threads, the driver's own thread apart.
+//!
 //! The files: `driver.rs` runs backends according to a [`Plan`]
 //! (`plan.rs`); `result.rs` holds what a run yields ([`Report`],
 //! [`BackendResult`], [`RunMeasurement`]) and the figures derived from it
@@ -17,6 +21,7 @@
 //! that watches the rest of the machine during a run; `machine.rs` what the
 //! machine is; and [`sweep`] runs backends over several worker counts.
 
+pub mod accounting;
 mod driver;
 pub mod findings;
 mod machine;
@@ -29,6 +34,8 @@ pub mod sweep;
 #[cfg(test)]
 pub(crate) mod synthetic;
 
+pub use self::accounting::{AccountingSource, RunAccounting, Shares, TimeAccounting};
+pub(crate) use self::driver::check_reports;
 pub use self::driver::{AUTO_FACTOR, AUTO_MINIMUM, Driver, Progress, Timeout};
 pub use self::machine::Machine;
 pub use self::plan::{MAX_RUNS, Plan};

@@ -162,6 +162,7 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
                 start_ns: now,
                 finish_ns: now,
                 cpu_time: std::time::Duration::ZERO,
+                waiting_for_cpu: None,
                 cpu_at_start: None,
                 cpu_at_finish: None,
                 pid: std::process::id(),

@@ -8,7 +8,7 @@
 //! parent sees end-of-file when the child exits (os_pipe's "common deadlocks":
 //! a write end left open in the parent would make the read wait forever).
 //! The child computes its sum, `write(2)`s one fixed-size binary record of
-//! 72 bytes and calls `_exit`. The parent `poll`s the pipes and
+//! 80 bytes and calls `_exit`. The parent `poll`s the pipes and
 //! reads each as its child writes, in whatever order the children finish;
 //! at a pipe's end-of-file it reaps that child with `wait4` (which also
 //! reports the child's own peak memory) and decodes its record.

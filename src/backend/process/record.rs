@@ -1,5 +1,5 @@
-//! The fixed-size binary record a worker process sends its parent: nine
-//! native-endian 64-bit fields, 72 bytes, far below `PIPE_BUF`, so that one
+//! The fixed-size binary record a worker process sends its parent: ten
+//! native-endian 64-bit fields, 80 bytes, far below `PIPE_BUF`, so that one
 //! `write(2)` never blocks and arrives whole.
 
 use std::time::Duration;
@@ -8,8 +8,10 @@ use crate::error::WorkerFailure;
 use crate::worker::WorkerReport;
 
 /// The size of a record, in bytes.
-pub(super) const RECORD_LEN: usize = 72;
-const MAGIC: u64 = u64::from_le_bytes(*b"gilfree1");
+pub(super) const RECORD_LEN: usize = 80;
+const MAGIC: u64 = u64::from_le_bytes(*b"gilfree2");
+/// The waiting field of a worker whose wait is unknown.
+const UNKNOWN: u64 = u64::MAX;
 
 /// The record of `report`. Allocates nothing: a forked child calls it.
 pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
@@ -24,6 +26,9 @@ pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
         cpu(report.cpu_at_start) as u64,
         cpu(report.cpu_at_finish) as u64,
         (u64::from(report.pid) << 32) | u64::from(report.tid),
+        report.waiting_for_cpu.map_or(UNKNOWN, |d| {
+            u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
+        }),
     ];
     let mut out = [0u8; RECORD_LEN];
     for (chunk, field) in out.chunks_exact_mut(8).zip(fields) {
@@ -56,6 +61,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         cpu_start,
         cpu_finish,
         ids,
+        waiting_ns,
     ] = fields;
     if magic != MAGIC {
         return Err(WorkerFailure::BadRecord("wrong magic number"));
@@ -66,6 +72,11 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
     if finish_ns < start_ns {
         return Err(WorkerFailure::BadRecord("it finished before it started"));
     }
+    if waiting_ns != UNKNOWN && waiting_ns > finish_ns - start_ns {
+        return Err(WorkerFailure::BadRecord(
+            "it waited for a CPU longer than it lived",
+        ));
+    }
     let cpu = |c: u64| u32::try_from(c as i64).ok();
     Ok(WorkerReport {
         worker,
@@ -73,6 +84,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         start_ns,
         finish_ns,
         cpu_time: Duration::from_nanos(cpu_ns),
+        waiting_for_cpu: (waiting_ns != UNKNOWN).then(|| Duration::from_nanos(waiting_ns)),
         cpu_at_start: cpu(cpu_start),
         cpu_at_finish: cpu(cpu_finish),
         pid: (ids >> 32) as u32,
@@ -96,6 +108,7 @@ mod tests {
             start_ns: 10,
             finish_ns: 25,
             cpu_time: Duration::from_nanos(14),
+            waiting_for_cpu: Some(Duration::from_nanos(1)),
             cpu_at_start: Some(1),
             cpu_at_finish: None,
             pid: 4242,
@@ -111,6 +124,23 @@ mod tests {
     #[test]
     fn a_record_round_trips() {
         assert_eq!(decode(&encode(&sample()), 5).unwrap(), sample());
+        let unknown = WorkerReport {
+            waiting_for_cpu: None,
+            ..sample()
+        };
+        assert_eq!(decode(&encode(&unknown), 5).unwrap(), unknown);
+    }
+
+    #[test]
+    fn a_wait_longer_than_the_life_is_rejected() {
+        let impossible = WorkerReport {
+            waiting_for_cpu: Some(Duration::from_nanos(16)),
+            ..sample()
+        };
+        assert!(matches!(
+            decode(&encode(&impossible), 5),
+            Err(WorkerFailure::BadRecord(_))
+        ));
     }
 
     #[test]
@@ -119,8 +149,8 @@ mod tests {
         assert!(matches!(
             decode(&bytes[..RECORD_LEN - 1], 5),
             Err(WorkerFailure::ShortRecord {
-                got: 71,
-                expected: 72
+                got: 79,
+                expected: 80
             })
         ));
         assert!(matches!(
@@ -131,7 +161,7 @@ mod tests {
         long.push(0);
         assert!(matches!(
             decode(&long, 5),
-            Err(WorkerFailure::ShortRecord { got: 73, .. })
+            Err(WorkerFailure::ShortRecord { got: 81, .. })
         ));
         let mut garbled = bytes;
         garbled[0] ^= 1;
@@ -163,6 +193,7 @@ mod fuzz {
             start_ns: 100,
             finish_ns: 900,
             cpu_time: Duration::from_nanos(700),
+            waiting_for_cpu: Some(Duration::from_nanos(50)),
             cpu_at_start: Some(0),
             cpu_at_finish: Some(1),
             pid: 77,
