@@ -3,9 +3,12 @@
 gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED [RETURN]` on
 standard input (`python3 processes.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
-the same numbers as gilfree's `--rng python`. With RETURN `numbers` each worker
-returns its whole list of numbers, which the Pool pickles through its pipe, and
-the parent sums them; it counts the bytes it read meanwhile (/proc/self/io).
+the same numbers as gilfree's `--rng python`. Each worker also reports its
+thread's CPU time and its wait for a CPU (schedstat), and the main thread
+reports its own ("coordinators"), so that gilfree can say where the time went.
+With RETURN `numbers` each worker returns its whole list of numbers, which the
+Pool pickles through its pipe, and the parent sums them; it counts the bytes it
+read meanwhile (/proc/self/io).
 """
 import ctypes
 import json
@@ -15,6 +18,48 @@ import random
 import sys
 import threading
 import time
+
+
+def schedstat(tid):
+    """(ns on a CPU, ns waiting for one) of thread `tid` of this process since
+    it started, from the kernel's schedstat, or None where it cannot be read
+    (gilfree then falls back to sampling the threads' states)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat", "rb") as f:
+            on_cpu, waiting = f.read().split()[:2]
+        return int(on_cpu), int(waiting)
+    except (OSError, ValueError):
+        return None
+
+
+def waited(before, after):
+    """The time waited for a CPU between two schedstat readings, or None."""
+    if before is None or after is None:
+        return None
+    return after[1] - before[1]
+
+
+def begin_thread():
+    """The calling thread's clocks now, for end_thread."""
+    tid = threading.get_native_id()
+    return tid, time.monotonic_ns(), schedstat(tid), time.thread_time_ns()
+
+
+def end_thread(begun):
+    """The calling thread's wall, CPU and waiting time since begin_thread:
+    how gilfree accounts for the thread that started the workers and waited
+    for them, apart from the workers."""
+    tid, start_ns, sched_start, cpu_start_ns = begun
+    cpu_ns = time.thread_time_ns() - cpu_start_ns
+    sched_end = schedstat(tid)
+    return {
+        "pid": os.getpid(),
+        "tid": tid,
+        "start_ns": start_ns,
+        "finish_ns": time.monotonic_ns(),
+        "cpu_ns": cpu_ns,
+        "wait_ns": waited(sched_start, sched_end),
+    }
 
 
 def die_with_parent():
@@ -28,38 +73,39 @@ def die_with_parent():
             pass
 
 
-def compute(worker, count, low, high, seed):
+def compute(worker, count, low, high, seed, hand_back=False):
+    tid = threading.get_native_id()
     start_ns = time.monotonic_ns()  # the same clock as gilfree's
+    sched_start = schedstat(tid)
     cpu_start_ns = time.thread_time_ns()
     rng = random.Random((seed << 32) + worker)
-    total = sum([rng.randint(low, high) for i in range(count)])
-    return {
+    if hand_back:
+        # --return numbers: the list itself goes back, pickled by the Pool.
+        numbers = [rng.randint(low, high) for i in range(count)]
+    else:
+        total = sum([rng.randint(low, high) for i in range(count)])
+    cpu_ns = time.thread_time_ns() - cpu_start_ns
+    # The worker's last reading: its thread may end right after, before
+    # anyone else could read it.
+    sched_end = schedstat(tid)
+    report = {
         "worker": worker,
-        "sum": total,
         "start_ns": start_ns,
         "finish_ns": time.monotonic_ns(),
-        "cpu_ns": time.thread_time_ns() - cpu_start_ns,
+        "cpu_ns": cpu_ns,
+        "wait_ns": waited(sched_start, sched_end),
         "pid": os.getpid(),
-        "tid": threading.get_native_id(),
+        "tid": tid,
     }
+    if hand_back:
+        return report, numbers
+    report["sum"] = total
+    return report
 
 
-def draw(args):
-    """--return numbers: the worker's report and its whole list of numbers,
-    which the Pool pickles back to the parent."""
-    worker, count, low, high, seed = args
-    start_ns = time.monotonic_ns()
-    cpu_start_ns = time.thread_time_ns()
-    rng = random.Random((seed << 32) + worker)
-    numbers = [rng.randint(low, high) for i in range(count)]
-    return {
-        "worker": worker,
-        "start_ns": start_ns,
-        "finish_ns": time.monotonic_ns(),
-        "cpu_ns": time.thread_time_ns() - cpu_start_ns,
-        "pid": os.getpid(),
-        "tid": threading.get_native_id(),
-    }, numbers
+def hand_back(args):
+    """--return numbers: a worker's report and its whole list of numbers."""
+    return compute(*args, hand_back=True)
 
 
 def bytes_read():
@@ -74,7 +120,30 @@ def bytes_read():
     return None
 
 
+def helper_threads(since_ns):
+    """The pool's helper threads in this process (every thread but the
+    calling one), each from `since_ns` — just before the pool started them —
+    to now: wall, CPU and waiting time from their schedstat, which starts at
+    zero with the thread. Read while they are alive; none without schedstat."""
+    me = threading.get_native_id()
+    helpers = []
+    for name in os.listdir("/proc/self/task"):
+        tid = int(name)
+        sched = schedstat(tid) if tid != me else None
+        if sched is not None:
+            helpers.append({
+                "pid": os.getpid(),
+                "tid": tid,
+                "start_ns": since_ns,
+                "finish_ns": time.monotonic_ns(),
+                "cpu_ns": sched[0],
+                "wait_ns": sched[1],
+            })
+    return helpers
+
+
 def main():
+    begun = begin_thread()
     workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
     # Fork, where there is fork: the program comes on standard input, which a
     # spawned or forkserver worker could not import again.
@@ -82,33 +151,36 @@ def main():
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context()
-    if sys.argv[6:7] == ["numbers"]:
-        return hand_back(context, workers, count, low, high, seed)
-    with context.Pool(processes=workers, initializer=die_with_parent) as pool:
-        results = pool.starmap(
-            compute, [(worker, count, low, high, seed) for worker in range(workers)]
-        )
-    print(json.dumps({"workers": results}))
-
-
-def hand_back(context, workers, count, low, high, seed):
-    """--return numbers: each list arrives pickled, as it is ready; the
-    parent sums them once all are there."""
+    numbers = sys.argv[6:7] == ["numbers"]
+    tasks = [(worker, count, low, high, seed) for worker in range(workers)]
     handed = []
-    before = bytes_read()
+    pipe_bytes = None
+    pool_start_ns = time.monotonic_ns()
     with context.Pool(processes=workers, initializer=die_with_parent) as pool:
-        tasks = [(worker, count, low, high, seed) for worker in range(workers)]
-        for report, numbers in pool.imap_unordered(draw, tasks):
-            report["delivered_ns"] = time.monotonic_ns()
-            handed.append((report, numbers))
-    after = bytes_read()
-    for report, numbers in handed:
+        if numbers:
+            # Each list arrives pickled, as it is ready.
+            before = bytes_read()
+            for report, drawn in pool.imap_unordered(hand_back, tasks):
+                report["delivered_ns"] = time.monotonic_ns()
+                handed.append((report, drawn))
+            after = bytes_read()
+            if before is not None and after is not None:
+                pipe_bytes = after - before
+            results = [report for report, _ in handed]
+        else:
+            results = pool.starmap(compute, tasks)
+        helpers = helper_threads(pool_start_ns)
+    for report, drawn in handed:
         report["sum_start_ns"] = time.monotonic_ns()
-        report["sum"] = sum(numbers)
+        report["sum"] = sum(drawn)
         report["sum_finish_ns"] = time.monotonic_ns()
+    coordinators = [end_thread(begun)] + helpers
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(json.dumps({
-        "workers": [report for report, _ in handed],
-        "pipe_bytes": None if before is None or after is None else after - before,
+        "workers": results,
+        "gil_enabled": gil_enabled,
+        "coordinators": coordinators,
+        "pipe_bytes": pipe_bytes,
     }))
 
 

@@ -374,6 +374,6 @@ fn short_record(got: usize, expected: usize) -> String {
     if got == 0 {
         "exited without sending its result".to_owned()
     } else {
-        format!("sent {got} bytes instead of the {expected}-byte result record")
+        format!("sent {got} bytes instead of its {expected}-byte result record")
     }
 }

@@ -27,6 +27,13 @@ pub struct WorkerReport {
     pub finish_ns: u64,
     /// CPU time the worker's thread spent computing (`CLOCK_THREAD_CPUTIME_ID`).
     pub cpu_time: Duration,
+    /// How long the worker's thread waited on a run queue — ready to run,
+    /// no CPU free — between `start_ns` and `finish_ns`, from the thread's
+    /// own `schedstat` read at both ends ([`crate::os::schedstat`]). `None`
+    /// where the kernel keeps no such statistics. The rest of the worker's
+    /// wall time beyond this and `cpu_time` it was blocked (a lock, the GIL,
+    /// a pipe): see [`crate::measure::accounting`].
+    pub waiting_for_cpu: Option<Duration>,
     /// The CPU the worker was on when it started, where the platform says.
     pub cpu_at_start: Option<u32>,
     /// The CPU the worker was on when it finished, where the platform says.
@@ -123,6 +130,79 @@ pub struct ProcessFacts {
     /// The host's boot id (`/proc/sys/kernel/random/boot_id`): hosts with the
     /// same one are one kernel on one machine, and share its cores.
     pub boot_id: String,
+}
+
+/// One thread's wall time, CPU time and run-queue wait over a stretch of
+/// its life: a worker's (from its report) or a thread that started workers
+/// and waited for them. What [`crate::measure::accounting`] splits into
+/// running, waiting for a core and blocked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadTime {
+    /// The process it belongs to.
+    pub pid: u32,
+    /// The thread's kernel id.
+    pub tid: u32,
+    /// When the stretch began, in ns on `CLOCK_MONOTONIC`.
+    pub start_ns: u64,
+    /// When it ended, in ns on `CLOCK_MONOTONIC`.
+    pub finish_ns: u64,
+    /// CPU time the thread used in it.
+    pub cpu: Duration,
+    /// Time it waited on a run queue in it (`schedstat`), where known.
+    pub waiting: Option<Duration>,
+}
+
+impl ThreadTime {
+    /// A worker's life, from its report.
+    pub fn of_worker(report: &WorkerReport) -> ThreadTime {
+        ThreadTime {
+            pid: report.pid,
+            tid: report.tid,
+            start_ns: report.start_ns,
+            finish_ns: report.finish_ns,
+            cpu: report.cpu_time,
+            waiting: report.waiting_for_cpu,
+        }
+    }
+}
+
+/// The calling thread's clocks at one moment, to make a [`ThreadTime`] of
+/// the stretch until [`until_now`](ThreadClock::until_now).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ThreadClock {
+    start_ns: u64,
+    cpu_ns: u64,
+    waiting_ns: Option<u64>,
+}
+
+impl ThreadClock {
+    /// The calling thread's clocks now.
+    pub(crate) fn now() -> ThreadClock {
+        let start_ns = sys::monotonic_ns();
+        ThreadClock {
+            start_ns,
+            waiting_ns: sys::thread_waiting_ns(),
+            cpu_ns: sys::thread_cpu_ns(),
+        }
+    }
+
+    /// The calling thread's time since [`now`](ThreadClock::now) (which
+    /// must have been called on this same thread).
+    pub(crate) fn until_now(self) -> ThreadTime {
+        let cpu_ns = sys::thread_cpu_ns();
+        let waiting_ns = sys::thread_waiting_ns();
+        ThreadTime {
+            pid: sys::process_id(),
+            tid: sys::thread_id(),
+            start_ns: self.start_ns,
+            finish_ns: sys::monotonic_ns(),
+            cpu: Duration::from_nanos(cpu_ns.saturating_sub(self.cpu_ns)),
+            waiting: self
+                .waiting_ns
+                .zip(waiting_ns)
+                .map(|(before, after)| Duration::from_nanos(after.saturating_sub(before))),
+        }
+    }
 }
 
 /// The most lock-holding intervals a [`WorkerReport`] keeps.
@@ -313,16 +393,22 @@ impl Drop for InWorker {
 /// Reads the clocks around `compute` and builds the report.
 ///
 /// Allocates nothing itself and uses only async-signal-safe calls, so a forked
-/// child may call it with an allocation-free `compute`.
+/// child may call it with an allocation-free `compute`. Every reading of the
+/// thread's CPU clock and run-queue wait lies between `start_ns` and
+/// `finish_ns`, so that neither can exceed the worker's wall time; the last
+/// is the worker's own last act before it reports, so a thread that ends
+/// right after is still accounted for.
 pub(crate) fn measure<E>(
     worker: usize,
     compute: impl FnOnce() -> Result<i64, E>,
 ) -> Result<WorkerReport, E> {
     let cpu_at_start = sys::current_cpu();
     let start_ns = sys::monotonic_ns();
+    let waiting_at_start = sys::thread_waiting_ns();
     let cpu_start_ns = sys::thread_cpu_ns();
     let sum = compute()?;
     let cpu_end_ns = sys::thread_cpu_ns();
+    let waiting_at_end = sys::thread_waiting_ns();
     let finish_ns = sys::monotonic_ns();
     let cpu_at_finish = sys::current_cpu();
     Ok(WorkerReport {
@@ -331,6 +417,10 @@ pub(crate) fn measure<E>(
         start_ns,
         finish_ns,
         cpu_time: Duration::from_nanos(cpu_end_ns.saturating_sub(cpu_start_ns)),
+        waiting_for_cpu: match (waiting_at_start, waiting_at_end) {
+            (Some(start), Some(end)) => Some(Duration::from_nanos(end.saturating_sub(start))),
+            _ => None,
+        },
         cpu_at_start,
         cpu_at_finish,
         pid: sys::process_id(),

@@ -296,21 +296,26 @@ fn explain_reads_the_runs_own_figures() {
     ]);
     let out = stdout(&output);
     assert!(output.status.success(), "{}", stderr(&output));
-    let gil_cpu: String = out
+    // gil's row of the second table: threads, running, waiting, blocked.
+    let accounting = &out[out
+        .find("Where the workers' time went")
+        .expect("a second table")..];
+    let gil_blocked: String = accounting
         .lines()
         .find(|l| l.starts_with("gil "))
-        .and_then(|l| l.split_whitespace().find(|w| w.ends_with('%')))
+        .and_then(|l| l.split_whitespace().nth(4))
         .unwrap()
         .to_owned();
     let explanation = &out[out.find("What this run shows:").expect("an explanation")..];
-    // Whatever the sentence says about gil quotes the table's own CPU figure.
+    // Whatever the sentence says about gil quotes the table's own figure
+    // of its workers' blocked time.
     let gil_line = explanation
         .lines()
-        .find(|l| l.starts_with("- gil "))
+        .find(|l| l.starts_with("- gil"))
         .unwrap_or_else(|| panic!("{explanation}"));
     assert!(
-        gil_line.contains(&format!("({gil_cpu} CPU)")),
-        "{gil_cpu} vs {gil_line}"
+        gil_line.contains(&format!("blocked {gil_blocked}")),
+        "{gil_blocked} vs {gil_line}"
     );
     // 4 workers on this machine's cores: the note appears only when they exceed them.
     let shared = explanation.contains("4 workers shared");

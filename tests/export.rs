@@ -181,6 +181,27 @@ fn the_csv_export_has_hyperfines_columns_first_and_one_row_per_backend() {
         assert_eq!(&row[column("count")], "50000");
         assert_eq!(&row[column("seed")], "2015");
         assert_eq!(&row[column("runs")], "3");
+        let accounting = result.time_accounting().unwrap();
+        assert_eq!(
+            &row[column("running_ns")],
+            &accounting.running_ns.to_string()
+        );
+        assert_eq!(
+            &row[column("waiting_ns")],
+            &accounting.waiting_ns.to_string()
+        );
+        assert_eq!(
+            &row[column("blocked_ns")],
+            &accounting.blocked_ns.to_string()
+        );
+        assert_eq!(
+            &row[column("accounted_threads")],
+            &accounting.threads.to_string()
+        );
+        assert_eq!(
+            number("threads_wanting_to_run"),
+            result.wanting_to_run().unwrap()
+        );
     }
 }
 
@@ -209,7 +230,8 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
     let header = &table[0];
     assert_eq!(header[0], "Backend");
     assert!(header[1].starts_with("Mean ["), "{header:?}");
-    assert_eq!(header.len(), 11);
+    assert_eq!(header.len(), 12);
+    assert_eq!(header[10], "Running / waiting / blocked");
     assert_eq!(
         table[1].len(),
         1,
@@ -217,7 +239,7 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
         table[1]
     );
     for (row, result) in table[2..].iter().zip(&report.results) {
-        assert_eq!(row.len(), 11, "{row:?}");
+        assert_eq!(row.len(), 12, "{row:?}");
         assert_eq!(row[0], format!("`{}`", result.name()));
         assert!(row[1].contains(" ± "), "{row:?}");
         let speedup = format!("{:.2}", report.speedup(result).unwrap());
@@ -228,7 +250,19 @@ fn the_markdown_export_is_a_table_with_a_row_per_backend() {
             result.name() != "sequential",
             "{row:?}"
         );
-        assert_eq!(row[10], "✓");
+        // The shares of the row's accounting, adding up to about 100%.
+        let s = result.time_accounting().unwrap().shares().unwrap();
+        assert_eq!(
+            row[10],
+            format!(
+                "{:.0}% / {:.0}% / {:.0}%",
+                s.running * 100.0,
+                s.waiting * 100.0,
+                s.blocked * 100.0
+            ),
+            "{row:?}"
+        );
+        assert_eq!(row[11], "✓");
     }
 }
 

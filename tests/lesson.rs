@@ -47,7 +47,7 @@ fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines.len() <= 40, "{} lines:\n{out}", lines.len());
+    assert!(lines.len() <= 48, "{} lines:\n{out}", lines.len());
     for line in &lines {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
@@ -62,13 +62,20 @@ fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     if python {
         rows.extend(["python-sequential", "python-threads", "python-processes"]);
         assert!(flat.contains("GIL enabled"), "{out}");
+        // Against its own language, as the table's note says; its
+        // workers' time split three ways.
+        assert!(
+            flat.contains("speedup: against the sequential row of the same language"),
+            "{out}"
+        );
         let row = lines
             .iter()
             .find(|l| l.starts_with("python-threads"))
             .unwrap();
-        assert!(
-            row.contains("python-sequential"),
-            "against its own language: {row}"
+        assert_eq!(
+            row.matches('%').count(),
+            4,
+            "CPU, running, waiting, blocked: {row}"
         );
     }
     for name in &rows {
@@ -112,7 +119,7 @@ fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     ] {
         assert!(!page.contains(fetch), "the page fetches: {fetch}");
     }
-    assert_eq!(page.matches("<svg").count(), 2);
+    assert_eq!(page.matches("<svg").count(), 3);
 
     let Some(_) = browser::chromium() else { return };
     let dom = browser::dump_dom(&html);
@@ -273,15 +280,23 @@ fn the_calibration_measures_both_languages_and_chooses_a_count_for_a_few_seconds
         eprintln!("no python3: the Rust calibration only (CI has one)");
         None
     };
-    let calibration = gilfree::lesson::calibrate(8, 2015, interpreter.as_ref()).unwrap();
+    let calibration = gilfree::lesson::calibrate(
+        8,
+        2015,
+        interpreter.as_ref(),
+        gilfree::measure::Timeout::Auto,
+    )
+    .unwrap();
     assert!(calibration.chosen);
     assert!(calibration.rust_per_number > std::time::Duration::ZERO);
     assert_eq!(
         calibration.python_per_number.is_some(),
         interpreter.is_some()
     );
+    // The interpreter's start-up, measured, is left out of the Python
+    // target: it is part of every run's wall.
     let target = if interpreter.is_some() {
-        gilfree::lesson::PYTHON_TARGET
+        gilfree::lesson::PYTHON_TARGET.saturating_sub(calibration.python_startup)
     } else {
         gilfree::lesson::RUST_TARGET
     };
@@ -293,4 +308,213 @@ fn the_calibration_measures_both_languages_and_chooses_a_count_for_a_few_seconds
         calibration.count,
         gilfree::lesson::choose_count(8, per_number, target)
     );
+}
+
+/// A free-threaded CPython to switch the GIL on and off in: the
+/// environment's `GILFREE_FREE_THREADED_PYTHON`, or a `python3.13t` on PATH
+/// or where `build-free-threaded-python.sh` puts it.
+fn free_threaded_python() -> Option<String> {
+    let candidates = std::env::var("GILFREE_FREE_THREADED_PYTHON")
+        .ok()
+        .into_iter()
+        .chain([
+            "python3.13t".to_owned(),
+            "/opt/python3.13t/bin/python3.13t".to_owned(),
+        ]);
+    for candidate in candidates {
+        let free = Command::new(&candidate)
+            .args([
+                "-c",
+                "import sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'))",
+            ])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "1");
+        if free {
+            return Some(candidate);
+        }
+    }
+    eprintln!("skipped: no free-threaded CPython (set GILFREE_FREE_THREADED_PYTHON)");
+    None
+}
+
+#[test]
+fn a_free_threaded_cpython_runs_its_threads_with_the_gil_on_and_off_at_one_count() {
+    let Some(python) = free_threaded_python() else {
+        return;
+    };
+    let dir = scratch("lesson-free-threaded");
+    let svg = dir.join("time.svg");
+    let output = gilfree(&[
+        "lesson",
+        "--python",
+        &python,
+        "-n",
+        "60k",
+        "-w",
+        "4",
+        "--time-svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() <= 48, "{} lines:\n{out}", lines.len());
+    for line in &lines {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    // One interpreter, both GIL states, one count.
+    assert!(
+        flat.contains("free-threaded: GIL off (PYTHON_GIL=0)"),
+        "{out}"
+    );
+    assert!(
+        flat.contains("PYTHON_GIL=0") && flat.contains("PYTHON_GIL=1"),
+        "{out}"
+    );
+    assert!(flat.contains("4 workers each sum 60,000"), "{out}");
+    for row in [
+        "python-sequential ",
+        "python-sequential (GIL on)",
+        "python-threads (GIL on)",
+        "python-threads (GIL off)",
+        "python-processes",
+    ] {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("no {row} row:\n{out}"));
+        assert!(line.ends_with('✓'), "{line}");
+    }
+    // Each threads row read from its accounting, the GIL named only where
+    // it was on; the single thread's cost stated.
+    assert!(
+        flat.contains("python-threads (GIL on): its 4 threads were blocked"),
+        "{out}"
+    );
+    assert!(flat.contains("asleep waiting for CPython's GIL"), "{out}");
+    assert!(flat.contains("python-threads (GIL off)"), "{out}");
+    assert!(flat.contains("One thread without the GIL:"), "{out}");
+    // The slide: both rows, and a title that sets them side by side.
+    let texts = crate::pictures::slide_texts(&svg);
+    for row in ["python-threads (GIL on)", "python-threads (GIL off)"] {
+        assert!(texts.iter().any(|t| t == row), "{row}: {texts:?}");
+    }
+    assert!(
+        texts[0].starts_with("With the GIL, Python's threads slept")
+            || texts[0].starts_with("GIL on: threads asleep"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn a_lesson_on_a_machine_two_busy_loops_occupy_still_names_the_gil_and_says_it_was_shared() {
+    if !has_python3() {
+        eprintln!("skipped: no python3 on PATH (CI has one)");
+        return;
+    }
+    let spinners = crate::readings::Spinners::on_every_core();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let output = gilfree(&["lesson", "-n", "100k", "--no-sampler"]);
+    let with_sampler = gilfree(&["lesson", "-n", "100k"]);
+    drop(spinners);
+    for output in [&output, &with_sampler] {
+        assert!(output.status.success(), "{}", stderr(output));
+    }
+    // From the accounting alone (no sampler): the GIL, and the waiting for
+    // cores named as contention.
+    let flat = stdout(&output)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("python-threads: its 8 threads were blocked")
+            && flat.contains("asleep waiting for CPython's GIL"),
+        "{flat}"
+    );
+    assert!(flat.contains("contention, not a lock"), "{flat}");
+    assert!(!flat.contains("cannot show what the GIL"), "{flat}");
+    // With the sampler the shared machine is said first too.
+    let flat = stdout(&with_sampler)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("asleep waiting for CPython's GIL"), "{flat}");
+    assert!(flat.contains("Other programs kept"), "{flat}");
+}
+
+/// An interpreter that answers the probe as CPython 3.11 does and runs the
+/// programs as `behaviour` says: `empty` prints a report with no worker,
+/// `wrong` one worker with a wrong sum, `hang` never ends.
+fn misbehaving_python(behaviour: &str) -> (std::path::PathBuf, String) {
+    let dir = scratch(&format!("lesson-python-{behaviour}"));
+    let path = dir.join("python3");
+    let program = match behaviour {
+        "empty" => "echo '{\"workers\": []}'",
+        "wrong" => {
+            "echo '{\"workers\": [{\"worker\": 0, \"sum\": 1, \"start_ns\": 1, \"finish_ns\": \
+             2000000, \"cpu_ns\": 1, \"pid\": 1, \"tid\": 1}]}'"
+        }
+        // The shell itself hangs, so that its command line names it.
+        _ => "while :; do sleep 1; done",
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = -c ]; then echo '{{\"version\": \"3.11.7\", \"implementation\": \
+             \"cpython\", \"gil_enabled\": true, \"free_threaded_build\": false}}'; exit 0; fi\n\
+             cat > /dev/null\n\
+             {program}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path_text = path.to_str().unwrap().to_owned();
+    (dir, path_text)
+}
+
+#[test]
+fn the_calibration_checks_the_programs_report_and_gives_up_at_its_deadline() {
+    for (behaviour, message) in [
+        (
+            "empty",
+            "python-sequential backend: returned 0 reports for 1 workers",
+        ),
+        ("wrong", "python-sequential backend: worker 0 summed to 1"),
+    ] {
+        let (_dir, python) = misbehaving_python(behaviour);
+        let output = gilfree(&["lesson", "--python", &python]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{behaviour}: {err}");
+        assert!(err.contains(message), "{behaviour}: {err}");
+        assert!(
+            !stdout(&output).contains("The book's experiment"),
+            "{behaviour}"
+        );
+    }
+    // A hung interpreter: the calibration's deadline ends it, and the
+    // interpreter goes with it.
+    let (dir, python) = misbehaving_python("hang");
+    let started = std::time::Instant::now();
+    let output = gilfree(&["lesson", "--python", &python, "--timeout", "2s"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("python-sequential"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the deadline did not end the calibration"
+    );
+    // No process of the fake interpreter is left: none whose command
+    // line names its directory.
+    let marker = dir.to_str().unwrap().to_owned();
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let cmdline = std::fs::read(e.ok()?.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(&marker).then_some(cmdline)
+        })
+        .collect();
+    assert!(left.is_empty(), "left running: {left:?}");
 }

@@ -249,3 +249,49 @@ fn the_sweep_plot_renders_in_a_browser_as_a_slide() {
     // The first backend's red line and points.
     assert_rendered(&png, [214, 39, 40], 300);
 }
+
+#[test]
+fn where_the_time_went_renders_in_a_browser_as_a_slide_with_its_three_colours() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let dir = scratch("pictures-time");
+    let svg = dir.join("time.svg");
+    let output = gilfree(&[
+        "-w",
+        "8",
+        "-n",
+        "8M",
+        "--seed",
+        "1",
+        "--runs",
+        "3",
+        "--backend",
+        "gil,threads,process",
+        "--time-svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let texts = slide_texts(&svg);
+    for label in [
+        "sequential",
+        "gil",
+        "threads",
+        "process",
+        "waiting for a core",
+    ] {
+        assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
+    }
+    // The gil's workers slept: the title says so, from the findings.
+    assert!(
+        texts[0].starts_with("Threads taking turns on one lock slept"),
+        "{texts:?}"
+    );
+    let png = render(&chromium, &svg, &dir);
+    // Running (blue), waiting (orange) and blocked (grey) all drawn: the
+    // legend's squares alone are 22 × 22 pixels each.
+    assert_rendered(&png, [0, 114, 178], 2000);
+    let image = Image::read(&png);
+    assert!(image.count([230, 159, 0]) >= 400, "no waiting drawn");
+    assert!(image.count([190, 190, 190]) >= 2000, "no blocked drawn");
+}

@@ -89,7 +89,7 @@ alone! {
             (Fault::Kill(libc::SIGSEGV), "process backend: worker 3 was killed by signal 11 (SIGSEGV)"),
             (Fault::Exit(7), "process backend: worker 3 exited with status 7"),
             (Fault::Panic, "process backend: worker 3 exited with status 5: it panicked"),
-            (Fault::ShortRecord, "process backend: worker 3 sent 26 bytes instead of the 80-byte result record"),
+            (Fault::ShortRecord, "process backend: worker 3 sent 29 bytes instead of its 88-byte result record"),
             (Fault::NoRecord, "process backend: worker 3 exited without sending its result"),
             (Fault::Garbled, "process backend: worker 3 sent a garbled result record: wrong magic number"),
         ];

@@ -55,6 +55,7 @@ pub(crate) fn run_alone(module: &str, name: &str) {
     );
 }
 
+mod accounting;
 mod allocation;
 mod backends;
 mod browser;

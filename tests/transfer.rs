@@ -70,7 +70,12 @@ fn shared_anonymous_mappings() -> Vec<String> {
 #[test]
 fn every_backend_sums_the_numbers_it_received_to_the_kernels_sums() {
     // Widths 1, 2, 4 and 8; counts that are empty, odd, and across a chunk.
-    let ranges = [(1, 100), (-300, 300), (0, 1 << 20), (i64::MIN / 4, i64::MAX / 4)];
+    let ranges = [
+        (1, 100),
+        (-300, 300),
+        (0, 1 << 20),
+        (i64::MIN / 4, i64::MAX / 4),
+    ];
     for (low, high) in ranges {
         for (workers, count) in [(1, 0), (3, 1), (5, 1_027), (2, 20_001)] {
             for generator in Generator::ALL {
@@ -90,7 +95,10 @@ fn every_backend_sums_the_numbers_it_received_to_the_kernels_sums() {
                 let workload = numbers(spec);
                 let width = workload.number_width() as u64;
                 for backend in in_process() {
-                    let what = format!("{} {low}..={high} {workers}×{count} {generator:?}", backend.name());
+                    let what = format!(
+                        "{} {low}..={high} {workers}×{count} {generator:?}",
+                        backend.name()
+                    );
                     let mut reports = backend.run(&workload).expect(&what);
                     reports.sort_by_key(|r| r.worker);
                     let got: Vec<i64> = reports.iter().map(|r| r.sum).collect();
@@ -174,11 +182,12 @@ fn a_child_that_dies_mid_write_is_named_never_read_as_a_short_result() {
             format!("{name} backend: worker 2 was killed by signal 9 (SIGKILL)")
         );
         // Ended cleanly without handing anything back: not a result either.
-        let err = backend
-            .run(&faulty(name, Fault::NoRecord))
-            .expect_err(name);
+        let err = backend.run(&faulty(name, Fault::NoRecord)).expect_err(name);
         let text = err.to_string();
-        assert!(text.starts_with(&format!("{name} backend: worker 2 ")), "{text}");
+        assert!(
+            text.starts_with(&format!("{name} backend: worker 2 ")),
+            "{text}"
+        );
         match name {
             "process" => assert!(
                 text.contains("ended after sending 0 of its 2000000 bytes of numbers"),
@@ -234,15 +243,30 @@ fn a_transfer_that_cannot_fit_in_memory_is_refused_before_anything_runs() {
         "{err}"
     );
     assert!(
-        err.ends_with("of memory is available; lower --count or --workers, or give --return sums\n"),
+        err.ends_with(
+            "of memory is available; lower --count or --workers, or give --return sums\n"
+        ),
         "{err}"
     );
     assert!(stdout(&output).is_empty());
     assert!(!export.exists());
     // The address space itself is checked when the workload is built.
-    let output = gilfree(&["--return", "numbers", "-n", "2000000000G", "--low", "0", "--high", "0"]);
+    let output = gilfree(&[
+        "--return",
+        "numbers",
+        "-n",
+        "2000000000G",
+        "--low",
+        "0",
+        "--high",
+        "0",
+    ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("do not fit in the address space"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("do not fit in the address space"),
+        "{}",
+        stderr(&output)
+    );
     // And with --materialize, which would hold them twice.
     let output = gilfree(&["--return", "numbers", "--materialize", "-n", "1k"]);
     assert_eq!(output.status.code(), Some(2));
@@ -295,7 +319,10 @@ fn memcpy_is_measured_in_bytes_per_second() {
     assert_eq!(b.bytes, 16 << 20);
     assert_eq!(b.samples, 3);
     // Any machine copies faster than 100 MB/s and slower than 10 TB/s.
-    assert!(b.bytes_per_second > 1e8 && b.bytes_per_second < 1e13, "{b:?}");
+    assert!(
+        b.bytes_per_second > 1e8 && b.bytes_per_second < 1e13,
+        "{b:?}"
+    );
 }
 
 #[test]
@@ -331,7 +358,12 @@ fn the_export_records_what_moving_cost_each_row() {
     assert_eq!(export.workload.returns, "numbers");
     assert_eq!(export.workload.number_width, Some(1));
     assert!(export.memcpy.as_ref().unwrap().bytes_per_second > 0.0);
-    let workload = numbers(WorkloadSpec { workers: 3, count: 200_000, seed: 7, ..WorkloadSpec::default() });
+    let workload = numbers(WorkloadSpec {
+        workers: 3,
+        count: 200_000,
+        seed: 7,
+        ..WorkloadSpec::default()
+    });
     let expected: Vec<i64> = (0..3).map(|i| worker_sum(&workload, i)).collect();
     for (name, mode, copies) in [
         ("sequential", "shared", 0),
@@ -343,7 +375,11 @@ fn the_export_records_what_moving_cost_each_row() {
         assert_eq!(row.sums, expected, "{name}");
         assert!(row.verified, "{name}");
         let t = row.transfer.as_ref().unwrap_or_else(|| panic!("{name}"));
-        assert_eq!((t.mode.as_str(), t.copies, t.bytes), (mode, copies, 600_000), "{name}");
+        assert_eq!(
+            (t.mode.as_str(), t.copies, t.bytes),
+            (mode, copies, 600_000),
+            "{name}"
+        );
         assert!(t.copy_cpu_ns.is_some(), "{name}");
         if copies == 0 {
             assert_eq!((t.ns, t.copy_cpu_ns), (0, Some(0)), "{name}");
@@ -353,7 +389,18 @@ fn the_export_records_what_moving_cost_each_row() {
     }
     // With sums, none of it.
     let path = dir.join("sums.json");
-    let output = gilfree(&["-n", "10k", "-s", "7", "--runs", "1", "-b", "process", "--export-json", path.to_str().unwrap()]);
+    let output = gilfree(&[
+        "-n",
+        "10k",
+        "-s",
+        "7",
+        "--runs",
+        "1",
+        "-b",
+        "process",
+        "--export-json",
+        path.to_str().unwrap(),
+    ]);
     assert!(output.status.success());
     let export = json::read(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(export.workload.returns, "sums");
@@ -428,7 +475,16 @@ fn cpythons_rows_hand_their_numbers_back_by_list_pickle_and_shared_memory() {
     let shared = export.result("python-processes-shared").unwrap();
     assert_eq!(shared.transfer.as_ref().unwrap().bytes, 120_000);
     // Pickled, each of these ints takes more than its 2 bytes.
-    assert!(export.result("python-processes").unwrap().transfer.as_ref().unwrap().bytes > 120_000);
+    assert!(
+        export
+            .result("python-processes")
+            .unwrap()
+            .transfer
+            .as_ref()
+            .unwrap()
+            .bytes
+            > 120_000
+    );
     assert_eq!(segments(), Vec::<String>::new());
 }
 
@@ -479,7 +535,11 @@ fn cpythons_shared_segment_is_removed_when_a_timeout_ends_the_run() {
     let err = outcome.unwrap().unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
     assert!(seen, "the segment never appeared");
-    assert!(!segments().iter().any(|s| s.starts_with(&prefix)), "{:?}", segments());
+    assert!(
+        !segments().iter().any(|s| s.starts_with(&prefix)),
+        "{:?}",
+        segments()
+    );
 }
 
 #[test]
@@ -489,7 +549,9 @@ fn cpythons_shared_segment_is_removed_when_a_signal_ends_the_run() {
         return;
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_gilfree"))
-        .args(["--python", "--return", "numbers", "-n", "1M", "-w", "2", "--runs", "1"])
+        .args([
+            "--python", "--return", "numbers", "-n", "1M", "-w", "2", "--runs", "1",
+        ])
         .args(["--warmup", "0", "-s", "1", "-b", "sequential"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -516,5 +578,9 @@ fn cpythons_shared_segment_is_removed_when_a_signal_ends_the_run() {
         [Some(0), Some(128 + libc::SIGTERM)].contains(&status.code()),
         "{status:?}"
     );
-    assert!(!segments().iter().any(|s| s.starts_with(&prefix)), "{:?}", segments());
+    assert!(
+        !segments().iter().any(|s| s.starts_with(&prefix)),
+        "{:?}",
+        segments()
+    );
 }

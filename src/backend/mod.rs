@@ -10,7 +10,7 @@
 
 use crate::error::{Error, WorkerFailure};
 use crate::kernel::Workload;
-use crate::worker::WorkerReport;
+use crate::worker::{ThreadTime, WorkerReport};
 
 mod channels;
 pub mod gil;
@@ -156,6 +156,37 @@ pub trait Backend: Send + Sync {
         let _ = deadline;
         self.run(workload)
     }
+
+    /// [`run_until`](Self::run_until), with the time of the threads the
+    /// backend used to start its workers and wait for them, where the
+    /// caller cannot read them itself: a launched interpreter's main thread
+    /// and a pool's helper threads ([`BackendRun::coordinators`]). The
+    /// driver accounts for its own thread; the default adds nothing.
+    ///
+    /// # Errors
+    /// As [`run_until`](Self::run_until).
+    fn run_accounted(
+        &self,
+        workload: &Workload,
+        deadline: Option<Deadline>,
+    ) -> Result<BackendRun, Error> {
+        Ok(BackendRun {
+            reports: self.run_until(workload, deadline)?,
+            coordinators: Vec::new(),
+        })
+    }
+}
+
+/// What [`Backend::run_accounted`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendRun {
+    /// One report per worker.
+    pub reports: Vec<WorkerReport>,
+    /// The threads, other than the caller's, that started the workers and
+    /// waited for them (the interpreter's main thread, a pool's helper
+    /// threads), each over the stretch it coordinated: their time is
+    /// reported apart from the workers' (`measure::accounting`).
+    pub coordinators: Vec<ThreadTime>,
 }
 
 /// When a run must have finished ([`Backend::run_until`]).

@@ -12,7 +12,10 @@
 //! child's user and system time, its peak memory — and reads the per-worker
 //! reports the program prints as JSON. Their start and finish come from
 //! `time.monotonic_ns()`, the same clock as gilfree's, so the time the
-//! program spent computing shows apart from start-up.
+//! program spent computing shows apart from start-up. Each worker also
+//! reads its own thread's CPU clock and `schedstat` at its start and end,
+//! and the main thread (and a pool's helper threads) theirs, for the time
+//! accounting ([`crate::measure::accounting`]).
 //!
 //! The programs draw `random.Random((seed << 32) + i).randint(low, high)`:
 //! with `--rng python` their sums must equal the Rust backends' and are
@@ -37,12 +40,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::backend::{
-    Backend, Deadline, Language, Lock, Profile, ReturnPath, Schedule, WorkerKind,
+    Backend, BackendRun, Deadline, Language, Lock, Profile, ReturnPath, Schedule, WorkerKind,
 };
 use crate::error::Error;
 use crate::kernel::{Generator, Return, Workload};
 use crate::os::children;
-use crate::worker::{WorkerReport, WorkerTransfer};
+use crate::worker::{ThreadTime, WorkerReport, WorkerTransfer};
 
 /// One of the shipped programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +100,22 @@ impl Program {
             Program::Threads => include_str!("../../python/threads.py"),
             Program::Processes => include_str!("../../python/processes.py"),
             Program::ProcessesShared => include_str!("../../python/processes_shared.py"),
+        }
+    }
+
+    /// The row's name when a free-threaded build runs the program with its
+    /// GIL switched on or off on purpose (`PYTHON_GIL`): `python-threads
+    /// (GIL on)`, `python-sequential (GIL on)`; the plain name for the GIL
+    /// state the build runs with by default (off), which the lesson's
+    /// speedups divide by.
+    pub fn name_with_gil(self, gil: bool) -> &'static str {
+        match (self, gil) {
+            (Program::Sequential, true) => "python-sequential (GIL on)",
+            (Program::Threads, true) => "python-threads (GIL on)",
+            (Program::Threads, false) => "python-threads (GIL off)",
+            (Program::Processes, true) => "python-processes (GIL on)",
+            (Program::ProcessesShared, true) => "python-processes-shared (GIL on)",
+            (program, false) => program.name(),
         }
     }
 
@@ -352,6 +371,10 @@ fn last_line(text: &str) -> String {
 pub struct PythonBackend {
     program: Program,
     interpreter: Interpreter,
+    /// For a free-threaded build run with its GIL switched on or off on
+    /// purpose: `PYTHON_GIL=1` or `0` in the program's environment, and the
+    /// row named for it ([`Program::name_with_gil`]).
+    gil: Option<bool>,
 }
 
 impl PythonBackend {
@@ -369,8 +392,59 @@ impl PythonBackend {
             .map(|program| PythonBackend {
                 program,
                 interpreter: interpreter.clone(),
+                gil: None,
             })
             .collect()
+    }
+
+    /// `program` run by a free-threaded `interpreter` with its GIL switched
+    /// on (`PYTHON_GIL=1`) or off (`PYTHON_GIL=0`): the same interpreter,
+    /// the same count, so that the only difference between two such rows
+    /// is the GIL. `None` when `interpreter` is not a free-threaded build,
+    /// which cannot switch its GIL off.
+    pub fn with_gil(
+        program: Program,
+        interpreter: &Interpreter,
+        gil: bool,
+    ) -> Option<PythonBackend> {
+        interpreter.free_threaded_build.then(|| PythonBackend {
+            program,
+            interpreter: Interpreter {
+                gil_enabled: gil,
+                ..interpreter.clone()
+            },
+            gil: Some(gil),
+        })
+    }
+
+    /// The lesson's Python rows for `interpreter`: the three programs; for
+    /// a free-threaded build, each with the GIL off (the build's default,
+    /// set explicitly), and `python-sequential` and `python-threads` also
+    /// with the GIL on — the GIL switched off and on in one interpreter,
+    /// and the single-thread cost of running without it.
+    pub fn lesson_rows(interpreter: &Interpreter) -> Vec<PythonBackend> {
+        if !interpreter.free_threaded_build {
+            return PythonBackend::all(interpreter);
+        }
+        [
+            (Program::Sequential, false),
+            (Program::Sequential, true),
+            (Program::Threads, true),
+            (Program::Threads, false),
+            (Program::Processes, false),
+        ]
+        .into_iter()
+        .filter_map(|(program, gil)| PythonBackend::with_gil(program, interpreter, gil))
+        .collect()
+    }
+
+    /// The row's name: the program's, or with the GIL state it was run
+    /// with ([`Program::name_with_gil`]).
+    fn name(&self) -> &'static str {
+        match self.gil {
+            Some(gil) => self.program.name_with_gil(gil),
+            None => self.program.name(),
+        }
     }
 
     /// The program this backend runs.
@@ -380,7 +454,7 @@ impl PythonBackend {
 
     fn failure(&self, problem: String) -> Error {
         Error::Program {
-            backend: self.program.name(),
+            backend: self.name(),
             problem,
         }
     }
@@ -394,6 +468,10 @@ struct PythonWorker {
     start_ns: u64,
     finish_ns: u64,
     cpu_ns: u64,
+    /// The worker thread's wait for a CPU over its life (its schedstat),
+    /// `null` where the program could not read it.
+    #[serde(default)]
+    wait_ns: Option<u64>,
     pid: u32,
     tid: u32,
     /// With numbers handed back: when the parent had them.
@@ -409,9 +487,29 @@ struct PythonWorker {
     bytes: Option<u64>,
 }
 
+/// A thread that started the workers or waited for them, as the programs
+/// print it: the main thread over `main`, a pool's helper threads.
+#[derive(Debug, Deserialize)]
+struct PythonThread {
+    pid: u32,
+    tid: u32,
+    start_ns: u64,
+    finish_ns: u64,
+    cpu_ns: u64,
+    #[serde(default)]
+    wait_ns: Option<u64>,
+}
+
 #[derive(Debug, Deserialize)]
 struct PythonOutput {
     workers: Vec<PythonWorker>,
+    #[serde(default)]
+    coordinators: Vec<PythonThread>,
+    /// `sys._is_gil_enabled()` at the program's end (true before 3.13):
+    /// a free-threaded build turns the GIL back on when it imports an
+    /// extension not marked safe without it.
+    #[serde(default)]
+    gil_enabled: Option<bool>,
     /// What the parent read from the pool's pipes while the results came
     /// back pickled.
     #[serde(default)]
@@ -443,9 +541,21 @@ fn segment_name() -> String {
     format!("gilfree-{}-{run}", std::process::id())
 }
 
+/// A reading of a program's as gilfree takes it: `None` when the files
+/// are hidden for a test ([`crate::os::schedstat`]), as if the program
+/// could not read them.
+fn waiting(wait_ns: Option<u64>) -> Option<Duration> {
+    wait_ns
+        .filter(|_| !crate::os::schedstat::hidden())
+        .map(Duration::from_nanos)
+}
+
 impl Backend for PythonBackend {
     fn profile(&self) -> Profile {
-        self.program.profile(self.interpreter.gil_enabled)
+        Profile {
+            name: self.name(),
+            ..self.program.profile(self.interpreter.gil_enabled)
+        }
     }
 
     fn parallelism(&self, workload: &Workload) -> usize {
@@ -501,6 +611,17 @@ impl Backend for PythonBackend {
         workload: &Workload,
         deadline: Option<Deadline>,
     ) -> Result<Vec<WorkerReport>, Error> {
+        Ok(self.run_accounted(workload, deadline)?.reports)
+    }
+
+    /// The interpreter's main thread (over the program's `main`) and, for
+    /// `multiprocessing.Pool`, the pool's helper threads, as the program
+    /// reports them.
+    fn run_accounted(
+        &self,
+        workload: &Workload,
+        deadline: Option<Deadline>,
+    ) -> Result<BackendRun, Error> {
         let mut command = Command::new(&self.interpreter.command);
         command
             // The program comes on standard input.
@@ -516,6 +637,9 @@ impl Backend for PythonBackend {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(gil) = self.gil {
+            command.env("PYTHON_GIL", if gil { "1" } else { "0" });
+        }
         // The shared program's segment: named here, and removed when this
         // guard drops, or by a signal exit, should the program not have.
         let _segment = (self.program == Program::ProcessesShared).then(|| {
@@ -578,25 +702,54 @@ impl Backend for PythonBackend {
             )));
         }
         let numbers = workload.returns() == Return::Numbers;
-        let mut reports =
-            parse_report(&stdout, numbers).map_err(|problem| self.failure(problem))?;
+        let (mut reports, coordinators, gil_enabled) =
+            parse_output(&stdout, numbers).map_err(|problem| self.failure(problem))?;
+        if let (Some(asked), Some(ran)) = (self.gil, gil_enabled)
+            && asked != ran
+        {
+            return Err(self.failure(format!(
+                "the interpreter ran with the GIL {} although PYTHON_GIL={} asked for it {}",
+                if ran { "on" } else { "off" },
+                u8::from(asked),
+                if asked { "on" } else { "off" },
+            )));
+        }
         for report in &mut reports {
             report.peak_rss_bytes = Some(peak_rss_bytes);
         }
-        Ok(reports)
+        Ok(BackendRun {
+            reports,
+            coordinators,
+        })
     }
 }
 
 /// The workers' reports in what a program printed on standard output
-/// (JSON: `{"workers": [{worker, sum, start_ns, finish_ns, cpu_ns, pid,
-/// tid}, …]}`; with `numbers` handed back, each worker also says when its
-/// numbers were delivered and summed, and how big they were, or the
-/// program how much it read from its pool's pipes, `pipe_bytes`). Whether
-/// there is one per worker is the driver's check.
+/// (JSON: `{"workers": [{worker, sum, start_ns, finish_ns, cpu_ns, wait_ns,
+/// pid, tid}, …], "coordinators": […], "gil_enabled": …}`). Whether there
+/// is one per worker is the driver's check.
 ///
 /// # Errors
 /// Why the output is no report, in words for a message (one line).
-fn parse_report(stdout: &[u8], numbers: bool) -> Result<Vec<WorkerReport>, String> {
+#[cfg(test)]
+fn parse_report(stdout: &[u8]) -> Result<Vec<WorkerReport>, String> {
+    parse_output(stdout, false).map(|(reports, _, _)| reports)
+}
+
+/// A program's output, read: the workers' reports, the threads that
+/// started and waited for them (the main thread, a pool's helpers), and
+/// whether the GIL was on at the end.
+type ProgramOutput = (Vec<WorkerReport>, Vec<ThreadTime>, Option<bool>);
+
+/// A program's output ([`ProgramOutput`]).
+///
+/// # Errors
+/// Why the output is no report, in words for a message (one line).
+///
+/// With `numbers` handed back, each worker also says when its numbers were
+/// delivered and summed, and how big they were — or the program how much
+/// it read from its pool's pipes (`pipe_bytes`), which the workers share.
+fn parse_output(stdout: &[u8], numbers: bool) -> Result<ProgramOutput, String> {
     let output: PythonOutput = serde_json::from_slice(stdout)
         // serde may quote what it read: escaped, one line.
         .map_err(|err| {
@@ -622,7 +775,7 @@ fn parse_report(stdout: &[u8], numbers: bool) -> Result<Vec<WorkerReport>, Strin
             sum_finish_ns: w.sum_finish_ns.unwrap_or(0),
         })
     };
-    Ok(output
+    let reports = output
         .workers
         .iter()
         .map(|w| WorkerReport {
@@ -632,6 +785,7 @@ fn parse_report(stdout: &[u8], numbers: bool) -> Result<Vec<WorkerReport>, Strin
             start_ns: w.start_ns,
             finish_ns: w.finish_ns.max(w.start_ns),
             cpu_time: Duration::from_nanos(w.cpu_ns),
+            waiting_for_cpu: waiting(w.wait_ns),
             cpu_at_start: None,
             cpu_at_finish: None,
             pid: w.pid,
@@ -642,7 +796,20 @@ fn parse_report(stdout: &[u8], numbers: bool) -> Result<Vec<WorkerReport>, Strin
             ready_ns: None,
             process: None,
         })
-        .collect())
+        .collect();
+    let coordinators = output
+        .coordinators
+        .into_iter()
+        .map(|t| ThreadTime {
+            pid: t.pid,
+            tid: t.tid,
+            start_ns: t.start_ns,
+            finish_ns: t.finish_ns.max(t.start_ns),
+            cpu: Duration::from_nanos(t.cpu_ns),
+            waiting: waiting(t.wait_ns),
+        })
+        .collect();
+    Ok((reports, coordinators, output.gil_enabled))
 }
 
 #[cfg(test)]
@@ -658,13 +825,13 @@ mod tests {
 
     #[test]
     fn a_report_is_read_field_by_field() {
-        let reports = parse_report(VALID.as_bytes(), false).unwrap();
+        let reports = parse_report(VALID.as_bytes()).unwrap();
         assert_eq!(reports.len(), 2);
         assert_eq!((reports[0].worker, reports[0].sum), (0, 50_123));
         assert_eq!(reports[0].cpu_time, Duration::from_nanos(880));
         // A finish before the start is clamped, never a negative span.
         assert_eq!(reports[1].finish_ns, 12);
-        let err = parse_report(b"{\"workers\": []} trailing", false).unwrap_err();
+        let err = parse_report(b"{\"workers\": []} trailing").unwrap_err();
         assert!(
             err.starts_with("the program printed no valid report: "),
             "{err}"
@@ -684,7 +851,7 @@ mod tests {
 
     /// Whatever a program prints: a report, or one line saying why not.
     fn read_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
-        if let Err(err) = parse_report(bytes, false) {
+        if let Err(err) = parse_report(bytes) {
             prop_assert!(!err.contains('\n'), "{err}");
             // Through the backend it is a failed run: exit 1, not bad input.
             let error = Error::Program {

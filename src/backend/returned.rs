@@ -62,9 +62,9 @@ pub(crate) fn prepare(backend: &'static str, len: usize, shared: bool) -> Result
 pub(crate) fn map(backend: &'static str, len: usize, shared: bool) -> Result<Lease, Error> {
     let taken = {
         let mut prepared = PREPARED.lock().unwrap_or_else(PoisonError::into_inner);
-        let at = prepared.iter().position(|p| {
-            p.backend == backend && p.shared == shared && p.memory.len() == len
-        });
+        let at = prepared
+            .iter()
+            .position(|p| p.backend == backend && p.shared == shared && p.memory.len() == len);
         at.map(|at| prepared.swap_remove(at).memory)
     };
     let prepared = taken.is_some();
@@ -105,13 +105,17 @@ pub(crate) struct Lease {
 impl std::ops::Deref for Lease {
     type Target = MappedBytes;
     fn deref(&self) -> &MappedBytes {
-        self.memory.as_ref().expect("a lease holds its memory until dropped")
+        self.memory
+            .as_ref()
+            .expect("a lease holds its memory until dropped")
     }
 }
 
 impl std::ops::DerefMut for Lease {
     fn deref_mut(&mut self) -> &mut MappedBytes {
-        self.memory.as_mut().expect("a lease holds its memory until dropped")
+        self.memory
+            .as_mut()
+            .expect("a lease holds its memory until dropped")
     }
 }
 

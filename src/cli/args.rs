@@ -179,14 +179,27 @@ pub(crate) struct LessonArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) svg: Option<PathBuf>,
 
+    /// Write the "where the workers' time went" picture (SVG, 1280×720) to
+    /// FILE: a bar per row, its workers' lives split into running, waiting
+    /// for a core and blocked — the slide that shows the GIL.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) time_svg: Option<PathBuf>,
+
     /// Write the whole lesson as one self-contained HTML page to FILE: the
-    /// table, the explanation, the cores-busy picture and the timelines.
+    /// table, the explanation, the where-the-time-went and cores-busy
+    /// pictures and the timelines.
     #[arg(long, value_name = "FILE.html")]
     pub(crate) html: Option<PathBuf>,
 
     /// Measure without the sampler (no cores-busy picture then).
     #[arg(long)]
     pub(crate) no_sampler: bool,
+
+    /// How long one run may take, the calibration's included: a duration
+    /// (90s, 5m), auto (a minute for each calibration run; for the rows, a
+    /// thousand times the first row's run and at least a minute) or none.
+    #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
+    pub(crate) timeout: Timeout,
 
     /// A second act after the first: the other half of the trade. Every
     /// worker hands its numbers back (--return numbers, a byte each):
@@ -611,6 +624,12 @@ pub(crate) struct Args {
     /// one typical run of each backend, the cores its processes kept busy.
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) cores_svg: Option<PathBuf>,
+
+    /// Write the "where the workers' time went" picture (SVG, 1280×720) to
+    /// FILE: a bar per backend, its workers' lives split into running,
+    /// waiting for a core and blocked, the title stating what they show.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) time_svg: Option<PathBuf>,
 
     /// Write the picture of where the time went, moving the numbers back
     /// included (SVG, 1280×720), to FILE: for one typical run of each row, a

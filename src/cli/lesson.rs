@@ -18,10 +18,11 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         None => Ok(None),
     };
     let svg = check("--svg", &args.svg)?;
+    let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--html", &args.html)?;
     let transfer_svg = check("--transfer-svg", &args.transfer_svg)?;
     output::check_distinct(
-        &[&svg, &html, &transfer_svg]
+        &[&svg, &time_svg, &html, &transfer_svg]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>(),
@@ -42,7 +43,8 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         let workload = Workload::new(spec).map_err(Error::from)?;
         let driver = Driver::new(workload, lesson::PLAN)?
             .with_sampling(!args.no_sampler)
-            .with_sample_interval(lesson::SAMPLE_INTERVAL);
+            .with_sample_interval(lesson::SAMPLE_INTERVAL)
+            .with_timeout(args.timeout);
         let backends = lesson::transfer_backends()?;
         let refs: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
         driver.check(&refs)?;
@@ -62,24 +64,25 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         Some(count) => lesson::Calibration {
             count,
             chosen: false,
-            ..lesson::calibrate(args.workers, args.seed, None)?
+            ..lesson::calibrate(args.workers, args.seed, None, args.timeout)?
         },
         None => {
             if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                 eprint("calibrating: what does one number cost here?\r");
             }
-            lesson::calibrate(args.workers, args.seed, interpreter.as_ref())?
+            lesson::calibrate(args.workers, args.seed, interpreter.as_ref(), args.timeout)?
         }
     };
     let workload = Workload::new(lesson::spec(args.workers, calibration.count, args.seed))
         .map_err(Error::from)?;
     let driver = Driver::new(workload, lesson::PLAN)?
         .with_sampling(!args.no_sampler)
-        .with_sample_interval(lesson::SAMPLE_INTERVAL);
+        .with_sample_interval(lesson::SAMPLE_INTERVAL)
+        .with_timeout(args.timeout);
     let rust = lesson::rust_backends()?;
     let python_rows = interpreter
         .as_ref()
-        .map(PythonBackend::all)
+        .map(PythonBackend::lesson_rows)
         .unwrap_or_default();
     let backends: Vec<&dyn Backend> = rust
         .iter()
@@ -112,7 +115,7 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
             Some(second)
         }
     };
-    let to_stdout = [&svg, &html, &transfer_svg]
+    let to_stdout = [&svg, &time_svg, &html, &transfer_svg]
         .iter()
         .any(|o| o.as_ref().is_some_and(Output::is_stdout));
     let shown = if to_stdout {
@@ -124,6 +127,9 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     if let Some(svg) = svg {
         files.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(svg) = time_svg {
+        files.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
     if let Some(page) = html {
         let title = render::cores::title(&report);

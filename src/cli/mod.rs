@@ -129,6 +129,11 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
 
 /// Runs the command the user asked for.
 pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // A test build can be told to act as on a kernel without schedstat.
+    #[cfg(feature = "fault-injection")]
+    if std::env::var_os(gilfree::os::schedstat::HIDE_ENV_VAR).is_some() {
+        gilfree::os::schedstat::hide(true);
+    }
     match cli.command {
         Some(Command::Compare { old, new }) => compare::compare(&old, &new),
         Some(Command::Sweep(args)) => sweep::sweep(*args),

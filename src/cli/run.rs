@@ -73,18 +73,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let timeline_svg = check("--timeline-svg", &args.timeline_svg)?;
     let cores_svg = check("--cores-svg", &args.cores_svg)?;
-    if args.transfer_svg.is_some() && args.common.returns != super::args::ReturnArg::Numbers
-    {
+    if args.transfer_svg.is_some() && args.common.returns != super::args::ReturnArg::Numbers {
         return Err(Error::InvalidOption {
             option: "transfer-svg",
-            value: args.transfer_svg.as_ref().map_or(String::new(), |p| p.display().to_string()),
+            value: args
+                .transfer_svg
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string()),
             reason: "the picture shows the numbers moving back: give --return numbers too",
         }
         .into());
     }
     let transfer_svg = check("--transfer-svg", &args.transfer_svg)?;
+    let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--export-html", &args.export_html)?;
-    let pictures_out = [&timeline_svg, &cores_svg, &transfer_svg, &html];
+    let pictures_out = [&timeline_svg, &cores_svg, &time_svg, &transfer_svg, &html];
     let outputs: Vec<&Output> = exports
         .outputs()
         .chain(pictures_out.iter().filter_map(|o| o.as_ref()))
@@ -188,6 +191,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(svg) = cores_svg {
         pictures.push((svg, render::cores::svg(&report)?.into_bytes()));
+    }
+    if let Some(svg) = time_svg {
+        pictures.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
     if let Some(svg) = transfer_svg {
         pictures.push((svg, render::transfer::svg(&report)?.into_bytes()));

@@ -1,6 +1,7 @@
 //! The CSV export: one row per backend. The first eight columns are
 //! hyperfine's (`command,mean,stddev,median,user,system,min,max`, seconds,
-//! `command` holding the backend's name); gilfree's own follow, then the
+//! `command` holding the backend's name); gilfree's own follow (the time
+//! accounting's `time_accounting` fields among them), then the
 //! workload, so that rows from several exports can be concatenated and told
 //! apart. Per-run and per-worker details are in the JSON export.
 
@@ -11,7 +12,7 @@ use crate::export::json::JsonExport;
 use crate::measure::Report;
 
 /// The header row.
-pub const COLUMNS: [&str; 32] = [
+pub const COLUMNS: [&str; 37] = [
     "command",
     "mean",
     "stddev",
@@ -37,6 +38,11 @@ pub const COLUMNS: [&str; 32] = [
     "others_cores",
     "steal_cores",
     "contended",
+    "running_ns",
+    "waiting_ns",
+    "blocked_ns",
+    "accounted_threads",
+    "threads_wanting_to_run",
     "workers",
     "count",
     "low",
@@ -56,6 +62,7 @@ impl Exporter for CsvExporter {
         let export = JsonExport::from_report(report);
         let w = &export.workload;
         let optional = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
+        let whole = |x: Option<u64>| x.map_or_else(String::new, |v| v.to_string());
         let mut writer = ::csv::Writer::from_writer(Vec::new());
         writer.write_record(COLUMNS)?;
         for r in &export.results {
@@ -85,6 +92,11 @@ impl Exporter for CsvExporter {
                 optional(r.others_cores),
                 optional(r.steal_cores),
                 r.contended.to_string(),
+                whole(r.time_accounting.map(|a| a.running_ns)),
+                whole(r.time_accounting.map(|a| a.waiting_ns)),
+                whole(r.time_accounting.map(|a| a.blocked_ns)),
+                whole(r.time_accounting.map(|a| a.threads as u64)),
+                optional(r.threads_wanting_to_run),
                 w.workers.to_string(),
                 w.count.to_string(),
                 w.low.to_string(),

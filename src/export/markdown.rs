@@ -1,6 +1,8 @@
 //! The Markdown export: a one-line caption naming the workload and the
 //! machine, then hyperfine's table layout (`Mean [ms]` as `mean ± σ`, `Min`,
-//! `Max`) widened with gilfree's columns. Meant for a README or an issue.
+//! `Max`) widened with gilfree's columns, the workers' time accounting among
+//! them (running / waiting for a core / blocked). Meant for a README or an
+//! issue.
 
 use std::fmt::Write as _;
 use std::io;
@@ -10,7 +12,7 @@ use crate::measure::{BackendResult, Report};
 use crate::render::format::group_digits;
 
 /// The header cells after the unit is chosen.
-fn header(unit: &str) -> [String; 11] {
+fn header(unit: &str) -> [String; 12] {
     [
         "Backend".to_owned(),
         format!("Mean [{unit}]"),
@@ -22,6 +24,7 @@ fn header(unit: &str) -> [String; 11] {
         "Efficiency".to_owned(),
         "Numbers/s".to_owned(),
         "Peak RSS [MB]".to_owned(),
+        "Running / waiting / blocked".to_owned(),
         "Sums".to_owned(),
     ]
 }
@@ -99,14 +102,14 @@ fn markdown(report: &Report) -> String {
     out.push('\n');
     let (unit, scale) = unit(report);
     row(&mut out, &header(unit));
-    out.push_str("|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|\n");
+    out.push_str("|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|\n");
     for result in &report.results {
         row(&mut out, &cells(report, result, scale));
     }
     out
 }
 
-fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 11] {
+fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 12] {
     let t = |d: std::time::Duration| format!("{:.2}", d.as_secs_f64() * scale);
     let dash = || "—".to_owned();
     [
@@ -129,6 +132,17 @@ fn cells(report: &Report, result: &BackendResult, scale: f64) -> [String; 11] {
             .throughput(result)
             .map_or_else(dash, crate::render::format::rate),
         format!("{:.1}", result.peak_rss_bytes() as f64 / 1e6),
+        result
+            .time_accounting()
+            .and_then(|a| a.shares())
+            .map_or_else(dash, |s| {
+                format!(
+                    "{:.0}% / {:.0}% / {:.0}%",
+                    s.running * 100.0,
+                    s.waiting * 100.0,
+                    s.blocked * 100.0
+                )
+            }),
         match (result.comparable, result.verified()) {
             (false, _) => "n/c",
             (true, true) => "✓",

@@ -4,13 +4,15 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{BackendResult, MAX_RUNS, Machine, Mismatch, Plan, Report, RunMeasurement, sampler};
+use super::{
+    BackendResult, MAX_RUNS, Machine, Mismatch, Plan, Report, RunMeasurement, accounting, sampler,
+};
 use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
 use crate::kernel::{Return, Workload};
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
-use crate::worker::WorkerReport;
+use crate::worker::{ThreadClock, WorkerReport};
 
 /// What the driver is doing, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,6 +323,7 @@ impl Driver {
                 runs: Vec::with_capacity(self.plan.min_runs),
                 mismatch: None,
                 comparable: backend.draws_the_same_numbers(&self.workload),
+                interpreter: backend.interpreter().cloned(),
             })
             .collect();
         // Rounds until every backend has its runs: in each round, one run of
@@ -369,16 +372,24 @@ impl Driver {
         let self_before = sys::resource_usage(Who::SelfProcess);
         let children_before = sys::resource_usage(Who::Children);
         let started_ns = sys::monotonic_ns();
+        let driving = ThreadClock::now();
         let started = Instant::now();
-        let reports = backend.run_until(&self.workload, deadline);
+        let run = backend.run_accounted(&self.workload, deadline);
         let wall = started.elapsed();
+        let driving = driving.until_now();
         // Children count only once reaped; every backend reaps before returning.
         let self_after = sys::resource_usage(Who::SelfProcess);
         let children_after = sys::resource_usage(Who::Children);
-        let sampled = sampler.and_then(sampler::Sampler::stop);
+        let mut sampled = sampler.and_then(sampler::Sampler::stop);
+        let thread_states = sampled
+            .as_mut()
+            .and_then(sampler::Finished::take_thread_states);
         // Outside the timed part, as it was made: the memory prepared for it.
         backend.release();
-        let reports = reports?;
+        let crate::backend::BackendRun {
+            reports,
+            mut coordinators,
+        } = run?;
         let children_user = children_after.user.saturating_sub(children_before.user);
         let children_system = children_after.system.saturating_sub(children_before.system);
         let mut user = self_after.user.saturating_sub(self_before.user) + children_user;
@@ -393,6 +404,8 @@ impl Driver {
             sampled.contention(tree)
         });
         let workers = check_reports(backend.name(), self.workload.workers(), reports)?;
+        coordinators.push(driving);
+        let accounting = accounting::account_run(&workers, &coordinators, thread_states.as_ref());
         // Worker processes the driver did not reap (ranks on other hosts, or
         // under another machine's daemon) measured their own CPU time: it
         // joins the run's columns. Those that ran on this very kernel (hosts
@@ -429,6 +442,7 @@ impl Driver {
             children_cpu: children_user + children_system,
             uncounted_cpu,
             contention,
+            accounting,
             self_peak_rss_bytes: memory::self_peak_rss_bytes(),
             children_peak_rss_bytes,
             workers,
@@ -466,7 +480,7 @@ fn check_memory(workload: &Workload, backends: &[&dyn Backend]) -> Result<(), Er
 }
 
 /// Sorts `reports` by worker and checks that they cover `0..workers` once each.
-fn check_reports(
+pub(crate) fn check_reports(
     backend: &'static str,
     workers: usize,
     mut reports: Vec<WorkerReport>,
@@ -516,6 +530,7 @@ mod tests {
             start_ns: 0,
             finish_ns: 1,
             cpu_time: Duration::ZERO,
+            waiting_for_cpu: None,
             cpu_at_start: None,
             cpu_at_finish: None,
             pid: 0,
@@ -540,6 +555,7 @@ mod tests {
             self_peak_rss_bytes: 0,
             children_peak_rss_bytes: 0,
             contention: None,
+            accounting: None,
             workers: sums
                 .iter()
                 .enumerate()
@@ -598,6 +614,7 @@ mod tests {
             runs: vec![run(30, &[]), run(10, &[]), run(20, &[]), run(50, &[])],
             mismatch: None,
             comparable: true,
+            interpreter: None,
         };
         assert_eq!(result.wall_median(), Duration::from_millis(25));
         assert_eq!(result.wall_min(), Duration::from_millis(10));

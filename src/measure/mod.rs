@@ -9,6 +9,10 @@
 //! per-worker sums are compared with the sequential baseline's: gilfree's
 //! central correctness property.
 //!
+//! Each measured run also accounts for the workers' time — running,
+//! waiting for a core, blocked ([`accounting`]) — from what the workers
+//! read of their own threads, the driver's own thread apart.
+//!
 //! The files: `driver.rs` runs backends according to a [`Plan`]
 //! (`plan.rs`); `result.rs` holds what a run yields ([`Report`],
 //! [`BackendResult`], [`RunMeasurement`]) and the figures derived from it
@@ -20,6 +24,7 @@
 //! several worker counts, and [`count_sweep`] over several counts per
 //! worker.
 
+pub mod accounting;
 pub mod count_sweep;
 mod driver;
 pub mod findings;
@@ -34,6 +39,8 @@ pub mod sweep;
 pub(crate) mod synthetic;
 mod transfer;
 
+pub use self::accounting::{AccountingSource, RunAccounting, Shares, TimeAccounting};
+pub(crate) use self::driver::check_reports;
 pub use self::driver::{AUTO_FACTOR, AUTO_MINIMUM, Driver, Progress, Timeout};
 pub use self::machine::Machine;
 pub use self::plan::{MAX_RUNS, Plan};

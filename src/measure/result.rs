@@ -5,6 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::accounting::{AccountingSource, RunAccounting, TimeAccounting};
 use super::machine::Machine;
 use super::sampler::Contention;
 use super::{Plan, stats};
@@ -46,6 +47,11 @@ pub struct RunMeasurement {
     /// What the rest of the machine did meanwhile ([`Contention`]);
     /// `None` where it was not sampled.
     pub contention: Option<Contention>,
+    /// Where the workers' time went — running, waiting for a core, blocked
+    /// — and, apart, the time of the threads that started and waited for
+    /// them ([`accounting`](super::accounting)); `None` where it could not
+    /// be measured (no `schedstat` and no sampled states, a launched rank).
+    pub accounting: Option<RunAccounting>,
 }
 
 impl RunMeasurement {
@@ -227,6 +233,10 @@ pub struct BackendResult {
     /// ([`Backend::draws_the_same_numbers`](crate::Backend::draws_the_same_numbers)); if not, its sums are not
     /// compared and `mismatch` stays `None`.
     pub comparable: bool,
+    /// The interpreter that ran this row's workers, as it ran them (its
+    /// GIL switched on or off for this row where the lesson did so), for a
+    /// row that runs CPython; `None` for the others.
+    pub interpreter: Option<Interpreter>,
 }
 
 /// One host a launched row's workers ran on, as they described it.
@@ -508,6 +518,57 @@ impl BackendResult {
             uncertainty_cores: 2.0 * sums[3].sqrt() / wall,
             pressure: pressure.map(|p| p / wall),
         })
+    }
+
+    /// The workers' time over all measured runs, split into running,
+    /// waiting for a core and blocked ([`accounting`](super::accounting));
+    /// `threads` the most of any run. `None` when a run was not accounted.
+    pub fn time_accounting(&self) -> Option<TimeAccounting> {
+        self.summed_accounting(|a| a.workers)
+    }
+
+    /// The same for the threads that started the workers and waited for
+    /// them, reported apart ([`RunAccounting::coordinators`]).
+    pub fn coordinator_accounting(&self) -> Option<TimeAccounting> {
+        self.summed_accounting(|a| a.coordinators)
+    }
+
+    fn summed_accounting(
+        &self,
+        part: fn(&RunAccounting) -> TimeAccounting,
+    ) -> Option<TimeAccounting> {
+        let mut runs = self.runs.iter();
+        let first = part(runs.next()?.accounting.as_ref()?);
+        runs.try_fold(first, |sum, run| {
+            Some(sum.merged_runs(part(run.accounting.as_ref()?)))
+        })
+    }
+
+    /// How the runs were accounted: [`AccountingSource::SampledStates`] if
+    /// any run needed sampled states; `None` when a run was not accounted.
+    pub fn accounting_source(&self) -> Option<AccountingSource> {
+        let mut source = AccountingSource::Schedstat;
+        for run in &self.runs {
+            if run.accounting.as_ref()?.source == AccountingSource::SampledStates {
+                source = AccountingSource::SampledStates;
+            }
+        }
+        (!self.runs.is_empty()).then_some(source)
+    }
+
+    /// Threads wanting to run at once, over all runs: the workers' running
+    /// and waiting time ÷ the runs' summed wall time
+    /// ([`TimeAccounting::wanting_to_run`]).
+    pub fn wanting_to_run(&self) -> Option<f64> {
+        let wall: Duration = self.runs.iter().map(|r| r.wall).sum();
+        self.time_accounting()?.wanting_to_run(wall)
+    }
+
+    /// Cores the workers kept busy on average over all runs: their running
+    /// time ÷ the runs' summed wall time.
+    pub fn cores_busy(&self) -> Option<f64> {
+        let wall: Duration = self.runs.iter().map(|r| r.wall).sum();
+        self.time_accounting()?.cores_busy(wall)
     }
 
     /// The cores other programs and the hypervisor kept busy during the

@@ -23,6 +23,11 @@
 //!   others' part is the machine's ticks minus the tree's, so each sample
 //!   carries up to a tick per core of rounding; the totals do not.
 //!
+//! Where the kernel keeps no per-thread scheduler statistics (`schedstat`),
+//! the sampler also reads the state (`R`, `S`, `D`) of every thread of the
+//! tree at each sample, for the time accounting to fall back on
+//! ([`super::accounting::ThreadStates`]); where it does, it reads none.
+//!
 //! The sampler's own CPU time is measured on every run
 //! ([`Contention::sampler_cpu`]); it is counted as the tree's, not as
 //! another program's.
@@ -32,7 +37,9 @@ use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::accounting::ThreadStates;
 use crate::os::procfs::{self, Descendants, MachineCpu};
+use crate::os::schedstat;
 use crate::os::signal_safe as sys;
 
 /// How often the sampler looks: fine enough to draw a one-second run with
@@ -95,6 +102,8 @@ pub(crate) struct Sampler {
 /// What the sampler thread hands back.
 struct SamplerEnd {
     intervals: Vec<Interval>,
+    /// The tree's threads' states at each sample, where they were read.
+    states: Option<ThreadStates>,
     /// Its CPU time, from its thread clock.
     cpu: Duration,
     /// Its user and system time (`RUSAGE_THREAD`, coarser): how to take
@@ -118,10 +127,21 @@ impl Sampler {
         // the run is timed, so that it does not compete with the run's start.
         let mut tree = Tree::new();
         let (known, _, _) = tree.cpu(Duration::ZERO, true);
+        // Thread states only where schedstat cannot say.
+        let states = (!schedstat::available()).then(ThreadStates::new);
         let began = Instant::now();
         let thread = std::thread::Builder::new()
             .name("gilfree-sampler".to_owned())
-            .spawn(move || sample(began, interval, start.machine, tree, known, &stopped))
+            .spawn(move || {
+                sample(
+                    began,
+                    interval,
+                    start.machine,
+                    (tree, known),
+                    states,
+                    &stopped,
+                )
+            })
             .ok()?;
         Some(Sampler {
             start,
@@ -160,6 +180,12 @@ impl std::fmt::Debug for SamplerEnd {
 }
 
 impl Finished {
+    /// The states of the tree's threads the sampler saw, by thread, where
+    /// it read them (only where `schedstat` is missing); taken once.
+    pub(super) fn take_thread_states(&mut self) -> Option<ThreadStates> {
+        self.end.states.take()
+    }
+
     /// The sampler's own user and system time.
     pub(crate) fn own_usage(&self) -> (Duration, Duration) {
         (self.end.user, self.end.system)
@@ -241,8 +267,8 @@ fn sample(
     began: Instant,
     interval: Duration,
     machine: MachineCpu,
-    mut tree: Tree,
-    known: Duration,
+    (mut tree, known): (Tree, Duration),
+    mut states: Option<ThreadStates>,
     stop: &mpsc::Receiver<()>,
 ) -> SamplerEnd {
     let own_cpu = || Duration::from_nanos(sys::thread_cpu_ns());
@@ -271,6 +297,9 @@ fn sample(
         let sampler_now = own_cpu().saturating_sub(cpu_at_start);
         let walk = done || intervals.len() % WALK_EVERY == WALK_EVERY - 1;
         let (known, found, ended) = tree.cpu(sampler_now, walk);
+        if let Some(states) = &mut states {
+            tree.read_thread_states(states);
+        }
         let at_now = began.elapsed();
         intervals.push(Interval {
             at: at_now,
@@ -308,6 +337,7 @@ fn sample(
     };
     SamplerEnd {
         intervals,
+        states,
         cpu,
         user: cpu.mul_f64(user_share),
         system: cpu.mul_f64(1.0 - user_share),
@@ -397,6 +427,24 @@ impl Tree {
     fn new() -> Tree {
         Tree {
             last: HashMap::new(),
+        }
+    }
+
+    /// Records the state of every thread of this process and of the
+    /// descendants it knows alive.
+    fn read_thread_states(&self, states: &mut ThreadStates) {
+        let alive = self
+            .last
+            .iter()
+            .filter(|(_, (_, gone))| !gone)
+            .map(|(&pid, _)| pid as u32);
+        for pid in std::iter::once(std::process::id()).chain(alive) {
+            for tid in schedstat::tasks(pid) {
+                let before = sys::monotonic_ns();
+                if let Some(state) = schedstat::task_state(pid, tid) {
+                    states.record(tid, (before, sys::monotonic_ns()), state);
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::accounting::{AccountingSource, RunAccounting, TimeAccounting};
 use super::{BackendResult, Report, RunMeasurement};
 use crate::backend::python::{Interpreter, Program};
 use crate::backend::{BackendKind, Profile, Schedule, WorkerKind};
@@ -21,6 +22,10 @@ pub(crate) struct Row {
     pub(crate) walls_ms: Vec<f64>,
     pub(crate) cpu_percent: f64,
     pub(crate) others_cores: f64,
+    /// The workers' shares of their lives — running, waiting for a core,
+    /// blocked — each worker alive for the whole run; `None`: not
+    /// accounted.
+    pub(crate) accounting: Option<(f64, f64, f64)>,
     /// With numbers handed back: each run's one worker drew for
     /// `computing` ms, its numbers were on the way `moving` ms, `bytes`.
     pub(crate) transfer: Option<(f64, f64, u64)>,
@@ -38,6 +43,7 @@ impl Row {
                 .collect(),
             cpu_percent: cpu,
             others_cores: 0.0,
+            accounting: None,
             transfer: None,
         }
     }
@@ -46,6 +52,14 @@ impl Row {
     /// `moving_ms`, `bytes` of them (summed over the workers).
     pub(crate) fn moved(mut self, computing_ms: f64, moving_ms: f64, bytes: u64) -> Row {
         self.transfer = Some((computing_ms, moving_ms, bytes));
+        self
+    }
+
+    /// Accounted: each of the row's workers (one per unit of parallelism,
+    /// at most 8) alive for the whole run, `running`, `waiting` and
+    /// `blocked` of it.
+    pub(crate) fn accounted(mut self, running: f64, waiting: f64, blocked: f64) -> Row {
+        self.accounting = Some((running, waiting, blocked));
         self
     }
 
@@ -69,6 +83,71 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                 .iter()
                 .map(|&ms| {
                     let wall = Duration::from_secs_f64(ms / 1e3);
+                    let threads = row.parallelism.clamp(1, 8);
+                    let lives = wall.as_nanos() as f64 * threads as f64;
+                    let accounting = row.accounting.map(|(r, w, b)| RunAccounting {
+                        workers: TimeAccounting {
+                            running_ns: (lives * r) as u64,
+                            waiting_ns: (lives * w) as u64,
+                            blocked_ns: (lives * b) as u64,
+                            threads,
+                        },
+                        coordinators: TimeAccounting::default(),
+                        source: AccountingSource::Schedstat,
+                    });
+                    // One worker spanning the run: the span the workers
+                    // computed in.
+                    let handed_back = row.transfer.map(|(computing, moving, bytes)| {
+                        let finish = (computing * 1e6) as u64;
+                        vec![crate::worker::WorkerReport {
+                            worker: 0,
+                            sum: 0,
+                            start_ns: 0,
+                            finish_ns: finish,
+                            cpu_time: Duration::ZERO,
+                            waiting_for_cpu: None,
+                            cpu_at_start: None,
+                            cpu_at_finish: None,
+                            pid: 0,
+                            tid: 0,
+                            peak_rss_bytes: None,
+                            held_ns: Vec::new(),
+                            host: None,
+                            ready_ns: None,
+                            process: None,
+                            transfer: Some(crate::worker::WorkerTransfer {
+                                bytes,
+                                delivered_ns: finish + (moving * 1e6) as u64,
+                                copy_cpu_ns: Some((moving * 1e5) as u64),
+                                sum_start_ns: 0,
+                                sum_finish_ns: 0,
+                            }),
+                        }]
+                    });
+                    let workers = row
+                        .accounting
+                        .map(|_| {
+                            vec![crate::worker::WorkerReport {
+                                worker: 0,
+                                sum: 0,
+                                start_ns: 0,
+                                finish_ns: wall.as_nanos() as u64,
+                                cpu_time: Duration::ZERO,
+                                waiting_for_cpu: None,
+                                cpu_at_start: None,
+                                cpu_at_finish: None,
+                                pid: 1,
+                                tid: 1,
+                                peak_rss_bytes: None,
+                                held_ns: Vec::new(),
+                                host: None,
+                                ready_ns: None,
+                                process: None,
+                                transfer: None,
+                            }]
+                        })
+                        .or(handed_back)
+                        .unwrap_or_default();
                     RunMeasurement {
                         started_ns: 0,
                         wall,
@@ -78,35 +157,8 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                         uncounted_cpu: Duration::ZERO,
                         self_peak_rss_bytes: 0,
                         children_peak_rss_bytes: 0,
-                        workers: row
-                            .transfer
-                            .map(|(computing, moving, bytes)| {
-                                let finish = (computing * 1e6) as u64;
-                                vec![crate::worker::WorkerReport {
-                                    worker: 0,
-                                    sum: 0,
-                                    start_ns: 0,
-                                    finish_ns: finish,
-                                    cpu_time: Duration::ZERO,
-                                    cpu_at_start: None,
-                                    cpu_at_finish: None,
-                                    pid: 0,
-                                    tid: 0,
-                                    peak_rss_bytes: None,
-                                    held_ns: Vec::new(),
-                                    host: None,
-                                    ready_ns: None,
-                                    process: None,
-                                    transfer: Some(crate::worker::WorkerTransfer {
-                                        bytes,
-                                        delivered_ns: finish + (moving * 1e6) as u64,
-                                        copy_cpu_ns: Some((moving * 1e5) as u64),
-                                        sum_start_ns: 0,
-                                        sum_finish_ns: 0,
-                                    }),
-                                }]
-                            })
-                            .unwrap_or_default(),
+                        workers,
+                        accounting,
                         contention: Some(Contention {
                             others_cpu: wall.mul_f64(row.others_cores),
                             steal: Duration::ZERO,
@@ -120,6 +172,10 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                 .collect(),
             mismatch: None,
             comparable: true,
+            interpreter: (profile(row.name, gil_enabled).language
+                != crate::backend::Language::Rust)
+                .then(|| interpreter.clone())
+                .flatten(),
         })
         .collect();
     Report {

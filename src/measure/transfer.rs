@@ -210,6 +210,7 @@ mod tests {
             start_ns: start,
             finish_ns: finish,
             cpu_time: Duration::ZERO,
+            waiting_for_cpu: None,
             cpu_at_start: None,
             cpu_at_finish: None,
             pid: 0,
@@ -244,6 +245,7 @@ mod tests {
             self_peak_rss_bytes: 0,
             children_peak_rss_bytes: 0,
             workers,
+            accounting: None,
             contention: None,
         };
         let both = run(vec![

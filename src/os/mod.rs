@@ -8,7 +8,9 @@
 //! - Everything else, for the parent only: resource limits (`limits`),
 //!   facts about the machine (`machine`), peak memory (`memory`), CPU time
 //!   as `/proc` reports it for the machine and for other processes
-//!   (`procfs`), and the
+//!   (`procfs`), each thread's time on a CPU, waiting for one, and its
+//!   state (`schedstat`, whose allocation-free parser the forked child uses
+//!   too), and the
 //!   registry of live child processes that a signal must stop ([`children`]),
 //!   and of temporary files that must not outlive the process ([`cleanup`]).
 //!   These read files, allocate and lock.
@@ -25,4 +27,5 @@ pub(crate) mod limits;
 pub(crate) mod machine;
 pub(crate) mod memory;
 pub mod procfs;
+pub mod schedstat;
 pub(crate) mod signal_safe;

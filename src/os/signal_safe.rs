@@ -10,11 +10,14 @@
 //! and `_exit` are async-signal-safe by POSIX; `getrusage`, `mmap`, `munmap`,
 //! `nanosleep`, `prctl`, `getppid`, `gettid` and `sched_getcpu` are not on
 //! POSIX's list but are plain system calls (or vDSO reads) on Linux, whose
-//! libc wrappers take no lock and allocate nothing.
+//! libc wrappers take no lock and allocate nothing. The one file read here,
+//! the calling thread's `/proc/thread-self/schedstat`, is `open`, `read` and
+//! `close` (all three on POSIX's list) into a buffer on the stack, parsed
+//! without allocating ([`crate::os::schedstat::parse`]).
 //! Linux-only facilities have a fallback on other Unix systems.
 //!
-//! Keep it so: code that reads a file, formats or allocates belongs in a
-//! sibling module.
+//! Keep it so: code that formats, allocates or reads any other file belongs
+//! in a sibling module.
 
 use std::os::fd::RawFd;
 use std::time::Duration;
@@ -74,6 +77,43 @@ pub(crate) fn thread_id() -> u32 {
     #[cfg(not(target_os = "linux"))]
     {
         0
+    }
+}
+
+/// How long the calling thread has waited on a run queue for a CPU since it
+/// was created, in nanoseconds (the second field of its `schedstat`), or
+/// `None` where the kernel keeps no such statistics (or they are hidden for
+/// a test: [`crate::os::schedstat`]). Async-signal-safe: `open`, `read` and
+/// `close` into a stack buffer, parsed without allocating. Reading it while
+/// running, the thread reads every wait up to now: the kernel adds a wait
+/// when the waiting thread gets its CPU.
+pub(crate) fn thread_waiting_ns() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        if crate::os::schedstat::hidden() {
+            return None;
+        }
+        let mut buffer = [0u8; 96];
+        // SAFETY: a NUL-terminated path; the descriptor is closed below on
+        // every path; `read` writes at most `buffer.len()` bytes into it.
+        let len = unsafe {
+            let fd = libc::open(
+                c"/proc/thread-self/schedstat".as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC,
+            );
+            if fd < 0 {
+                return None;
+            }
+            let len = libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len());
+            libc::close(fd);
+            len
+        };
+        let len = usize::try_from(len).ok()?;
+        crate::os::schedstat::parse(&buffer[..len]).map(|times| times.waiting_ns)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
     }
 }
 

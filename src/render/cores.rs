@@ -36,7 +36,7 @@ pub fn title(report: &Report) -> String {
         findings.any(|f| matches!(f, Finding::RanInParallel { language: l, .. } if *l == language))
     };
     let took_turns = |lock: Lock| {
-        findings.any(|f| matches!(f, Finding::TookTurns { lock: l, .. } if *l == lock))
+        findings.any(|f| matches!(f, Finding::TookTurns { lock: l, .. } if *l == Some(lock)))
     };
     if took_turns(Lock::Gil) && parallel(Language::Python) {
         if parallel(Language::Rust) {

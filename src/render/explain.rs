@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use super::format::{bounds, bytes, duration, duration_rough, megabytes, span};
 use crate::backend::{Language, Lock, WorkerKind};
-use crate::measure::findings::{AboveCeilingCause, Advice, FewCoresCause, Finding, Findings};
+use crate::measure::findings::{
+    AboveCeilingCause, Accounted, Advice, FewCoresCause, Finding, Findings,
+};
 use crate::measure::{BackendResult, Report};
 use crate::text::{counted, join_names, plural};
 
@@ -18,6 +20,13 @@ pub fn explain(report: &Report) -> String {
     let mut out = String::from("\nWhat this run shows:\n");
     for sentence in sentences(report) {
         let _ = writeln!(out, "- {sentence}");
+    }
+    let accounted = super::accounting::lines(report);
+    if !accounted.is_empty() {
+        out.push_str("\nWhere the workers' time went (running, waiting for a core, blocked):\n");
+        for line in accounted {
+            let _ = writeln!(out, "- {line}");
+        }
     }
     out
 }
@@ -37,12 +46,30 @@ pub fn sentences(report: &Report) -> Vec<String> {
 pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Finding, String)> {
     let mut sentences = Vec::new();
     let mut contention_said = false;
+    let mut waited_said: Vec<Language> = Vec::new();
     for finding in findings {
         let sentence = match finding {
             Finding::Contended { .. } if contention_said => None,
             Finding::Contended { .. } => {
                 contention_said = true;
-                Some(others_took_cores(findings))
+                Some(others_took_cores(report, findings))
+            }
+            Finding::WaitedForCores { row, .. }
+                if report.result(row).is_some_and(interpreter_threads) =>
+            {
+                sentence(report, findings, finding)
+            }
+            Finding::WaitedForCores { row, .. } => {
+                // One sentence for every row of a language that waited
+                // (but CPython's threads, whose GIL is said with them).
+                let language = report.result(row).map(BackendResult::language);
+                match language {
+                    Some(language) if !waited_said.contains(&language) => {
+                        waited_said.push(language);
+                        sentence(report, findings, finding)
+                    }
+                    _ => None,
+                }
             }
             _ => sentence(report, findings, finding),
         };
@@ -54,16 +81,46 @@ pub(super) fn worded<'f>(report: &Report, findings: &'f Findings) -> Vec<(&'f Fi
 }
 
 /// The one sentence for all the rows other programs took cores from.
-fn others_took_cores(findings: &Findings) -> String {
+fn others_took_cores(report: &Report, findings: &Findings) -> String {
     let rows = findings.contended_rows();
     let (lo, hi) = bounds(rows.iter().map(|(_, c)| c.summary.others_cores)).unwrap_or_default();
     let names: Vec<&str> = rows.iter().map(|(row, _)| *row).collect();
+    // Every row of a language is named as the language's rows.
+    let mut named: Vec<String> = Vec::new();
+    for language in report.languages() {
+        let of: Vec<&str> = report
+            .results
+            .iter()
+            .filter(|r| r.language() == language)
+            .map(BackendResult::name)
+            .collect();
+        if of.len() > 1 && of.iter().all(|n| names.contains(n)) {
+            named.push(format!("every {} row", language_name(language)));
+        } else {
+            named.extend(
+                of.iter()
+                    .filter(|n| names.contains(n))
+                    .map(|n| (*n).to_owned()),
+            );
+        }
+    }
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
     format!(
-        "Other programs kept {} cores busy during the runs of {}, so these rows could not have \
-         the cores they needed: their wall times, CPU figures and speedups show this machine \
-         shared, not what the backends can do. Re-run when it is quiet.",
+        "Other programs kept {} cores busy during the runs of {}: their wall times, CPU figures \
+         and speedups show this machine shared, not what the backends can do{}. Re-run when it is \
+         quiet.",
         span(lo, hi, 1, ""),
-        join_names(&names),
+        join_names(&named),
+        if rows.iter().any(|(row, _)| report
+            .result(row)
+            .and_then(|r| r.time_accounting())
+            .is_some())
+        {
+            " — but their workers' shares of running, waiting and blocked still tell a lock from \
+             a busy machine"
+        } else {
+            ""
+        },
     )
 }
 
@@ -95,18 +152,65 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 language_name(*language),
             )
         }
-        Finding::TookTurns { row: name, lock } => {
+        Finding::TookTurns {
+            row: name,
+            lock,
+            accounted: Some(a),
+        } => {
             let r = row(name)?;
+            let shares = shares_words(a);
             match lock {
-                Lock::Emulated => format!(
-                    "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
-                     could have used {} cores: only the thread holding the lock computes, so they \
-                     took turns, and it ran at {} — what the book's Python threads do.",
-                    r.cpu_percent_median(),
-                    workers.min(cores),
+                Some(Lock::Emulated) => format!(
+                    "{name}: its {} were blocked {} of their lives ({shares}): only the thread \
+                     holding the lock computes, so they took turns, and it ran at {} — what the \
+                     book's Python threads do.",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
                     against(report, r),
                 ),
-                Lock::Gil => format!(
+                Some(Lock::Gil) => format!(
+                    "{name}: its {} were blocked {} of their lives, asleep waiting for CPython's \
+                     GIL — enabled, as the interpreter reports — which lets one thread at a time \
+                     run Python code; on average {:.1} of them wanted a core at once{}. So they \
+                     took turns; each process has an interpreter and a GIL of its own.{}",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    a.wanting,
+                    processes_beside_accounted(report, r),
+                    ratios(report, r),
+                ),
+                _ => format!(
+                    "{name}: its {} were blocked {} of their lives ({shares}){}: they waited for \
+                     each other, on a lock, and took turns — on average {:.1} of them wanted a \
+                     core at once — and it ran at {}.",
+                    counted(a.threads, "worker", "workers"),
+                    percent(a.shares.blocked),
+                    if r.profile.language != Language::Rust
+                        && r.profile.worker == WorkerKind::Thread
+                    {
+                        " although the interpreter reports the GIL disabled"
+                    } else {
+                        ""
+                    },
+                    a.wanting,
+                    against(report, r),
+                ),
+            }
+        }
+        Finding::TookTurns {
+            row: name, lock, ..
+        } => {
+            let r = row(name)?;
+            match lock {
+                Some(Lock::Emulated) => format!(
+                    "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
+                     could have used {}: only the thread holding the lock computes, so they \
+                     took turns, and it ran at {} — what the book's Python threads do.",
+                    r.cpu_percent_median(),
+                    counted(workers.min(cores), "core", "cores"),
+                    against(report, r),
+                ),
+                Some(Lock::Gil) => format!(
                     "{name} kept about one core busy ({:.0}% CPU){}: that is CPython's GIL — \
                      enabled, as the interpreter reports — which lets one thread at a time run \
                      Python code, so its {workers} threads took turns; each process has an \
@@ -115,9 +219,48 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                     processes_beside(report, r),
                     speeds(report, findings, r),
                 ),
+                _ => format!(
+                    "{name} kept about one core busy ({:.0}% CPU) although its {workers} workers \
+                     could have used {} cores: they took turns, and it ran at {}.",
+                    r.cpu_percent_median(),
+                    workers.min(cores),
+                    against(report, r),
+                ),
             }
         }
-        Finding::TurnsCostCpu { row: name, lock } => {
+        Finding::TurnsCostCpu {
+            row: name,
+            lock,
+            accounted: Some(a),
+        } => {
+            let r = row(name)?;
+            match lock {
+                Lock::Emulated => format!(
+                    "{name}: its {} were blocked {} of their lives ({}), taking turns on the lock, \
+                     yet ran on {:.1} cores on average: the lock hand-overs and waiting threads \
+                     cost CPU of their own here; it ran at {}.",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    shares_words(a),
+                    a.running_cores,
+                    against(report, r),
+                ),
+                _ => format!(
+                    "{name}: its {} were blocked {} of their lives ({}) with the GIL enabled, yet \
+                     ran on {:.1} cores on average: the GIL lets one thread run Python code at a \
+                     time, so the CPU beyond one core went to the interpreter's own work outside \
+                     it.{}",
+                    counted(a.threads, "thread", "threads"),
+                    percent(a.shares.blocked),
+                    shares_words(a),
+                    a.running_cores,
+                    speeds(report, findings, r),
+                ),
+            }
+        }
+        Finding::TurnsCostCpu {
+            row: name, lock, ..
+        } => {
             let r = row(name)?;
             match lock {
                 Lock::Emulated => format!(
@@ -135,7 +278,51 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 ),
             }
         }
-        Finding::FreeThreads { row: name } => {
+        Finding::FreeThreads {
+            row: name,
+            accounted: Some(a),
+        } => {
+            let r = row(name)?;
+            format!(
+                "{name}: its {} were running {} of their lives, waiting for a core {} and \
+                 blocked {}; on average {:.1} of them wanted a core at once and they ran on \
+                 {:.1}. This is a free-threaded CPython {} with the GIL disabled (PEP 703), so its \
+                 threads ran Python code at the same time — the second half of the story since \
+                 Python 3.13.{}",
+                counted(a.threads, "thread", "threads"),
+                percent(a.shares.running),
+                percent(a.shares.waiting),
+                percent(a.shares.blocked),
+                a.wanting,
+                a.running_cores,
+                report
+                    .interpreter
+                    .as_ref()
+                    .map_or("", |i| i.version.as_str()),
+                ratios(report, r),
+            )
+        }
+        Finding::WaitedForCores {
+            row: name,
+            accounted: a,
+            lost_cores,
+            usable_cores,
+        } if interpreter_threads(row(name)?) => {
+            let r = row(name)?;
+            format!(
+                "{name}: with the GIL disabled, as the interpreter reports, its {} ran at once \
+                 (blocked {}) but waited for a core {} of their lives: other programs had \
+                 {lost_cores:.1} of the {usable_cores} cores — contention, not a lock. It ran at {}.",
+                counted(a.threads, "thread", "threads"),
+                percent(a.shares.blocked),
+                percent(a.shares.waiting),
+                against(report, r),
+            )
+        }
+        Finding::WaitedForCores { row: name, .. } => {
+            waited_for_cores(report, findings, row(name)?.language())?
+        }
+        Finding::FreeThreads { row: name, .. } => {
             let r = row(name)?;
             format!(
                 "{name} kept {:.1} cores busy ({:.0}% CPU){}: this is a free-threaded CPython {} \
@@ -265,6 +452,36 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 }
             )
         }
+        Finding::SingleThreadCost {
+            free,
+            with_gil,
+            ratio,
+            same_build,
+        } => {
+            let (free_row, gil_row) = (row(free)?, row(with_gil)?);
+            format!(
+                "One thread without the GIL: {free} took {}, {with_gil} {} ({}): {}.",
+                duration(free_row.wall_median()),
+                duration(gil_row.wall_median()),
+                if *same_build {
+                    "the same interpreter, its GIL switched on"
+                } else {
+                    "a build with the GIL"
+                },
+                if *ratio >= 1.0 {
+                    format!(
+                        "without the GIL a single thread took {:.0}% longer, the price of free \
+                         threading",
+                        (ratio - 1.0) * 100.0
+                    )
+                } else {
+                    format!(
+                        "without the GIL a single thread took {:.0}% less time here",
+                        (1.0 - ratio) * 100.0
+                    )
+                }
+            )
+        }
         Finding::Launched {
             row: name, split, ..
         } => super::launched::sentence(row(name)?, split)?,
@@ -350,8 +567,8 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
         ),
         Finding::Oversubscribed { workers, cores, .. } => {
             format!(
-                "{workers} workers shared {cores} cores: beyond {cores}, more workers only take \
-                 turns."
+                "{workers} workers shared {}: beyond {cores}, more workers only take turns.",
+                counted(*cores, "core", "cores")
             )
         }
         Finding::MaterializedMemory {
@@ -408,6 +625,121 @@ fn few_cores_cause(cause: &FewCoresCause) -> String {
                                     run: starting them is a large share of so short a job"
             .to_owned(),
         _ => "its workers were not all computing at once for much of the run".to_owned(),
+    }
+}
+
+/// A row that waited for cores: the row, its accounting, the cores it
+/// lost, the cores it could use.
+type Waited<'r> = (&'r BackendResult, &'r Accounted, f64, usize);
+
+/// The one sentence for all the rows of `language` that waited for cores
+/// other programs had ([`Finding::WaitedForCores`]).
+fn waited_for_cores(report: &Report, findings: &Findings, language: Language) -> Option<String> {
+    let waited: Vec<Waited<'_>> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::WaitedForCores {
+                row,
+                accounted,
+                lost_cores,
+                usable_cores,
+            } => Some((report.result(row)?, accounted, *lost_cores, *usable_cores)),
+            _ => None,
+        })
+        .filter(|(r, ..)| r.language() == language && !interpreter_threads(r))
+        .collect();
+    let first = waited.first()?;
+    let names: Vec<&str> = waited.iter().map(|(r, ..)| r.name()).collect();
+    let range = |f: &dyn Fn(&Waited<'_>) -> f64, decimals, unit| {
+        let (lo, hi) = bounds(waited.iter().map(f)).unwrap_or_default();
+        span(lo, hi, decimals, unit)
+    };
+    let (usable_lo, usable_hi) = bounds(waited.iter().map(|w| w.3 as f64)).unwrap_or_default();
+    let one = waited.len() == 1;
+    Some(format!(
+        "{}: {} ran at once (blocked {}) but waited for a core {} of their lives: other \
+         programs had {} of the {} cores — contention, not a lock: {} {} understates {}.",
+        join_names(&names),
+        if one {
+            format!("its {}", counted(first.1.threads, "worker", "workers"))
+        } else {
+            "their workers".to_owned()
+        },
+        range(&|w| w.1.shares.blocked * 100.0, 0, "%"),
+        range(&|w| w.1.shares.waiting * 100.0, 0, "%"),
+        range(&|w| w.2, 1, ""),
+        span(usable_lo, usable_hi, 0, ""),
+        if one { "its" } else { "their" },
+        range(
+            &|w| report.speedup(w.0).unwrap_or(0.0),
+            2,
+            &format!(
+                "× {}",
+                report
+                    .baseline_of(first.0)
+                    .map_or("sequential", BackendResult::name)
+            )
+        ),
+        if one { "it" } else { "them" },
+    ))
+}
+
+/// Whether the row's workers are threads of one interpreter (CPython's
+/// threads), whose sentences say what the interpreter reports of its GIL.
+fn interpreter_threads(r: &BackendResult) -> bool {
+    r.profile.language != Language::Rust && r.profile.worker == WorkerKind::Thread
+}
+
+/// ` python-threads ran at 0.98× python-sequential, python-processes at
+/// 1.80×.`: the threads' speedup and the processes' beside it.
+fn ratios(report: &Report, threads: &BackendResult) -> String {
+    let Some(speedup) = report.speedup(threads) else {
+        return String::new();
+    };
+    let base = report
+        .baseline_of(threads)
+        .map_or(Language::Python.baseline(), BackendResult::name);
+    match processes_of(report, threads).and_then(|p| Some((p, report.speedup(p)?))) {
+        Some((p, s)) => format!(
+            " {} ran at {speedup:.2}× {base}, {} at {s:.2}×.",
+            threads.name(),
+            p.name()
+        ),
+        None => format!(" {} ran at {speedup:.2}× {base}.", threads.name()),
+    }
+}
+
+/// `12%`: a share as a whole percentage.
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// `running 20%, waiting for a core 7%`: the other two parts of a reading
+/// from the accounting.
+fn shares_words(a: &Accounted) -> String {
+    format!(
+        "running {}, waiting for a core {}",
+        percent(a.shares.running),
+        percent(a.shares.waiting)
+    )
+}
+
+/// ` while python-processes' 8 workers were blocked 0% and 3.2 of them
+/// wanted a core at once`, from the accounting of the Python row whose
+/// workers are processes; its CPU without one; or nothing.
+fn processes_beside_accounted(report: &Report, threads: &BackendResult) -> String {
+    let Some(processes) = processes_of(report, threads) else {
+        return String::new();
+    };
+    match report.accounted(processes) {
+        Some(p) => format!(
+            ", where {:.1} of the {} of {} did (blocked {})",
+            p.wanting,
+            counted(p.threads, "worker", "workers"),
+            processes.name(),
+            percent(p.shares.blocked),
+        ),
+        None => processes_beside(report, threads),
     }
 }
 
@@ -600,7 +932,7 @@ mod tests {
         let text = explain(&busy);
         assert!(
             text.contains(
-                "Other programs kept 1.0–1.4 cores busy during the runs of sequential and threads"
+                "Other programs kept 1.0–1.4 cores busy during the runs of every Rust row"
             ),
             "{text}"
         );

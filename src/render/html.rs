@@ -117,6 +117,11 @@ pub fn report_page(report: &Report, title: &str, preamble: &str) -> Result<Strin
     }
     let _ = writeln!(
         body,
+        "<h2>Where the workers' time went</h2>\n<figure>{}</figure>",
+        inline(&super::time_picture::svg(report)?)
+    );
+    let _ = writeln!(
+        body,
         "<h2>Cores busy over time</h2>\n<figure>{}</figure>",
         inline(&super::cores::svg(report)?)
     );
@@ -229,7 +234,7 @@ mod tests {
             "nothing fetched from elsewhere"
         );
         assert!(!page.contains("<?xml"));
-        assert_eq!(page.matches("<svg").count(), 2, "two pictures inline");
+        assert_eq!(page.matches("<svg").count(), 3, "three pictures inline");
         assert!(page.contains("<td>threads</td>"));
         assert!(page.contains("id=\"results\""));
     }

@@ -12,18 +12,23 @@ use crate::measure::findings::Finding;
 use crate::measure::{BackendResult, Report};
 use crate::text::counted;
 
-/// The most lines the lesson prints.
-pub const MAX_LINES: usize = 40;
+/// The most lines the lesson prints: a laptop's terminal of 50, with room
+/// for the command. A free-threaded CPython's lesson has two rows more (its
+/// GIL on and off), a sentence each for them and for the single thread, and
+/// names its interpreter by its path, which may wrap.
+pub const MAX_LINES: usize = 48;
 
 /// The widest line it prints.
 pub const MAX_COLUMNS: usize = 100;
 
-const COLUMNS: [(&str, usize); 6] = [
+const COLUMNS: [(&str, usize); 8] = [
     ("row", 17),
     ("wall", 9),
     ("CPU", 5),
     ("speedup", 7),
-    ("against", 17),
+    ("running", 7),
+    ("waiting", 7),
+    ("blocked", 7),
     ("sums", 4),
 ];
 
@@ -52,41 +57,78 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
             super::explain::per_number(calibration.rust_per_number),
             match calibration.python_per_number {
                 Some(python) => format!(
-                    " and {} in CPython, so python-sequential takes about {}",
+                    " and {} in CPython, so python-sequential takes about {}{}",
                     super::explain::per_number(python),
-                    super::format::duration_rough(calibration.expected_sequential(w.workers()))
+                    super::format::duration_rough(calibration.expected_sequential(w.workers())),
+                    report
+                        .result(Language::Python.baseline())
+                        .map(|r| format!(
+                            " (it took {})",
+                            super::format::duration_rough(r.wall_median())
+                        ))
+                        .unwrap_or_default(),
                 ),
                 None => " (no Python interpreter: the Rust rows only)".to_owned(),
             },
         );
     }
     if let Some(interpreter) = &report.interpreter {
-        let _ = write!(
-            head,
-            " CPython {} ({}), {}.",
-            interpreter.version,
-            interpreter.shown_command(),
-            interpreter.gil_words()
-        );
+        // The GIL states the rows ran with: both, when a free-threaded
+        // build ran some rows with it switched on.
+        let states: Vec<bool> = report
+            .results
+            .iter()
+            .filter_map(|r| r.interpreter.as_ref().map(|i| i.gil_enabled))
+            .collect();
+        if states.contains(&true) && states.contains(&false) {
+            let _ = write!(
+                head,
+                " CPython {} ({}), free-threaded: GIL off (PYTHON_GIL=0), on (PYTHON_GIL=1) in \
+                 the rows marked so — one interpreter, one count.",
+                interpreter.version,
+                interpreter.shown_command(),
+            );
+        } else {
+            let _ = write!(
+                head,
+                " CPython {} ({}), {}.",
+                interpreter.version,
+                interpreter.shown_command(),
+                interpreter.gil_words()
+            );
+        }
     }
     let _ = write!(
         head,
-        " {} runs per row after {} warm-up, medians; {} logical cores.",
-        report.plan.min_runs, report.plan.warmup, report.machine.logical_cores
+        " {} per row after {}, medians; {}.",
+        counted(report.plan.min_runs, "run", "runs"),
+        counted(report.plan.warmup, "warm-up", "warm-ups"),
+        counted(
+            report.machine.logical_cores,
+            "logical core",
+            "logical cores"
+        )
     );
     wrap_into(&mut out, &head, "");
     out.push('\n');
 
-    let header: Vec<String> = COLUMNS.iter().map(|(n, _)| (*n).to_owned()).collect();
-    row_in(&mut out, &header, &COLUMNS);
+    let mut columns = COLUMNS;
+    columns[0].1 = report
+        .results
+        .iter()
+        .map(|r| r.name().chars().count())
+        .fold(COLUMNS[0].1, usize::max);
+    let header: Vec<String> = columns.iter().map(|(n, _)| (*n).to_owned()).collect();
+    row_in(&mut out, &header, &columns);
     for result in &report.results {
-        row_in(&mut out, &cells(report, result), &COLUMNS);
+        row_in(&mut out, &cells(report, result), &columns);
     }
     out.push('\n');
     wrap_into(
         &mut out,
         "CPU: 100% = one core busy for the whole run, 200% = two. speedup: against the sequential \
-         row of the same language.",
+         row of the same language. running / waiting / blocked: the shares of the workers' lives \
+         on a CPU, ready but waiting for a core (every core busy), and asleep (a lock: the GIL).",
         "",
     );
     let verified = report.results.iter().all(BackendResult::verified);
@@ -244,9 +286,11 @@ pub fn transfer_text(report: &Report) -> String {
                     "- {} moved its numbers at {} of copy CPU ({}), {:.1}× below memcpy's {}.",
                     result.name(),
                     super::format::bytes_rate(against.rate),
-                    result
-                        .transfer()
-                        .map_or(String::new(), |t| counted(t.copies() as usize, "copy", "copies")),
+                    result.transfer().map_or(String::new(), |t| counted(
+                        t.copies() as usize,
+                        "copy",
+                        "copies"
+                    )),
                     against.times_below,
                     super::format::bytes_rate(against.memcpy),
                 ),
@@ -259,6 +303,10 @@ pub fn transfer_text(report: &Report) -> String {
 
 /// The table's cells for one row.
 fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
+    let shares = result.time_accounting().and_then(|a| a.shares());
+    let share = |f: fn(&crate::measure::Shares) -> f64| {
+        shares.map_or_else(|| "—".to_owned(), |s| format!("{:.0}%", f(&s) * 100.0))
+    };
     vec![
         result.name().to_owned(),
         duration(result.wall_median()),
@@ -266,10 +314,9 @@ fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
         report
             .speedup(result)
             .map_or_else(|| "—".to_owned(), |s| format!("{s:.2}×")),
-        report
-            .baseline_of(result)
-            .map_or("—", |b| b.name())
-            .to_owned(),
+        share(|s| s.running),
+        share(|s| s.waiting),
+        share(|s| s.blocked),
         match (result.comparable, result.mismatch) {
             (false, _) => "n/c".to_owned(),
             (true, None) => "✓".to_owned(),
@@ -285,8 +332,9 @@ pub fn introduction(text: &str) -> &str {
 
 /// The sentences of the explanation that carry the lesson: other programs
 /// (when they bent the figures), what CPython's threads did (the GIL, or
-/// its absence), what the emulated lock did, and the Rust rows that ran in
-/// parallel. At most four.
+/// its absence: each threads row, with the GIL on and off when both ran),
+/// what running without the GIL costs one thread, what the emulated lock
+/// did, and the Rust rows that ran in parallel. At most five.
 fn chosen(report: &Report) -> Vec<String> {
     let findings = report.findings();
     let worded = super::explain::worded(report, &findings);
@@ -301,35 +349,52 @@ fn chosen(report: &Report) -> Vec<String> {
             r.language() == Language::Python && r.profile.worker == WorkerKind::Thread
         }) && findings.reading(f.row().unwrap_or_default()) == Some(f)
     };
-    let mut chosen: Vec<String> = [
-        first(&|f| matches!(f, Finding::Contended { .. })),
-        first(&python_threads),
-        first(&|f| {
-            matches!(
-                f,
-                Finding::TookTurns {
-                    lock: Lock::Emulated,
-                    ..
-                } | Finding::TurnsCostCpu {
-                    lock: Lock::Emulated,
-                    ..
-                }
-            )
-        }),
-        first(&|f| {
-            matches!(
-                f,
-                Finding::RanInParallel {
-                    language: Language::Rust,
-                    ..
-                }
-            )
-        }),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    chosen.truncate(4);
+    let threads_rows: Vec<String> = worded
+        .iter()
+        .filter(|(f, _)| python_threads(f))
+        .map(|(_, sentence)| sentence.clone())
+        .collect();
+    let mut chosen: Vec<String> = [first(&|f| matches!(f, Finding::Contended { .. }))]
+        .into_iter()
+        .flatten()
+        .chain(threads_rows)
+        .collect();
+    // The emulated lock tells what CPython's threads do when they are not
+    // there to tell it themselves.
+    let without_python = !worded.iter().any(|(f, _)| python_threads(f));
+    chosen.extend(
+        [
+            first(&|f| matches!(f, Finding::SingleThreadCost { .. })),
+            first(&|f| {
+                without_python
+                    && matches!(
+                        f,
+                        Finding::TookTurns {
+                            lock: Some(Lock::Emulated),
+                            ..
+                        } | Finding::TurnsCostCpu {
+                            lock: Lock::Emulated,
+                            ..
+                        }
+                    )
+            }),
+            first(&|f| {
+                matches!(
+                    f,
+                    Finding::RanInParallel {
+                        language: Language::Rust,
+                        ..
+                    }
+                ) || matches!(f, Finding::WaitedForCores { row, .. }
+                        if report.result(row).is_some_and(|r| r.language() == Language::Rust))
+            }),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    // Five at most: with a free-threaded CPython's two threads rows and its
+    // single thread, the Rust rows' sentence is the one left out.
+    chosen.truncate(5);
     chosen
 }
 
@@ -383,6 +448,7 @@ mod tests {
         Calibration {
             rust_per_number: std::time::Duration::from_nanos(11),
             python_per_number: Some(std::time::Duration::from_nanos(500)),
+            python_startup: std::time::Duration::ZERO,
             count: 1_000_000,
             chosen: true,
         }
@@ -419,9 +485,11 @@ mod tests {
             .iter()
             .find(|l| l.starts_with("python-processes"))
             .unwrap();
+        // Its speedup, against python-sequential (the table's note says so).
+        assert!(row.contains("1.78×"), "{row}");
         assert!(
-            row.contains("1.78×") && row.contains("python-sequential"),
-            "{row}"
+            flat.contains("speedup: against the sequential row of the same language"),
+            "{text}"
         );
     }
 

@@ -1,5 +1,6 @@
 //! Everything a person reads: the report as text (this file: a header, one
-//! table row per backend, the per-worker results as the book prints them,
+//! table row per backend, the second table of where the workers' time went
+//! (`accounting.rs`), the per-worker results as the book prints them,
 //! and notes computed from the measurements), [`explain`]'s sentences,
 //! the per-worker [`timeline`]s (text and SVG), a [`sweep`]'s tables and
 //! plot, the [`format`](mod@format) helpers they share, and what every
@@ -13,6 +14,7 @@ use crate::backend::{Language, WorkerKind};
 use crate::measure::Report;
 use crate::text::counted;
 
+mod accounting;
 pub mod cores;
 mod explain;
 #[doc(hidden)]
@@ -26,6 +28,7 @@ mod notes;
 pub mod picture;
 pub mod sweep;
 mod table;
+pub mod time_picture;
 pub mod timeline;
 pub mod transfer;
 
@@ -111,6 +114,7 @@ pub fn text(report: &Report) -> String {
     header(&mut out, report);
     out.push('\n');
     table::table(&mut out, report);
+    accounting::table(&mut out, report);
     table::summary(&mut out, report);
     python(&mut out, report);
     launched::text(&mut out, report);
@@ -317,6 +321,7 @@ mod same_findings {
         Calibration {
             rust_per_number: std::time::Duration::from_nanos(11),
             python_per_number: Some(std::time::Duration::from_nanos(500)),
+            python_startup: std::time::Duration::ZERO,
             count: 1_000_000,
             chosen: true,
         }

@@ -22,17 +22,18 @@ use super::picture::{
     first_fitting, font, nice_step, top_left,
 };
 use crate::error::Error;
-use crate::measure::findings::SweepFinding;
+use crate::measure::findings::{FlatCause, SweepFinding};
 use crate::measure::sweep::{Scaling, SerialReading, Sweep, amdahl};
 use crate::text::{counted, join_names, plural};
 
-const COLUMNS: [(&str, usize); 9] = [
+const COLUMNS: [(&str, usize); 10] = [
     ("workers", 7),
     ("numbers", 13),
     ("wall", 10),
     ("speedup", 8),
     ("efficiency", 10),
     ("CPU", 6),
+    ("run/wait/blocked", 16),
     ("Karp–Flatt e", 12),
     ("Amdahl", 7),
     ("others", 6),
@@ -161,6 +162,18 @@ pub fn text(sweep: &Sweep) -> String {
                 figures.map_or_else(dash, |f| format!("{:.2}×", f.speedup)),
                 figures.map_or_else(dash, |f| format!("{:.0}%", f.efficiency * 100.0)),
                 format!("{:.0}%", point.result.cpu_percent_median()),
+                point
+                    .result
+                    .time_accounting()
+                    .and_then(|a| a.shares())
+                    .map_or_else(dash, |s| {
+                        format!(
+                            "{:.0}/{:.0}/{:.0}%",
+                            s.running * 100.0,
+                            s.waiting * 100.0,
+                            s.blocked * 100.0
+                        )
+                    }),
                 figures
                     .and_then(|f| f.serial_fraction)
                     .map_or_else(dash, |e| format!("{e:.3}")),
@@ -209,6 +222,7 @@ pub fn text(sweep: &Sweep) -> String {
         "\nspeedup: against 1 worker{}. efficiency = speedup / min(workers, {} cores; a launched engine's: its hosts' cores).\n\
          Karp–Flatt e = (1/S − 1/P) / (1 − 1/P) for P = min(workers, cores): the serial fraction the \
          measurement implies; Amdahl = 1 / (e + (1 − e)/P), the speedup that e predicts.\n\
+         run/wait/blocked = the workers' lives: on a CPU, waiting for a core, asleep (a lock, the GIL).\n\
          others = cores other programs kept busy during the point's runs (/proc/stat; ? = too short \
          to tell); ! = they took 10% or more of the cores the point could use.",
         match sweep.plan.scaling {
@@ -240,7 +254,8 @@ pub fn text(sweep: &Sweep) -> String {
             out,
             "\nwarning: other programs took cores these points could have used: {}. Their speedups \
              and Karp–Flatt e measure a shared machine — a busy machine looks like a serial \
-             fraction, or like a GIL. Re-run when it is quiet.",
+             fraction, or like a GIL, but its workers wait for a core (wait) where a lock's sleep \
+             (blocked). Re-run when it is quiet.",
             contended.join("; ")
         );
     }
@@ -279,6 +294,22 @@ pub fn text(sweep: &Sweep) -> String {
                      about start-up than about scaling; a larger --count lets the scaling show.",
                     duration(crate::measure::findings::SHORT_JOB),
                     points.join(", ")
+                );
+            }
+            SweepFinding::StayedFlat { backends, cause } => {
+                let _ = writeln!(
+                    out,
+                    "\nnote: {}{}.",
+                    flat_words(backends, *cause),
+                    match cause {
+                        FlatCause::TookTurns => ": its workers slept (blocked) much of their \
+                                                lives, taking turns on a lock"
+                            .to_owned(),
+                        FlatCause::WaitedForCores => ": its workers ran at once but waited for \
+                                                     a core (wait) — contention, not a lock"
+                            .to_owned(),
+                        _ => String::new(),
+                    }
                 );
             }
             _ => {}
@@ -355,10 +386,14 @@ fn plot_title(sweep: &Sweep) -> String {
     let cores = sweep.machine.logical_cores;
     let findings = sweep.findings();
     let mut candidates = Vec::new();
-    let flat = findings.iter().find_map(|f| match f {
-        SweepFinding::StayedFlat { backends } => Some(join_names(backends)),
-        _ => None,
-    });
+    let flats: Vec<String> = findings
+        .iter()
+        .filter_map(|f| match f {
+            SweepFinding::StayedFlat { backends, cause } => Some(flat_words(backends, *cause)),
+            _ => None,
+        })
+        .collect();
+    let flat = (!flats.is_empty()).then(|| flats.join("; "));
     for finding in &findings {
         let SweepFinding::Best {
             backend,
@@ -391,7 +426,7 @@ fn plot_title(sweep: &Sweep) -> String {
             counted(*workers, "worker", "workers")
         );
         if let Some(flat) = &flat {
-            candidates.push(format!("{reached}; {flat} stayed near 1×"));
+            candidates.push(format!("{reached}; {flat}"));
         }
         candidates.push(reached);
         candidates.push(format!("{backend} reached {speedup:.2}×; {allow}"));
@@ -405,6 +440,18 @@ fn plot_title(sweep: &Sweep) -> String {
         true,
         f64::from(WIDTH) - 2.0 * f64::from(MARGIN),
     )
+}
+
+/// `gil took turns and stayed near 1×`: a flat series and why.
+fn flat_words(backends: &[&str], cause: FlatCause) -> String {
+    let names = join_names(backends);
+    match cause {
+        FlatCause::TookTurns => format!("{names} took turns and stayed near 1×"),
+        FlatCause::WaitedForCores => {
+            format!("{names} stayed near 1×, waiting for cores others had")
+        }
+        _ => format!("{names} stayed near 1×"),
+    }
 }
 
 /// Worker ticks: integers only, 1 and then every `step`, at most about ten.
@@ -730,6 +777,7 @@ mod tests {
                         start_ns: launch_ns,
                         finish_ns: launch_ns + compute_ns,
                         cpu_time: std::time::Duration::from_nanos(compute_ns),
+                        waiting_for_cpu: None,
                         cpu_at_start: None,
                         cpu_at_finish: None,
                         pid: 1,

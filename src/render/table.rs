@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::format::{self, duration, rate, row_in};
 use crate::measure::Others;
 use crate::measure::{BackendResult, Report};
-use crate::text::plural;
+use crate::text::{counted, plural};
 
 const COLUMNS: [(&str, usize); 11] = [
     ("backend", 10),
@@ -40,12 +40,11 @@ pub(super) fn table(out: &mut String, report: &Report) {
         .iter()
         .map(|r| match r.cores_across() {
             Some(across) => format!(
-                "{} {} (of the {} cores of its {} host{})",
+                "{} {} (of the {} cores of its {})",
                 r.name(),
                 report.usable_parallelism(r),
                 across.cores,
-                across.hosts,
-                if across.hosts == 1 { "" } else { "s" }
+                counted(across.hosts, "host", "hosts")
             ),
             None => format!("{} {}", r.name(), report.usable_parallelism(r)),
         })
@@ -53,14 +52,14 @@ pub(super) fn table(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "\nCPU = (user + sys) / wall, of one core (200% = two cores busy). speedup = {} / wall.\n\
-         efficiency = speedup / workers able to run at once on {} cores: {}.\n\
+         efficiency = speedup / workers able to run at once on {}: {}.\n\
          others = cores other programs kept busy meanwhile (/proc/stat; ? = runs too short to tell).",
         if report.languages().len() > 1 {
             "wall of its language's\nsequential row (Rust rows: sequential; Python rows: python-sequential)"
         } else {
             "sequential wall"
         },
-        report.machine.logical_cores,
+        counted(report.machine.logical_cores, "core", "cores"),
         parallelism.join(", ")
     );
 }

@@ -324,7 +324,10 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                      longer for it",
                     join_names(&shared)
                 ),
-                format!("Machine shared: other programs took cores during {}", join_names(&shared)),
+                format!(
+                    "Machine shared: other programs took cores during {}",
+                    join_names(&shared)
+                ),
                 "Machine shared: other programs took cores during these runs".to_owned(),
             ];
             area.draw(&Text::new(
@@ -377,20 +380,27 @@ pub fn svg(report: &Report) -> Result<String, Error> {
             let since = |ns: u64| ns.saturating_sub(run.started_ns) as f64 / 1e9;
             let bar = |from: f64, to: f64, lane_y: i32, color: RGBColor| {
                 let (a, b) = (at_x(from), at_x(to).max(at_x(from) + 1));
-                Rectangle::new(
-                    [(a, lane_y + 1), (b, lane_y + lane - 1)],
-                    color.filled(),
-                )
+                Rectangle::new([(a, lane_y + 1), (b, lane_y + lane - 1)], color.filled())
             };
             for (i, worker) in run.workers.iter().enumerate() {
                 let lane_y = y + lane * i as i32;
-                area.draw(&bar(since(worker.start_ns), since(worker.finish_ns), lane_y, DRAWING))
-                    .map_err(|e| fail(&e))?;
+                area.draw(&bar(
+                    since(worker.start_ns),
+                    since(worker.finish_ns),
+                    lane_y,
+                    DRAWING,
+                ))
+                .map_err(|e| fail(&e))?;
                 if let Some(t) = worker.transfer
                     && t.delivered_ns > worker.finish_ns
                 {
-                    area.draw(&bar(since(worker.finish_ns), since(t.delivered_ns), lane_y, MOVING))
-                        .map_err(|e| fail(&e))?;
+                    area.draw(&bar(
+                        since(worker.finish_ns),
+                        since(t.delivered_ns),
+                        lane_y,
+                        MOVING,
+                    ))
+                    .map_err(|e| fail(&e))?;
                 }
             }
             let parent_y = y + lane * run.workers.len() as i32;
@@ -603,11 +613,18 @@ pub fn count_plot(sweep: &CountSweep) -> Result<String, Error> {
     let series: Vec<(&str, Vec<(f64, f64)>)> = rows
         .iter()
         .map(|row| {
-            let points = sweep.series(row).iter().map(|p| (x_of(p), p.speedup)).collect();
+            let points = sweep
+                .series(row)
+                .iter()
+                .map(|p| (x_of(p), p.speedup))
+                .collect();
             (*row, points)
         })
         .collect();
-    let xs: Vec<f64> = series.iter().flat_map(|(_, s)| s.iter().map(|p| p.0)).collect();
+    let xs: Vec<f64> = series
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(|p| p.0))
+        .collect();
     let (x_min, x_max) = (
         xs.iter().copied().fold(f64::INFINITY, f64::min),
         xs.iter().copied().fold(0.0, f64::max),
@@ -657,7 +674,11 @@ pub fn count_plot(sweep: &CountSweep) -> Result<String, Error> {
         })
         .chain(std::iter::once(format!(
             "Speedup against one worker after another as each worker's {} grows",
-            if numbers { "numbers handed back" } else { "work" }
+            if numbers {
+                "numbers handed back"
+            } else {
+                "work"
+            }
         )))
         .collect();
     let room = f64::from(WIDTH) - 2.0 * f64::from(MARGIN);
@@ -703,7 +724,9 @@ pub fn count_plot(sweep: &CountSweep) -> Result<String, Error> {
         ))
         .map_err(|e| fail(&e))?;
         let legend_left = WIDTH as i32 - 300;
-        let (plot_area, _) = root.margin(96, 0, 0, 0).split_horizontally(legend_left - 15);
+        let (plot_area, _) = root
+            .margin(96, 0, 0, 0)
+            .split_horizontally(legend_left - 15);
         let mut chart = ChartBuilder::on(&plot_area)
             .margin_left(MARGIN / 2)
             .margin_right(10)

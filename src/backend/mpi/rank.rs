@@ -162,6 +162,7 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
                 start_ns: now,
                 finish_ns: now,
                 cpu_time: std::time::Duration::ZERO,
+                waiting_for_cpu: None,
                 cpu_at_start: None,
                 cpu_at_finish: None,
                 pid: std::process::id(),
@@ -171,6 +172,7 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
                 host: None,
                 ready_ns: None,
                 process: None,
+                transfer: None,
             };
             (report, Some(failure.to_string()))
         }

@@ -419,6 +419,9 @@ pub(crate) fn reports(records: Vec<RankRecord>, barrier_ns: u64) -> Vec<WorkerRe
             start_ns: barrier_ns + r.start_after_barrier_ns,
             finish_ns: barrier_ns + r.finish_after_barrier_ns,
             cpu_time: Duration::from_nanos(r.cpu_ns),
+            // A rank's wait is not carried in its record: mpi rows go
+            // unaccounted.
+            waiting_for_cpu: None,
             cpu_at_start: r.cpu_at_start,
             cpu_at_finish: r.cpu_at_finish,
             pid: r.pid,

@@ -1,5 +1,5 @@
-//! The fixed-size binary record a worker process sends its parent: ten
-//! native-endian 64-bit fields, 80 bytes, far below `PIPE_BUF`, so that one
+//! The fixed-size binary record a worker process sends its parent: eleven
+//! native-endian 64-bit fields, 88 bytes, far below `PIPE_BUF`, so that one
 //! `write(2)` never blocks and arrives whole. A worker that hands its
 //! numbers back sends the record after them (through the pipe) or writes it
 //! after them (into the shared mapping): a record is the sign that every
@@ -11,8 +11,10 @@ use crate::error::WorkerFailure;
 use crate::worker::WorkerReport;
 
 /// The size of a record, in bytes.
-pub(super) const RECORD_LEN: usize = 80;
-const MAGIC: u64 = u64::from_le_bytes(*b"gilfree2");
+pub(super) const RECORD_LEN: usize = 88;
+const MAGIC: u64 = u64::from_le_bytes(*b"gilfree3");
+/// The waiting field of a worker whose wait is unknown.
+const UNKNOWN: u64 = u64::MAX;
 
 /// The record of `report`, and of the CPU time the worker spent writing its
 /// numbers into its pipe (`copy_cpu_ns`, 0 when it wrote none). Allocates
@@ -29,6 +31,9 @@ pub(super) fn encode(report: &WorkerReport, copy_cpu_ns: u64) -> [u8; RECORD_LEN
         cpu(report.cpu_at_start) as u64,
         cpu(report.cpu_at_finish) as u64,
         (u64::from(report.pid) << 32) | u64::from(report.tid),
+        report.waiting_for_cpu.map_or(UNKNOWN, |d| {
+            u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
+        }),
         copy_cpu_ns,
     ];
     let mut out = [0u8; RECORD_LEN];
@@ -63,6 +68,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<(WorkerReport, u64),
         cpu_start,
         cpu_finish,
         ids,
+        waiting_ns,
         copy_cpu_ns,
     ] = fields;
     if magic != MAGIC {
@@ -74,6 +80,11 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<(WorkerReport, u64),
     if finish_ns < start_ns {
         return Err(WorkerFailure::BadRecord("it finished before it started"));
     }
+    if waiting_ns != UNKNOWN && waiting_ns > finish_ns - start_ns {
+        return Err(WorkerFailure::BadRecord(
+            "it waited for a CPU longer than it lived",
+        ));
+    }
     let cpu = |c: u64| u32::try_from(c as i64).ok();
     let report = WorkerReport {
         worker,
@@ -81,6 +92,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<(WorkerReport, u64),
         start_ns,
         finish_ns,
         cpu_time: Duration::from_nanos(cpu_ns),
+        waiting_for_cpu: (waiting_ns != UNKNOWN).then(|| Duration::from_nanos(waiting_ns)),
         cpu_at_start: cpu(cpu_start),
         cpu_at_finish: cpu(cpu_finish),
         pid: (ids >> 32) as u32,
@@ -106,6 +118,7 @@ mod tests {
             start_ns: 10,
             finish_ns: 25,
             cpu_time: Duration::from_nanos(14),
+            waiting_for_cpu: Some(Duration::from_nanos(1)),
             cpu_at_start: Some(1),
             cpu_at_finish: None,
             pid: 4242,
@@ -122,6 +135,23 @@ mod tests {
     #[test]
     fn a_record_round_trips() {
         assert_eq!(decode(&encode(&sample(), 77), 5).unwrap(), (sample(), 77));
+        let unknown = WorkerReport {
+            waiting_for_cpu: None,
+            ..sample()
+        };
+        assert_eq!(decode(&encode(&unknown, 0), 5).unwrap(), (unknown, 0));
+    }
+
+    #[test]
+    fn a_wait_longer_than_the_life_is_rejected() {
+        let impossible = WorkerReport {
+            waiting_for_cpu: Some(Duration::from_nanos(16)),
+            ..sample()
+        };
+        assert!(matches!(
+            decode(&encode(&impossible, 0), 5),
+            Err(WorkerFailure::BadRecord(_))
+        ));
     }
 
     #[test]
@@ -130,8 +160,8 @@ mod tests {
         assert!(matches!(
             decode(&bytes[..RECORD_LEN - 1], 5),
             Err(WorkerFailure::ShortRecord {
-                got: 79,
-                expected: 80
+                got: 87,
+                expected: 88
             })
         ));
         assert!(matches!(
@@ -142,7 +172,7 @@ mod tests {
         long.push(0);
         assert!(matches!(
             decode(&long, 5),
-            Err(WorkerFailure::ShortRecord { got: 81, .. })
+            Err(WorkerFailure::ShortRecord { got: 89, .. })
         ));
         let mut garbled = bytes;
         garbled[0] ^= 1;
@@ -175,6 +205,7 @@ mod fuzz {
                 start_ns: 100,
                 finish_ns: 900,
                 cpu_time: Duration::from_nanos(700),
+                waiting_for_cpu: Some(Duration::from_nanos(50)),
                 cpu_at_start: Some(0),
                 cpu_at_finish: Some(1),
                 pid: 77,

@@ -13,7 +13,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use crate::export::{Exporter, rfc3339_utc};
-use crate::measure::{BackendResult, Report, RunMeasurement};
+use crate::measure::{BackendResult, Report, RunMeasurement, TimeAccounting};
 use crate::worker::WorkerReport;
 
 /// The version of the layout below. It grows by one whenever a field is
@@ -22,10 +22,13 @@ use crate::worker::WorkerReport;
 /// Version 2: each row's `speedup` and `efficiency` are against its own
 /// language's sequential row (`baseline`), `speedup_stddev` gave way to
 /// `speedup_ci`, and the plan became `min_runs`/`max_runs`. Version 3: the
+/// time accounting (`time_accounting` per row and per run, `waiting_ns` per
+/// worker); in a version 3 file a `null` accounting means it could not be
+/// measured, where an older file simply predates it. Also in version 3: the
 /// workers may hand back their numbers (`workload.returns`), and each row
-/// says what moving them cost (`transfer`); a row's sums are then the
-/// parent's sums of what it received. Version 1 and 2 files are still read
-/// ([`read`]), version 1's rows brought to version 2's meaning.
+/// then says what moving them cost (`transfer`), its sums the parent's sums
+/// of what it received. Version 1 and 2 files are still read ([`read`]),
+/// version 1's rows brought to version 2's meaning.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// A whole JSON export.
@@ -290,6 +293,29 @@ pub struct ResultRecord {
     /// to bend its figures (at least 10 % of them).
     #[serde(default)]
     pub contended: bool,
+    /// Where the workers' time went over all runs: running, waiting for a
+    /// core, blocked (`null` where it could not be measured, and in files
+    /// written before schema 3).
+    #[serde(default)]
+    pub time_accounting: Option<TimeAccountingRecord>,
+    /// The same for the threads that started the workers and waited for
+    /// them (gilfree's thread, the interpreter's main thread, a pool's
+    /// helper threads), apart from the workers.
+    #[serde(default)]
+    pub coordinator_time_accounting: Option<TimeAccountingRecord>,
+    /// How the accounting was measured: `schedstat`, or `sampled states`
+    /// where the kernel keeps no per-thread scheduler statistics.
+    #[serde(default)]
+    pub time_accounting_source: Option<String>,
+    /// Threads wanting to run at once, on average: the workers' running and
+    /// waiting time over the runs' summed wall time.
+    #[serde(default)]
+    pub threads_wanting_to_run: Option<f64>,
+    /// For a row CPython ran: whether its GIL was on while it did (a
+    /// free-threaded build's rows may differ: `PYTHON_GIL`); `null` for the
+    /// other rows and in files written before it existed.
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
     /// What moving the numbers back cost (`--return numbers`); absent when
     /// the workers handed back sums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -403,6 +429,51 @@ pub struct RunRecord {
     /// sampled).
     #[serde(default)]
     pub contention: Option<ContentionRecord>,
+    /// Where the workers' time went in this run (`null` where not measured).
+    #[serde(default)]
+    pub time_accounting: Option<TimeAccountingRecord>,
+    /// The coordinating threads' time in this run, apart.
+    #[serde(default)]
+    pub coordinator_time_accounting: Option<TimeAccountingRecord>,
+    /// `schedstat` or `sampled states`.
+    #[serde(default)]
+    pub time_accounting_source: Option<String>,
+}
+
+/// A [`TimeAccounting`]: threads' summed
+/// wall time split three ways, in ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeAccountingRecord {
+    /// On a CPU.
+    pub running_ns: u64,
+    /// Ready to run, no CPU free.
+    pub waiting_ns: u64,
+    /// Asleep: a lock, the GIL, a pipe, a join.
+    pub blocked_ns: u64,
+    /// How many distinct threads.
+    pub threads: usize,
+}
+
+impl From<TimeAccounting> for TimeAccountingRecord {
+    fn from(a: TimeAccounting) -> Self {
+        TimeAccountingRecord {
+            running_ns: a.running_ns,
+            waiting_ns: a.waiting_ns,
+            blocked_ns: a.blocked_ns,
+            threads: a.threads,
+        }
+    }
+}
+
+impl From<TimeAccountingRecord> for TimeAccounting {
+    fn from(a: TimeAccountingRecord) -> Self {
+        TimeAccounting {
+            running_ns: a.running_ns,
+            waiting_ns: a.waiting_ns,
+            blocked_ns: a.blocked_ns,
+            threads: a.threads,
+        }
+    }
 }
 
 /// A [`Contention`](crate::measure::Contention). Times in seconds.
@@ -437,6 +508,10 @@ pub struct WorkerRecord {
     pub finish_ns: u64,
     /// CPU time of its thread, in ns.
     pub cpu_time_ns: u64,
+    /// Time its thread waited for a CPU (schedstat), in ns; `null` where
+    /// unknown.
+    #[serde(default)]
+    pub waiting_ns: Option<u64>,
     /// The CPU it started on.
     pub cpu_at_start: Option<u32>,
     /// The CPU it finished on.
@@ -614,6 +689,11 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
             _ => None,
         },
         contended: report.contended(result).is_some(),
+        time_accounting: result.time_accounting().map(Into::into),
+        coordinator_time_accounting: result.coordinator_accounting().map(Into::into),
+        time_accounting_source: result.accounting_source().map(|s| s.name().to_owned()),
+        threads_wanting_to_run: result.wanting_to_run(),
+        gil_enabled: result.interpreter.as_ref().map(|i| i.gil_enabled),
         transfer: result.transfer().map(|t| {
             let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
             TransferRecord {
@@ -689,6 +769,9 @@ fn run_record(run: &RunMeasurement) -> RunRecord {
                 .map(|s| [s.at.as_secs_f64(), s.tree_cores, s.others_cores])
                 .collect(),
         }),
+        time_accounting: run.accounting.map(|a| a.workers.into()),
+        coordinator_time_accounting: run.accounting.map(|a| a.coordinators.into()),
+        time_accounting_source: run.accounting.map(|a| a.source.name().to_owned()),
     }
 }
 
@@ -699,6 +782,9 @@ fn worker_record(w: &WorkerReport) -> WorkerRecord {
         start_ns: w.start_ns,
         finish_ns: w.finish_ns,
         cpu_time_ns: u64::try_from(w.cpu_time.as_nanos()).unwrap_or(u64::MAX),
+        waiting_ns: w
+            .waiting_for_cpu
+            .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
         cpu_at_start: w.cpu_at_start,
         cpu_at_finish: w.cpu_at_finish,
         pid: w.pid,

@@ -151,6 +151,15 @@ impl JsonExport {
                     ratio("samples' cores", b, s[2])?;
                 }
             }
+            let sources = std::iter::once(&r.time_accounting_source)
+                .chain(r.runs.iter().map(|run| &run.time_accounting_source));
+            for source in sources.flatten() {
+                if crate::measure::AccountingSource::named(source).is_none() {
+                    return Err(format!(
+                        "{b}'s time_accounting_source is {source:?}, not \"schedstat\" or \"sampled states\""
+                    ));
+                }
+            }
             if let Some(launch) = r.launch_median {
                 time("launch_median", b, launch)?;
             }
@@ -169,6 +178,7 @@ impl JsonExport {
                 ("throughput", r.throughput),
                 ("others_cores", r.others_cores),
                 ("steal_cores", r.steal_cores),
+                ("threads_wanting_to_run", r.threads_wanting_to_run),
             ]
             .into_iter()
             .chain(

@@ -15,7 +15,10 @@
 //! on a lock, or run at once — comes from its
 //! [`Profile`](crate::backend::Profile), never from its
 //! name. What it *did* comes from its figures, against the thresholds
-//! below, each argued where it is defined.
+//! below, each argued where it is defined: first from the time accounting
+//! ([`super::accounting`]) — whether its workers were running, waiting for
+//! a core or blocked — which tells a lock from a busy machine whatever the
+//! load; where a row was not accounted (a launched rank), from its CPU.
 
 //!
 //! The files: this one defines the findings and their thresholds,
@@ -24,13 +27,14 @@
 
 use std::time::Duration;
 
+use super::accounting::Shares;
 use super::result::Contended;
 use crate::backend::{Language, Lock};
 
 mod report;
 mod sweep;
 
-pub use self::sweep::SweepFinding;
+pub use self::sweep::{FlatCause, SweepFinding};
 
 /// Below this wall time of Rust's sequential row the job is so short that
 /// starting threads (~30 µs each) and processes (~130 µs each) is a
@@ -56,6 +60,51 @@ pub const ONE_CORE: f64 = 1.3;
 /// below three quarters something other than the work held it back.
 pub const BUSY_SHARE: f64 = 0.75;
 
+/// From this share of their summed lives asleep, the workers of a row whose
+/// profile says they take turns on a lock did: a worker that only computes
+/// never sleeps — Rust's threads and forked processes and CPython's pool
+/// processes read 0.00–0.03 blocked on this machine, quiet or loaded
+/// (tests/accounting.rs) — while a worker waiting for the lock sleeps a
+/// switch interval (5 ms) between its requests. The busier the machine,
+/// the longer each wake-up then waits for a core, so the blocked share falls
+/// with the load: CPython's eight threads under the GIL read 0.55–0.80
+/// with zero to two busy loops per core, 0.39 with a parallel test suite on
+/// top; the emulated `gil`, whose waiters wake as CPython's do, 0.21 at a
+/// load average of 8 on 2 cores, the worst seen. A tenth is three times the
+/// free workers' most and half the lock's least.
+pub const TURNS_BLOCKED: f64 = 0.10;
+
+/// From this share of their lives asleep, the workers of a row meant to run
+/// at once waited for each other on a lock of their own: most of their
+/// lives. A free-threaded CPython 3.13's threads read 0.17, paused by its
+/// stop-the-world garbage collections, and run at once otherwise; threads
+/// taking turns on a `Mutex` without a timeout sleep until woken and read
+/// 0.5 and more, quiet or loaded.
+pub const LOCKED_BLOCKED: f64 = 0.5;
+
+/// Below this mean life of a row's workers their accounting is not read:
+/// each worker's own two readings (a file opened and read, about 6 µs, and
+/// able to sleep on the kernel's locks) and its thread's start are then a
+/// visible share of its life. Measured here: Rust's threads drawing 150,000
+/// numbers each (lives of about 60 µs) read 35 % blocked, drawing 3 million
+/// (about 1 ms) 3 %. Such a job is too short to show scaling anyway
+/// ([`SHORT_JOB`]); its rows are read from their CPU.
+pub const MIN_ACCOUNTED_LIFE: Duration = Duration::from_millis(1);
+
+/// What the time accounting says of a row, over all its runs: the figures
+/// a reading drawn from it is worded with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Accounted {
+    /// The workers' lives' shares: running, waiting for a core, blocked.
+    pub shares: Shares,
+    /// Threads wanting to run at once, on average over the runs' wall.
+    pub wanting: f64,
+    /// Cores the workers ran on, on average over the runs' wall.
+    pub running_cores: f64,
+    /// The distinct threads (or worker processes) accounted.
+    pub threads: usize,
+}
+
 /// A conclusion drawn from a run's figures. Rows are named by their
 /// backend's name; their figures are in the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,30 +129,62 @@ pub enum Finding {
         /// Its language.
         language: Language,
     },
-    /// A row whose workers take turns on a lock kept about one core busy
-    /// (below [`ONE_CORE`]) although its workers could have used several:
-    /// they took turns.
+    /// A row's workers took turns: accounted, those of a row whose profile
+    /// names a lock were blocked at least [`TURNS_BLOCKED`] of their lives,
+    /// those of a row meant to run at once at least [`LOCKED_BLOCKED`]
+    /// (whatever other programs did: those make workers wait for a core,
+    /// not sleep); not accounted, a row whose workers take turns on a lock
+    /// kept about one core busy (below [`ONE_CORE`]) although its workers
+    /// could have used several.
     TookTurns {
         /// The row.
         row: &'static str,
-        /// The lock.
-        lock: Lock,
+        /// The lock its profile names, `None` for a row whose workers were
+        /// meant to run at once (they waited for each other on a lock of
+        /// their own).
+        lock: Option<Lock>,
+        /// The accounting it was read from, `None` when it was read from
+        /// the CPU.
+        accounted: Option<Accounted>,
     },
-    /// A row whose workers take turns on a lock kept more than one core
-    /// busy: the CPU beyond one went to the lock's hand-overs and waiting
-    /// threads (the emulated lock), or to the interpreter's own work outside
-    /// the GIL.
+    /// A row whose workers took turns on a lock kept more than one core
+    /// busy ([`ONE_CORE`]): the CPU beyond one went to the lock's
+    /// hand-overs and waiting threads (the emulated lock), or to the
+    /// interpreter's own work outside the GIL.
     TurnsCostCpu {
         /// The row.
         row: &'static str,
         /// The lock.
         lock: Lock,
+        /// The accounting it was read from, if any.
+        accounted: Option<Accounted>,
     },
     /// CPython's threads, with the GIL disabled (a free-threaded build),
-    /// kept more than one core busy: they ran Python code at the same time.
+    /// ran Python code at the same time: accounted, they were mostly
+    /// running or waiting for a core (blocked below [`LOCKED_BLOCKED`]) and
+    /// not short of cores; not accounted, they kept more than one core busy.
     FreeThreads {
         /// The row.
         row: &'static str,
+        /// The accounting it was read from, if any.
+        accounted: Option<Accounted>,
+    },
+    /// A row's workers ran at once (they did not take turns) but waited
+    /// for cores that other programs had: of
+    /// the cores they wanted, up to the cores they could use, they ran on
+    /// [`CONTENTION_WARNING`](super::CONTENTION_WARNING) or more fewer.
+    /// Contention, not a lock: the row's wall time and speedup understate
+    /// it.
+    WaitedForCores {
+        /// The row.
+        row: &'static str,
+        /// The accounting it was read from.
+        accounted: Accounted,
+        /// Cores the workers wanted (up to the cores they could use) but
+        /// did not run on, on average while they computed.
+        lost_cores: f64,
+        /// The cores they could use: `min(parallelism, logical cores)`.
+        usable_cores: usize,
     },
     /// Other programs took so much of the cores of a row whose threads
     /// share one interpreter that this run cannot show what the GIL (or its
@@ -251,6 +332,22 @@ pub enum Finding {
         /// per byte)`. `None` without a gain.
         crossover_width: Option<f64>,
     },
+    /// CPython's sequential program ran on a free-threaded build with its
+    /// GIL disabled and, beside it, with the GIL (the same build with
+    /// `PYTHON_GIL=1`, or a build with the GIL): what running without the
+    /// GIL costs a single thread.
+    SingleThreadCost {
+        /// The row without the GIL.
+        free: &'static str,
+        /// The row with it.
+        with_gil: &'static str,
+        /// `free`'s median wall ÷ `with_gil`'s: above 1, the free-threaded
+        /// build is slower on one thread.
+        ratio: f64,
+        /// Whether both rows ran the same interpreter (its GIL switched on
+        /// for one of them).
+        same_build: bool,
+    },
     /// A row whose workers ran in programs launched for each run (mpi):
     /// its typical run's wall split into launch, compute and collection.
     Launched {
@@ -350,7 +447,8 @@ impl Finding {
             | Finding::BaselineSlowed { row, .. }
             | Finding::TookTurns { row, .. }
             | Finding::TurnsCostCpu { row, .. }
-            | Finding::FreeThreads { row }
+            | Finding::FreeThreads { row, .. }
+            | Finding::WaitedForCores { row, .. }
             | Finding::CannotTell { row, .. }
             | Finding::FewCores { row, .. }
             | Finding::AboveCeiling { row, .. }
@@ -406,14 +504,15 @@ impl Findings {
     }
 
     /// What the findings say of the way `row`'s workers used the cores: the
-    /// one finding among took turns, turns cost CPU, free threads, cannot
-    /// tell and few cores; or that it ran in parallel.
+    /// one finding among took turns, turns cost CPU, free threads, waited
+    /// for cores, cannot tell and few cores; or that it ran in parallel.
     pub fn reading(&self, row: &str) -> Option<&Finding> {
         self.0.iter().find(|f| match f {
             Finding::RanInParallel { rows, .. } => rows.contains(&row),
             Finding::TookTurns { row: r, .. }
             | Finding::TurnsCostCpu { row: r, .. }
-            | Finding::FreeThreads { row: r }
+            | Finding::FreeThreads { row: r, .. }
+            | Finding::WaitedForCores { row: r, .. }
             | Finding::CannotTell { row: r, .. }
             | Finding::FewCores { row: r, .. } => *r == row,
             _ => false,

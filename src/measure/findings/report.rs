@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use super::{
-    AboveCeilingCause, Advice, BUSY_SHARE, FewCoresCause, Finding, Findings, LaunchSplit, ONE_CORE,
-    SHORT_JOB, WIDE_SPREAD,
+    AboveCeilingCause, Accounted, Advice, BUSY_SHARE, FewCoresCause, Finding, Findings,
+    LOCKED_BLOCKED, LaunchSplit, MIN_ACCOUNTED_LIFE, ONE_CORE, SHORT_JOB, TURNS_BLOCKED,
+    WIDE_SPREAD,
 };
 use crate::backend::{Language, Lock, Profile, Schedule, WorkerKind};
 use crate::measure::stats;
@@ -51,6 +52,7 @@ impl Report {
         let mut findings = Vec::new();
         self.contention_findings(&mut findings);
         self.reading_findings(&mut findings);
+        self.single_thread_findings(&mut findings);
         self.ceiling_findings(&mut findings);
         self.launch_findings(&mut findings);
         self.transfer_findings(&mut findings);
@@ -101,7 +103,34 @@ impl Report {
         }
     }
 
-    /// How each row's workers used the cores, from its profile and its CPU.
+    /// What the time accounting says of `result`, if it was accounted and
+    /// its workers lived long enough for it to say ([`MIN_ACCOUNTED_LIFE`]).
+    pub fn accounted(&self, result: &BackendResult) -> Option<Accounted> {
+        let accounting = result.time_accounting()?;
+        let lives = (self.workload.workers() * result.runs.len()).max(1) as u64;
+        if Duration::from_nanos(accounting.total_ns() / lives) < MIN_ACCOUNTED_LIFE {
+            return None;
+        }
+        Some(Accounted {
+            shares: accounting.shares()?,
+            wanting: result.wanting_to_run()?,
+            running_cores: result.cores_busy()?,
+            threads: accounting.threads,
+        })
+    }
+
+    /// Cores `result`'s workers wanted but did not run on, on average while
+    /// they computed (from the first worker's start to the last one's
+    /// finish, summed over the runs): of the cores they wanted at once, up
+    /// to the cores they could use, those they did not get. On a machine of
+    /// their own they run on every core they want; what is missing, other
+    /// programs had.
+    fn lost_to_others(&self, result: &BackendResult) -> Option<f64> {
+        lost_cores(result, self.usable_parallelism(result))
+    }
+
+    /// How each row's workers used the cores: from the time accounting
+    /// where the row was accounted, else from its profile and its CPU.
     fn reading_findings(&self, findings: &mut Vec<Finding>) {
         let workers = self.workload.workers();
         let mut parallel: Vec<(Language, &'static str)> = Vec::new();
@@ -114,6 +143,14 @@ impl Report {
                 continue;
             }
             let row = result.name();
+            if let Some(accounted) = self.accounted(result) {
+                match self.accounted_reading(result, accounted) {
+                    Reading::Parallel => parallel.push((result.language(), row)),
+                    Reading::Few(finding) => few.push(finding),
+                    Reading::Other(finding) => findings.push(finding),
+                }
+                continue;
+            }
             let busy = self.cores_busy(result);
             let one_core = busy < ONE_CORE;
             let contended = self.contended(result);
@@ -133,9 +170,17 @@ impl Report {
                             lock: Some(lock),
                         }
                     } else if one_core {
-                        Finding::TookTurns { row, lock }
+                        Finding::TookTurns {
+                            row,
+                            lock: Some(lock),
+                            accounted: None,
+                        }
                     } else {
-                        Finding::TurnsCostCpu { row, lock }
+                        Finding::TurnsCostCpu {
+                            row,
+                            lock,
+                            accounted: None,
+                        }
                     });
                 }
                 Schedule::AtOnce if is_interpreter_threads(&result.profile) => {
@@ -147,7 +192,10 @@ impl Report {
                             cause: self.few_cores_cause(result),
                         }
                     } else {
-                        Finding::FreeThreads { row }
+                        Finding::FreeThreads {
+                            row,
+                            accounted: None,
+                        }
                     });
                 }
                 Schedule::AtOnce => {
@@ -178,6 +226,95 @@ impl Report {
             }
         }
         findings.extend(few);
+    }
+
+    /// One accounted row's reading: blocked is taking turns, whatever the
+    /// machine did ([`TURNS_BLOCKED`] for a row whose profile names its
+    /// lock, [`LOCKED_BLOCKED`] for one meant to run at once); else the
+    /// workers ran at once — short of the cores they wanted when other
+    /// programs had them (contention), short of wanting them when they were
+    /// not all computing at once.
+    fn accounted_reading(&self, result: &BackendResult, accounted: Accounted) -> Reading {
+        let row = result.name();
+        let usable = self.usable_parallelism(result);
+        let lock = match result.profile.schedule {
+            Schedule::TakingTurns(lock) => Some(lock),
+            _ => None,
+        };
+        let blocked_enough = if lock.is_some() {
+            TURNS_BLOCKED
+        } else {
+            LOCKED_BLOCKED
+        };
+        if accounted.shares.blocked >= blocked_enough {
+            return Reading::Other(match lock {
+                Some(lock) if accounted.running_cores >= ONE_CORE => Finding::TurnsCostCpu {
+                    row,
+                    lock,
+                    accounted: Some(accounted),
+                },
+                lock => Finding::TookTurns {
+                    row,
+                    lock,
+                    accounted: Some(accounted),
+                },
+            });
+        }
+        if let Some(lost_cores) = self.lost_to_others(result)
+            && lost_cores
+                >= crate::measure::CONTENTION_WARNING * usable.min(accounted.threads).max(1) as f64
+        {
+            return Reading::Other(Finding::WaitedForCores {
+                row,
+                accounted,
+                lost_cores,
+                usable_cores: usable,
+            });
+        }
+        if accounted.wanting < BUSY_SHARE * usable as f64 {
+            return Reading::Few(Finding::FewCores {
+                row,
+                cause: self.few_cores_cause(result),
+            });
+        }
+        if is_interpreter_threads(&result.profile) {
+            Reading::Other(Finding::FreeThreads {
+                row,
+                accounted: Some(accounted),
+            })
+        } else {
+            Reading::Parallel
+        }
+    }
+
+    /// What the free-threaded build's one thread costs: its sequential row
+    /// without the GIL against a sequential row with it.
+    fn single_thread_findings(&self, findings: &mut Vec<Finding>) {
+        let sequential = |free: bool| {
+            self.results.iter().find(|r| {
+                r.profile.schedule == Schedule::OneAfterAnother
+                    && r.language() != Language::Rust
+                    && r.interpreter.as_ref().is_some_and(|i| {
+                        if free {
+                            i.free_threaded_build && !i.gil_enabled
+                        } else {
+                            i.gil_enabled
+                        }
+                    })
+            })
+        };
+        if let (Some(free), Some(with_gil)) = (sequential(true), sequential(false)) {
+            let gil_wall = with_gil.wall_median().as_secs_f64();
+            if gil_wall > 0.0 {
+                findings.push(Finding::SingleThreadCost {
+                    free: free.name(),
+                    with_gil: with_gil.name(),
+                    ratio: free.wall_median().as_secs_f64() / gil_wall,
+                    same_build: free.interpreter.as_ref().map(|i| &i.command)
+                        == with_gil.interpreter.as_ref().map(|i| &i.command),
+                });
+            }
+        }
     }
 
     /// Whether the Python row whose workers are processes, beside `threads`,
@@ -451,6 +588,46 @@ impl Report {
     }
 }
 
+/// Cores `result`'s workers wanted (up to `usable`) but did not run on, on
+/// average while they computed ([`Report`]'s `lost_to_others`).
+pub(super) fn lost_cores(result: &BackendResult, usable: usize) -> Option<f64> {
+    let accounting = result.time_accounting()?;
+    let span: f64 = result
+        .runs
+        .iter()
+        .map(|run| run.computing().as_secs_f64())
+        .sum::<f64>()
+        * 1e9;
+    if span <= 0.0 {
+        return None;
+    }
+    let wanted = (accounting.running_ns as f64 + accounting.waiting_ns as f64) / span;
+    let could = wanted.min(usable as f64);
+    Some((could - accounting.running_ns as f64 / span).max(0.0))
+}
+
+/// Whether `result`'s workers took turns, as its accounting tells: blocked
+/// at least [`TURNS_BLOCKED`] of their lives for a row whose profile names a
+/// lock, [`LOCKED_BLOCKED`] for one meant to run at once; `None` when it was
+/// not accounted.
+pub(super) fn took_turns(result: &BackendResult) -> Option<bool> {
+    let blocked = result.time_accounting()?.shares()?.blocked;
+    Some(match result.profile.schedule {
+        Schedule::TakingTurns(_) => blocked >= TURNS_BLOCKED,
+        _ => blocked >= LOCKED_BLOCKED,
+    })
+}
+
+/// Where an accounted row's reading goes among the findings.
+enum Reading {
+    /// Among the rows that ran in parallel.
+    Parallel,
+    /// Among the rows that used few cores, stated after the others.
+    Few(Finding),
+    /// A finding of its own, in report order.
+    Other(Finding),
+}
+
 /// Whether the row's workers are threads of one interpreter (CPython's
 /// threads): with the GIL they take turns, without it they run at once.
 fn is_interpreter_threads(profile: &Profile) -> bool {
@@ -512,17 +689,19 @@ mod tests {
     }
 
     #[test]
-    fn the_rows_are_read_by_their_profile_and_their_cpu() {
+    fn rows_not_accounted_are_read_by_their_profile_and_their_cpu() {
         assert_eq!(
             readings(&book(true, 101.0)),
             [
                 Finding::TookTurns {
                     row: "gil",
-                    lock: Lock::Emulated
+                    lock: Some(Lock::Emulated),
+                    accounted: None,
                 },
                 Finding::TookTurns {
                     row: "python-threads",
-                    lock: Lock::Gil
+                    lock: Some(Lock::Gil),
+                    accounted: None,
                 },
                 Finding::RanInParallel {
                     language: Language::Rust,
@@ -540,7 +719,8 @@ mod tests {
         );
         let free = readings(&book(false, 190.0));
         assert!(free.contains(&Finding::FreeThreads {
-            row: "python-threads"
+            row: "python-threads",
+            accounted: None,
         }));
         // Told the GIL is off but seeing one core, it does not invent a GIL.
         let odd = readings(&book(false, 100.0));
@@ -551,8 +731,145 @@ mod tests {
         let gil_spread = readings(&book(true, 160.0));
         assert!(gil_spread.contains(&Finding::TurnsCostCpu {
             row: "python-threads",
-            lock: Lock::Gil
+            lock: Lock::Gil,
+            accounted: None,
         }));
+    }
+
+    /// The book's experiment read from the time accounting: `busy` other
+    /// programs' cores, and each row's running / waiting / blocked.
+    fn accounted_book(gil: bool, busy: f64) -> Report {
+        // On a loaded machine the lock's waiters wait for a core after each
+        // wake-up, and free workers wait most of their lives.
+        let (turns, free) = if busy > 0.5 {
+            ((0.12, 0.49, 0.39), (0.12, 0.88, 0.0))
+        } else {
+            ((0.13, 0.05, 0.82), (0.25, 0.74, 0.01))
+        };
+        let python_threads = if gil {
+            turns
+        } else {
+            // Free-threaded: paused by the stop-the-world collector now and
+            // then, not taking turns.
+            (free.0, free.1 - 0.17, 0.17)
+        };
+        let cpu = |cores: f64| cores * 100.0;
+        report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0).others(busy),
+                Row::new("gil", 8, 505.0, cpu(1.0))
+                    .others(busy)
+                    .accounted(turns.0, turns.1, turns.2),
+                Row::new("threads", 8, 260.0, cpu(8.0 * free.0))
+                    .others(busy)
+                    .accounted(free.0, free.1, free.2),
+                Row::new("python-sequential", 1, 1800.0, 100.0).others(busy),
+                Row::new("python-threads", 8, 1840.0, 80.0)
+                    .others(busy)
+                    .accounted(python_threads.0, python_threads.1, python_threads.2),
+                Row::new("python-processes", 8, 1500.0, cpu(8.0 * free.0))
+                    .others(busy)
+                    .accounted(free.0, free.1, free.2),
+            ],
+            Some(interpreter(gil, !gil)),
+        )
+    }
+
+    #[test]
+    fn the_accounting_names_the_gil_on_a_quiet_and_on_a_loaded_machine() {
+        for busy in [0.0, 1.5] {
+            let r = accounted_book(true, busy);
+            let findings = r.findings();
+            assert!(
+                matches!(
+                    findings.reading("python-threads"),
+                    Some(Finding::TookTurns {
+                        lock: Some(Lock::Gil),
+                        accounted: Some(_),
+                        ..
+                    })
+                ),
+                "{busy}: {:?}",
+                findings.reading("python-threads")
+            );
+            assert!(
+                matches!(
+                    findings.reading("gil"),
+                    Some(Finding::TookTurns {
+                        lock: Some(Lock::Emulated),
+                        ..
+                    })
+                ),
+                "{busy}"
+            );
+            assert!(!findings.any(|f| matches!(f, Finding::CannotTell { .. })));
+            // The machine is still said to be shared.
+            assert_eq!(
+                findings.contended("python-threads").is_some(),
+                busy > 0.5,
+                "{busy}"
+            );
+            // Free workers: in parallel when quiet; waiting for cores that
+            // others had, named as contention, when loaded.
+            match findings.reading("python-processes") {
+                Some(Finding::RanInParallel { .. }) => assert!(busy < 0.5),
+                Some(Finding::WaitedForCores {
+                    lost_cores,
+                    usable_cores: 2,
+                    ..
+                }) => {
+                    assert!(busy > 0.5);
+                    // 8 × 0.12 cores ran of the 2 they wanted.
+                    assert!((lost_cores - 1.04).abs() < 1e-6, "{lost_cores}");
+                }
+                other => panic!("{busy}: {other:?}"),
+            }
+            assert!(matches!(
+                findings.reading("threads"),
+                Some(Finding::RanInParallel { .. } | Finding::WaitedForCores { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn free_threads_paused_now_and_then_are_not_taking_turns() {
+        for busy in [0.0, 1.5] {
+            let findings = accounted_book(false, busy).findings();
+            assert!(
+                matches!(
+                    findings.reading("python-threads"),
+                    Some(
+                        Finding::FreeThreads {
+                            accounted: Some(_),
+                            ..
+                        } | Finding::WaitedForCores { .. }
+                    )
+                ),
+                "{busy}: {:?}",
+                findings.reading("python-threads")
+            );
+        }
+    }
+
+    #[test]
+    fn workers_meant_to_run_at_once_that_mostly_slept_took_turns_on_a_lock_of_their_own() {
+        let r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("mutex", 8, 520.0, 100.0).accounted(0.12, 0.02, 0.86),
+                Row::new("paused", 8, 300.0, 200.0).accounted(0.25, 0.4, 0.35),
+            ],
+            None,
+        );
+        let findings = r.findings();
+        assert!(matches!(
+            findings.reading("mutex"),
+            Some(Finding::TookTurns { lock: None, .. })
+        ));
+        assert!(matches!(
+            findings.reading("paused"),
+            Some(Finding::RanInParallel { .. })
+        ));
     }
 
     #[test]
@@ -571,7 +888,7 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_machine_hides_the_gil_unless_the_contrast_holds() {
+    fn without_the_accounting_a_shared_machine_hides_the_gil_unless_the_contrast_holds() {
         let busy = |processes_cpu: f64| {
             report(
                 vec![
@@ -589,7 +906,8 @@ mod tests {
         }));
         assert!(readings(&busy(150.0)).contains(&Finding::TookTurns {
             row: "python-threads",
-            lock: Lock::Gil
+            lock: Some(Lock::Gil),
+            accounted: None,
         }));
     }
 
@@ -793,10 +1111,16 @@ mod tests {
         else {
             panic!("no CopyCost");
         };
-        assert_eq!((copying, sharing, baseline), ("process", "process-shared", "sequential"));
+        assert_eq!(
+            (copying, sharing, baseline),
+            ("process", "process-shared", "sequential")
+        );
         assert_eq!(bytes, 400_000_000);
         assert!((extra.as_secs_f64() - 0.330).abs() < 1e-9, "{extra:?}");
-        assert!((gain.unwrap().as_secs_f64() - 0.230).abs() < 1e-9, "{gain:?}");
+        assert!(
+            (gain.unwrap().as_secs_f64() - 0.230).abs() < 1e-9,
+            "{gain:?}"
+        );
         assert!(ate_gain);
         // 0.23 s over 400M numbers, against 0.33 s over 400 MB: the whole
         // gain goes from 0.697 bytes a number.
@@ -809,8 +1133,12 @@ mod tests {
         };
         assert!(!ate_gain && gain.is_some());
         // Sharing processes that gained nothing: no gain to eat.
-        let Some(Finding::CopyCost { gain, crossover_width, ate_gain, .. }) =
-            copy_cost(&handed_back(700.0, 550.0, 200.0))
+        let Some(Finding::CopyCost {
+            gain,
+            crossover_width,
+            ate_gain,
+            ..
+        }) = copy_cost(&handed_back(700.0, 550.0, 200.0))
         else {
             panic!("no CopyCost");
         };

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::report::{lost_cores, took_turns};
 use super::{ONE_CORE, SHORT_JOB};
 use crate::measure::Contended;
 use crate::measure::sweep::{SerialReading, Sweep, SweepPoint};
@@ -25,10 +26,13 @@ pub enum SweepFinding {
         cores_bound: bool,
     },
     /// Series whose speedup never reached [`ONE_CORE`]: they stayed near
-    /// one worker's speed (other than the best one).
+    /// one worker's speed (other than the best one), and why, as far as
+    /// their points' time accounting tells.
     StayedFlat {
         /// Their backends.
         backends: Vec<&'static str>,
+        /// Why.
+        cause: FlatCause,
     },
     /// A series some of whose points ran faster than their cores allow
     /// (efficiency above 100 %, or a negative mean Karp–Flatt `e`): its
@@ -62,7 +66,44 @@ pub enum SweepFinding {
     },
 }
 
+/// Why a series stayed near one worker's speed ([`SweepFinding::StayedFlat`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlatCause {
+    /// At some point of more than one worker its workers took turns: they
+    /// were blocked (a lock, the GIL).
+    TookTurns,
+    /// They ran at once but waited for cores that other programs had: at
+    /// some point they lost [`CONTENTION_WARNING`](crate::measure::CONTENTION_WARNING)
+    /// of the cores they could use.
+    WaitedForCores,
+    /// The accounting does not say (not accounted, or neither).
+    Unexplained,
+}
+
 impl Sweep {
+    /// Why `series`, which stayed flat, did, from its points of more than
+    /// one worker on more than one core.
+    fn flat_cause(&self, series: &crate::measure::sweep::Series) -> FlatCause {
+        let several = || {
+            series
+                .points
+                .iter()
+                .filter(|p| self.usable(p) > 1 && p.workers > 1)
+        };
+        if several().any(|p| took_turns(&p.result) == Some(true)) {
+            FlatCause::TookTurns
+        } else if several().any(|p| {
+            let usable = self.usable(p);
+            lost_cores(&p.result, usable)
+                .is_some_and(|lost| lost >= crate::measure::CONTENTION_WARNING * usable as f64)
+        }) {
+            FlatCause::WaitedForCores
+        } else {
+            FlatCause::Unexplained
+        }
+    }
+
     /// Every conclusion the sweep's figures support.
     pub fn findings(&self) -> Vec<SweepFinding> {
         let mut findings = Vec::new();
@@ -92,17 +133,28 @@ impl Sweep {
                 ceiling,
                 cores_bound: cores <= max_workers,
             });
-            let flat: Vec<&'static str> = self
+            let flat: Vec<&crate::measure::sweep::Series> = self
                 .series
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| {
                     *i != index && points.iter().filter(|p| p.0 == *i).all(|p| p.2 < ONE_CORE)
                 })
-                .map(|(_, s)| s.backend)
+                .map(|(_, s)| s)
                 .collect();
-            if !flat.is_empty() {
-                findings.push(SweepFinding::StayedFlat { backends: flat });
+            for cause in [
+                FlatCause::TookTurns,
+                FlatCause::WaitedForCores,
+                FlatCause::Unexplained,
+            ] {
+                let backends: Vec<&'static str> = flat
+                    .iter()
+                    .filter(|s| self.flat_cause(s) == cause)
+                    .map(|s| s.backend)
+                    .collect();
+                if !backends.is_empty() {
+                    findings.push(SweepFinding::StayedFlat { backends, cause });
+                }
             }
         }
         for series in &self.series {

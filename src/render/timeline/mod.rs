@@ -109,6 +109,7 @@ pub(crate) mod fixtures {
             start_ns: start,
             finish_ns: finish,
             cpu_time: Duration::from_nanos(cpu),
+            waiting_for_cpu: None,
             cpu_at_start: Some(0),
             cpu_at_finish: Some(1),
             pid: 1,

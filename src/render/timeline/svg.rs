@@ -292,7 +292,9 @@ fn title(report: &Report, rows: &[&Row<'_>]) -> String {
         .iter()
         .flat_map(|f| match f {
             Finding::RanInParallel { rows, .. } => rows.clone(),
-            Finding::FreeThreads { row } | Finding::FewCores { row, .. } => vec![*row],
+            Finding::FreeThreads { row, .. }
+            | Finding::WaitedForCores { row, .. }
+            | Finding::FewCores { row, .. } => vec![*row],
             _ => Vec::new(),
         })
         .filter(|row| drawn(row))
