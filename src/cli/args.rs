@@ -238,6 +238,9 @@ pub(crate) struct RankArgs {
     pub(crate) generator: String,
     #[arg(long)]
     pub(crate) materialize: bool,
+    /// What the ranks hand back (`Return::name`); sums unless given.
+    #[arg(long = "return")]
+    pub(crate) returns: Option<String>,
     /// The run's directory (for OpenMPI's shared-memory files where it
     /// exists on this host).
     #[arg(long)]

@@ -26,6 +26,10 @@ pub struct RunTransfer {
     pub computing: Duration,
     /// The time the parent spent summing what it received.
     pub summing: Duration,
+    /// For workers placed on hosts (MPI ranks): the bytes that came from
+    /// ranks on another host than worker 0's — the receiver's — and so
+    /// crossed the network; `None` for the others.
+    pub network_bytes: Option<u64>,
 }
 
 impl RunMeasurement {
@@ -38,7 +42,9 @@ impl RunMeasurement {
             copy_cpu: Some(Duration::ZERO),
             computing: Duration::ZERO,
             summing: Duration::ZERO,
+            network_bytes: None,
         };
+        let receiver = self.workers.first().and_then(|w| w.host.as_deref());
         for worker in &self.workers {
             let transfer = worker.transfer?;
             total.bytes += transfer.bytes;
@@ -50,6 +56,10 @@ impl RunMeasurement {
             total.computing += worker.wall();
             total.summing +=
                 Duration::from_nanos(transfer.sum_finish_ns.saturating_sub(transfer.sum_start_ns));
+            if let (Some(receiver), Some(host)) = (receiver, worker.host.as_deref()) {
+                let crossed = if host == receiver { 0 } else { transfer.bytes };
+                total.network_bytes = Some(total.network_bytes.unwrap_or(0) + crossed);
+            }
         }
         (!self.workers.is_empty()).then_some(total)
     }
@@ -72,6 +82,9 @@ pub struct TransferSummary {
     pub computing: Duration,
     /// The median time the parent spent summing.
     pub summing: Duration,
+    /// For workers placed on hosts: the bytes that crossed the network in
+    /// the run that crossed the most ([`RunTransfer::network_bytes`]).
+    pub network_bytes: Option<u64>,
 }
 
 impl TransferSummary {
@@ -113,6 +126,7 @@ impl BackendResult {
             copy_cpu: median(|r| r.copy_cpu),
             computing: median(|r| Some(r.computing)).unwrap_or_default(),
             summing: median(|r| Some(r.summing)).unwrap_or_default(),
+            network_bytes: runs.iter().filter_map(|r| r.network_bytes).max(),
         })
     }
 }

@@ -122,6 +122,17 @@ pub(super) fn text(out: &mut String, report: &Report) {
             ));
         }
     }
+    for (result, transfer) in &rows {
+        if let Some(crossed) = transfer.network_bytes {
+            rates.push(format!(
+                "{}: {} of the {} crossed the network (from ranks on other hosts than rank 0's); \
+                 the rest moved on rank 0's host, through its MPI's shared memory",
+                result.name(),
+                bytes(crossed),
+                bytes(transfer.bytes),
+            ));
+        }
+    }
     for line in rates {
         let _ = writeln!(out, "  {line}");
     }

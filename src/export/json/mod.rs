@@ -112,6 +112,11 @@ pub struct TransferRecord {
     pub computing_ns: u64,
     /// The time the parent spent summing what it received.
     pub summing_ns: u64,
+    /// For workers placed on hosts (`gather`): the bytes that came from
+    /// ranks on other hosts than rank 0's and so crossed the network;
+    /// absent for the other rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_bytes: Option<u64>,
 }
 
 /// A [`WorkerTransfer`](crate::worker::WorkerTransfer), in ns on
@@ -704,6 +709,7 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
                 copy_cpu_ns: t.copy_cpu.map(ns),
                 computing_ns: ns(t.computing),
                 summing_ns: ns(t.summing),
+                network_bytes: t.network_bytes,
             }
         }),
         efficiency: report.efficiency(result),
