@@ -48,7 +48,7 @@ impl Spinners {
     /// Waits until every spinner has run for a tenth of a second of CPU
     /// (`/proc/PID/stat`'s utime), so that the run starts on a machine that
     /// is busy already, however long they take to start.
-    fn wait_until_spinning(&self) {
+    pub(crate) fn wait_until_spinning(&self) {
         let ticks = |pid: u32| -> u64 {
             std::fs::read_to_string(format!("/proc/{pid}/stat"))
                 .ok()
