@@ -338,8 +338,13 @@ fn free_threaded_python() -> Option<String> {
 }
 
 #[test]
+#[ignore = "needs a free-threaded CPython: CI builds one and runs it in its own step (.ci/run)"]
 fn a_free_threaded_cpython_runs_its_threads_with_the_gil_on_and_off_at_one_count() {
     let Some(python) = free_threaded_python() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no free-threaded CPython under CI: .ci/run builds one (scripts/build-free-threaded-python.sh)"
+        );
         return;
     };
     let dir = scratch("lesson-free-threaded");
@@ -400,10 +405,17 @@ fn a_free_threaded_cpython_runs_its_threads_with_the_gil_on_and_off_at_one_count
     for row in ["python-threads (GIL on)", "python-threads (GIL off)"] {
         assert!(texts.iter().any(|t| t == row), "{row}: {texts:?}");
     }
+    // The title words the findings: on a quiet machine both rows side by
+    // side; under load, the free-threaded build's threads also sleep while
+    // a stop-the-world pause waits for a thread that has no core, and the
+    // title may name the GIL alone.
+    assert!(texts[0].contains("GIL"), "{texts:?}");
+    let said_side_by_side = texts[0].starts_with("With the GIL, Python's threads slept")
+        || texts[0].starts_with("GIL on: threads asleep");
+    let free_read_as_free = flat.contains("python-threads (GIL off): with the GIL disabled");
     assert!(
-        texts[0].starts_with("With the GIL, Python's threads slept")
-            || texts[0].starts_with("GIL on: threads asleep"),
-        "{texts:?}"
+        !said_side_by_side || free_read_as_free,
+        "the title sets GIL off beside GIL on though the lesson did not read it so: {texts:?}\n{out}"
     );
 }
 
