@@ -146,6 +146,10 @@ fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     let ((w, h), ink) = browser::ink(&shot);
     assert_eq!((w, h), (1280, 2400));
     assert!(ink > 0.01, "the page looks blank: {ink}");
+    // The class's part of the page — the table, the slide, the lesson's
+    // sentences — within about two screens at 1280 pixels.
+    let height = browser::inked_height(&shot);
+    assert!(height <= 1600, "the lesson page's lead is {height} px tall");
     let shot = browser::screenshot(&svg, 1280, 720);
     let (_, ink) = browser::ink(&shot);
     assert!(ink > 0.02, "the picture looks blank: {ink}");
@@ -228,6 +232,23 @@ fn a_run_exports_one_html_page_and_the_cores_picture() {
         "{pre}"
     );
     assert!(!pre.contains("\\n"), "a literal \\n in the page: {pre}");
+    // What a class needs comes first, within about two screens at 1280
+    // pixels (a laptop's 800 each); the rest is folded under <details>.
+    assert!(dom.contains("<details id=\"more\">"), "{dom}");
+    let lead = &dom[..dom.find("<details").unwrap()];
+    for needed in [
+        "<table id=\"table\">",
+        "id=\"results\"",
+        "<figure class=\"lead\"><svg",
+    ] {
+        assert!(lead.contains(needed), "{needed} not before the fold");
+    }
+    let shot = browser::screenshot(&html, 1280, 3000);
+    let height = browser::inked_height(&shot);
+    assert!(
+        height <= 1600,
+        "the page's lead is {height} px tall at 1280 wide"
+    );
 }
 
 #[test]
