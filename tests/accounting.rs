@@ -276,9 +276,10 @@ fn threads_that_spin_freely_read_as_running_not_blocked() {
 /// stays as small as when the machine was quiet: contention is waiting,
 /// never a lock.
 #[test]
+#[ignore = "spins every core: CI runs it alone, beside no other test (.ci/run)"]
 fn spinning_threads_on_a_machine_others_keep_busy_read_as_waiting_for_a_core() {
     let spinners = Spinners::per_core(2);
-    std::thread::sleep(Duration::from_millis(200));
+    spinners.wait_until_spinning();
     let output = gilfree(&[
         "-b",
         "threads",
@@ -317,6 +318,7 @@ fn spinning_threads_on_a_machine_others_keep_busy_read_as_waiting_for_a_core() {
 /// it is defined) for the threads, and the explanation naming the GIL from
 /// it; blocked ≤ 0.1 for the processes.
 #[test]
+#[ignore = "spins every core: CI runs it alone, beside no other test (.ci/run)"]
 fn cpython_threads_with_the_gil_read_as_blocked_even_on_a_loaded_machine() {
     if !has_python3() {
         eprintln!("skipped: no python3 on PATH (CI has one)");
@@ -334,7 +336,7 @@ fn cpython_threads_with_the_gil_read_as_blocked_even_on_a_loaded_machine() {
         return;
     }
     let spinners = Spinners::on_every_core();
-    std::thread::sleep(Duration::from_millis(200));
+    spinners.wait_until_spinning();
     let output = gilfree(&[
         "-b",
         "sequential",

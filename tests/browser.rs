@@ -94,3 +94,27 @@ pub(crate) fn ink(png: &Path) -> ((u32, u32), f64) {
         inked as f64 / (info.width as f64 * info.height as f64),
     )
 }
+
+/// The height down to the lowest row of `png` that holds any ink: how tall
+/// the page drawn into it is.
+pub(crate) fn inked_height(png: &Path) -> u32 {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![
+        0;
+        reader
+            .output_buffer_size()
+            .expect("a PNG that fits in memory")
+    ];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let channels = info.color_type.samples();
+    let row_bytes = info.width as usize * channels;
+    let pixels = &buffer[..info.buffer_size()];
+    pixels
+        .chunks(row_bytes)
+        .rposition(|row| {
+            row.chunks(channels)
+                .any(|p| p.iter().take(3).any(|&c| c < 200))
+        })
+        .map_or(0, |row| row as u32 + 1)
+}

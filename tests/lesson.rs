@@ -146,6 +146,10 @@ fn the_lesson_fits_one_screen_with_every_sum_verified_and_draws_its_pictures() {
     let ((w, h), ink) = browser::ink(&shot);
     assert_eq!((w, h), (1280, 2400));
     assert!(ink > 0.01, "the page looks blank: {ink}");
+    // The class's part of the page — the table, the slide, the lesson's
+    // sentences — within about two screens at 1280 pixels.
+    let height = browser::inked_height(&shot);
+    assert!(height <= 1600, "the lesson page's lead is {height} px tall");
     let shot = browser::screenshot(&svg, 1280, 720);
     let (_, ink) = browser::ink(&shot);
     assert!(ink > 0.02, "the picture looks blank: {ink}");
@@ -228,6 +232,23 @@ fn a_run_exports_one_html_page_and_the_cores_picture() {
         "{pre}"
     );
     assert!(!pre.contains("\\n"), "a literal \\n in the page: {pre}");
+    // What a class needs comes first, within about two screens at 1280
+    // pixels (a laptop's 800 each); the rest is folded under <details>.
+    assert!(dom.contains("<details id=\"more\">"), "{dom}");
+    let lead = &dom[..dom.find("<details").unwrap()];
+    for needed in [
+        "<table id=\"table\">",
+        "id=\"results\"",
+        "<figure class=\"lead\"><svg",
+    ] {
+        assert!(lead.contains(needed), "{needed} not before the fold");
+    }
+    let shot = browser::screenshot(&html, 1280, 3000);
+    let height = browser::inked_height(&shot);
+    assert!(
+        height <= 1600,
+        "the page's lead is {height} px tall at 1280 wide"
+    );
 }
 
 #[test]
@@ -338,8 +359,13 @@ fn free_threaded_python() -> Option<String> {
 }
 
 #[test]
+#[ignore = "needs a free-threaded CPython: CI builds one and runs it in its own step (.ci/run)"]
 fn a_free_threaded_cpython_runs_its_threads_with_the_gil_on_and_off_at_one_count() {
     let Some(python) = free_threaded_python() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no free-threaded CPython under CI: .ci/run builds one (scripts/build-free-threaded-python.sh)"
+        );
         return;
     };
     let dir = scratch("lesson-free-threaded");
@@ -400,21 +426,29 @@ fn a_free_threaded_cpython_runs_its_threads_with_the_gil_on_and_off_at_one_count
     for row in ["python-threads (GIL on)", "python-threads (GIL off)"] {
         assert!(texts.iter().any(|t| t == row), "{row}: {texts:?}");
     }
+    // The title words the findings: on a quiet machine both rows side by
+    // side; under load, the free-threaded build's threads also sleep while
+    // a stop-the-world pause waits for a thread that has no core, and the
+    // title may name the GIL alone.
+    assert!(texts[0].contains("GIL"), "{texts:?}");
+    let said_side_by_side = texts[0].starts_with("With the GIL, Python's threads slept")
+        || texts[0].starts_with("GIL on: threads asleep");
+    let free_read_as_free = flat.contains("python-threads (GIL off): with the GIL disabled");
     assert!(
-        texts[0].starts_with("With the GIL, Python's threads slept")
-            || texts[0].starts_with("GIL on: threads asleep"),
-        "{texts:?}"
+        !said_side_by_side || free_read_as_free,
+        "the title sets GIL off beside GIL on though the lesson did not read it so: {texts:?}\n{out}"
     );
 }
 
 #[test]
+#[ignore = "spins every core: CI runs it alone, beside no other test (.ci/run)"]
 fn a_lesson_on_a_machine_two_busy_loops_occupy_still_names_the_gil_and_says_it_was_shared() {
     if !has_python3() {
         eprintln!("skipped: no python3 on PATH (CI has one)");
         return;
     }
     let spinners = crate::readings::Spinners::on_every_core();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    spinners.wait_until_spinning();
     let output = gilfree(&["lesson", "-n", "100k", "--no-sampler"]);
     let with_sampler = gilfree(&["lesson", "-n", "100k"]);
     drop(spinners);

@@ -132,11 +132,19 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
         files.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
     if let Some(page) = html {
-        let title = render::cores::title(&report);
+        // The page leads with the slide of where the time went: its title
+        // is the page's, and the lesson's own sentences follow it.
+        let title = render::time_picture::title(&report);
+        let lead = render::lesson::chosen(&report);
         files.push((
             page,
-            render::html::report_page(&report, &title, render::lesson::introduction(&text))?
-                .into_bytes(),
+            render::html::report_page(
+                &report,
+                &title,
+                render::lesson::introduction(&text),
+                Some(&lead),
+            )?
+            .into_bytes(),
         ));
     }
     if let (Some(svg), Some(second)) = (transfer_svg, &second) {

@@ -202,7 +202,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let title = "gilfree: the same work on every backend";
         pictures.push((
             page,
-            render::html::report_page(&report, title, &render::preamble(&preamble))?.into_bytes(),
+            render::html::report_page(&report, title, &render::preamble(&preamble), None)?
+                .into_bytes(),
         ));
     }
     exports.write(&report, pictures)?;

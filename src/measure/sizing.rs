@@ -30,7 +30,8 @@ const LEAST_SAMPLE: Duration = Duration::from_millis(20);
 /// What one number of `spec`'s stream costs on one core, in nanoseconds
 /// (a fraction of one, for the SIMD kernel: finer than a `Duration`): the
 /// fastest of three draws of worker 0's first numbers, the piece grown
-/// until it takes [`LEAST_SAMPLE`].
+/// until it takes 20 ms (long enough for the clock and the CPU's frequency
+/// to settle).
 ///
 /// # Errors
 /// [`Error::InvalidWorkload`] when `spec`'s parameters are invalid.
@@ -89,7 +90,7 @@ pub struct CountChoice {
 /// [`RUST_TARGET`], never less than the book's.
 ///
 /// # Errors
-/// As [`per_number`].
+/// As [`per_number_ns`].
 pub fn size(spec: &WorkloadSpec) -> Result<CountChoice, Error> {
     let per_number_ns = per_number_ns(spec)?;
     let count = count_for(spec.workers, per_number_ns, RUST_TARGET).max(BOOK_COUNT);

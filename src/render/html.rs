@@ -51,46 +51,47 @@ th:first-child, td:first-child { text-align: left; font-family: ui-monospace, mo
 thead th { border-bottom: 2px solid #333; }\n\
 .ok { color: #176a17; font-weight: bold; } .bad { color: #b00; font-weight: bold; }\n\
 figure { margin: 1em 0; } figure svg { width: 100%; height: auto; border: 1px solid #ddd; }\n\
+figure.lead { max-width: 920px; }\n\
+summary { font-size: 1.1em; cursor: pointer; margin: 1.2em 0; color: #1a4f8b; }\n\
 pre { font-size: 0.75em; background: #f6f6f6; padding: 1em; overflow-x: auto; }\n\
 .note { color: #444; }\n\
 @media print { body { font-size: 12pt; max-width: none; } figure { break-inside: avoid; } }\n";
 
-/// The page of a run: `title`, the workload, `preamble` (paragraphs: the
-/// interpreter and the rayon pool, or the lesson's introduction), the
-/// table, the results, the sentences of the explanation, the cores-busy
-/// picture, the timelines, and the whole text report at the end.
+/// The page of a run, laid out for a class: first what it needs, within
+/// about two screens at 1280 pixels — `title`, the workload in a line, the
+/// table, the sums, the slide of where the workers' time went, and `lead`,
+/// the findings that carry the point (every finding's sentence when
+/// `None`) — then, folded under `<details>` (no script), every finding,
+/// how the run was made (`preamble`'s paragraphs: the interpreter and the
+/// rayon pool, or the lesson's introduction), the cores-busy picture, the
+/// timelines and the whole text report.
 ///
 /// # Errors
 /// [`Error::Picture`] when a picture cannot be drawn.
-pub fn report_page(report: &Report, title: &str, preamble: &str) -> Result<String, Error> {
+pub fn report_page(
+    report: &Report,
+    title: &str,
+    preamble: &str,
+    lead: Option<&[String]>,
+) -> Result<String, Error> {
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", escape(title));
     let w = &report.workload;
     let _ = writeln!(
         body,
-        "<p>{} × {} random integers in [{}, {}], {} generator, seed {}; {} logical cores.</p>",
+        "<p>{} × {} random integers in [{}, {}], {} generator, seed {}; {}.</p>",
         crate::text::counted(w.workers(), "worker", "workers"),
         escape(&super::format::group_digits(i128::from(w.count()))),
         w.low(),
         w.high(),
         escape(w.generator().name()),
         w.seed(),
-        report.machine.logical_cores,
+        crate::text::counted(
+            report.machine.logical_cores,
+            "logical core",
+            "logical cores"
+        ),
     );
-    // Paragraphs of the preamble: its lines, joined where they were wrapped.
-    for paragraph in preamble.split("\n\n").filter(|p| !p.trim().is_empty()) {
-        let _ = writeln!(
-            body,
-            "<p class=\"note\">{}</p>",
-            escape(
-                &paragraph
-                    .lines()
-                    .map(str::trim)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        );
-    }
     table(&mut body, report);
     let verified = report
         .results
@@ -107,19 +108,46 @@ pub fn report_page(report: &Report, title: &str, preamble: &str) -> Result<Strin
             "<span class=\"bad\">some rows computed other sums ✗</span>"
         }
     );
-    let sentences = super::sentences(report);
-    if !sentences.is_empty() {
-        body.push_str("<h2>What this run shows</h2>\n<ul>\n");
-        for sentence in sentences {
-            let _ = writeln!(body, "<li>{}</li>", escape(&sentence));
-        }
-        body.push_str("</ul>\n");
-    }
     let _ = writeln!(
         body,
-        "<h2>Where the workers' time went</h2>\n<figure>{}</figure>",
+        "<figure class=\"lead\">{}</figure>",
         inline(&super::time_picture::svg(report)?)
     );
+    let sentences = super::sentences(report);
+    let list = |body: &mut String, sentences: &[String]| {
+        body.push_str("<ul>\n");
+        for sentence in sentences {
+            let _ = writeln!(body, "<li>{}</li>", escape(sentence));
+        }
+        body.push_str("</ul>\n");
+    };
+    let lead = lead.unwrap_or(&sentences);
+    if !lead.is_empty() {
+        body.push_str("<h2>What this run shows</h2>\n");
+        list(&mut body, lead);
+    }
+    body.push_str(
+        "<details id=\"more\">\n<summary>Every finding, how the run was made, the cores busy \
+         over time, each worker over time, the whole report</summary>\n",
+    );
+    if lead.len() < sentences.len() {
+        body.push_str("<h2>Every finding</h2>\n");
+        list(&mut body, &sentences);
+    }
+    // Paragraphs of the preamble: its lines, joined where they were wrapped.
+    for paragraph in preamble.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let _ = writeln!(
+            body,
+            "<p class=\"note\">{}</p>",
+            escape(
+                &paragraph
+                    .lines()
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        );
+    }
     let _ = writeln!(
         body,
         "<h2>Cores busy over time</h2>\n<figure>{}</figure>",
@@ -132,7 +160,7 @@ pub fn report_page(report: &Report, title: &str, preamble: &str) -> Result<Strin
     );
     let _ = writeln!(
         body,
-        "<h2>The whole report</h2>\n<pre>{}</pre>",
+        "<h2>The whole report</h2>\n<pre>{}</pre>\n</details>",
         escape_block(&super::text(report))
     );
     Ok(page(title, &body))
@@ -224,7 +252,7 @@ mod tests {
             ],
             None,
         );
-        let page = report_page(&r, "A <lesson>", "python:   python3 <&>").unwrap();
+        let page = report_page(&r, "A <lesson>", "python:   python3 <&>", None).unwrap();
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<title>A &lt;lesson&gt;</title>"));
         assert!(page.contains("python3 &lt;&amp;&gt;"));

@@ -335,7 +335,7 @@ pub fn introduction(text: &str) -> &str {
 /// its absence: each threads row, with the GIL on and off when both ran),
 /// what running without the GIL costs one thread, what the emulated lock
 /// did, and the Rust rows that ran in parallel. At most five.
-fn chosen(report: &Report) -> Vec<String> {
+pub fn chosen(report: &Report) -> Vec<String> {
     let findings = report.findings();
     let worded = super::explain::worded(report, &findings);
     let first = |wanted: &dyn Fn(&Finding) -> bool| {
