@@ -159,6 +159,10 @@ fn machine_busy() -> Duration {
 /// Runs gilfree with `args`, stdout and stderr to files, and returns its
 /// output and the CPU time its whole process tree used (its rusage from
 /// `wait4`, which includes every descendant it waited for).
+#[allow(
+    clippy::zombie_processes,
+    reason = "wait4 reaps the child; std cannot give its rusage"
+)]
 fn gilfree_with_rusage(args: &[&str], name: &str) -> (std::process::Output, Duration) {
     let dir = scratch(name);
     let (out, err) = (dir.join("stdout"), dir.join("stderr"));
