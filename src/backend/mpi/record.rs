@@ -595,6 +595,7 @@ mod tests {
             host_cores: 2,
             cpu_model: "AMD EPYC 9R14 (x)".to_owned(),
             failure: None,
+            gathered: None,
         }
     }
 
@@ -670,9 +671,33 @@ mod tests {
         records[2] = record(2);
         records[0].pid = 0;
         assert!(matches!(
-            parse_line(&output(records), 3),
+            parse_line(&output(records.clone()), 3),
             Err(BadOutput::Rank { rank: 0, .. })
         ));
+        records[0] = record(0);
+        // Numbers gathered at rank 0: summed before they arrived is refused.
+        let gathered = Gathered {
+            bytes: 40_000,
+            delivered_after_barrier_ns: 2_000,
+            sum_start_after_barrier_ns: 2_100,
+            sum_finish_after_barrier_ns: 2_200,
+        };
+        records[1].gathered = Some(gathered);
+        assert_eq!(
+            parse_line(&output(records.clone()), 3).map(|r| r.len()),
+            Ok(3)
+        );
+        records[1].gathered = Some(Gathered {
+            sum_finish_after_barrier_ns: 2_050,
+            ..gathered
+        });
+        assert_eq!(
+            parse_line(&output(records), 3),
+            Err(BadOutput::Rank {
+                rank: 1,
+                problem: "was gathered at times no run has"
+            })
+        );
     }
 
     #[test]
@@ -757,6 +782,12 @@ mod fuzz {
                 host_cores: 2,
                 cpu_model: "AMD EPYC 9R14".to_owned(),
                 failure: None,
+                gathered: (rank == 1).then_some(Gathered {
+                    bytes: 40_000,
+                    delivered_after_barrier_ns: 2_000,
+                    sum_start_after_barrier_ns: 2_100,
+                    sum_finish_after_barrier_ns: 2_200,
+                }),
             })
             .collect();
         format!("launcher chatter\n{}", line(records)).into_bytes()
