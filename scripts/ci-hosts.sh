@@ -11,7 +11,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 hosts_sh="$here/netns-hosts.sh"
 state=$(mktemp -d /run/gilfree-ci-hosts.XXXXXX)
 rmdir "$state"
-trap 'bash "$hosts_sh" down "$state" >/dev/null 2>&1 || true' EXIT
+# Every host has a /tmp and /dev/shm of its own, so a binary under them (a
+# clone in /tmp) would be missing there: the ranks run a copy kept in /run,
+# which all hosts share.
+bin=$(mktemp -d /run/gilfree-ci-hosts-bin.XXXXXX)
+cp "$gilfree" "$bin/gilfree"
+gilfree="$bin/gilfree"
+trap 'bash "$hosts_sh" down "$state" >/dev/null 2>&1 || true; rm -rf "$bin"' EXIT
 
 fail() { echo "ci-hosts: FAILED: $*" >&2; exit 1; }
 expect() { grep -F -- "$2" <<<"$1" >/dev/null || { printf '%s\n' "$1" >&2; fail "expected: $2"; }; }
