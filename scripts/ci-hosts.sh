@@ -54,7 +54,7 @@ echo "== --return numbers: every rank's numbers gathered to rank 0 on h1; h2's a
 out=$(run --seed 2015 --runs 3 -n 10M --return numbers 2>&1)
 printf '%s\n' "$out"
 grep -E '^mpi .* ✓$' <<<"$out" >/dev/null || fail "the mpi row's sums, summed by rank 0 from the gathered numbers"
-expect "$out" "mpi: 50.0 MB of the 80.0 MB crossed the network"
+expect "$out" "mpi: 50 MB of the 80 MB crossed the network"
 nothing_left 5
 
 echo "== sweep -b mpi: launch and compute apart"
