@@ -691,7 +691,7 @@ fn mpi_ranks_gather_their_numbers_to_rank_0_which_sums_them() {
         .expect("an mpi row");
     assert!(row.ends_with('✓'), "{row}");
     assert!(
-        out.contains("mpi: 0 B of the 160.0 kB crossed the network"),
+        out.contains("mpi: 0 B of the 160 kB crossed the network"),
         "{out}"
     );
     let export = gilfree::export::json::read(&std::fs::read(&json).unwrap()).unwrap();

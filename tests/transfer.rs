@@ -584,3 +584,150 @@ fn cpythons_shared_segment_is_removed_when_a_signal_ends_the_run() {
         segments()
     );
 }
+
+/// The lesson's second act, end to end: threads sharing one buffer,
+/// processes copying through pipes, processes sharing memory; the parent's
+/// sums checked; the slide and the HTML page carry it, the slide titled as
+/// the findings say.
+#[test]
+fn the_lessons_second_act_shows_the_copies_the_slide_and_the_page() {
+    let dir = scratch("transfer-lesson");
+    let (svg, html) = (dir.join("act-two.svg"), dir.join("lesson.html"));
+    let output = gilfree(&[
+        "lesson",
+        "--no-python",
+        "-n",
+        "200k",
+        "--transfer",
+        "--transfer-count",
+        "2M",
+        "--transfer-svg",
+        svg.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let act = &text[text.find("Act two").expect("the second act")..];
+    assert!(
+        act.contains("Each of 8 workers now hands back all 2,000,000 of its numbers, 1 byte each (16 MB a\nrun)"),
+        "{act}"
+    );
+    let row = |name: &str| {
+        act.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row: {act}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    // bytes moved and copies: threads and process-shared none, process two.
+    for (name, copies) in [
+        ("sequential", "0"),
+        ("threads", "0"),
+        ("process", "2"),
+        ("process-shared", "0"),
+    ] {
+        let cells = row(name);
+        assert!(
+            cells
+                .windows(3)
+                .any(|w| w[0] == "16" && w[1] == "MB" && w[2] == copies),
+            "{name}: {cells:?}"
+        );
+    }
+    assert!(
+        act.contains("Every row's parent summed the same 8 sums from the numbers it received ✓"),
+        "{act}"
+    );
+    assert!(
+        act.contains("below memcpy's"),
+        "the pipe's rate against memcpy: {act}"
+    );
+    // The slide: a slide's size, every row's lane label, the legend.
+    let texts = crate::pictures::slide_texts(&svg);
+    for label in [
+        "sequential",
+        "threads",
+        "process",
+        "process-shared",
+        "its numbers on the way to the parent",
+    ] {
+        assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
+    }
+    // The page carries the second act, the same slide inline (its title
+    // the slide's), before the fold.
+    let page = std::fs::read_to_string(&html).unwrap();
+    let act_two = page.find("id=\"act-two\"").expect("the act on the page");
+    assert!(act_two < page.find("<details").unwrap());
+    let title = gilfree::render::html::escape(&texts[0]);
+    assert!(page[act_two..].contains(&title), "{title}");
+}
+
+/// `sweep --counts` with the numbers handed back: one column per count, the
+/// bytes each worker hands back as the heading, a row per backend, the time
+/// on the way for the copying row, and a plot whose axis is those bytes.
+#[test]
+fn a_count_sweep_shows_each_row_against_sequential_over_the_bytes_handed_back() {
+    let dir = scratch("transfer-count-sweep");
+    let plot = dir.join("counts.svg");
+    let output = gilfree(&[
+        "sweep",
+        "--counts",
+        "100k,1M",
+        "-b",
+        "threads,process,process-shared",
+        "--return",
+        "numbers",
+        "--runs",
+        "1",
+        "--seed",
+        "3",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("Sweep over the numbers per worker: 8 workers, each hands its numbers back (1 byte each)"), "{text}");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("row "))
+        .expect("a header");
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["row", "100", "kB", "1", "MB"]
+    );
+    for name in ["threads", "process", "process-shared"] {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name}: {text}"));
+        assert_eq!(line.matches('×').count(), 2, "{line}");
+    }
+    assert!(
+        text.contains("on the way (from each worker's finish until the parent had its numbers"),
+        "{text}"
+    );
+    let texts = crate::pictures::slide_texts(&plot);
+    assert!(texts.iter().any(|t| t.contains("bytes")), "{texts:?}");
+    // A count sweep refuses a list of worker counts beside it, and a count
+    // that is not one.
+    for bad in [
+        &["sweep", "--counts", "1M,x"][..],
+        &["sweep", "--counts", "1M", "-w", "1,2"][..],
+    ] {
+        let output = gilfree(bad);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(
+            stderr(&output).lines().count(),
+            1,
+            "{bad:?}: {}",
+            stderr(&output)
+        );
+    }
+}

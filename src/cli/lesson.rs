@@ -143,6 +143,7 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
                 &title,
                 render::lesson::introduction(&text),
                 Some(&lead),
+                second.as_ref(),
             )?
             .into_bytes(),
         ));

@@ -202,7 +202,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let title = "gilfree: the same work on every backend";
         pictures.push((
             page,
-            render::html::report_page(&report, title, &render::preamble(&preamble), None)?
+            render::html::report_page(&report, title, &render::preamble(&preamble), None, None)?
                 .into_bytes(),
         ));
     }

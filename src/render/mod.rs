@@ -336,7 +336,7 @@ mod same_findings {
     }
 
     fn html(report: &Report) -> String {
-        super::html::report_page(report, "t", "", None).unwrap()
+        super::html::report_page(report, "t", "", None, None).unwrap()
     }
 
     fn gil_lesson(python_threads: Row) -> Report {
