@@ -260,9 +260,16 @@ impl Report {
                 },
             });
         }
+        // Workers that waited for cores they could have had lost them to
+        // something: named other programs only when /proc/stat saw other
+        // programs take them (the row is contended). Runs too short for its
+        // tick, or cores kept by gilfree's own threads, or workers starting
+        // and ending at different moments, wait too, and are not blamed on
+        // anyone else.
         if let Some(lost_cores) = self.lost_to_others(result)
             && lost_cores
                 >= crate::measure::CONTENTION_WARNING * usable.min(accounted.threads).max(1) as f64
+            && self.contended(result).is_some()
         {
             return Reading::Other(Finding::WaitedForCores {
                 row,
@@ -773,6 +780,33 @@ mod tests {
             ],
             Some(interpreter(gil, !gil)),
         )
+    }
+
+    #[test]
+    fn waiting_for_cores_is_blamed_on_other_programs_only_when_proc_stat_saw_them() {
+        // 8 workers on 2 cores that ran 0.21 of their lives: 1.7 cores
+        // busy, 0.3 short of the 2 they wanted — on a machine /proc/stat saw
+        // quiet (gilfree's own threads, a short run's ragged start and end)
+        // and on one others kept 1.5 cores busy.
+        for (others, blamed) in [(0.0, false), (1.5, true)] {
+            let r = report(
+                vec![
+                    Row::new("sequential", 1, 40.0, 100.0).others(others),
+                    Row::new("threads", 8, 24.0, 170.0)
+                        .others(others)
+                        .accounted(0.21, 0.79, 0.0),
+                ],
+                None,
+            );
+            let findings = r.findings();
+            let reading = findings.reading("threads");
+            assert_eq!(
+                matches!(reading, Some(Finding::WaitedForCores { .. })),
+                blamed,
+                "others {others}: {reading:?}"
+            );
+            assert_eq!(findings.contended("threads").is_some(), blamed);
+        }
     }
 
     #[test]
