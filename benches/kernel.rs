@@ -116,5 +116,25 @@ fn bench_kernel(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_kernel);
+/// The reference limit of every copy gilfree times when workers hand their
+/// numbers back (`--return numbers`): one thread's `memcpy` of 64 MiB, more
+/// than the caches hold. A copy through a pipe crosses the kernel twice and
+/// cannot beat it; gilfree measures the same in each such run
+/// (`measure::memcpy_bandwidth`) and states the pipe's rate against it.
+fn bench_memcpy(c: &mut Criterion) {
+    const BYTES: usize = 64 << 20;
+    let mut group = c.benchmark_group("memcpy");
+    group.throughput(Throughput::Bytes(BYTES as u64));
+    let from: Vec<u8> = (0..BYTES).map(|i| i as u8).collect();
+    let mut to = vec![1u8; BYTES];
+    group.bench_function("64 MiB, one thread (the limit of every copy)", |b| {
+        b.iter(|| {
+            to.copy_from_slice(black_box(&from));
+            black_box(&to);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_kernel, bench_memcpy);
 criterion_main!(benches);

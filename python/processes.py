@@ -1,11 +1,14 @@
 """The book's listing 11-2: a multiprocessing.Pool of worker processes.
 
-gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED` on standard
-input (`python3 processes.py ...` runs it the same)
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED [RETURN]` on
+standard input (`python3 processes.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
 the same numbers as gilfree's `--rng python`. Each worker also reports its
 thread's CPU time and its wait for a CPU (schedstat), and the main thread
 reports its own ("coordinators"), so that gilfree can say where the time went.
+With RETURN `numbers` each worker returns its whole list of numbers, which the
+Pool pickles through its pipe, and the parent sums them; it counts the bytes it
+read meanwhile (/proc/self/io).
 """
 import ctypes
 import json
@@ -70,20 +73,23 @@ def die_with_parent():
             pass
 
 
-def compute(worker, count, low, high, seed):
+def compute(worker, count, low, high, seed, hand_back=False):
     tid = threading.get_native_id()
     start_ns = time.monotonic_ns()  # the same clock as gilfree's
     sched_start = schedstat(tid)
     cpu_start_ns = time.thread_time_ns()
     rng = random.Random((seed << 32) + worker)
-    total = sum([rng.randint(low, high) for i in range(count)])
+    if hand_back:
+        # --return numbers: the list itself goes back, pickled by the Pool.
+        numbers = [rng.randint(low, high) for i in range(count)]
+    else:
+        total = sum([rng.randint(low, high) for i in range(count)])
     cpu_ns = time.thread_time_ns() - cpu_start_ns
     # The worker's last reading: its thread may end right after, before
     # anyone else could read it.
     sched_end = schedstat(tid)
-    return {
+    report = {
         "worker": worker,
-        "sum": total,
         "start_ns": start_ns,
         "finish_ns": time.monotonic_ns(),
         "cpu_ns": cpu_ns,
@@ -91,6 +97,27 @@ def compute(worker, count, low, high, seed):
         "pid": os.getpid(),
         "tid": tid,
     }
+    if hand_back:
+        return report, numbers
+    report["sum"] = total
+    return report
+
+
+def hand_back(args):
+    """--return numbers: a worker's report and its whole list of numbers."""
+    return compute(*args, hand_back=True)
+
+
+def bytes_read():
+    """The bytes this process has read so far (Linux's /proc/self/io)."""
+    try:
+        with open("/proc/self/io") as io:
+            for line in io:
+                if line.startswith("rchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def helper_threads(since_ns):
@@ -124,18 +151,36 @@ def main():
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context()
+    numbers = sys.argv[6:7] == ["numbers"]
+    tasks = [(worker, count, low, high, seed) for worker in range(workers)]
+    handed = []
+    pipe_bytes = None
     pool_start_ns = time.monotonic_ns()
     with context.Pool(processes=workers, initializer=die_with_parent) as pool:
-        results = pool.starmap(
-            compute, [(worker, count, low, high, seed) for worker in range(workers)]
-        )
+        if numbers:
+            # Each list arrives pickled, as it is ready.
+            before = bytes_read()
+            for report, drawn in pool.imap_unordered(hand_back, tasks):
+                report["delivered_ns"] = time.monotonic_ns()
+                handed.append((report, drawn))
+            after = bytes_read()
+            if before is not None and after is not None:
+                pipe_bytes = after - before
+            results = [report for report, _ in handed]
+        else:
+            results = pool.starmap(compute, tasks)
         helpers = helper_threads(pool_start_ns)
+    for report, drawn in handed:
+        report["sum_start_ns"] = time.monotonic_ns()
+        report["sum"] = sum(drawn)
+        report["sum_finish_ns"] = time.monotonic_ns()
     coordinators = [end_thread(begun)] + helpers
     gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(json.dumps({
         "workers": results,
         "gil_enabled": gil_enabled,
         "coordinators": coordinators,
+        "pipe_bytes": pipe_bytes,
     }))
 
 

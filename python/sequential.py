@@ -1,11 +1,13 @@
 """One worker after another in one thread: CPython's baseline for gilfree.
 
-gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED` on standard
-input (`python3 sequential.py ...` runs it the same)
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED [RETURN]` on
+standard input (`python3 sequential.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
 the same numbers as gilfree's `--rng python`. Each worker also reports its
 thread's CPU time and its wait for a CPU (schedstat), and the main thread
 reports its own ("coordinators"), so that gilfree can say where the time went.
+With RETURN `numbers` each worker hands back its list of numbers, by reference,
+and the program sums them after.
 """
 import json
 import os
@@ -57,20 +59,23 @@ def end_thread(begun):
     }
 
 
-def compute(worker, count, low, high, seed):
+def compute(worker, count, low, high, seed, hand_back=False):
     tid = threading.get_native_id()
     start_ns = time.monotonic_ns()  # the same clock as gilfree's
     sched_start = schedstat(tid)
     cpu_start_ns = time.thread_time_ns()
     rng = random.Random((seed << 32) + worker)
-    total = sum([rng.randint(low, high) for i in range(count)])
+    if hand_back:
+        # --return numbers: the list itself goes back; the caller sums it.
+        numbers = [rng.randint(low, high) for i in range(count)]
+    else:
+        total = sum([rng.randint(low, high) for i in range(count)])
     cpu_ns = time.thread_time_ns() - cpu_start_ns
     # The worker's last reading: its thread may end right after, before
     # anyone else could read it.
     sched_end = schedstat(tid)
-    return {
+    report = {
         "worker": worker,
-        "sum": total,
         "start_ns": start_ns,
         "finish_ns": time.monotonic_ns(),
         "cpu_ns": cpu_ns,
@@ -78,12 +83,29 @@ def compute(worker, count, low, high, seed):
         "pid": os.getpid(),
         "tid": tid,
     }
+    if hand_back:
+        return report, numbers
+    report["sum"] = total
+    return report
 
 
 def main():
     begun = begin_thread()
     workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
-    results = [compute(worker, count, low, high, seed) for worker in range(workers)]
+    if sys.argv[6:7] == ["numbers"]:
+        handed = []
+        for worker in range(workers):
+            report, numbers = compute(worker, count, low, high, seed, hand_back=True)
+            handed.append((report, numbers))  # a reference: nothing is copied
+            report["delivered_ns"] = report["finish_ns"]
+        for report, numbers in handed:
+            report["sum_start_ns"] = time.monotonic_ns()
+            report["sum"] = sum(numbers)
+            report["sum_finish_ns"] = time.monotonic_ns()
+            report["bytes"] = sys.getsizeof(numbers)
+        results = [report for report, _ in handed]
+    else:
+        results = [compute(worker, count, low, high, seed) for worker in range(workers)]
     # The workers ran on this thread too; gilfree takes their time out of it.
     gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(json.dumps({

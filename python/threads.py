@@ -4,12 +4,15 @@ As in "The Hacker's Guide to Python", chapter 11, but each thread has its own
 random.Random: a free-threaded CPython (3.13t) serializes threads that share
 the module-level generator, which would hide what the GIL does.
 
-gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED` on standard
-input (`python3 threads.py ...` runs it the same)
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED [RETURN]` on
+standard input (`python3 threads.py ...` runs it the same)
 and reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
 the same numbers as gilfree's `--rng python`. Each worker also reports its
 thread's CPU time and its wait for a CPU (schedstat), and the main thread
 reports its own ("coordinators"), so that gilfree can say where the time went.
+With RETURN `numbers` each thread appends its whole list of numbers to the one
+shared list (a reference: nothing is copied), and the main thread sums them
+after the joins.
 """
 import json
 import os
@@ -63,43 +66,61 @@ def end_thread(begun):
     }
 
 
-def compute(worker, count, low, high, seed):
+def compute(worker, count, low, high, seed, hand_back=False):
     tid = threading.get_native_id()
     start_ns = time.monotonic_ns()  # the same clock as gilfree's
     sched_start = schedstat(tid)
     cpu_start_ns = time.thread_time_ns()
     rng = random.Random((seed << 32) + worker)
-    total = sum([rng.randint(low, high) for i in range(count)])
+    if hand_back:
+        # --return numbers: the list itself goes on the shared list.
+        numbers = [rng.randint(low, high) for i in range(count)]
+    else:
+        total = sum([rng.randint(low, high) for i in range(count)])
     cpu_ns = time.thread_time_ns() - cpu_start_ns
     # The worker's last reading: its thread may end right after, before
     # anyone else could read it.
     sched_end = schedstat(tid)
-    results.append({
+    report = {
         "worker": worker,
-        "sum": total,
         "start_ns": start_ns,
         "finish_ns": time.monotonic_ns(),
         "cpu_ns": cpu_ns,
         "wait_ns": waited(sched_start, sched_end),
         "pid": os.getpid(),
         "tid": tid,
-    })
+    }
+    if hand_back:
+        results.append((report, numbers))
+        report["delivered_ns"] = time.monotonic_ns()
+    else:
+        report["sum"] = total
+        results.append(report)
 
 
 def main():
     begun = begin_thread()
     workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
+    hand_back = sys.argv[6:7] == ["numbers"]
     threads = [
-        threading.Thread(target=compute, args=(worker, count, low, high, seed))
+        threading.Thread(target=compute, args=(worker, count, low, high, seed, hand_back))
         for worker in range(workers)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    reports = results
+    if hand_back:
+        for report, numbers in results:
+            report["sum_start_ns"] = time.monotonic_ns()
+            report["sum"] = sum(numbers)
+            report["sum_finish_ns"] = time.monotonic_ns()
+            report["bytes"] = sys.getsizeof(numbers)
+        reports = [report for report, _ in results]
     gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
     print(json.dumps({
-        "workers": results,
+        "workers": reports,
         "gil_enabled": gil_enabled,
         "coordinators": [end_thread(begun)],
     }))

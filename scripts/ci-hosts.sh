@@ -50,6 +50,13 @@ expect "$out" "3 hosts on 1 machine (the same boot id"
 grep -E '^mpi .* ✓$' <<<"$out" >/dev/null || fail "the mpi row's sums"
 nothing_left 5
 
+echo "== --return numbers: every rank's numbers gathered to rank 0 on h1; h2's and h3's crossed the network"
+out=$(run --seed 2015 --runs 3 -n 10M --return numbers 2>&1)
+printf '%s\n' "$out"
+grep -E '^mpi .* ✓$' <<<"$out" >/dev/null || fail "the mpi row's sums, summed by rank 0 from the gathered numbers"
+expect "$out" "mpi: 50 MB of the 80 MB crossed the network"
+nothing_left 5
+
 echo "== sweep -b mpi: launch and compute apart"
 out=$(bash "$hosts_sh" head "$state" env OMPI_MCA_btl_tcp_if_include=eth0 \
     OMPI_MCA_oob_tcp_if_include=eth0 "$gilfree" sweep -b mpi --hostfile "$state/hostfile" \

@@ -103,6 +103,31 @@ pub enum Error {
         advice: &'static str,
     },
 
+    /// The numbers the workers would hand back do not fit in the memory
+    /// available (checked before anything runs).
+    #[error(
+        "{backend} backend: handing back {workers} × {count} numbers of {width} {} needs {} \
+         at once, but {} of memory is available; lower --count or --workers, or give \
+         --return sums",
+        if *width == 1 { "byte" } else { "bytes" },
+        megabytes(*need),
+        megabytes(*available)
+    )]
+    TransferTooLarge {
+        /// The backend's name.
+        backend: &'static str,
+        /// Workers.
+        workers: usize,
+        /// Numbers per worker.
+        count: u64,
+        /// Bytes per number.
+        width: usize,
+        /// The bytes the run needs at once.
+        need: u64,
+        /// The bytes available.
+        available: u64,
+    },
+
     /// A run did not finish within its time limit (`--timeout`); its worker
     /// processes were killed and reaped.
     #[error(
@@ -224,6 +249,7 @@ impl Error {
                 | Error::InvalidInterpreter { .. }
                 | Error::WorkerLimit { .. }
                 | Error::TooManyForAllocation { .. }
+                | Error::TransferTooLarge { .. }
         )
     }
 }
@@ -299,6 +325,19 @@ pub enum WorkerFailure {
         expected: usize,
     },
 
+    /// The worker process, handing its numbers back, ended before all of
+    /// them had come through its pipe.
+    #[error(
+        "ended after sending {got} of its {expected} bytes of numbers: its numbers are not \
+         all there, and a short result is no result"
+    )]
+    ShortNumbers {
+        /// Bytes of numbers received.
+        got: u64,
+        /// Bytes of numbers due.
+        expected: u64,
+    },
+
     /// The worker process sent a record that does not decode.
     #[error("sent a garbled result record: {0}")]
     BadRecord(&'static str),
@@ -318,6 +357,16 @@ impl WorkerFailure {
             _ => String::new(),
         };
         WorkerFailure::Spawn { error, hint }
+    }
+}
+
+/// `1.2 GB`, `830 MB`: decimal units, as the figures are read.
+fn megabytes(bytes: u64) -> String {
+    let mb = bytes as f64 / 1e6;
+    if mb >= 1000.0 {
+        format!("{:.1} GB", mb / 1000.0)
+    } else {
+        format!("{mb:.0} MB")
     }
 }
 

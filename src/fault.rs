@@ -61,6 +61,10 @@ pub enum Fault {
     ForkFails,
     /// `pipe` fails for this worker, as if with `EMFILE`.
     PipeFails,
+    /// The worker process, handing its numbers back, is killed (SIGKILL)
+    /// when it has written half of them: into its pipe, or into the shared
+    /// mapping.
+    DieMidWrite,
 }
 
 #[cfg(feature = "fault-injection")]
@@ -104,6 +108,7 @@ impl fmt::Display for Injection {
             Fault::Linger(d) => write!(f, "linger={}", d.as_millis()),
             Fault::ForkFails => write!(f, "fork-fails"),
             Fault::PipeFails => write!(f, "pipe-fails"),
+            Fault::DieMidWrite => write!(f, "die-mid-write"),
         }?;
         match &self.backend {
             Some(backend) => write!(f, "@{backend}"),
@@ -119,12 +124,14 @@ impl FromStr for Injection {
     /// `WORKER:FAULT[@BACKEND]`, the fault one of `panic`, `exit=CODE`,
     /// `kill=SIGNAL`, `short`, `silent`, `garbled`, `sleep=MILLISECONDS`,
     /// `linger=MILLISECONDS`,
-    /// `fork-fails`, `pipe-fails`; `@BACKEND` limits it to one backend.
+    /// `fork-fails`, `pipe-fails`, `die-mid-write`; `@BACKEND` limits it to
+    /// one backend.
     fn from_str(spec: &str) -> Result<Injection, String> {
         let bad = || {
             format!(
                 "{ENV_VAR}={spec:?} is not WORKER:FAULT[@BACKEND] (panic, exit=CODE, kill=SIGNAL, \
-                 short, silent, garbled, sleep=MS, linger=MS, fork-fails, pipe-fails)"
+                 short, silent, garbled, sleep=MS, linger=MS, fork-fails, pipe-fails, \
+                 die-mid-write)"
             )
         };
         let (spec_only, backend) = match spec.split_once('@') {
@@ -153,6 +160,7 @@ impl FromStr for Injection {
             )),
             "fork-fails" => Fault::ForkFails,
             "pipe-fails" => Fault::PipeFails,
+            "die-mid-write" => Fault::DieMidWrite,
             _ => return Err(bad()),
         };
         Ok(Injection {
@@ -260,6 +268,7 @@ mod tests {
             "4:linger=250",
             "6:fork-fails",
             "7:pipe-fails",
+            "1:die-mid-write",
             "2:panic@rayon",
             "3:kill=15@process",
         ] {

@@ -24,6 +24,11 @@
 //! row's run holds the prediction to the load of the minute the lesson
 //! runs in. The interpreter's start-up, measured in the same run, is added
 //! to the prediction, and the lesson states what the row then took.
+//!
+//! A second act (`--transfer`) turns to the other half of the trade:
+//! every worker hands its numbers back ([`transfer_spec`]), and threads
+//! sharing one buffer meet processes copying through pipes and processes
+//! sharing memory ([`TRANSFER_ROWS`]).
 
 use std::time::{Duration, Instant};
 
@@ -59,6 +64,47 @@ pub const PYTHON_SAMPLE: Duration = Duration::from_millis(400);
 /// up on the interpreter: far beyond a sample's half second and any
 /// start-up, short enough that a hung interpreter does not hang the lesson.
 pub const CALIBRATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The second act's rows after the sequential baseline: threads sharing
+/// one buffer, processes copying through pipes, processes sharing memory.
+pub const TRANSFER_ROWS: [&str; 3] = ["threads", "process", "process-shared"];
+
+/// The second act's numbers per worker: 8 × 50M one-byte numbers, 400 MB
+/// a run — enough that moving them shows beside drawing them, which takes
+/// a few tenths of a second with the SIMD kernel here.
+pub const TRANSFER_COUNT: u64 = 50_000_000;
+
+/// The second act's workload: every worker hands back its numbers, drawn
+/// by the fast default generator (moving them is the act's subject, and
+/// CPython's generator would bury it under the drawing), in the book's
+/// range, a byte each.
+pub fn transfer_spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
+    WorkloadSpec {
+        workers,
+        count,
+        low: 1,
+        high: 100,
+        seed,
+        returns: crate::kernel::Return::Numbers,
+        ..WorkloadSpec::default()
+    }
+}
+
+/// The second act's backends besides the baseline, built.
+///
+/// # Errors
+/// None in practice: the rows are built-in.
+pub fn transfer_backends() -> Result<Vec<Box<dyn Backend>>, Error> {
+    let options = crate::backend::BackendOptions::default();
+    TRANSFER_ROWS
+        .iter()
+        .map(|name| {
+            crate::backend::BackendKind::named(name)
+                .expect("a registered backend")
+                .build(&options)
+        })
+        .collect()
+}
 
 /// What the calibration measured and what it chose.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,6 +149,7 @@ pub fn spec(workers: usize, count: u64, seed: u64) -> WorkloadSpec {
         materialize: false,
         // CPython's generator has one path.
         simd: None,
+        returns: crate::kernel::Return::Sums,
     }
 }
 

@@ -66,6 +66,46 @@ pub struct WorkerReport {
     /// that a run's CPU time and cores can count every host. `None` for the
     /// others.
     pub process: Option<ProcessFacts>,
+    /// How the worker's numbers came back to the parent, when workers hand
+    /// their numbers back (`--return numbers`); `None` when they hand back
+    /// their sums. Its `sum` is then the parent's sum of what it received.
+    pub transfer: Option<WorkerTransfer>,
+}
+
+/// How one worker's numbers came back to the parent (`--return numbers`),
+/// as measured. The worker's `finish_ns` is when it had drawn its last
+/// number; from then until `delivered_ns` its numbers were on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WorkerTransfer {
+    /// The bytes of its numbers the parent received.
+    pub bytes: u64,
+    /// When the parent had every one of them where it reads them, in ns on
+    /// `CLOCK_MONOTONIC`: the worker's `finish_ns` where the worker wrote
+    /// them there itself (a buffer or mapping the parent shares); later for
+    /// those that had to be copied across (a pipe, pickling, a gather).
+    pub delivered_ns: u64,
+    /// The CPU time spent copying them on the way, in ns: the writer's and
+    /// the reader's, in their copy calls (`write` and `read` on a pipe); 0
+    /// where nothing was copied; `None` where it was not measured (the
+    /// programs gilfree launches).
+    pub copy_cpu_ns: Option<u64>,
+    /// When the parent began summing them, in ns on `CLOCK_MONOTONIC`.
+    pub sum_start_ns: u64,
+    /// When it had their sum.
+    pub sum_finish_ns: u64,
+}
+
+impl WorkerTransfer {
+    /// A worker's numbers written where the parent reads them: delivered
+    /// when the worker finished, nothing copied.
+    pub(crate) fn in_place(bytes: u64, finish_ns: u64) -> WorkerTransfer {
+        WorkerTransfer {
+            bytes,
+            delivered_ns: finish_ns,
+            copy_cpu_ns: Some(0),
+            ..WorkerTransfer::default()
+        }
+    }
 }
 
 /// What a worker that ran in a launched process (an MPI rank) reports about
@@ -187,6 +227,14 @@ impl WorkerReport {
     pub fn wall(&self) -> Duration {
         Duration::from_nanos(self.finish_ns.saturating_sub(self.start_ns))
     }
+
+    /// The time its numbers were on the way to the parent, from its finish
+    /// to their delivery (zero where they were written in place); `None`
+    /// when it handed back its sum.
+    pub fn moving(&self) -> Option<Duration> {
+        self.transfer
+            .map(|t| Duration::from_nanos(t.delivered_ns.saturating_sub(self.finish_ns)))
+    }
 }
 
 /// Runs worker `worker` of `workload` on the calling thread and reports it.
@@ -199,15 +247,27 @@ impl WorkerReport {
 /// # Errors
 /// [`WorkerFailure::OutOfMemory`] when the materialized vector cannot be allocated.
 pub fn run_worker(workload: &Workload, worker: usize) -> Result<WorkerReport, WorkerFailure> {
-    run_worker_in(None, workload, worker)
+    run_worker_in(None, workload, worker, None)
 }
 
 fn run_worker_in(
     backend: Option<&str>,
     workload: &Workload,
     worker: usize,
+    out: Option<&mut [u8]>,
 ) -> Result<WorkerReport, WorkerFailure> {
     let _marked = InWorker::enter();
+    if let Some(out) = out {
+        // The numbers go where the parent reads them; the parent sums them.
+        let bytes = out.len() as u64;
+        let mut report = measure(worker, || {
+            thread_fault(workload.fault_for(worker, backend), worker);
+            kernel::fill_worker_offsets(workload, worker, out);
+            Ok::<i64, WorkerFailure>(0)
+        })?;
+        report.transfer = Some(WorkerTransfer::in_place(bytes, report.finish_ns));
+        return Ok(report);
+    }
     measure(worker, || {
         thread_fault(workload.fault_for(worker, backend), worker);
         if !workload.materialize() {
@@ -226,14 +286,33 @@ fn run_worker_in(
 /// backend calls. (The name also lets tests aim an injected fault at one
 /// backend.)
 ///
+/// With `out` — the worker's slice of the parent's buffer, when workers
+/// hand their numbers back — the worker writes its numbers there as
+/// offsets ([`kernel::fill_worker_offsets`]) instead of summing them; its
+/// report's `sum` is left for the parent ([`sum_delivered`]).
+///
 /// # Errors
 /// As [`run_worker`], and [`WorkerFailure::Panicked`].
 pub fn run_worker_caught(
     backend: &'static str,
     workload: &Workload,
     worker: usize,
+    out: Option<&mut [u8]>,
 ) -> Result<WorkerReport, WorkerFailure> {
-    caught(|| run_worker_in(Some(backend), workload, worker))
+    caught(|| run_worker_in(Some(backend), workload, worker, out))
+}
+
+/// The parent's side of a worker that handed its numbers back: sums the
+/// `numbers` it received (offsets, [`Workload::number_width`] bytes each)
+/// into `report.sum` and times the summing in `report.transfer`.
+pub fn sum_delivered(workload: &Workload, report: &mut WorkerReport, numbers: &[u8]) {
+    let start = sys::monotonic_ns();
+    report.sum = kernel::sum_offsets(numbers, workload.number_width(), workload.low());
+    let finish = sys::monotonic_ns();
+    if let Some(transfer) = &mut report.transfer {
+        transfer.sum_start_ns = start;
+        transfer.sum_finish_ns = finish;
+    }
 }
 
 /// Runs a worker's `body` with a panic caught and turned into
@@ -351,6 +430,7 @@ pub(crate) fn measure<E>(
         host: None,
         ready_ns: None,
         process: None,
+        transfer: None,
     })
 }
 

@@ -122,6 +122,7 @@ impl Backend for TurnsOnAMutex {
                             host: None,
                             ready_ns: None,
                             process: None,
+                            transfer: None,
                         }
                     })
                 })

@@ -1,6 +1,7 @@
-//! Chaos: runs on random backends, hit at a random moment by a random
-//! signal — to gilfree or to one of its workers — must leave no process, no
-//! temporary file and no torn export, and end with the exit code the signal
+//! Chaos: runs on random backends, handing back sums or all their numbers,
+//! hit at a random moment by a random signal — to gilfree or to one of its
+//! workers — must leave no process, no temporary file, no shared memory
+//! segment and no torn export, and end with the exit code the signal
 //! calls for. `cargo test` makes a short pass; CI a long one
 //! (`GILFREE_CHAOS_ITERATIONS`, see `.ci/run`).
 
@@ -137,6 +138,7 @@ fn chaos(iterations: usize) {
     let backends: Vec<&str> = gilfree::BackendKind::in_process()
         .map(|k| k.name())
         .collect();
+    let segments_before = shm_segments();
     let started = Instant::now();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for iteration in 0..iterations {
@@ -161,13 +163,17 @@ fn chaos(iterations: usize) {
         } else {
             1_000 + random.below(3_000_000)
         };
+        // Half the runs hand their numbers back: into the parent's buffer,
+        // through pipes, through a shared mapping, CPython's shared_memory.
+        let numbers = random.below(2) == 0;
         let blow = *random.pick(&BLOWS);
         let at_worker = random.below(2) == 0;
         // Most runs last 5 to 60 ms: most blows land during one.
         let delay = Duration::from_micros(random.below(40_000));
         let what = format!(
-            "seed {seed} iteration {iteration}: -b {backend} -n {count}{} — {blow:?} to {} after {delay:?}",
+            "seed {seed} iteration {iteration}: -b {backend} -n {count}{}{} — {blow:?} to {} after {delay:?}",
             if with_python { " --python" } else { "" },
+            if numbers { " --return numbers" } else { "" },
             if at_worker { "a worker" } else { "gilfree" },
         );
         let mut command = Command::new(env!("CARGO_BIN_EXE_gilfree"));
@@ -191,6 +197,9 @@ fn chaos(iterations: usize) {
             .stderr(Stdio::null());
         if with_python {
             command.arg("--python");
+        }
+        if numbers {
+            command.args(["--return", "numbers"]);
         }
         let mut child = command.spawn().unwrap();
         // Between exec and the first line of main no program can handle a
@@ -292,13 +301,26 @@ fn chaos(iterations: usize) {
                 .map(|e| e.unwrap().path())
                 .collect::<Vec<_>>()
         );
+        // No shared memory segment (CPython's shared_memory makes them in
+        // /dev/shm) outlives the run; the anonymous mapping of
+        // process-shared dies with the last process that mapped it.
+        let segments = shm_segments();
+        assert!(
+            segments.is_subset(&segments_before),
+            "{what}: left in /dev/shm: {:?}",
+            segments.difference(&segments_before).collect::<Vec<_>>()
+        );
         assert!(complete_json(&previous), "{what}: the JSON export is torn");
         // The python rows are skipped, with a note, if the probe was the
         // worker hit.
         let rust_rows = 1 + usize::from(backend != "sequential");
+        // Three Python programs, or four when they hand their numbers back.
+        let python_rows = 3 + usize::from(numbers);
         let complete = |rows| complete_csv(&fresh, rows);
         assert!(
-            !fresh.exists() || complete(rust_rows) || (with_python && complete(rust_rows + 3)),
+            !fresh.exists()
+                || complete(rust_rows)
+                || (with_python && complete(rust_rows + python_rows)),
             "{what}: the CSV export is torn: {:?}",
             std::fs::read_to_string(&fresh)
         );
@@ -312,6 +334,18 @@ fn chaos(iterations: usize) {
         "chaos: {iterations} runs in {:.1} s (seed {seed}): {counts:?}",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The names in /dev/shm, where POSIX shared memory segments live.
+fn shm_segments() -> std::collections::BTreeSet<String> {
+    std::fs::read_dir("/dev/shm")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// How many runs: `GILFREE_CHAOS_ITERATIONS`, default 12 (CI runs 300).

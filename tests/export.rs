@@ -85,7 +85,8 @@ fn the_json_export_round_trips_and_matches_the_report() {
             "threads",
             "channels",
             "rayon",
-            "process"
+            "process",
+            "process-shared"
         ]
     );
     for (record, result) in export.results.iter().zip(&report.results) {
@@ -110,7 +111,9 @@ fn the_json_export_round_trips_and_matches_the_report() {
                 assert_eq!(w.worker, i);
                 assert!(w.start_ns <= w.finish_ns);
                 // Only forked workers have a process, and so a peak, of their own.
-                assert_eq!(w.peak_rss_bytes.is_some(), record.backend == "process");
+                let process = BackendKind::named(&record.backend)
+                    .is_some_and(|k| k.profile().worker == gilfree::backend::WorkerKind::Process);
+                assert_eq!(w.peak_rss_bytes.is_some(), process);
             }
         }
     }

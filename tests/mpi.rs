@@ -665,3 +665,46 @@ fn parent_of(pid: u32) -> Option<u32> {
 fn command_name(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default()
 }
+
+#[test]
+fn mpi_ranks_gather_their_numbers_to_rank_0_which_sums_them() {
+    if !have_mpirun("mpi gather") {
+        return;
+    }
+    let tmp = tmpdir("gather");
+    let json = tmp.with_extension("json");
+    // Two bytes a number: the offsets of -300..=300.
+    let output = mpi_command(
+        &tmp,
+        7,
+        &["--return", "numbers", "--low=-300", "--high=300", "-w", "4"],
+    )
+    .arg("--export-json")
+    .arg(&json)
+    .output()
+    .unwrap();
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert!(output.status.success(), "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("mpi "))
+        .expect("an mpi row");
+    assert!(row.ends_with('✓'), "{row}");
+    assert!(
+        out.contains("mpi: 0 B of the 160 kB crossed the network"),
+        "{out}"
+    );
+    let export = gilfree::export::json::read(&std::fs::read(&json).unwrap()).unwrap();
+    std::fs::remove_file(&json).unwrap();
+    let mpi = export.result("mpi").unwrap();
+    assert_eq!(mpi.sums, export.sums);
+    let t = mpi.transfer.as_ref().unwrap();
+    assert_eq!((t.mode.as_str(), t.copies, t.bytes), ("gather", 2, 160_000));
+    assert_eq!(t.network_bytes, Some(0));
+    for w in &mpi.runs[0].workers {
+        let wt = w.transfer.unwrap();
+        assert_eq!(wt.bytes, 40_000);
+        assert!(wt.delivered_ns >= w.finish_ns && wt.sum_start_ns >= wt.delivered_ns);
+    }
+    assert_no_openmpi_files(&tmp);
+}

@@ -89,7 +89,7 @@ alone! {
             (Fault::Kill(libc::SIGSEGV), "process backend: worker 3 was killed by signal 11 (SIGSEGV)"),
             (Fault::Exit(7), "process backend: worker 3 exited with status 7"),
             (Fault::Panic, "process backend: worker 3 exited with status 5: it panicked"),
-            (Fault::ShortRecord, "process backend: worker 3 sent 26 bytes instead of its 80-byte result record"),
+            (Fault::ShortRecord, "process backend: worker 3 sent 29 bytes instead of its 88-byte result record"),
             (Fault::NoRecord, "process backend: worker 3 exited without sending its result"),
             (Fault::Garbled, "process backend: worker 3 sent a garbled result record: wrong magic number"),
         ];
@@ -303,7 +303,8 @@ alone! {
         // SAFETY: makes orphans of our descendants our children, so that a
         // worker gilfree failed to reap would show up in waitpid below.
         assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
-        for backend in BackendKind::in_process().map(|kind| kind.name()) {
+        for kind in BackendKind::in_process() {
+            let backend = kind.name();
             for (signal, name, code) in [(libc::SIGINT, "SIGINT", 130), (libc::SIGTERM, "SIGTERM", 143)] {
                 let (exit, err, elapsed) = interrupt_binary(backend, signal);
                 assert_eq!(exit, Some(code), "{backend} {name}: {err}");
@@ -311,7 +312,7 @@ alone! {
                 assert!(elapsed < Duration::from_secs(120), "{backend} {name}: {elapsed:?}");
                 assert_eq!(err.lines().count(), 1, "{backend} {name}: {err}");
                 // The seven quick workers are done and reaped; the sleeping one is killed.
-                let expected = if backend == "process" {
+                let expected = if kind.profile().worker == gilfree::backend::WorkerKind::Process {
                     format!("gilfree: interrupted by {name}; stopped and reaped 1 worker process\n")
                 } else {
                     format!("gilfree: interrupted by {name}\n")
@@ -448,8 +449,8 @@ fn a_worker_panic_is_one_line_naming_the_backend_and_worker() {
     // message or backtrace before the error.
     // Every backend whose workers are threads of gilfree's own process.
     let thread_backends = BackendKind::in_process()
-        .map(|kind| kind.name())
-        .filter(|&name| name != "process");
+        .filter(|kind| kind.profile().worker == gilfree::backend::WorkerKind::Thread)
+        .map(|kind| kind.name());
     for backend in thread_backends {
         let output = Command::new(env!("CARGO_BIN_EXE_gilfree"))
             .env(gilfree::fault::ENV_VAR, format!("2:panic@{backend}"))

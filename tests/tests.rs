@@ -79,3 +79,4 @@ mod python;
 mod python_rows;
 mod readings;
 mod robustness;
+mod transfer;

@@ -7,6 +7,7 @@
 
 use crossbeam::channel;
 
+use crate::backend::returned::{self, Returned};
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
 use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind};
 use crate::error::Error;
@@ -37,22 +38,34 @@ impl Backend for ChannelsBackend {
         check_thread_limit(NAME, workload)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         // Bounded to the worker count: no send ever blocks.
         let (sender, receiver) = channel::bounded(workload.workers());
+        let mut numbers = Returned::for_workload(NAME, workload)?;
+        let mut slots = returned::slots(numbers.as_mut(), workload.workers()).into_iter();
         std::thread::scope(|scope| {
             spawn_and_join(NAME, workload.workers(), |worker| {
                 let sender = sender.clone();
+                let out = slots.next().flatten();
                 std::thread::Builder::new()
                     .name(format!("gilfree-channel-{worker}"))
                     .spawn_scoped(scope, move || {
-                        let report = run_worker_caught(NAME, workload, worker);
+                        let report = run_worker_caught(NAME, workload, worker, out);
                         // The receiver outlives the scope, so this cannot fail.
                         let _ = sender.send((worker, report));
                     })
             })
         })?;
         drop(sender);
-        reports_or_first_failure(NAME, receiver.try_iter())
+        let reports = reports_or_first_failure(NAME, receiver.try_iter())?;
+        Ok(returned::finish(numbers.as_ref(), workload, reports))
     }
 }

@@ -25,6 +25,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
+use crate::backend::returned::{self, Returned};
 use crate::backend::spawn::{check_thread_limit, reports_or_first_failure, spawn_and_join};
 use crate::backend::{Backend, BackendKind, Lock, Profile, Schedule, WorkerKind};
 use crate::error::{Error, WorkerFailure};
@@ -102,19 +103,34 @@ impl Backend for GilBackend {
         check_thread_limit(NAME, workload)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
         let gil = Gil::new(self.switch_interval);
+        let mut numbers = Returned::for_workload(NAME, workload)?;
+        let mut slots = returned::slots(numbers.as_mut(), workload.workers()).into_iter();
         let outcomes = thread::scope(|scope| {
             spawn_and_join(NAME, workload.workers(), |worker| {
                 let gil = &gil;
+                let out = slots.next().flatten();
                 thread::Builder::new()
                     .name(format!("gilfree-gil-{worker}"))
                     .spawn_scoped(scope, move || {
-                        (worker, worker::caught(|| run_worker(gil, workload, worker)))
+                        (
+                            worker,
+                            worker::caught(|| run_worker(gil, workload, worker, out)),
+                        )
                     })
             })
         })?;
-        reports_or_first_failure(NAME, outcomes)
+        let reports = reports_or_first_failure(NAME, outcomes)?;
+        Ok(returned::finish(numbers.as_ref(), workload, reports))
     }
 }
 
@@ -124,9 +140,11 @@ fn run_worker(
     gil: &Gil,
     workload: &Workload,
     worker: usize,
+    mut out: Option<&mut [u8]>,
 ) -> Result<WorkerReport, WorkerFailure> {
     let _marked = worker::InWorker::enter();
     let mut held = Vec::new();
+    let width = workload.number_width();
     let mut report = worker::measure(worker, || {
         let mut turn = gil.take();
         // A pause happens holding the lock, as C code may hold it.
@@ -138,9 +156,15 @@ fn run_worker(
             .transpose()?;
         let mut filled = 0;
         while stream.remaining() > 0 {
-            match &mut buffer {
-                None => stream.sum_some(PIECE),
-                Some(buffer) => {
+            match (&mut out, &mut buffer) {
+                // The numbers handed back, written where the parent reads
+                // them, a piece at a time (an even one, or the rest).
+                (Some(out), _) => {
+                    let end = (filled + PIECE as usize * width).min(out.len());
+                    filled += stream.fill_offsets_some(&mut out[filled..end], width) * width;
+                }
+                (None, None) => stream.sum_some(PIECE),
+                (None, Some(buffer)) => {
                     let numbers = buffer.as_mut_slice();
                     let end = (filled + PIECE as usize).min(numbers.len());
                     filled += stream.fill_some(&mut numbers[filled..end]);
@@ -153,12 +177,20 @@ fn run_worker(
             }
         }
         record_held(&mut held, turn.interval());
-        Ok(match &mut buffer {
-            None => stream.sum(),
-            Some(buffer) => kernel::sum_numbers(buffer.as_mut_slice()),
+        Ok(match (&out, &mut buffer) {
+            // The parent sums them.
+            (Some(_), _) => 0,
+            (None, None) => stream.sum(),
+            (None, Some(buffer)) => kernel::sum_numbers(buffer.as_mut_slice()),
         })
     })?;
     report.held_ns = held;
+    if let Some(out) = &out {
+        report.transfer = Some(worker::WorkerTransfer::in_place(
+            out.len() as u64,
+            report.finish_ns,
+        ));
+    }
     Ok(report)
 }
 

@@ -21,6 +21,7 @@ mod profile;
 pub mod python;
 mod rayon;
 mod registry;
+mod returned;
 mod sequential;
 mod spawn;
 mod threads;
@@ -29,8 +30,8 @@ pub use self::channels::ChannelsBackend;
 pub use self::gil::GilBackend;
 #[cfg(feature = "mpi")]
 pub use self::mpi::{MpiBackend, MpiOptions};
-pub use self::process::ProcessBackend;
-pub use self::profile::{Language, Lock, Profile, Schedule, WorkerKind};
+pub use self::process::{ProcessBackend, ProcessSharedBackend};
+pub use self::profile::{Language, Lock, Profile, ReturnPath, Schedule, WorkerKind};
 pub use self::rayon::RayonBackend;
 pub use self::registry::{BackendKind, UnknownBackend};
 pub use self::sequential::SequentialBackend;
@@ -103,6 +104,34 @@ pub trait Backend: Send + Sync {
         let _ = workload;
         Ok(())
     }
+
+    /// The memory a run needs for the numbers its workers hand back
+    /// (`--return numbers`), in bytes, at its peak: by default the parent's
+    /// buffer of them, [`Workload::returned_bytes`]. The driver refuses,
+    /// before anything runs, a workload whose numbers would not fit in the
+    /// memory available.
+    fn returned_memory(&self, workload: &Workload) -> u64 {
+        workload.returned_bytes()
+    }
+
+    /// Makes ready, before a run's clock starts, what the run would
+    /// otherwise spend its own time on: the memory the parent receives the
+    /// numbers in (`--return numbers`), mapped and its pages in place —
+    /// preallocated, as the buffer `readinto` fills. The driver calls it
+    /// before every run; a run that was not prepared does it itself, in its
+    /// time. The default prepares nothing.
+    ///
+    /// # Errors
+    /// [`Error::Setup`] when the memory cannot be mapped.
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        let _ = workload;
+        Ok(())
+    }
+
+    /// Undoes [`prepare`](Self::prepare) once a run has ended and its clock
+    /// stopped, whether it succeeded or not: unmaps the memory prepared for
+    /// it. The default has nothing to undo.
+    fn release(&self) {}
 
     /// Runs every worker once and returns their reports.
     ///

@@ -57,6 +57,8 @@ pub struct Profile {
     pub worker: WorkerKind,
     /// How the workers share the cores.
     pub schedule: Schedule,
+    /// How the workers hand their numbers back (`--return numbers`).
+    pub returns: ReturnPath,
 }
 
 impl Profile {
@@ -73,7 +75,16 @@ impl Profile {
             language: Language::Rust,
             worker,
             schedule,
+            returns: ReturnPath::of(worker),
         }
+    }
+
+    /// This profile, its workers handing their numbers back by `path`
+    /// instead of the way its kind of worker does by default
+    /// ([`ReturnPath::of`]).
+    pub const fn returning(mut self, path: ReturnPath) -> Profile {
+        self.returns = path;
+        self
     }
 
     /// Whether this is its language's sequential row, the baseline of the
@@ -116,4 +127,74 @@ pub enum Lock {
     Gil,
     /// gilfree's emulation of it: the `gil` backend's one global lock.
     Emulated,
+}
+
+/// How a backend's workers hand their numbers back to the parent
+/// (`--return numbers`), and so how many times each byte is copied on the
+/// way ([`copies`](ReturnPath::copies)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReturnPath {
+    /// Written where the parent reads them, nothing copied: one buffer the
+    /// threads share (each its own slice), a `MAP_SHARED` mapping made
+    /// before `fork`, or a Python list handed over by reference.
+    Shared,
+    /// Through a pipe: `write(2)` copies them into the kernel, `read(2)`
+    /// out of it.
+    Pipe,
+    /// Pickled through `multiprocessing`'s pipe, as a `Pool` returns a
+    /// result: pickled, written into the kernel, read out of it into a
+    /// chunk, gathered into one buffer, unpickled (CPython 3.8–3.13's
+    /// `multiprocessing.connection`).
+    Pickle,
+    /// `MPI_Gather` to rank 0: copied into the transport (a shared-memory
+    /// segment on one host, a socket between hosts) and out of it.
+    Gather,
+}
+
+impl ReturnPath {
+    /// The way a kind of worker hands its numbers back unless its profile
+    /// says otherwise: threads share the parent's buffer, processes use a
+    /// pipe, ranks a gather.
+    pub const fn of(worker: WorkerKind) -> ReturnPath {
+        match worker {
+            WorkerKind::Thread => ReturnPath::Shared,
+            WorkerKind::Process => ReturnPath::Pipe,
+            WorkerKind::Rank => ReturnPath::Gather,
+        }
+    }
+
+    /// `shared`, `pipe`, `pickle`, `gather`: as in exports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReturnPath::Shared => "shared",
+            ReturnPath::Pipe => "pipe",
+            ReturnPath::Pickle => "pickle",
+            ReturnPath::Gather => "gather",
+        }
+    }
+
+    /// The path called `name` ([`ReturnPath::name`]).
+    pub fn named(name: &str) -> Option<ReturnPath> {
+        [
+            ReturnPath::Shared,
+            ReturnPath::Pipe,
+            ReturnPath::Pickle,
+            ReturnPath::Gather,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+
+    /// How many times each byte is copied between the worker that wrote
+    /// it and the parent that reads it: 0 shared, 2 through a pipe (into
+    /// the kernel and out), 5 pickled (see [`ReturnPath::Pickle`]), 2
+    /// gathered.
+    pub fn copies(self) -> u32 {
+        match self {
+            ReturnPath::Shared => 0,
+            ReturnPath::Pipe | ReturnPath::Gather => 2,
+            ReturnPath::Pickle => 5,
+        }
+    }
 }

@@ -20,6 +20,16 @@
 //! The programs draw `random.Random((seed << 32) + i).randint(low, high)`:
 //! with `--rng python` their sums must equal the Rust backends' and are
 //! verified; with another generator they are timed but not comparable.
+//!
+//! With `--return numbers` each program hands its numbers back and sums
+//! them in its main process: the sequential program and the threads by
+//! reference (one list), `processes.py` as the book's `Pool` returns a
+//! result — pickled through its pipe — and a fourth program,
+//! `processes_shared.py`, through one `multiprocessing.shared_memory`
+//! segment the workers write into through a `memoryview`. gilfree names
+//! that segment and removes it after the run, whatever ended it (a signal
+//! exit included, through [`os::cleanup`](crate::os::cleanup)), should the
+//! interpreter not have.
 
 use std::io::Read;
 use std::os::fd::AsFd;
@@ -30,13 +40,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::backend::{
-    Backend, BackendRun, Deadline, Language, Lock, Profile, Schedule, WorkerKind,
+    Backend, BackendRun, Deadline, Language, Lock, Profile, ReturnPath, Schedule, WorkerKind,
 };
 use crate::error::Error;
-use crate::kernel::Generator;
-use crate::kernel::Workload;
+use crate::kernel::{Generator, Return, Workload};
 use crate::os::children;
-use crate::worker::{ThreadTime, WorkerReport};
+use crate::worker::{ThreadTime, WorkerReport, WorkerTransfer};
 
 /// One of the shipped programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +56,22 @@ pub enum Program {
     Threads,
     /// `python/processes.py`: the book's listing 11-2.
     Processes,
+    /// `python/processes_shared.py`: listing 11-2 handing its numbers back
+    /// through shared memory (`--return numbers` only).
+    ProcessesShared,
 }
 
 impl Program {
-    /// All three, in report order.
-    pub const ALL: [Program; 3] = [Program::Sequential, Program::Threads, Program::Processes];
+    /// All four, in report order.
+    pub const ALL: [Program; 4] = [
+        Program::Sequential,
+        Program::Threads,
+        Program::Processes,
+        Program::ProcessesShared,
+    ];
+
+    /// The book's three.
+    pub const BOOK: [Program; 3] = [Program::Sequential, Program::Threads, Program::Processes];
 
     /// The backend's name: `python-sequential`, …
     pub fn name(self) -> &'static str {
@@ -59,6 +79,7 @@ impl Program {
             Program::Sequential => "python-sequential",
             Program::Threads => "python-threads",
             Program::Processes => "python-processes",
+            Program::ProcessesShared => "python-processes-shared",
         }
     }
 
@@ -68,6 +89,7 @@ impl Program {
             Program::Sequential => "sequential.py",
             Program::Threads => "threads.py",
             Program::Processes => "processes.py",
+            Program::ProcessesShared => "processes_shared.py",
         }
     }
 
@@ -77,6 +99,7 @@ impl Program {
             Program::Sequential => include_str!("../../python/sequential.py"),
             Program::Threads => include_str!("../../python/threads.py"),
             Program::Processes => include_str!("../../python/processes.py"),
+            Program::ProcessesShared => include_str!("../../python/processes_shared.py"),
         }
     }
 
@@ -91,6 +114,7 @@ impl Program {
             (Program::Threads, true) => "python-threads (GIL on)",
             (Program::Threads, false) => "python-threads (GIL off)",
             (Program::Processes, true) => "python-processes (GIL on)",
+            (Program::ProcessesShared, true) => "python-processes-shared (GIL on)",
             (program, false) => program.name(),
         }
     }
@@ -105,7 +129,9 @@ impl Program {
                 (WorkerKind::Thread, Schedule::TakingTurns(Lock::Gil))
             }
             Program::Threads => (WorkerKind::Thread, Schedule::AtOnce),
-            Program::Processes => (WorkerKind::Process, Schedule::AtOnce),
+            Program::Processes | Program::ProcessesShared => {
+                (WorkerKind::Process, Schedule::AtOnce)
+            }
         };
         Profile {
             name: self.name(),
@@ -113,6 +139,12 @@ impl Program {
             language: Language::Python,
             worker,
             schedule,
+            returns: match self {
+                Program::Processes => ReturnPath::Pickle,
+                Program::Sequential | Program::Threads | Program::ProcessesShared => {
+                    ReturnPath::Shared
+                }
+            },
         }
     }
 
@@ -126,6 +158,10 @@ impl Program {
             }
             Program::Processes => {
                 "CPython running python/processes.py: a multiprocessing.Pool (listing 11-2)"
+            }
+            Program::ProcessesShared => {
+                "CPython running python/processes_shared.py: a multiprocessing.Pool writing its \
+                 numbers into multiprocessing.shared_memory (zero-copy)"
             }
         }
     }
@@ -342,10 +378,17 @@ pub struct PythonBackend {
 }
 
 impl PythonBackend {
-    /// The three backends for `interpreter`.
+    /// The book's three programs for `interpreter`.
     pub fn all(interpreter: &Interpreter) -> Vec<PythonBackend> {
+        Self::returning(interpreter, Return::Sums)
+    }
+
+    /// The programs for `interpreter` when the workers hand back `returns`:
+    /// the book's three, and with numbers the one that shares them.
+    pub fn returning(interpreter: &Interpreter, returns: Return) -> Vec<PythonBackend> {
         Program::ALL
             .into_iter()
+            .filter(|&program| program != Program::ProcessesShared || returns == Return::Numbers)
             .map(|program| PythonBackend {
                 program,
                 interpreter: interpreter.clone(),
@@ -431,6 +474,17 @@ struct PythonWorker {
     wait_ns: Option<u64>,
     pid: u32,
     tid: u32,
+    /// With numbers handed back: when the parent had them.
+    #[serde(default)]
+    delivered_ns: Option<u64>,
+    /// When the parent began and finished summing them.
+    #[serde(default)]
+    sum_start_ns: Option<u64>,
+    #[serde(default)]
+    sum_finish_ns: Option<u64>,
+    /// Their size as the parent got them (a list's, a segment's slice).
+    #[serde(default)]
+    bytes: Option<u64>,
 }
 
 /// A thread that started the workers or waited for them, as the programs
@@ -456,6 +510,35 @@ struct PythonOutput {
     /// extension not marked safe without it.
     #[serde(default)]
     gil_enabled: Option<bool>,
+    /// What the parent read from the pool's pipes while the results came
+    /// back pickled.
+    #[serde(default)]
+    pipe_bytes: Option<u64>,
+}
+
+/// The bytes a number takes as a Python object in a list: an 8-byte
+/// reference, and a 32-byte `int` of its own unless CPython keeps it among
+/// its small ints (−5 to 256).
+fn python_number_bytes(workload: &Workload) -> u64 {
+    if workload.low() >= -5 && workload.high() <= 256 {
+        8
+    } else {
+        40
+    }
+}
+
+/// Where the processes-shared program's segment lives: `/dev/shm/NAME` on
+/// Linux.
+fn segment_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new("/dev/shm").join(name)
+}
+
+/// A name for one run's shared memory segment, unique in the machine:
+/// gilfree's pid and a counter.
+fn segment_name() -> String {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("gilfree-{}-{run}", std::process::id())
 }
 
 /// A reading of a program's as gilfree takes it: `None` when the files
@@ -478,22 +561,40 @@ impl Backend for PythonBackend {
     fn parallelism(&self, workload: &Workload) -> usize {
         match self.program {
             Program::Sequential => 1,
-            Program::Threads | Program::Processes => workload.workers(),
+            Program::Threads | Program::Processes | Program::ProcessesShared => workload.workers(),
         }
     }
 
     /// The interpreter is a process, and `multiprocessing.Pool` starts one
-    /// more per worker.
+    /// more per worker (and the shared memory its resource tracker).
     fn check(&self, workload: &Workload) -> Result<(), Error> {
         let processes = match self.program {
             Program::Sequential | Program::Threads => 1,
             Program::Processes => workload.workers() as u64 + 1,
+            Program::ProcessesShared => workload.workers() as u64 + 2,
         };
         crate::backend::process::check_process_limit(self.name(), workload, processes)
     }
 
     fn interpreter(&self) -> Option<&Interpreter> {
         Some(&self.interpreter)
+    }
+
+    /// An estimate, enough to refuse what cannot fit: every list in the
+    /// parent ([`python_number_bytes`] a number); through the pool also
+    /// each worker's list and its pickle (up to 9 bytes a number); shared,
+    /// the segment.
+    fn returned_memory(&self, workload: &Workload) -> u64 {
+        if workload.returns() == Return::Sums {
+            return 0;
+        }
+        let numbers = workload.total_numbers();
+        let per_number = match self.program {
+            Program::Sequential | Program::Threads => python_number_bytes(workload),
+            Program::Processes => 2 * python_number_bytes(workload) + 9,
+            Program::ProcessesShared => workload.number_width() as u64,
+        };
+        numbers.saturating_mul(per_number)
     }
 
     /// Only `--rng python` draws the numbers the programs draw.
@@ -531,6 +632,7 @@ impl Backend for PythonBackend {
                 workload.low().to_string(),
                 workload.high().to_string(),
                 workload.seed().to_string(),
+                workload.returns().name().to_owned(),
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -538,6 +640,13 @@ impl Backend for PythonBackend {
         if let Some(gil) = self.gil {
             command.env("PYTHON_GIL", if gil { "1" } else { "0" });
         }
+        // The shared program's segment: named here, and removed when this
+        // guard drops, or by a signal exit, should the program not have.
+        let _segment = (self.program == Program::ProcessesShared).then(|| {
+            let name = segment_name();
+            command.arg(&name);
+            crate::os::cleanup::lock().register(segment_path(&name))
+        });
         let mut child = children::spawn_registered(&mut command).map_err(|err| {
             self.failure(format!(
                 "could not start {}: {err}",
@@ -592,8 +701,9 @@ impl Backend for PythonBackend {
                 last_line(&stderr)
             )));
         }
+        let numbers = workload.returns() == Return::Numbers;
         let (mut reports, coordinators, gil_enabled) =
-            parse_output(&stdout).map_err(|problem| self.failure(problem))?;
+            parse_output(&stdout, numbers).map_err(|problem| self.failure(problem))?;
         if let (Some(asked), Some(ran)) = (self.gil, gil_enabled)
             && asked != ran
         {
@@ -623,7 +733,7 @@ impl Backend for PythonBackend {
 /// Why the output is no report, in words for a message (one line).
 #[cfg(test)]
 fn parse_report(stdout: &[u8]) -> Result<Vec<WorkerReport>, String> {
-    parse_output(stdout).map(|(reports, _, _)| reports)
+    parse_output(stdout, false).map(|(reports, _, _)| reports)
 }
 
 /// A program's output, read: the workers' reports, the threads that
@@ -635,7 +745,11 @@ type ProgramOutput = (Vec<WorkerReport>, Vec<ThreadTime>, Option<bool>);
 ///
 /// # Errors
 /// Why the output is no report, in words for a message (one line).
-fn parse_output(stdout: &[u8]) -> Result<ProgramOutput, String> {
+///
+/// With `numbers` handed back, each worker also says when its numbers were
+/// delivered and summed, and how big they were — or the program how much
+/// it read from its pool's pipes (`pipe_bytes`), which the workers share.
+fn parse_output(stdout: &[u8], numbers: bool) -> Result<ProgramOutput, String> {
     let output: PythonOutput = serde_json::from_slice(stdout)
         // serde may quote what it read: escaped, one line.
         .map_err(|err| {
@@ -644,10 +758,28 @@ fn parse_output(stdout: &[u8]) -> Result<ProgramOutput, String> {
                 crate::text::escape_controls(&err.to_string())
             )
         })?;
+    let workers = output.workers.len().max(1) as u64;
+    // Through the pool's pipes the parent counted what it read, for all the
+    // workers: each gets its share, the first the remainder.
+    let piped = |worker: usize| {
+        output
+            .pipe_bytes
+            .map(|total| total / workers + if worker == 0 { total % workers } else { 0 })
+    };
+    let transfer = |w: &PythonWorker| {
+        numbers.then(|| WorkerTransfer {
+            bytes: w.bytes.or_else(|| piped(w.worker)).unwrap_or(0),
+            delivered_ns: w.delivered_ns.unwrap_or(w.finish_ns).max(w.finish_ns),
+            copy_cpu_ns: None,
+            sum_start_ns: w.sum_start_ns.unwrap_or(0),
+            sum_finish_ns: w.sum_finish_ns.unwrap_or(0),
+        })
+    };
     let reports = output
         .workers
-        .into_iter()
+        .iter()
         .map(|w| WorkerReport {
+            transfer: transfer(w),
             worker: w.worker,
             sum: w.sum,
             start_ns: w.start_ns,

@@ -6,6 +6,7 @@
 
 use rayon::prelude::*;
 
+use crate::backend::returned::{self, Returned};
 use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind, worker_error};
 use crate::error::Error;
 use crate::kernel::Workload;
@@ -84,17 +85,29 @@ impl Backend for RayonBackend {
         workload.workers().min(self.threads)
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
-        self.pool.install(|| {
-            (0..workload.workers())
+        let mut numbers = Returned::for_workload(NAME, workload)?;
+        let slots = returned::slots(numbers.as_mut(), workload.workers());
+        let reports = self.pool.install(|| {
+            slots
                 .into_par_iter()
-                .map(|worker| {
+                .enumerate()
+                .map(|(worker, out)| {
                     // A panic is caught inside, so that it names its worker
                     // instead of resurfacing anonymously from `install`.
-                    run_worker_caught(NAME, workload, worker)
+                    run_worker_caught(NAME, workload, worker, out)
                         .map_err(|failure| worker_error(NAME, worker, failure))
                 })
-                .collect()
-        })
+                .collect::<Result<Vec<_>, Error>>()
+        })?;
+        Ok(returned::finish(numbers.as_ref(), workload, reports))
     }
 }

@@ -39,6 +39,7 @@ impl BackendKind {
         channels::KIND,
         rayon::KIND,
         process::KIND,
+        process::SHARED_KIND,
         #[cfg(feature = "mpi")]
         mpi::KIND,
     ];

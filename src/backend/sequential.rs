@@ -3,6 +3,7 @@
 //! Speedups are measured against it, and its sums are the oracle the driver
 //! checks every other backend against.
 
+use crate::backend::returned::{self, Returned};
 use crate::backend::{Backend, BackendKind, Profile, Schedule, WorkerKind, worker_error};
 use crate::error::Error;
 use crate::kernel::Workload;
@@ -32,12 +33,24 @@ impl Backend for SequentialBackend {
         1
     }
 
+    fn prepare(&self, workload: &Workload) -> Result<(), Error> {
+        returned::prepare_for(NAME, workload)
+    }
+
+    fn release(&self) {
+        returned::release(NAME);
+    }
+
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {
-        (0..workload.workers())
-            .map(|worker| {
-                run_worker_caught(NAME, workload, worker)
+        let mut numbers = Returned::for_workload(NAME, workload)?;
+        let reports = returned::slots(numbers.as_mut(), workload.workers())
+            .into_iter()
+            .enumerate()
+            .map(|(worker, out)| {
+                run_worker_caught(NAME, workload, worker, out)
                     .map_err(|failure| worker_error(NAME, worker, failure))
             })
-            .collect()
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(returned::finish(numbers.as_ref(), workload, reports))
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use gilfree::backend::BackendKind;
+use gilfree::kernel::Return;
 use gilfree::measure::{MAX_RUNS, Plan, Timeout};
 use gilfree::{Error, Generator, Simd, WorkloadSpec};
 
@@ -199,6 +200,23 @@ pub(crate) struct LessonArgs {
     /// thousand times the first row's run and at least a minute) or none.
     #[arg(long, default_value = "auto", value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Timeout,
+
+    /// A second act after the first: the other half of the trade. Every
+    /// worker hands its numbers back (--return numbers, a byte each):
+    /// threads sharing one buffer against processes copying through pipes
+    /// against processes sharing memory, with the bytes and the time each
+    /// took, against this machine's memcpy.
+    #[arg(long)]
+    pub(crate) transfer: bool,
+
+    /// Numbers per worker in the second act [default: 50M: 400 MB a run].
+    #[arg(long, value_name = "N", value_parser = parse_count, requires = "transfer")]
+    pub(crate) transfer_count: Option<u64>,
+
+    /// Write the second act's picture of where the time went (SVG,
+    /// 1280×720) to FILE.
+    #[arg(long, value_name = "FILE.svg", requires = "transfer")]
+    pub(crate) transfer_svg: Option<PathBuf>,
 }
 
 /// The workload of one MPI rank, as the mpi backend passes it.
@@ -220,6 +238,9 @@ pub(crate) struct RankArgs {
     pub(crate) generator: String,
     #[arg(long)]
     pub(crate) materialize: bool,
+    /// What the ranks hand back (`Return::name`); sums unless given.
+    #[arg(long = "return")]
+    pub(crate) returns: Option<String>,
     /// The run's directory (for OpenMPI's shared-memory files where it
     /// exists on this host).
     #[arg(long)]
@@ -251,6 +272,21 @@ pub(crate) struct SweepArgs {
     /// that some worker count does not divide is refused).
     #[arg(long, value_enum, default_value = "weak")]
     pub(crate) scaling: ScalingArg,
+
+    /// Sweep the numbers per worker instead of the workers: each count
+    /// (1M,10M,50M …) a whole run, the sequential baseline and the sums
+    /// included, every row's speedup against sequential at that count. With
+    /// --return numbers the plot's axis is the bytes each worker hands
+    /// back, and where a row stops paying for its copies shows as a curve
+    /// crossing 1×. -w then gives the one worker count [default: 8].
+    #[arg(
+        long,
+        value_name = "N,N,…",
+        value_delimiter = ',',
+        value_parser = parse_count,
+        conflicts_with_all = ["count", "python", "export_html"]
+    )]
+    pub(crate) counts: Vec<u64>,
 
     /// Numbers per worker (weak) or in all (strong); 200M, 200_000_000 …
     /// [default: 200M; with --python 1M, so that a Python run takes about a
@@ -304,6 +340,24 @@ impl RngArg {
             RngArg::Xoshiro => Generator::Xoshiro256PlusPlus,
             RngArg::Python => Generator::Python,
             RngArg::Rand => Generator::Rand,
+        }
+    }
+}
+
+/// `--return`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReturnArg {
+    /// each worker's sum
+    Sums,
+    /// every number, summed by the parent
+    Numbers,
+}
+
+impl ReturnArg {
+    pub(crate) fn returns(self) -> Return {
+        match self {
+            ReturnArg::Sums => Return::Sums,
+            ReturnArg::Numbers => Return::Numbers,
         }
     }
 }
@@ -386,6 +440,21 @@ pub(crate) struct Common {
     /// book's list comprehension does (costs count × 8 bytes per worker).
     #[arg(long)]
     pub(crate) materialize: bool,
+
+    /// What each worker hands back to the parent: its sum (the book's), or
+    /// all its numbers, which the parent sums — each as its offset from
+    /// --low in the fewest bytes that hold the range (1 byte for 1..=100),
+    /// count × that per worker. Threads write them into one buffer the
+    /// parent owns; process copies them through its pipes, process-shared
+    /// writes them into memory shared with the parent; the report says what
+    /// moving them cost.
+    #[arg(
+        long = "return",
+        value_enum,
+        default_value = "sums",
+        value_name = "WHAT"
+    )]
+    pub(crate) returns: ReturnArg,
 
     /// Measure without the sampler: the thread that, during every measured
     /// run, reads /proc to account for the CPU other programs took (the
@@ -565,6 +634,13 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) time_svg: Option<PathBuf>,
 
+    /// Write the picture of where the time went, moving the numbers back
+    /// included (SVG, 1280×720), to FILE: for one typical run of each row, a
+    /// lane per worker — drawing, then its numbers on the way — and the
+    /// parent's summing. Needs --return numbers.
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) transfer_svg: Option<PathBuf>,
+
     /// Write the run as one self-contained HTML page to FILE (no external
     /// script, font or image): the table, the Summary, the explanation and
     /// the pictures, for a projector or a printer.
@@ -653,6 +729,7 @@ impl Common {
             materialize: self.materialize,
             generator: self.rng.generator(),
             simd,
+            returns: self.returns.returns(),
         }
     }
 }

@@ -20,17 +20,38 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     let svg = check("--svg", &args.svg)?;
     let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--html", &args.html)?;
+    let transfer_svg = check("--transfer-svg", &args.transfer_svg)?;
     output::check_distinct(
-        &[&svg, &time_svg, &html]
+        &[&svg, &time_svg, &html, &transfer_svg]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>(),
     )?;
     // The lesson draws CPython's numbers, which have one path; a forced
-    // path a run refuses is refused here too, not silently ignored.
-    simd_of_env()?;
+    // path a run refuses is refused here too, not silently ignored (and
+    // the second act's generator takes it).
+    let simd = simd_of_env()?;
     // The workload's bounds are checked before the calibration spends time.
     Workload::new(lesson::spec(args.workers, 1, args.seed)).map_err(Error::from)?;
+    // And the second act's, with the memory it needs, before the first.
+    let act_two = if args.transfer {
+        let count = args.transfer_count.unwrap_or(lesson::TRANSFER_COUNT);
+        let spec = gilfree::WorkloadSpec {
+            simd,
+            ..lesson::transfer_spec(args.workers, count, args.seed)
+        };
+        let workload = Workload::new(spec).map_err(Error::from)?;
+        let driver = Driver::new(workload, lesson::PLAN)?
+            .with_sampling(!args.no_sampler)
+            .with_sample_interval(lesson::SAMPLE_INTERVAL)
+            .with_timeout(args.timeout);
+        let backends = lesson::transfer_backends()?;
+        let refs: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+        driver.check(&refs)?;
+        Some((driver, backends))
+    } else {
+        None
+    };
 
     let python = if args.no_python {
         None
@@ -77,8 +98,24 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let report = report?;
 
-    let text = render::lesson::text(&report, &calibration);
-    let to_stdout = [&svg, &time_svg, &html]
+    let mut text = render::lesson::text(&report, &calibration);
+    let second = match act_two {
+        None => None,
+        Some((driver, backends)) => {
+            let refs: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
+            let bar = progress_bar(
+                ((plan.max_runs + plan.warmup) * (refs.len() + 1)) as u64,
+                "act two",
+            );
+            let second = driver.run_with_progress(&refs, show_progress(&bar, &plan));
+            bar.finish_and_clear();
+            let second = second?;
+            text.push('\n');
+            text.push_str(&render::lesson::transfer_text(&second));
+            Some(second)
+        }
+    };
+    let to_stdout = [&svg, &time_svg, &html, &transfer_svg]
         .iter()
         .any(|o| o.as_ref().is_some_and(Output::is_stdout));
     let shown = if to_stdout {
@@ -106,12 +143,19 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
                 &title,
                 render::lesson::introduction(&text),
                 Some(&lead),
+                second.as_ref(),
             )?
             .into_bytes(),
         ));
     }
+    if let (Some(svg), Some(second)) = (transfer_svg, &second) {
+        files.push((svg, render::transfer::svg(second)?.into_bytes()));
+    }
     output::commit_all(files)?;
     report.verify()?;
+    if let Some(second) = &second {
+        second.verify()?;
+    }
     shown?;
     Ok(ExitCode::SUCCESS)
 }

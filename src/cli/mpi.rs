@@ -25,6 +25,16 @@ pub(crate) fn rank(args: &RankArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         materialize: args.materialize,
         generator,
+        returns: match &args.returns {
+            None => gilfree::kernel::Return::Sums,
+            Some(name) => {
+                gilfree::kernel::Return::named(name).ok_or_else(|| Error::InvalidOption {
+                    option: "return",
+                    value: name.clone(),
+                    reason: "neither sums nor numbers",
+                })?
+            }
+        },
         // The path GILFREE_SIMD forced on the driver, or each host's widest:
         // every path draws the same numbers.
         simd: match &args.simd {

@@ -38,9 +38,14 @@ fn default_workers(backends: &[Vec<BackendKind>]) -> usize {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = backend_options(&args.common)?;
     if args.list_backends {
+        let width = 2 + BackendKind::ALL
+            .iter()
+            .map(|kind| kind.name().len())
+            .max()
+            .unwrap_or(0);
         let lines: String = BackendKind::ALL
             .iter()
-            .map(|kind| format!("{:<12}{}\n", kind.name(), kind.description()))
+            .map(|kind| format!("{:<width$}{}\n", kind.name(), kind.description()))
             .collect();
         print(&lines)?;
         return Ok(ExitCode::SUCCESS);
@@ -68,9 +73,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let timeline_svg = check("--timeline-svg", &args.timeline_svg)?;
     let cores_svg = check("--cores-svg", &args.cores_svg)?;
+    if args.transfer_svg.is_some() && args.common.returns != super::args::ReturnArg::Numbers {
+        return Err(Error::InvalidOption {
+            option: "transfer-svg",
+            value: args
+                .transfer_svg
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string()),
+            reason: "the picture shows the numbers moving back: give --return numbers too",
+        }
+        .into());
+    }
+    let transfer_svg = check("--transfer-svg", &args.transfer_svg)?;
     let time_svg = check("--time-svg", &args.time_svg)?;
     let html = check("--export-html", &args.export_html)?;
-    let pictures_out = [&timeline_svg, &cores_svg, &time_svg, &html];
+    let pictures_out = [&timeline_svg, &cores_svg, &time_svg, &transfer_svg, &html];
     let outputs: Vec<&Output> = exports
         .outputs()
         .chain(pictures_out.iter().filter_map(|o| o.as_ref()))
@@ -111,7 +128,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut backends: Vec<&dyn Backend> = backends.iter().map(Box::as_ref).collect();
     let interpreter = interpreter_for(args.python.as_ref())?;
     let python_backends = match &interpreter {
-        Some(interpreter) => PythonBackend::all(interpreter),
+        Some(interpreter) => PythonBackend::returning(interpreter, driver.workload().returns()),
         None => Vec::new(),
     };
     backends.extend(python_backends.iter().map(|b| b as &dyn Backend));
@@ -178,11 +195,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(svg) = time_svg {
         pictures.push((svg, render::time_picture::svg(&report)?.into_bytes()));
     }
+    if let Some(svg) = transfer_svg {
+        pictures.push((svg, render::transfer::svg(&report)?.into_bytes()));
+    }
     if let Some(page) = html {
         let title = "gilfree: the same work on every backend";
         pictures.push((
             page,
-            render::html::report_page(&report, title, &render::preamble(&preamble), None)?
+            render::html::report_page(&report, title, &render::preamble(&preamble), None, None)?
                 .into_bytes(),
         ));
     }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use gilfree::backend::python::{Program, PythonBackend};
+use gilfree::measure::count_sweep::{self, CountPlan};
 use gilfree::measure::sweep::{self, Scaling, SweepPlan};
 use gilfree::measure::{Driver, Progress};
 use gilfree::output::Output;
@@ -15,6 +16,9 @@ use super::{
 };
 
 pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    if !args.counts.is_empty() {
+        return count_sweep(args);
+    }
     let options = backend_options(&args.common)?;
     let (seed, drawn) = seed_of(&args.common)?;
     let simd = simd_of_env()?;
@@ -137,6 +141,102 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             "\nplot: {}\n",
             gilfree::text::escape_controls(&path.display().to_string())
         ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gilfree sweep --counts …`: every backend at several counts per worker.
+fn count_sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    let options = backend_options(&args.common)?;
+    let (seed, drawn) = seed_of(&args.common)?;
+    let simd = simd_of_env()?;
+    let workers = match args.workers.as_slice() {
+        [] => 8,
+        [one] => *one,
+        _ => {
+            return Err(Error::InvalidOption {
+                option: "workers",
+                value: args
+                    .workers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                reason: "a sweep over --counts runs one worker count: give one",
+            }
+            .into());
+        }
+    };
+    let mut counts = args.counts.clone();
+    counts.sort_unstable();
+    counts.dedup();
+    let plan = CountPlan {
+        counts,
+        spec: args.common.spec(workers, 1, seed, simd),
+        plan: args.runs.plan(args.common.warmup, SWEEP_RUN_DEFAULTS)?,
+        timeout: args.common.timeout,
+        sampling: !args.common.no_sampler,
+    };
+    for &count in &plan.counts {
+        plan.workload(count)?;
+    }
+    let plot = match &args.plot {
+        Some(path) => Some(Output::check("--plot", path)?),
+        None => None,
+    };
+    let named = if args.backends.is_empty() {
+        vec![
+            BackendKind::in_process()
+                .filter(|kind| kind.name() != "sequential")
+                .collect(),
+        ]
+    } else {
+        args.backends
+    };
+    let (_, built) = build_backends(named, &options)?;
+    let backends: Vec<&dyn Backend> = built.iter().map(Box::as_ref).collect();
+    let runs = (plan.plan.max_runs + plan.plan.warmup) as u64;
+    let points = ((backends.len() + 1) * plan.counts.len()) as u64;
+    let bar = progress_bar(runs.saturating_mul(points), "sweep");
+    let result = count_sweep::run(&backends, &plan, |count, event| {
+        if let Progress::Run { backend, .. } = event {
+            bar.set_message(format!(
+                "{backend}, {} numbers a worker",
+                gilfree::render::group_digits(i128::from(count))
+            ));
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    let result = result?;
+    let mut text = String::new();
+    if drawn {
+        text = format!("seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}\n");
+    }
+    text.push_str(&gilfree::render::transfer::count_text(&result));
+    let shown = if plot.as_ref().is_some_and(Output::is_stdout) {
+        eprint(&text);
+        Ok(())
+    } else {
+        print(&text)
+    };
+    let plot_path = plot
+        .as_ref()
+        .filter(|p| !p.is_stdout())
+        .map(|p| p.path().to_owned());
+    let mut files = Vec::new();
+    if let Some(plot) = plot {
+        files.push((
+            plot,
+            gilfree::render::transfer::count_plot(&result)?.into_bytes(),
+        ));
+    }
+    gilfree::output::commit_all(files)?;
+    let mismatch = result.points.iter().try_for_each(|r| r.verify());
+    mismatch?;
+    shown?;
+    if let Some(path) = plot_path {
+        print(&format!("\nplot: {}\n", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

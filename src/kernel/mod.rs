@@ -31,6 +31,7 @@
 //! fill memory it mapped itself. ([`worker_numbers`], for inspection,
 //! allocates its vector.)
 
+pub mod offsets;
 pub mod python;
 pub mod simd;
 pub mod std_rng;
@@ -38,10 +39,11 @@ pub mod workload;
 pub mod xoshiro;
 pub mod xoshiro_x8;
 
+pub use self::offsets::{fill_worker_offsets, offset_width, sum_offsets};
 pub use self::python::python_numbers;
 pub use self::simd::Simd;
 pub use self::std_rng::rand_stream_start;
-pub use self::workload::{MAX_WORKERS, Workload, WorkloadError, WorkloadSpec};
+pub use self::workload::{MAX_WORKERS, Return, Workload, WorkloadError, WorkloadSpec};
 pub use self::xoshiro::stream_start;
 
 /// The pseudo-random generator behind every worker's stream.

@@ -45,6 +45,42 @@ pub struct WorkloadSpec {
     /// ([`Generator::has_simd_paths`]): `None` for the widest this CPU
     /// supports ([`Simd::widest`]). The numbers are the same on every path.
     pub simd: Option<Simd>,
+    /// What each worker hands back: its sum (the book's), or all its
+    /// numbers, which the parent then sums ([`Return`]).
+    pub returns: Return,
+}
+
+/// What each worker hands back to the parent (`--return`).
+///
+/// With [`Return::Numbers`] every worker hands back all its numbers, each as
+/// its offset from `low` in the narrowest of 1, 2, 4 or 8 bytes that holds
+/// `high − low` ([`Workload::number_width`]: a byte for the book's
+/// `1..=100`), and the parent sums what it received: the sums are checked as
+/// ever, and moving the numbers is measured as part of the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Return {
+    /// One sum per worker: eight bytes, nothing to speak of moves.
+    #[default]
+    Sums,
+    /// Every number each worker drew.
+    Numbers,
+}
+
+impl Return {
+    /// `sums` or `numbers`, as the command line and exports spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Return::Sums => "sums",
+            Return::Numbers => "numbers",
+        }
+    }
+
+    /// The mode called `name` ([`Return::name`]).
+    pub fn named(name: &str) -> Option<Return> {
+        [Return::Sums, Return::Numbers]
+            .into_iter()
+            .find(|r| r.name() == name)
+    }
 }
 
 impl Default for WorkloadSpec {
@@ -58,6 +94,7 @@ impl Default for WorkloadSpec {
             generator: Generator::default(),
             materialize: false,
             simd: None,
+            returns: Return::Sums,
         }
     }
 }
@@ -125,6 +162,20 @@ impl Workload {
                     low,
                     high,
                     extreme: format!("{extreme:.3e}"),
+                });
+            }
+        }
+        if spec.returns == Return::Numbers {
+            if materialize {
+                return Err(WorkloadError::ReturnMaterialized);
+            }
+            let width = super::offset_width(low, high) as u128;
+            let bytes = u128::from(count) * workers as u128 * width;
+            if bytes > isize::MAX as u128 {
+                return Err(WorkloadError::ReturnTooLarge {
+                    workers,
+                    count,
+                    width: width as usize,
                 });
             }
         }
@@ -218,6 +269,34 @@ impl Workload {
     /// supports.
     pub(crate) fn simd_path(&self) -> Simd {
         self.simd
+    }
+
+    /// What each worker hands back ([`Return`]).
+    pub fn returns(&self) -> Return {
+        self.spec.returns
+    }
+
+    /// The bytes one number takes when workers hand their numbers back: the
+    /// narrowest of 1, 2, 4 and 8 that holds `high − low`, each number being
+    /// sent as its offset from `low` ([`kernel::offset_width`](super::offset_width)).
+    pub fn number_width(&self) -> usize {
+        super::offset_width(self.spec.low, self.spec.high)
+    }
+
+    /// The bytes of one worker's numbers, handed back: `count × width`.
+    /// [`Workload::new`] checked that every worker's together fit the
+    /// address space.
+    pub fn numbers_bytes_per_worker(&self) -> u64 {
+        self.spec.count * self.number_width() as u64
+    }
+
+    /// The bytes every worker's numbers take together when they are handed
+    /// back ([`Return::Numbers`]), 0 when only sums are.
+    pub fn returned_bytes(&self) -> u64 {
+        match self.spec.returns {
+            Return::Sums => 0,
+            Return::Numbers => self.numbers_bytes_per_worker() * self.spec.workers as u64,
+        }
     }
 
     /// The expected value of one worker's sum: `count × (low + high) / 2`.
@@ -344,6 +423,25 @@ pub enum WorkloadError {
     MaterializeTooLarge {
         /// Numbers per worker.
         count: u64,
+    },
+
+    /// `--return numbers` with `--materialize`: the numbers handed back are
+    /// in memory already.
+    #[error("--return numbers puts every worker's numbers in memory already; drop --materialize")]
+    ReturnMaterialized,
+
+    /// The numbers handed back would not fit the address space.
+    #[error(
+        "{workers} workers × {count} numbers of {width} bytes each cannot be handed back: \
+         they do not fit in the address space"
+    )]
+    ReturnTooLarge {
+        /// The worker count.
+        workers: usize,
+        /// Numbers per worker.
+        count: u64,
+        /// Bytes per number.
+        width: usize,
     },
 
     /// The SIMD path asked for is one this CPU cannot run.

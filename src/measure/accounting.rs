@@ -316,6 +316,7 @@ mod tests {
             host: None,
             ready_ns: None,
             process: None,
+            transfer: None,
         }
     }
 

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::backend::{Backend, Deadline, SequentialBackend};
 use crate::error::Error;
-use crate::kernel::Workload;
+use crate::kernel::{Return, Workload};
 use crate::os::memory;
 use crate::os::signal_safe::{self as sys, Who};
 use crate::worker::{ThreadClock, WorkerReport};
@@ -194,6 +194,14 @@ impl Driver {
                 .copied()
                 .filter(|b| b.name() != baseline.name()),
         );
+        // The limit every copy is read against, measured on this machine
+        // now, before the runs (its own buffers gone before they start).
+        let memcpy = (self.workload.returns() == Return::Numbers)
+            .then(|| {
+                let bytes = usize::try_from(self.workload.returned_bytes()).unwrap_or(usize::MAX);
+                super::memcpy_bandwidth(bytes.min(super::MEMCPY_MAX_BYTES), MEMCPY_SAMPLES)
+            })
+            .flatten();
         let mut results = self.measure(&all, &mut progress)?;
         let sums = results[0].runs[0].sums();
         for result in &mut results {
@@ -209,7 +217,28 @@ impl Driver {
             sums,
             started,
             interpreter: backends.iter().find_map(|b| b.interpreter().cloned()),
+            memcpy,
         })
+    }
+
+    /// Checks, before anything runs, that `backends` (and the baseline) can
+    /// run this workload here: their limits ([`Backend::check`]) and the
+    /// memory the numbers they hand back need. What [`run`](Self::run)
+    /// checks first; for a program that runs several drivers and wants
+    /// every refusal before the first run.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run)'s refusals: [`Error::WorkerLimit`],
+    /// [`Error::TransferTooLarge`].
+    pub fn check(&self, backends: &[&dyn Backend]) -> Result<(), Error> {
+        let baseline = SequentialBackend;
+        let all: Vec<&dyn Backend> = std::iter::once(&baseline as &dyn Backend)
+            .chain(backends.iter().copied())
+            .collect();
+        for backend in &all {
+            backend.check(&self.workload)?;
+        }
+        check_memory(&self.workload, &all)
     }
 
     /// Warm-up and measured runs of one backend; compares sums with `expected`
@@ -257,6 +286,7 @@ impl Driver {
         for backend in backends {
             backend.check(&self.workload)?;
         }
+        check_memory(&self.workload, backends)?;
         let mut limit = match self.timeout {
             Timeout::After(limit) => Some(limit),
             Timeout::Auto | Timeout::Never => None,
@@ -276,9 +306,13 @@ impl Driver {
                     of: self.plan.warmup,
                     warmup: true,
                 });
+                backend.prepare(&self.workload)?;
                 let started = Instant::now();
-                backend.run_until(&self.workload, limit.map(Deadline::after))?;
-                note_first_run(started.elapsed(), &mut limit);
+                let ran = backend.run_until(&self.workload, limit.map(Deadline::after));
+                let wall = started.elapsed();
+                backend.release();
+                ran?;
+                note_first_run(wall, &mut limit);
             }
         }
         let mut results: Vec<BackendResult> = backends
@@ -327,7 +361,9 @@ impl Driver {
         backend: &dyn Backend,
         deadline: Option<Deadline>,
     ) -> Result<RunMeasurement, Error> {
-        // Outside the timed part: resetting walks the page tables.
+        // Outside the timed part: what the run's parent receives the numbers
+        // in, preallocated; resetting the peak walks the page tables.
+        backend.prepare(&self.workload)?;
         memory::reset_peak_rss();
         let sampler = self
             .sampling
@@ -348,6 +384,8 @@ impl Driver {
         let thread_states = sampled
             .as_mut()
             .and_then(sampler::Finished::take_thread_states);
+        // Outside the timed part, as it was made: the memory prepared for it.
+        backend.release();
         let crate::backend::BackendRun {
             reports,
             mut coordinators,
@@ -412,6 +450,35 @@ impl Driver {
     }
 }
 
+/// How many `memcpy`s the reference bandwidth is the fastest of.
+const MEMCPY_SAMPLES: usize = 7;
+
+/// Refuses, before anything runs, numbers handed back that would not fit in
+/// the memory available to one run of some backend: better one clear line
+/// than a run the kernel's OOM killer ends, or a machine swapping.
+fn check_memory(workload: &Workload, backends: &[&dyn Backend]) -> Result<(), Error> {
+    if workload.returns() != Return::Numbers {
+        return Ok(());
+    }
+    let Some(available) = memory::available_bytes() else {
+        return Ok(());
+    };
+    for backend in backends {
+        let need = backend.returned_memory(workload);
+        if need > available {
+            return Err(Error::TransferTooLarge {
+                backend: backend.name(),
+                workers: workload.workers(),
+                count: workload.count(),
+                width: workload.number_width(),
+                need,
+                available,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Sorts `reports` by worker and checks that they cover `0..workers` once each.
 pub(crate) fn check_reports(
     backend: &'static str,
@@ -473,6 +540,7 @@ mod tests {
             host: None,
             ready_ns: None,
             process: None,
+            transfer: None,
         }
     }
 

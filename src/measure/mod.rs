@@ -19,9 +19,13 @@
 //! (speedup, efficiency, their spread); [`findings`] what those figures
 //! show; [`stats`] the pure statistics beneath; `sampler.rs` the thread
 //! that watches the rest of the machine during a run; `machine.rs` what the
-//! machine is; and [`sweep`] runs backends over several worker counts.
+//! machine is; `transfer.rs` what moving the numbers back cost and the
+//! `memcpy` bandwidth it is read against; [`sweep`] runs backends over
+//! several worker counts, and [`count_sweep`] over several counts per
+//! worker.
 
 pub mod accounting;
+pub mod count_sweep;
 mod driver;
 pub mod findings;
 mod machine;
@@ -33,6 +37,7 @@ pub mod stats;
 pub mod sweep;
 #[cfg(test)]
 pub(crate) mod synthetic;
+mod transfer;
 
 pub use self::accounting::{AccountingSource, RunAccounting, Shares, TimeAccounting};
 pub(crate) use self::driver::check_reports;
@@ -44,3 +49,6 @@ pub use self::result::{
     Mismatch, Others, Report, RunMeasurement, UNCERTAIN_OTHERS, cores_across,
 };
 pub use self::sampler::{Contention, SAMPLE_INTERVAL, Sample};
+pub use self::transfer::{
+    AgainstMemcpy, Bandwidth, MEMCPY_MAX_BYTES, RunTransfer, TransferSummary, memcpy_bandwidth,
+};

@@ -615,6 +615,10 @@ pub struct Report {
     pub started: SystemTime,
     /// The interpreter that ran the Python rows, if any ran.
     pub interpreter: Option<Interpreter>,
+    /// This machine's `memcpy` bandwidth, measured before the first run when
+    /// the workers hand their numbers back: the limit every copy is read
+    /// against. `None` with sums.
+    pub memcpy: Option<super::Bandwidth>,
 }
 
 impl Report {

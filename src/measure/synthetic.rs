@@ -26,6 +26,9 @@ pub(crate) struct Row {
     /// blocked — each worker alive for the whole run; `None`: not
     /// accounted.
     pub(crate) accounting: Option<(f64, f64, f64)>,
+    /// With numbers handed back: each run's one worker drew for
+    /// `computing` ms, its numbers were on the way `moving` ms, `bytes`.
+    pub(crate) transfer: Option<(f64, f64, u64)>,
 }
 
 impl Row {
@@ -41,7 +44,15 @@ impl Row {
             cpu_percent: cpu,
             others_cores: 0.0,
             accounting: None,
+            transfer: None,
         }
+    }
+
+    /// Numbers handed back: drawn for `computing_ms`, on the way for
+    /// `moving_ms`, `bytes` of them (summed over the workers).
+    pub(crate) fn moved(mut self, computing_ms: f64, moving_ms: f64, bytes: u64) -> Row {
+        self.transfer = Some((computing_ms, moving_ms, bytes));
+        self
     }
 
     /// Accounted: each of the row's workers (one per unit of parallelism,
@@ -86,6 +97,33 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                     });
                     // One worker spanning the run: the span the workers
                     // computed in.
+                    let handed_back = row.transfer.map(|(computing, moving, bytes)| {
+                        let finish = (computing * 1e6) as u64;
+                        vec![crate::worker::WorkerReport {
+                            worker: 0,
+                            sum: 0,
+                            start_ns: 0,
+                            finish_ns: finish,
+                            cpu_time: Duration::ZERO,
+                            waiting_for_cpu: None,
+                            cpu_at_start: None,
+                            cpu_at_finish: None,
+                            pid: 0,
+                            tid: 0,
+                            peak_rss_bytes: None,
+                            held_ns: Vec::new(),
+                            host: None,
+                            ready_ns: None,
+                            process: None,
+                            transfer: Some(crate::worker::WorkerTransfer {
+                                bytes,
+                                delivered_ns: finish + (moving * 1e6) as u64,
+                                copy_cpu_ns: Some((moving * 1e5) as u64),
+                                sum_start_ns: 0,
+                                sum_finish_ns: 0,
+                            }),
+                        }]
+                    });
                     let workers = row
                         .accounting
                         .map(|_| {
@@ -105,8 +143,10 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
                                 host: None,
                                 ready_ns: None,
                                 process: None,
+                                transfer: None,
                             }]
                         })
+                        .or(handed_back)
                         .unwrap_or_default();
                     RunMeasurement {
                         started_ns: 0,
@@ -153,6 +193,7 @@ pub(crate) fn report(rows: Vec<Row>, interpreter: Option<Interpreter>) -> Report
         sums: vec![0; 8],
         started: SystemTime::UNIX_EPOCH,
         interpreter,
+        memcpy: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! This process's peak resident memory, reset before each measured run.
+//! This process's peak resident memory, reset before each measured run, and
+//! the memory still available to it.
 
 use super::signal_safe::{Who, resource_usage};
 
@@ -40,6 +41,48 @@ pub(crate) fn self_peak_rss_bytes() -> u64 {
     resource_usage(Who::SelfProcess).max_rss_bytes
 }
 
+/// The memory a run may still use, in bytes: the kernel's estimate of the
+/// memory available without swapping (`MemAvailable` of `/proc/meminfo`),
+/// and no more than the room left under this process's cgroup limit
+/// (`memory.max` − `memory.current`, cgroup v2), where there is one.
+/// `None` where neither can be read (another system).
+pub(crate) fn available_bytes() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let available = meminfo_field(&meminfo, "MemAvailable:")?;
+        Some(match cgroup_room() {
+            Some(room) => available.min(room),
+            None => available,
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// A `/proc/meminfo` line's value, in bytes (the file says kB).
+#[cfg(target_os = "linux")]
+fn meminfo_field(meminfo: &str, field: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.saturating_mul(1024))
+}
+
+/// The room left under this process's cgroup v2 memory limit, if it has one.
+#[cfg(target_os = "linux")]
+fn cgroup_room() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    // cgroup v2: the one line `0::/path`.
+    let path = cgroup.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    let max: u64 = read("memory.max")?.trim().parse().ok()?; // "max": no limit
+    let current: u64 = read("memory.current")?.trim().parse().ok()?;
+    Some(max.saturating_sub(current))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +97,14 @@ mod tests {
         assert!(self_peak_rss_bytes() >= 64 << 20);
         assert!(reset_peak_rss());
         assert!(self_peak_rss_bytes() < 64 << 20);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_available_memory_is_some_and_below_the_total() {
+        let available = available_bytes().expect("Linux has /proc/meminfo");
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+        let total = meminfo_field(&meminfo, "MemTotal:").unwrap();
+        assert!(available > 0 && available <= total, "{available} {total}");
     }
 }

@@ -235,6 +235,132 @@ impl Drop for NumberBuffer {
     }
 }
 
+/// A zero-filled run of bytes in an anonymous memory mapping, unmapped when
+/// dropped: private to this process ([`MappedBytes::private`]) or shared
+/// with the children it forks afterwards ([`MappedBytes::shared`]).
+///
+/// The numbers workers hand back live here: the pages go back to the
+/// kernel on drop (malloc would keep them resident), `mmap` is a plain
+/// system call a forked child may make, and a `MAP_SHARED` anonymous
+/// mapping made before `fork` is memory the parent and its children see
+/// alike — no file, no segment name, nothing to remove: the kernel frees it
+/// when the last process that maps it unmaps it or ends, however it ends.
+pub(crate) struct MappedBytes {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is owned memory like a Vec<u8>'s; `&MappedBytes` only
+// reads it (`as_slice`), and writing needs `&mut` or the raw pointer, whose
+// users state why no one else touches those bytes meanwhile.
+unsafe impl Send for MappedBytes {}
+// SAFETY: as above.
+unsafe impl Sync for MappedBytes {}
+
+impl MappedBytes {
+    /// `len` bytes only this process sees; `None` when the kernel refuses.
+    pub(crate) fn private(len: usize) -> Option<MappedBytes> {
+        Self::map(len, libc::MAP_PRIVATE)
+    }
+
+    /// `len` bytes that every child forked after this call shares with this
+    /// process: what one writes, the others read. Its pages are put in
+    /// place at once (`MAP_POPULATE`), so that neither the children writing
+    /// nor the parent reading stop for a page fault. `None` when the kernel
+    /// refuses.
+    pub(crate) fn shared(len: usize) -> Option<MappedBytes> {
+        Self::map(len, libc::MAP_SHARED | POPULATE)
+    }
+
+    /// [`private`](Self::private), its pages put in place at once, and
+    /// left out of the children this process forks (`MADV_DONTFORK`): a
+    /// buffer the parent alone fills, whose page faults are then no part of
+    /// what fills it, and whose page tables `fork` need not copy.
+    pub(crate) fn private_populated(len: usize) -> Option<MappedBytes> {
+        let mapping = Self::map(len, libc::MAP_PRIVATE | POPULATE)?;
+        #[cfg(target_os = "linux")]
+        if len > 0 {
+            // SAFETY: advice on exactly the mapping just made; a failure
+            // only leaves the mapping inherited, which is harmless.
+            unsafe { libc::madvise(mapping.ptr.as_ptr().cast(), len, libc::MADV_DONTFORK) };
+        }
+        Some(mapping)
+    }
+
+    fn map(len: usize, kind: libc::c_int) -> Option<MappedBytes> {
+        if len == 0 {
+            return Some(MappedBytes {
+                ptr: std::ptr::NonNull::dangling(),
+                len: 0,
+            });
+        }
+        // SAFETY: an anonymous mapping with no address hint touches no
+        // existing memory.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                kind | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return None;
+        }
+        Some(MappedBytes {
+            ptr: std::ptr::NonNull::new(ptr.cast::<u8>())?,
+            len,
+        })
+    }
+
+    /// Its length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The bytes, to read.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        // SAFETY: the mapping holds `len` initialized (zero-filled) bytes
+        // for as long as `self` lives; writers to it through `as_mut_ptr`
+        // (a forked child) have ended before the parent reads, as their
+        // callers arrange.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The bytes, to write.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as `as_slice`, and `&mut self` excludes every other
+        // reference in this process.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The start of the bytes, for a forked child that writes its part of a
+    /// shared mapping (the parent's copy of `self` is not the child's to
+    /// borrow mutably).
+    pub(crate) fn as_mut_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+}
+
+impl Drop for MappedBytes {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: unmapping exactly the mapping `map` made, which
+            // nothing refers to any more (slices borrowed from `self` have
+            // ended).
+            unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+        }
+    }
+}
+
+/// `MAP_POPULATE` where there is one (Linux): the pages in place at `mmap`.
+#[cfg(target_os = "linux")]
+const POPULATE: libc::c_int = libc::MAP_POPULATE;
+#[cfg(not(target_os = "linux"))]
+const POPULATE: libc::c_int = 0;
+
 /// `write(2)` all of `bytes` to `fd`, retrying on `EINTR` and short writes;
 /// false on any other error.
 pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8]) -> bool {
@@ -415,6 +541,32 @@ mod tests {
         assert_eq!(buffer.as_mut_slice()[999], -7);
         assert!(NumberBuffer::new(0).unwrap().as_mut_slice().is_empty());
         assert!(NumberBuffer::new(usize::MAX / 4).is_none());
+    }
+
+    #[test]
+    fn a_shared_mapping_carries_a_forked_childs_writes_to_its_parent() {
+        let shared = MappedBytes::shared(4096).unwrap();
+        let mut private = MappedBytes::private(4096).unwrap();
+        private.as_mut_slice()[7] = 1;
+        // SAFETY: the child writes into both mappings with plain stores and
+        // leaves through _exit, touching nothing else of the parent's.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: both mappings are 4096 bytes long.
+            unsafe {
+                *shared.as_mut_ptr().add(4095) = 42;
+                *private.as_mut_ptr().add(7) = 9;
+            }
+            exit_now(0);
+        }
+        assert!(pid > 0);
+        let mut status = 0;
+        // SAFETY: waiting for the child just forked.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert_eq!(shared.as_slice()[4095], 42);
+        assert_eq!(private.as_slice()[7], 1, "a private mapping stays private");
+        assert_eq!(MappedBytes::shared(0).unwrap().as_slice(), &[] as &[u8]);
+        assert!(MappedBytes::private(usize::MAX / 2).is_none());
     }
 
     #[test]

@@ -129,8 +129,57 @@ pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// A size in bytes in the unit that reads best, to two or three
+/// significant digits: `72 B`, `8 kB`, `1.5 MB`, `400 MB`, `1.2 GB`.
+pub(crate) fn bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    let (value, unit) = if b < 1e3 {
+        return format!("{bytes} B");
+    } else if b < 1e6 {
+        (b / 1e3, "kB")
+    } else if b < 1e9 {
+        (b / 1e6, "MB")
+    } else {
+        (b / 1e9, "GB")
+    };
+    // One decimal below 10 units, none from there; no trailing `.0`.
+    let digits = if value < 9.95 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
+    };
+    format!("{} {unit}", digits.strip_suffix(".0").unwrap_or(&digits))
+}
+
+/// A rate in bytes per second: `12.3 GB/s`, `850 MB/s`.
+pub(crate) fn bytes_rate(bytes_per_second: f64) -> String {
+    if bytes_per_second >= 1e9 {
+        format!("{:.1} GB/s", bytes_per_second / 1e9)
+    } else {
+        format!("{:.0} MB/s", bytes_per_second / 1e6)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_read_in_their_best_unit_to_two_or_three_digits() {
+        for (n, want) in [
+            (72, "72 B"),
+            (8_000, "8 kB"),
+            (100_000, "100 kB"),
+            (160_000, "160 kB"),
+            (1_000_000, "1 MB"),
+            (1_500_000, "1.5 MB"),
+            (9_960_000, "10 MB"),
+            (400_000_000, "400 MB"),
+            (1_234_000_000, "1.2 GB"),
+            (64_000_000_000, "64 GB"),
+        ] {
+            assert_eq!(super::bytes(n), want, "{n}");
+        }
+    }
+
     use super::*;
     use std::time::Duration;
 

@@ -64,7 +64,9 @@ pre { font-size: 0.75em; background: #f6f6f6; padding: 1em; overflow-x: auto; }\
 /// `None`) — then, folded under `<details>` (no script), every finding,
 /// how the run was made (`preamble`'s paragraphs: the interpreter and the
 /// rayon pool, or the lesson's introduction), the cores-busy picture, the
-/// timelines and the whole text report.
+/// timelines and the whole text report. With `act_two` (the lesson's
+/// `--transfer`), its slide of where the time went with moving included and
+/// its text follow the findings, before the fold.
 ///
 /// # Errors
 /// [`Error::Picture`] when a picture cannot be drawn.
@@ -73,6 +75,7 @@ pub fn report_page(
     title: &str,
     preamble: &str,
     lead: Option<&[String]>,
+    act_two: Option<&Report>,
 ) -> Result<String, Error> {
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", escape(title));
@@ -125,6 +128,19 @@ pub fn report_page(
     if !lead.is_empty() {
         body.push_str("<h2>What this run shows</h2>\n");
         list(&mut body, lead);
+    }
+    if let Some(second) = act_two {
+        body.push_str("<h2 id=\"act-two\">Act two: moving the results back</h2>\n");
+        let _ = writeln!(
+            body,
+            "<figure class=\"lead\">{}</figure>",
+            inline(&super::transfer::svg(second)?)
+        );
+        let _ = writeln!(
+            body,
+            "<pre>{}</pre>",
+            escape_block(super::lesson::transfer_text(second).trim_end())
+        );
     }
     body.push_str(
         "<details id=\"more\">\n<summary>Every finding, how the run was made, the cores busy \
@@ -252,7 +268,7 @@ mod tests {
             ],
             None,
         );
-        let page = report_page(&r, "A <lesson>", "python:   python3 <&>", None).unwrap();
+        let page = report_page(&r, "A <lesson>", "python:   python3 <&>", None, None).unwrap();
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<title>A &lt;lesson&gt;</title>"));
         assert!(page.contains("python3 &lt;&amp;&gt;"));

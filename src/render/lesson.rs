@@ -184,6 +184,123 @@ pub fn text(report: &Report, calibration: &Calibration) -> String {
     out
 }
 
+const TRANSFER_COLUMNS: [(&str, usize); 7] = [
+    ("row", 14),
+    ("wall", 9),
+    ("speedup", 7),
+    ("moved", 6),
+    ("copies", 6),
+    ("on the way", 10),
+    ("copy CPU", 9),
+];
+
+/// The second act on one screen: the workers hand their numbers back, and
+/// the table says what moving them cost each row; then the findings about
+/// it (what copying ate, moving that outlasted drawing, the copies against
+/// `memcpy`, other programs).
+pub fn transfer_text(report: &Report) -> String {
+    let w = &report.workload;
+    let mut out = String::new();
+    let mut head = format!(
+        "Act two, the other half of the trade: threads share the parent's memory, processes \
+         must hand their results back. Each of {} now hands back all {} of its numbers, {} \
+         each ({} a run), and the parent sums them; the sums are checked as before.",
+        counted(w.workers(), "worker", "workers"),
+        group_digits(i128::from(w.count())),
+        counted(w.number_width(), "byte", "bytes"),
+        super::format::bytes(w.returned_bytes()),
+    );
+    if let Some(memcpy) = report.memcpy {
+        let _ = write!(
+            head,
+            " memcpy on this machine, one thread, measured now: {}.",
+            super::format::bytes_rate(memcpy.bytes_per_second)
+        );
+    }
+    wrap_into(&mut out, &head, "");
+    out.push('\n');
+    let header: Vec<String> = TRANSFER_COLUMNS
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    row_in(&mut out, &header, &TRANSFER_COLUMNS);
+    for result in &report.results {
+        let transfer = result.transfer();
+        row_in(
+            &mut out,
+            &[
+                result.name().to_owned(),
+                duration(result.wall_median()),
+                report
+                    .speedup(result)
+                    .map_or_else(|| "—".to_owned(), |s| format!("{s:.2}×")),
+                transfer.map_or("—".to_owned(), |t| super::format::bytes(t.bytes)),
+                transfer.map_or("—".to_owned(), |t| t.copies().to_string()),
+                transfer.map_or("—".to_owned(), |t| duration(t.moving)),
+                transfer
+                    .and_then(|t| t.copy_cpu)
+                    .map_or("—".to_owned(), duration),
+            ],
+            &TRANSFER_COLUMNS,
+        );
+    }
+    out.push('\n');
+    wrap_into(
+        &mut out,
+        "on the way: from each worker's finish until the parent had its numbers, summed over \
+         the workers. copy CPU: the CPU the copies took, writers' and readers'.",
+        "",
+    );
+    let verified = report.results.iter().all(BackendResult::verified);
+    wrap_into(
+        &mut out,
+        &if verified {
+            format!(
+                "Every row's parent summed the same {} from the numbers it received ✓",
+                counted(report.sums.len(), "sum", "sums")
+            )
+        } else {
+            "The sums differ between rows (see the full report)".to_owned()
+        },
+        "",
+    );
+    out.push_str("\nWhat it shows:\n");
+    let findings = report.findings();
+    let worded = super::explain::worded(report, &findings);
+    let mut said = 0;
+    for (finding, sentence) in &worded {
+        let about_moving = matches!(
+            finding,
+            Finding::Contended { .. } | Finding::CopyCost { .. } | Finding::MovingDominated { .. }
+        );
+        if about_moving && said < 4 {
+            wrap_into(&mut out, &format!("- {sentence}"), "  ");
+            said += 1;
+        }
+    }
+    for result in &report.results {
+        if let Some(against) = report.copies_against_memcpy(result) {
+            wrap_into(
+                &mut out,
+                &format!(
+                    "- {} moved its numbers at {} of copy CPU ({}), {:.1}× below memcpy's {}.",
+                    result.name(),
+                    super::format::bytes_rate(against.rate),
+                    result.transfer().map_or(String::new(), |t| counted(
+                        t.copies() as usize,
+                        "copy",
+                        "copies"
+                    )),
+                    against.times_below,
+                    super::format::bytes_rate(against.memcpy),
+                ),
+                "  ",
+            );
+        }
+    }
+    out
+}
+
 /// The table's cells for one row.
 fn cells(report: &Report, result: &BackendResult) -> Vec<String> {
     let shares = result.time_accounting().and_then(|a| a.shares());

@@ -30,6 +30,7 @@ pub mod sweep;
 mod table;
 pub mod time_picture;
 pub mod timeline;
+pub mod transfer;
 
 pub use self::explain::{explain, sentences};
 pub use self::format::{duration, group_digits, rate};
@@ -117,6 +118,7 @@ pub fn text(report: &Report) -> String {
     table::summary(&mut out, report);
     python(&mut out, report);
     launched::text(&mut out, report);
+    transfer::text(&mut out, report);
     out.push('\n');
     results(&mut out, report);
     memory(&mut out, report);
@@ -159,6 +161,9 @@ fn header(out: &mut String, report: &Report) {
     );
     for line in launched::hosts_header(report) {
         let _ = writeln!(out, "hosts:    {line}");
+    }
+    for line in transfer::header_lines(report) {
+        let _ = writeln!(out, "{line}");
     }
 }
 
@@ -331,7 +336,7 @@ mod same_findings {
     }
 
     fn html(report: &Report) -> String {
-        super::html::report_page(report, "t", "", None).unwrap()
+        super::html::report_page(report, "t", "", None, None).unwrap()
     }
 
     fn gil_lesson(python_threads: Row) -> Report {

@@ -301,6 +301,9 @@ impl MpiBackend {
         if workload.materialize() {
             args.push("--materialize".to_owned());
         }
+        if workload.returns() == crate::kernel::Return::Numbers {
+            args.extend(["--return".to_owned(), "numbers".to_owned()]);
+        }
         if let Some(simd) = self.options.simd {
             args.extend(["--simd".to_owned(), simd.name().to_owned()]);
         }
@@ -645,7 +648,23 @@ impl Backend for MpiBackend {
                 job_id: allocation.job_id,
             });
         }
+        // One MPI_Gather takes each rank's numbers: its count is a C int.
+        if workload.returns() == crate::kernel::Return::Numbers
+            && workload.numbers_bytes_per_worker() > i32::MAX as u64
+        {
+            return Err(Error::InvalidOption {
+                option: "count",
+                value: workload.count().to_string(),
+                reason: "the mpi backend gathers each rank's numbers in one MPI_Gather, whose \
+                         counts are C ints: at most 2 GiB a rank (lower --count)",
+            });
+        }
         crate::backend::process::check_process_limit(NAME, workload, workload.workers() as u64 + 2)
+    }
+
+    /// Every rank's own numbers and, at rank 0, all of them again.
+    fn returned_memory(&self, workload: &Workload) -> u64 {
+        workload.returned_bytes().saturating_mul(2)
     }
 
     fn run(&self, workload: &Workload) -> Result<Vec<WorkerReport>, Error> {

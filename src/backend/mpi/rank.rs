@@ -20,7 +20,7 @@ use mpi::traits::{Communicator, CommunicatorCollectives, Root};
 
 use super::record::{self, RECORD_WORDS, RankRecord};
 use crate::fault::Fault;
-use crate::kernel::Workload;
+use crate::kernel::{Return, Workload};
 use crate::os::signal_safe as sys;
 use crate::worker;
 
@@ -148,11 +148,26 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
         // SAFETY: raise only sends a signal to this thread.
         unsafe { libc::raise(signal) };
     }
+    // Handing the numbers back: this rank's, drawn into its own buffer,
+    // then gathered at rank 0 (after every rank has drawn, so that a rank
+    // that failed still takes part in the gather and the job ends cleanly).
+    let numbers = workload.returns() == Return::Numbers;
+    let per_rank = if numbers {
+        workload.numbers_bytes_per_worker() as usize
+    } else {
+        0
+    };
+    let mut own = vec![0u8; per_rank];
     // A failed worker still sends a record, marked failed, so that the job
     // ends normally and rank 0 reports it (ending the job from here instead,
     // with MPI_Abort or a non-zero exit, now and then leaves OpenMPI 4.1's
     // mpirun hanging).
-    let (report, failure) = match worker::run_worker_caught(super::NAME, workload, rank) {
+    let drawn = if numbers {
+        worker::run_worker_caught(super::NAME, workload, rank, Some(&mut own[..]))
+    } else {
+        worker::run_worker_caught(super::NAME, workload, rank, None)
+    };
+    let (report, failure) = match drawn {
         Ok(report) => (report, None),
         Err(failure) => {
             let now = sys::monotonic_ns();
@@ -172,6 +187,7 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
                 host: None,
                 ready_ns: None,
                 process: None,
+                transfer: None,
             };
             (report, Some(failure.to_string()))
         }
@@ -207,6 +223,7 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
             .max(1),
         cpu_model: crate::os::machine::cpu_model().unwrap_or_else(|| "unknown".to_owned()),
         failure,
+        gathered: None,
     };
     if fault == Some(Fault::Garbled) {
         // A record the driver must refuse, naming this rank.
@@ -214,6 +231,34 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
         mine.start_after_barrier_ns = 1;
     }
     let root = world.process_at_rank(0);
+    // The numbers first: every rank's to rank 0, which sums each — the
+    // parent sums what it received — and says when they arrived.
+    let mut gathered: Vec<(i64, record::Gathered)> = Vec::new();
+    if numbers {
+        if rank != 0 {
+            root.gather_into(&own[..]);
+        } else {
+            let mut all = vec![0u8; per_rank * size];
+            root.gather_into_root(&own[..], &mut all[..]);
+            let delivered = offset(sys::monotonic_ns());
+            for r in 0..size {
+                let slice = &all[r * per_rank..(r + 1) * per_rank];
+                let start = offset(sys::monotonic_ns());
+                let sum =
+                    crate::kernel::sum_offsets(slice, workload.number_width(), workload.low());
+                let finish = offset(sys::monotonic_ns());
+                gathered.push((
+                    sum,
+                    record::Gathered {
+                        bytes: per_rank as u64,
+                        delivered_after_barrier_ns: delivered,
+                        sum_start_after_barrier_ns: start,
+                        sum_finish_after_barrier_ns: finish,
+                    },
+                ));
+            }
+        }
+    }
     let words = mine.encode();
     if rank != 0 {
         root.gather_into(&words[..]);
@@ -224,10 +269,19 @@ pub fn main(workload: &Workload, context: &RankContext) -> i32 {
     }
     let mut all = vec![0u64; RECORD_WORDS * size];
     root.gather_into_root(&words[..], &mut all[..]);
-    let records: Vec<RankRecord> = all
+    let mut records: Vec<RankRecord> = all
         .chunks_exact(RECORD_WORDS)
         .filter_map(RankRecord::decode)
         .collect();
+    // Each rank's sum is rank 0's sum of the numbers it received.
+    for record in &mut records {
+        if let Some(&(sum, g)) = gathered.get(record.rank)
+            && record.failure.is_none()
+        {
+            record.sum = sum;
+            record.gathered = Some(g);
+        }
+    }
     let mut line = record::line(records);
     match fault {
         Some(Fault::NoRecord) => line.clear(),

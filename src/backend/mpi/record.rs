@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::worker::{ProcessFacts, WorkerReport};
+use crate::worker::{ProcessFacts, WorkerReport, WorkerTransfer};
 
 /// The words of one rank's record.
 pub(crate) const RECORD_WORDS: usize =
@@ -184,6 +184,27 @@ pub(crate) struct RankRecord {
     /// the job ends normally and the failure is reported with its words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) failure: Option<String>,
+    /// With `--return numbers`: how the rank's numbers reached rank 0, as
+    /// rank 0 saw it (rank 0 fills it in before it prints the line; it is
+    /// not among the words a rank sends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) gathered: Option<Gathered>,
+}
+
+/// How a rank's numbers reached rank 0 by `MPI_Gather`, on rank 0's clock,
+/// as offsets from its barrier exit (the moment every rank left the barrier
+/// together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Gathered {
+    /// The bytes of the rank's numbers rank 0 received.
+    pub(crate) bytes: u64,
+    /// When the gather had them all at rank 0.
+    pub(crate) delivered_after_barrier_ns: u64,
+    /// When rank 0 began summing this rank's numbers.
+    pub(crate) sum_start_after_barrier_ns: u64,
+    /// When it had their sum.
+    pub(crate) sum_finish_after_barrier_ns: u64,
 }
 
 /// The line's JSON.
@@ -274,6 +295,7 @@ impl RankRecord {
             host_cores: usize::try_from(words[12]).ok()?,
             cpu_model: get_text(&words[CPU_MODEL_AT..FAILURE_AT]),
             failure: (words[11] & FAILED != 0).then(|| get_text(&words[FAILURE_AT..])),
+            gathered: None,
         })
     }
 }
@@ -379,6 +401,18 @@ fn check_record(record: &RankRecord) -> Result<(), &'static str> {
     if !printable(&record.cpu_model, CPU_MODEL_WORDS * 8 - 1) {
         return Err("sent a processor model that is empty or not printable");
     }
+    if let Some(g) = record.gathered {
+        let times = [
+            g.delivered_after_barrier_ns,
+            g.sum_start_after_barrier_ns,
+            g.sum_finish_after_barrier_ns,
+        ];
+        if times.iter().any(|&t| t > MAX_OFFSET_NS)
+            || g.sum_finish_after_barrier_ns < g.sum_start_after_barrier_ns
+        {
+            return Err("was gathered at times no run has");
+        }
+    }
     Ok(())
 }
 
@@ -431,6 +465,15 @@ pub(crate) fn reports(records: Vec<RankRecord>, barrier_ns: u64) -> Vec<WorkerRe
             held_ns: Vec::new(),
             host: Some(r.host),
             ready_ns: Some(barrier_ns),
+            transfer: r.gathered.map(|g| WorkerTransfer {
+                bytes: g.bytes,
+                delivered_ns: barrier_ns + g.delivered_after_barrier_ns,
+                // Its MPI library spins while it waits: the CPU a gather
+                // took is not the copies'.
+                copy_cpu_ns: None,
+                sum_start_ns: barrier_ns + g.sum_start_after_barrier_ns,
+                sum_finish_ns: barrier_ns + g.sum_finish_after_barrier_ns,
+            }),
             process: Some(ProcessFacts {
                 user: Duration::from_nanos(r.user_ns),
                 system: Duration::from_nanos(r.system_ns),
@@ -552,6 +595,7 @@ mod tests {
             host_cores: 2,
             cpu_model: "AMD EPYC 9R14 (x)".to_owned(),
             failure: None,
+            gathered: None,
         }
     }
 
@@ -627,9 +671,33 @@ mod tests {
         records[2] = record(2);
         records[0].pid = 0;
         assert!(matches!(
-            parse_line(&output(records), 3),
+            parse_line(&output(records.clone()), 3),
             Err(BadOutput::Rank { rank: 0, .. })
         ));
+        records[0] = record(0);
+        // Numbers gathered at rank 0: summed before they arrived is refused.
+        let gathered = Gathered {
+            bytes: 40_000,
+            delivered_after_barrier_ns: 2_000,
+            sum_start_after_barrier_ns: 2_100,
+            sum_finish_after_barrier_ns: 2_200,
+        };
+        records[1].gathered = Some(gathered);
+        assert_eq!(
+            parse_line(&output(records.clone()), 3).map(|r| r.len()),
+            Ok(3)
+        );
+        records[1].gathered = Some(Gathered {
+            sum_finish_after_barrier_ns: 2_050,
+            ..gathered
+        });
+        assert_eq!(
+            parse_line(&output(records), 3),
+            Err(BadOutput::Rank {
+                rank: 1,
+                problem: "was gathered at times no run has"
+            })
+        );
     }
 
     #[test]
@@ -714,6 +782,12 @@ mod fuzz {
                 host_cores: 2,
                 cpu_model: "AMD EPYC 9R14".to_owned(),
                 failure: None,
+                gathered: (rank == 1).then_some(Gathered {
+                    bytes: 40_000,
+                    delivered_after_barrier_ns: 2_000,
+                    sum_start_after_barrier_ns: 2_100,
+                    sum_finish_after_barrier_ns: 2_200,
+                }),
             })
             .collect();
         format!("launcher chatter\n{}", line(records)).into_bytes()

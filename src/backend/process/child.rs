@@ -1,4 +1,14 @@
-//! The worker process's whole life: compute, `write(2)` one record, `_exit`.
+//! The worker process's whole life: compute, hand back the result (the
+//! record, after the numbers when it hands them back), `_exit`.
+//!
+//! Through its pipe ([`Sink::Pipe`]), the child draws its numbers into a
+//! private mapping of its own, then `write(2)`s them whole — a copy into
+//! the kernel, which the parent's `read(2)` copies out again — timing the
+//! CPU it spends in those writes, then its record. Into the shared mapping
+//! ([`Sink::Shared`]) it draws its numbers straight into its part of the
+//! mapping, then writes its record into its slot there: nothing goes
+//! through the pipe, whose end of file only tells the parent that the child
+//! has ended.
 //!
 //! # What a child may do
 //!
@@ -17,15 +27,30 @@ use std::os::fd::RawFd;
 use super::record;
 use crate::fault::Fault;
 use crate::kernel;
-use crate::kernel::Workload;
-use crate::os::signal_safe::{self, NumberBuffer, exit_now};
+use crate::kernel::{Return, Workload};
+use crate::os::signal_safe::{self, MappedBytes, NumberBuffer, exit_now};
 use crate::worker;
+
+/// Where a child hands back its result.
+#[derive(Clone, Copy)]
+pub(super) enum Sink<'a> {
+    /// Everything through its pipe.
+    Pipe,
+    /// Into the mapping the parent made before forking: its record at
+    /// `record_at`, its numbers (if it hands them back) at `numbers_at`.
+    Shared {
+        mapping: &'a MappedBytes,
+        record_at: usize,
+        numbers_at: usize,
+    },
+}
 
 /// Exit statuses a child uses for its own failures.
 const EXIT_OUT_OF_MEMORY: i32 = 3;
 const EXIT_WRITE_FAILED: i32 = 4;
 const EXIT_PANICKED: i32 = 5;
 const EXIT_ORPHANED: i32 = 6;
+const EXIT_NUMBERS_WRITE_FAILED: i32 = 10;
 
 /// What a child's own exit status means, for the parent's error message.
 pub(super) fn exit_meaning(code: i32) -> &'static str {
@@ -34,6 +59,7 @@ pub(super) fn exit_meaning(code: i32) -> &'static str {
         EXIT_WRITE_FAILED => ": it could not write its result to the pipe",
         EXIT_PANICKED => ": it panicked",
         EXIT_ORPHANED => ": its parent had died before it started",
+        EXIT_NUMBERS_WRITE_FAILED => ": it could not write its numbers to the pipe",
         _ => "",
     }
 }
@@ -44,6 +70,7 @@ pub(super) fn child_main(
     workload: &Workload,
     worker: usize,
     fd: RawFd,
+    sink: Sink<'_>,
     parent: libc::pid_t,
     fault: Option<Fault>,
 ) -> ! {
@@ -64,14 +91,60 @@ pub(super) fn child_main(
     if let Some(fault) = fault {
         before_compute(fault);
     }
-    let code = match worker::measure(worker, || child_sum(workload, worker)) {
-        Ok(report) => {
-            let mut record = record::encode(&report);
+    let numbers = workload.returns() == Return::Numbers;
+    let outcome = match sink {
+        Sink::Pipe if numbers => numbers_through_pipe(workload, worker, fd, fault),
+        Sink::Shared {
+            mapping,
+            numbers_at,
+            ..
+        } if numbers => {
+            let len = workload.numbers_bytes_per_worker() as usize;
+            // SAFETY: the parent made the mapping to hold every worker's
+            // numbers and gave this worker `len` bytes at `numbers_at`,
+            // which no other process writes; the parent reads them only
+            // after this child has ended.
+            let out = unsafe {
+                std::slice::from_raw_parts_mut(mapping.as_mut_ptr().add(numbers_at), len)
+            };
+            worker::measure(worker, || {
+                if fault == Some(Fault::DieMidWrite) {
+                    kernel::fill_worker_offsets(workload, worker, &mut out[..len / 2]);
+                    die_now();
+                }
+                kernel::fill_worker_offsets(workload, worker, out);
+                Ok(0)
+            })
+            .map(|report| (report, 0))
+        }
+        _ => worker::measure(worker, || child_sum(workload, worker)).map(|report| (report, 0)),
+    };
+    let code = match outcome {
+        Ok((report, copy_cpu_ns)) => {
+            let mut record = record::encode(&report, copy_cpu_ns);
             let record = match fault {
                 Some(fault) => corrupt(fault, &mut record),
                 None => &record[..],
             };
-            if !signal_safe::write_all(fd, record) {
+            let sent = match sink {
+                Sink::Pipe => signal_safe::write_all(fd, record),
+                Sink::Shared {
+                    mapping, record_at, ..
+                } => {
+                    // SAFETY: this worker's slot of RECORD_LEN bytes at
+                    // `record_at`, inside the mapping, written by no other
+                    // process; `record` is at most RECORD_LEN bytes.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            record.as_ptr(),
+                            mapping.as_mut_ptr().add(record_at),
+                            record.len(),
+                        );
+                    }
+                    true
+                }
+            };
+            if !sent {
                 EXIT_WRITE_FAILED
             } else {
                 if let Some(Fault::Linger(pause)) = fault {
@@ -85,6 +158,49 @@ pub(super) fn child_main(
         Err(code) => code,
     };
     exit_now(code)
+}
+
+/// Draws the worker's numbers into a private mapping, then writes them whole
+/// into the pipe: the report, and the CPU time the writes took; else the
+/// exit status saying why not.
+fn numbers_through_pipe(
+    workload: &Workload,
+    worker: usize,
+    fd: RawFd,
+    fault: Option<Fault>,
+) -> Result<(worker::WorkerReport, u64), i32> {
+    // Workload::new checked that the numbers fit the address space.
+    let len = workload.numbers_bytes_per_worker() as usize;
+    let mut numbers = None;
+    // Its own buffer is part of its work: a worker that copies needs one.
+    let report = worker::measure(worker, || {
+        let buffer = numbers.insert(MappedBytes::private_populated(len).ok_or(EXIT_OUT_OF_MEMORY)?);
+        kernel::fill_worker_offsets(workload, worker, buffer.as_mut_slice());
+        Ok::<i64, i32>(0)
+    })?;
+    let Some(numbers) = &numbers else {
+        return Err(EXIT_OUT_OF_MEMORY);
+    };
+    let numbers = numbers.as_slice();
+    let started = signal_safe::thread_cpu_ns();
+    if fault == Some(Fault::DieMidWrite) {
+        signal_safe::write_all(fd, &numbers[..len / 2]);
+        die_now();
+    }
+    if !signal_safe::write_all(fd, numbers) {
+        return Err(EXIT_NUMBERS_WRITE_FAILED);
+    }
+    let copy_cpu_ns = signal_safe::thread_cpu_ns().saturating_sub(started);
+    Ok((report, copy_cpu_ns))
+}
+
+/// Dies at once by SIGKILL, as a worker the kernel's OOM killer picks would
+/// (tests only: [`Fault::DieMidWrite`]).
+fn die_now() -> ! {
+    // SAFETY: kill and getpid are async-signal-safe; SIGKILL cannot be
+    // blocked or handled.
+    unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+    exit_now(EXIT_PANICKED)
 }
 
 /// The worker's sum, in the child; with `--materialize` the numbers go into

@@ -1,6 +1,9 @@
-//! The fixed-size binary record a worker process sends its parent: ten
-//! native-endian 64-bit fields, 80 bytes, far below `PIPE_BUF`, so that one
-//! `write(2)` never blocks and arrives whole.
+//! The fixed-size binary record a worker process sends its parent: eleven
+//! native-endian 64-bit fields, 88 bytes, far below `PIPE_BUF`, so that one
+//! `write(2)` never blocks and arrives whole. A worker that hands its
+//! numbers back sends the record after them (through the pipe) or writes it
+//! after them (into the shared mapping): a record is the sign that every
+//! number is there.
 
 use std::time::Duration;
 
@@ -8,13 +11,15 @@ use crate::error::WorkerFailure;
 use crate::worker::WorkerReport;
 
 /// The size of a record, in bytes.
-pub(super) const RECORD_LEN: usize = 80;
-const MAGIC: u64 = u64::from_le_bytes(*b"gilfree2");
+pub(super) const RECORD_LEN: usize = 88;
+const MAGIC: u64 = u64::from_le_bytes(*b"gilfree3");
 /// The waiting field of a worker whose wait is unknown.
 const UNKNOWN: u64 = u64::MAX;
 
-/// The record of `report`. Allocates nothing: a forked child calls it.
-pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
+/// The record of `report`, and of the CPU time the worker spent writing its
+/// numbers into its pipe (`copy_cpu_ns`, 0 when it wrote none). Allocates
+/// nothing: a forked child calls it.
+pub(super) fn encode(report: &WorkerReport, copy_cpu_ns: u64) -> [u8; RECORD_LEN] {
     let cpu = |c: Option<u32>| c.map_or(-1, i64::from);
     let fields: [u64; RECORD_LEN / 8] = [
         MAGIC,
@@ -29,6 +34,7 @@ pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
         report.waiting_for_cpu.map_or(UNKNOWN, |d| {
             u64::try_from(d.as_nanos()).unwrap_or(UNKNOWN - 1)
         }),
+        copy_cpu_ns,
     ];
     let mut out = [0u8; RECORD_LEN];
     for (chunk, field) in out.chunks_exact_mut(8).zip(fields) {
@@ -37,8 +43,9 @@ pub(super) fn encode(report: &WorkerReport) -> [u8; RECORD_LEN] {
     out
 }
 
-/// Decodes worker `worker`'s record, checking its length, magic and index.
-pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, WorkerFailure> {
+/// Decodes worker `worker`'s record, checking its length, magic and index:
+/// its report, and the CPU time it spent writing its numbers.
+pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<(WorkerReport, u64), WorkerFailure> {
     if bytes.len() != RECORD_LEN {
         return Err(WorkerFailure::ShortRecord {
             got: bytes.len(),
@@ -62,6 +69,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         cpu_finish,
         ids,
         waiting_ns,
+        copy_cpu_ns,
     ] = fields;
     if magic != MAGIC {
         return Err(WorkerFailure::BadRecord("wrong magic number"));
@@ -78,7 +86,7 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         ));
     }
     let cpu = |c: u64| u32::try_from(c as i64).ok();
-    Ok(WorkerReport {
+    let report = WorkerReport {
         worker,
         sum: sum as i64,
         start_ns,
@@ -94,7 +102,9 @@ pub(super) fn decode(bytes: &[u8], worker: usize) -> Result<WorkerReport, Worker
         host: None,
         ready_ns: None,
         process: None,
-    })
+        transfer: None,
+    };
+    Ok((report, copy_cpu_ns))
 }
 
 #[cfg(test)]
@@ -118,17 +128,18 @@ mod tests {
             host: None,
             ready_ns: None,
             process: None,
+            transfer: None,
         }
     }
 
     #[test]
     fn a_record_round_trips() {
-        assert_eq!(decode(&encode(&sample()), 5).unwrap(), sample());
+        assert_eq!(decode(&encode(&sample(), 77), 5).unwrap(), (sample(), 77));
         let unknown = WorkerReport {
             waiting_for_cpu: None,
             ..sample()
         };
-        assert_eq!(decode(&encode(&unknown), 5).unwrap(), unknown);
+        assert_eq!(decode(&encode(&unknown, 0), 5).unwrap(), (unknown, 0));
     }
 
     #[test]
@@ -138,19 +149,19 @@ mod tests {
             ..sample()
         };
         assert!(matches!(
-            decode(&encode(&impossible), 5),
+            decode(&encode(&impossible, 0), 5),
             Err(WorkerFailure::BadRecord(_))
         ));
     }
 
     #[test]
     fn short_long_and_garbled_records_are_rejected() {
-        let bytes = encode(&sample());
+        let bytes = encode(&sample(), 0);
         assert!(matches!(
             decode(&bytes[..RECORD_LEN - 1], 5),
             Err(WorkerFailure::ShortRecord {
-                got: 79,
-                expected: 80
+                got: 87,
+                expected: 88
             })
         ));
         assert!(matches!(
@@ -161,7 +172,7 @@ mod tests {
         long.push(0);
         assert!(matches!(
             decode(&long, 5),
-            Err(WorkerFailure::ShortRecord { got: 81, .. })
+            Err(WorkerFailure::ShortRecord { got: 89, .. })
         ));
         let mut garbled = bytes;
         garbled[0] ^= 1;
@@ -187,28 +198,32 @@ mod fuzz {
     use proptest::prelude::*;
 
     fn valid() -> [u8; RECORD_LEN] {
-        encode(&WorkerReport {
-            worker: 3,
-            sum: 50_512,
-            start_ns: 100,
-            finish_ns: 900,
-            cpu_time: Duration::from_nanos(700),
-            waiting_for_cpu: Some(Duration::from_nanos(50)),
-            cpu_at_start: Some(0),
-            cpu_at_finish: Some(1),
-            pid: 77,
-            tid: 77,
-            peak_rss_bytes: None,
-            held_ns: Vec::new(),
-            host: None,
-            ready_ns: None,
-            process: None,
-        })
+        encode(
+            &WorkerReport {
+                worker: 3,
+                sum: 50_512,
+                start_ns: 100,
+                finish_ns: 900,
+                cpu_time: Duration::from_nanos(700),
+                waiting_for_cpu: Some(Duration::from_nanos(50)),
+                cpu_at_start: Some(0),
+                cpu_at_finish: Some(1),
+                pid: 77,
+                tid: 77,
+                peak_rss_bytes: None,
+                held_ns: Vec::new(),
+                host: None,
+                ready_ns: None,
+                process: None,
+                transfer: None,
+            },
+            0,
+        )
     }
 
     fn decoded_or_one_line(bytes: &[u8]) -> Result<(), TestCaseError> {
         match decode(bytes, 3) {
-            Ok(report) => {
+            Ok((report, _)) => {
                 prop_assert_eq!(bytes.len(), RECORD_LEN);
                 prop_assert_eq!(report.worker, 3);
                 prop_assert!(report.finish_ns >= report.start_ns);

@@ -24,9 +24,11 @@ use crate::worker::WorkerReport;
 /// `speedup_ci`, and the plan became `min_runs`/`max_runs`. Version 3: the
 /// time accounting (`time_accounting` per row and per run, `waiting_ns` per
 /// worker); in a version 3 file a `null` accounting means it could not be
-/// measured, where an older file simply predates it. Version 1 and 2 files
-/// are still read ([`read`]), version 1's rows brought to version 2's
-/// meaning.
+/// measured, where an older file simply predates it. Also in version 3: the
+/// workers may hand back their numbers (`workload.returns`), and each row
+/// then says what moving them cost (`transfer`), its sums the parent's sums
+/// of what it received. Version 1 and 2 files are still read ([`read`]),
+/// version 1's rows brought to version 2's meaning.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// A whole JSON export.
@@ -67,10 +69,70 @@ pub struct JsonExport {
     pub total_z_score: Option<f64>,
     /// One entry per backend, the baseline first.
     pub results: Vec<ResultRecord>,
+    /// This machine's `memcpy` bandwidth, measured in the run before the
+    /// first measured run, when the workers handed their numbers back: the
+    /// limit every copy is read against. Absent with sums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memcpy: Option<BandwidthRecord>,
     /// What was left out to keep the file within [`MAX_BYTES`], which
     /// `gilfree compare` reads, in words; absent when nothing was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub omitted: Option<String>,
+}
+
+/// A [`Bandwidth`](crate::measure::Bandwidth).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BandwidthRecord {
+    /// Bytes per second of one thread's CPU time: the fastest copy's.
+    pub bytes_per_second: f64,
+    /// The bytes each copy moved.
+    pub bytes: u64,
+    /// The copies timed.
+    pub samples: usize,
+}
+
+/// A row's [`TransferSummary`](crate::measure::TransferSummary): what
+/// moving the numbers back cost. Times in ns, medians over the runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferRecord {
+    /// How the numbers came back: `shared` (written where the parent reads
+    /// them), `pipe`, `pickle` (a Python `Pool`'s result), `gather` (MPI).
+    pub mode: String,
+    /// The bytes of numbers the parent received in a run.
+    pub bytes: u64,
+    /// How many times each byte was copied on the way: 0 for zero-copy.
+    pub copies: u32,
+    /// The time the numbers were on the way, summed over the workers: from
+    /// each worker's finish until the parent had its numbers.
+    pub ns: u64,
+    /// The CPU time the copies took (writers' and readers' copy calls);
+    /// `null` where it was not measured.
+    pub copy_cpu_ns: Option<u64>,
+    /// The workers' drawing time, summed over them.
+    pub computing_ns: u64,
+    /// The time the parent spent summing what it received.
+    pub summing_ns: u64,
+    /// For workers placed on hosts (`gather`): the bytes that came from
+    /// ranks on other hosts than rank 0's and so crossed the network;
+    /// absent for the other rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_bytes: Option<u64>,
+}
+
+/// A [`WorkerTransfer`](crate::worker::WorkerTransfer), in ns on
+/// `CLOCK_MONOTONIC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerTransferRecord {
+    /// The bytes of its numbers the parent received.
+    pub bytes: u64,
+    /// When the parent had them all where it reads them.
+    pub delivered_ns: u64,
+    /// The CPU time their copies took, or `null` where not measured.
+    pub copy_cpu_ns: Option<u64>,
+    /// When the parent began summing them.
+    pub sum_start_ns: u64,
+    /// When it had their sum.
+    pub sum_finish_ns: u64,
 }
 
 /// The largest export gilfree writes, and the largest `gilfree compare`
@@ -105,6 +167,14 @@ pub struct WorkloadRecord {
     pub materialize: bool,
     /// `workers × count`.
     pub total_numbers: u64,
+    /// What each worker handed back: `sums` or `numbers` (absent from files
+    /// written before schema 3, which are `sums`).
+    #[serde(default = "sums")]
+    pub returns: String,
+    /// With `numbers`: the bytes each number took on the way back, as its
+    /// offset from `low`; absent with `sums`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_width: Option<usize>,
 }
 
 /// The driver's plan.
@@ -251,6 +321,10 @@ pub struct ResultRecord {
     /// other rows and in files written before it existed.
     #[serde(default)]
     pub gil_enabled: Option<bool>,
+    /// What moving the numbers back cost (`--return numbers`); absent when
+    /// the workers handed back sums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferRecord>,
     /// `speedup / usable_parallelism`, as a fraction (1.0 = 100 %).
     pub efficiency: Option<f64>,
     /// Numbers drawn and summed per second of median wall time.
@@ -466,6 +540,9 @@ pub struct WorkerRecord {
     /// For the mpi backend: its rank's process, as the rank measured it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<ProcessRecord>,
+    /// With `--return numbers`: how its numbers came back; absent with sums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<WorkerTransferRecord>,
 }
 
 /// A [`ProcessFacts`](crate::worker::ProcessFacts).
@@ -500,6 +577,9 @@ impl JsonExport {
                 simd: w.simd().map(|simd| simd.name().to_owned()),
                 materialize: w.materialize(),
                 total_numbers: w.total_numbers(),
+                returns: w.returns().name().to_owned(),
+                number_width: (w.returns() == crate::kernel::Return::Numbers)
+                    .then(|| w.number_width()),
             },
             plan: PlanRecord {
                 runs: None,
@@ -539,6 +619,11 @@ impl JsonExport {
                 .iter()
                 .map(|r| result_record(report, r))
                 .collect(),
+            memcpy: report.memcpy.map(|b| BandwidthRecord {
+                bytes_per_second: b.bytes_per_second,
+                bytes: b.bytes,
+                samples: b.samples,
+            }),
             omitted: None,
         }
     }
@@ -614,6 +699,19 @@ fn result_record(report: &Report, result: &BackendResult) -> ResultRecord {
         time_accounting_source: result.accounting_source().map(|s| s.name().to_owned()),
         threads_wanting_to_run: result.wanting_to_run(),
         gil_enabled: result.interpreter.as_ref().map(|i| i.gil_enabled),
+        transfer: result.transfer().map(|t| {
+            let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+            TransferRecord {
+                mode: t.path.name().to_owned(),
+                bytes: t.bytes,
+                copies: t.copies(),
+                ns: ns(t.moving),
+                copy_cpu_ns: t.copy_cpu.map(ns),
+                computing_ns: ns(t.computing),
+                summing_ns: ns(t.summing),
+                network_bytes: t.network_bytes,
+            }
+        }),
         efficiency: report.efficiency(result),
         throughput: report.throughput(result),
         launch_median: result.launch_median().map(secs),
@@ -707,11 +805,22 @@ fn worker_record(w: &WorkerReport) -> WorkerRecord {
             counted_by_driver: p.counted_by_driver,
             host_cores: p.host_cores,
         }),
+        transfer: w.transfer.map(|t| WorkerTransferRecord {
+            bytes: t.bytes,
+            delivered_ns: t.delivered_ns,
+            copy_cpu_ns: t.copy_cpu_ns,
+            sum_start_ns: t.sum_start_ns,
+            sum_finish_ns: t.sum_finish_ns,
+        }),
     }
 }
 
 fn yes() -> bool {
     true
+}
+
+fn sums() -> String {
+    "sums".to_owned()
 }
 
 /// How much per-run detail an export keeps, from all to least.

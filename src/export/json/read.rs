@@ -81,6 +81,15 @@ impl JsonExport {
             }
         };
         let workers = self.workload.workers;
+        if crate::kernel::Return::named(&self.workload.returns).is_none() {
+            return Err(format!(
+                "its workload returns {:?}, neither sums nor numbers",
+                self.workload.returns
+            ));
+        }
+        if let Some(m) = &self.memcpy {
+            ratio("memcpy bytes_per_second", "the machine", m.bytes_per_second)?;
+        }
         if self.sums.len() != workers {
             return Err(format!(
                 "it has {} sums for {workers} workers",
@@ -153,6 +162,14 @@ impl JsonExport {
             }
             if let Some(launch) = r.launch_median {
                 time("launch_median", b, launch)?;
+            }
+            if let Some(t) = &r.transfer
+                && crate::backend::ReturnPath::named(&t.mode).is_none()
+            {
+                return Err(format!(
+                    "{b}'s transfer mode {:?} is not one gilfree writes",
+                    t.mode
+                ));
             }
             for (what, x) in [
                 ("speedup", r.speedup),

@@ -286,6 +286,52 @@ pub enum Finding {
         /// relative to the median.
         rows: Vec<(&'static str, f64)>,
     },
+    /// A row whose workers handed their numbers back spent longer moving
+    /// them than drawing them: summed over its workers, the time their
+    /// numbers were on the way (from each worker's finish to the parent
+    /// having them) exceeds the time they spent drawing. Moving, not
+    /// computing, is then what the row's wall time is mostly about.
+    MovingDominated {
+        /// The row.
+        row: &'static str,
+        /// Its median run's time on the way, summed over the workers.
+        moving: Duration,
+        /// Its median run's drawing time, summed over the workers.
+        computing: Duration,
+        /// The bytes moved in a run.
+        bytes: u64,
+        /// Copies of each byte on the way.
+        copies: u32,
+    },
+    /// Two rows of the same language whose workers are processes, one
+    /// copying the numbers back (a pipe, pickling) and one sharing them
+    /// (zero-copy), ran on the same workload: what copying added to the
+    /// wall time, against what the sharing processes gained over their
+    /// language's sequential row. Made only when the difference stands out
+    /// of both rows' own spread.
+    CopyCost {
+        /// The copying row.
+        copying: &'static str,
+        /// The sharing row.
+        sharing: &'static str,
+        /// Their language's sequential row.
+        baseline: &'static str,
+        /// The bytes moved in a run.
+        bytes: u64,
+        /// How much longer the copying row's median run took.
+        extra: Duration,
+        /// How much shorter the sharing row's median run was than the
+        /// baseline's; `None` when it was not shorter: the processes gained
+        /// nothing for copying to eat.
+        gain: Option<Duration>,
+        /// Whether copying cost at least the whole gain: the copying row
+        /// ran no faster than one worker after another.
+        ate_gain: bool,
+        /// From the figures: the bytes a number would have to take for
+        /// copying to cost the whole gain — `(gain per number) ÷ (extra
+        /// per byte)`. `None` without a gain.
+        crossover_width: Option<f64>,
+    },
     /// CPython's sequential program ran on a free-threaded build with its
     /// GIL disabled and, beside it, with the GIL (the same build with
     /// `PYTHON_GIL=1`, or a build with the GIL): what running without the
@@ -407,6 +453,8 @@ impl Finding {
             | Finding::FewCores { row, .. }
             | Finding::AboveCeiling { row, .. }
             | Finding::MaterializedMemory { row, .. }
+            | Finding::MovingDominated { row, .. }
+            | Finding::CopyCost { copying: row, .. }
             | Finding::Launched { row, .. } => Some(row),
             _ => None,
         }

@@ -30,11 +30,19 @@ impl Report {
             Schedule::OneAfterAnother => Schedule::OneAfterAnother,
             _ => Schedule::AtOnce,
         };
-        self.results.iter().find(|r| {
+        let kin = |r: &&BackendResult| {
             r.language() == Language::Rust
                 && r.profile.worker == result.profile.worker
                 && r.profile.schedule == schedule
-        })
+        };
+        // The row that hands its numbers back the same way, where the
+        // copying (pipe, pickle) and the sharing kind both ran.
+        let copies = |r: &BackendResult| r.profile.returns.copies() > 0;
+        self.results
+            .iter()
+            .filter(kin)
+            .find(|r| copies(r) == copies(result))
+            .or_else(|| self.results.iter().find(kin))
     }
 
     /// Every conclusion this report's figures support, in the order the
@@ -47,6 +55,7 @@ impl Report {
         self.single_thread_findings(&mut findings);
         self.ceiling_findings(&mut findings);
         self.launch_findings(&mut findings);
+        self.transfer_findings(&mut findings);
         self.size_findings(&mut findings);
         self.noise_findings(&mut findings);
         // The ceiling, once known, qualifies the claims that state it.
@@ -400,6 +409,64 @@ impl Report {
                     collection: run.wall.saturating_sub(launch + compute),
                 },
                 launch_dominated: launch > compute,
+            });
+        }
+    }
+
+    /// What moving the numbers back cost: rows that moved longer than they
+    /// drew, and, where processes both copied and shared, what copying
+    /// added against what the processes gained.
+    fn transfer_findings(&self, findings: &mut Vec<Finding>) {
+        for result in &self.results {
+            let Some(transfer) = result.transfer() else {
+                continue;
+            };
+            if transfer.moving > transfer.computing {
+                findings.push(Finding::MovingDominated {
+                    row: result.name(),
+                    moving: transfer.moving,
+                    computing: transfer.computing,
+                    bytes: transfer.bytes,
+                    copies: transfer.copies(),
+                });
+            }
+        }
+        for language in self.languages() {
+            let processes = |copying: bool| {
+                self.results.iter().find(|r| {
+                    r.language() == language
+                        && r.profile.worker == WorkerKind::Process
+                        && r.transfer().is_some()
+                        && (r.profile.returns.copies() > 0) == copying
+                })
+            };
+            let (Some(copying), Some(sharing), Some(baseline)) = (
+                processes(true),
+                processes(false),
+                self.result(language.baseline()),
+            ) else {
+                continue;
+            };
+            let extra = copying.wall_median().as_secs_f64() - sharing.wall_median().as_secs_f64();
+            // Only when the difference stands out from both rows' own spread.
+            let noise = |r: &BackendResult| (r.wall_max() - r.wall_min()).as_secs_f64();
+            if extra <= noise(copying).max(noise(sharing)) {
+                continue;
+            }
+            let bytes = copying.transfer().map_or(0, |t| t.bytes);
+            let gain = baseline.wall_median().as_secs_f64() - sharing.wall_median().as_secs_f64();
+            let numbers = self.workload.total_numbers().max(1) as f64;
+            let crossover_width =
+                (gain > 0.0 && bytes > 0).then(|| (gain / numbers) / (extra / bytes as f64));
+            findings.push(Finding::CopyCost {
+                copying: copying.name(),
+                sharing: sharing.name(),
+                baseline: baseline.name(),
+                bytes,
+                extra: Duration::from_secs_f64(extra),
+                gain: (gain > 0.0).then(|| Duration::from_secs_f64(gain)),
+                ate_gain: copying.wall_median() >= baseline.wall_median(),
+                crossover_width,
             });
         }
     }
@@ -1011,6 +1078,117 @@ mod tests {
         );
         let advice = *with_python.findings().too_short().unwrap();
         assert!(advice.python_too_long(), "{advice:?}");
+    }
+
+    /// Copy against zero-copy at 8 × 50M one-byte numbers on 2 cores.
+    fn handed_back(process_ms: f64, shared_ms: f64, moving_ms: f64) -> Report {
+        let mut r = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0).moved(500.0, 0.0, 400_000_000),
+                Row::new("threads", 8, 260.0, 196.0).moved(500.0, 0.0, 400_000_000),
+                Row::new("process", 8, process_ms, 190.0).moved(520.0, moving_ms, 400_000_000),
+                Row::new("process-shared", 8, shared_ms, 194.0).moved(510.0, 0.0, 400_000_000),
+            ],
+            None,
+        );
+        r.workload = crate::kernel::Workload::new(crate::kernel::WorkloadSpec {
+            count: 50_000_000,
+            returns: crate::kernel::Return::Numbers,
+            ..crate::kernel::WorkloadSpec::default()
+        })
+        .unwrap();
+        r
+    }
+
+    #[test]
+    fn moving_that_outlasts_drawing_is_a_finding_of_that_row_only() {
+        let findings = handed_back(700.0, 270.0, 900.0).findings();
+        let dominated: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| matches!(f, Finding::MovingDominated { .. }))
+            .collect();
+        assert_eq!(
+            dominated,
+            [&Finding::MovingDominated {
+                row: "process",
+                moving: Duration::from_millis(900),
+                computing: Duration::from_millis(520),
+                bytes: 400_000_000,
+                copies: 2,
+            }]
+        );
+        // Moving for less than the drawing: no such finding.
+        let findings = handed_back(400.0, 270.0, 300.0).findings();
+        assert!(!findings.any(|f| matches!(f, Finding::MovingDominated { .. })));
+    }
+
+    #[test]
+    fn copying_is_set_against_what_the_sharing_processes_gained() {
+        let copy_cost = |r: &Report| {
+            r.findings().iter().find_map(|f| match f {
+                Finding::CopyCost { .. } => Some(f.clone()),
+                _ => None,
+            })
+        };
+        // Sharing gained 230 ms over sequential; copying added 330 ms: it
+        // ate the gain, and process ran slower than sequential.
+        let Some(Finding::CopyCost {
+            copying,
+            sharing,
+            baseline,
+            bytes,
+            extra,
+            gain,
+            ate_gain,
+            crossover_width,
+        }) = copy_cost(&handed_back(600.0, 270.0, 900.0))
+        else {
+            panic!("no CopyCost");
+        };
+        assert_eq!(
+            (copying, sharing, baseline),
+            ("process", "process-shared", "sequential")
+        );
+        assert_eq!(bytes, 400_000_000);
+        assert!((extra.as_secs_f64() - 0.330).abs() < 1e-9, "{extra:?}");
+        assert!(
+            (gain.unwrap().as_secs_f64() - 0.230).abs() < 1e-9,
+            "{gain:?}"
+        );
+        assert!(ate_gain);
+        // 0.23 s over 400M numbers, against 0.33 s over 400 MB: the whole
+        // gain goes from 0.697 bytes a number.
+        assert!((crossover_width.unwrap() - 0.23 / 0.33).abs() < 1e-9);
+        // Copying that costs part of the gain.
+        let Some(Finding::CopyCost { ate_gain, gain, .. }) =
+            copy_cost(&handed_back(330.0, 270.0, 200.0))
+        else {
+            panic!("no CopyCost");
+        };
+        assert!(!ate_gain && gain.is_some());
+        // Sharing processes that gained nothing: no gain to eat.
+        let Some(Finding::CopyCost {
+            gain,
+            crossover_width,
+            ate_gain,
+            ..
+        }) = copy_cost(&handed_back(700.0, 550.0, 200.0))
+        else {
+            panic!("no CopyCost");
+        };
+        assert_eq!((gain, crossover_width, ate_gain), (None, None, true));
+        // A difference within the rows' own spread is no finding.
+        assert_eq!(copy_cost(&handed_back(272.0, 270.0, 10.0)), None);
+        // With sums, there is nothing to copy.
+        let sums = report(
+            vec![
+                Row::new("sequential", 1, 500.0, 100.0),
+                Row::new("process", 8, 600.0, 190.0),
+                Row::new("process-shared", 8, 270.0, 194.0),
+            ],
+            None,
+        );
+        assert_eq!(copy_cost(&sums), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::format::{bounds, duration, megabytes, span};
+use super::format::{bounds, bytes, duration, megabytes, span};
 use crate::backend::{Language, Lock, WorkerKind};
 use crate::measure::findings::{AboveCeilingCause, Finding, Findings};
 use crate::measure::{BackendResult, Report};
@@ -487,6 +487,74 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
         Finding::Launched {
             row: name, split, ..
         } => super::launched::sentence(row(name)?, split)?,
+        Finding::MovingDominated {
+            row: name,
+            moving,
+            computing,
+            bytes: moved,
+            copies,
+        } => format!(
+            "{name} spent longer moving its numbers back than drawing them: {} of numbers, {} \
+             of each byte on the way, {} on the way against {} drawing (each summed over the \
+             workers) — for this row, moving is the work.",
+            bytes(*moved),
+            counted(*copies as usize, "copy", "copies"),
+            duration(*moving),
+            duration(*computing),
+        ),
+        Finding::CopyCost {
+            copying,
+            sharing,
+            baseline,
+            bytes: moved,
+            extra,
+            gain,
+            ate_gain,
+            crossover_width,
+        } => {
+            let path = row(copying).map_or("", |r| super::transfer::path_words(r.profile.returns));
+            let mut sentence = format!(
+                "Copying {} of numbers back {path} added {} to {copying} against {sharing}, \
+                 whose processes write them into memory the parent shares: ",
+                bytes(*moved),
+                duration(*extra),
+            );
+            match (gain, ate_gain) {
+                (None, _) => {
+                    let _ = write!(
+                        sentence,
+                        "the processes gained nothing over {baseline} in this run, and copying \
+                         only added to that."
+                    );
+                }
+                (Some(gain), true) => {
+                    let _ = write!(
+                        sentence,
+                        "more than the {} the processes gained over {baseline}, so copying ate \
+                         the parallel gain and {copying} ran no faster than one worker after \
+                         another.",
+                        duration(*gain)
+                    );
+                }
+                (Some(gain), false) => {
+                    let _ = write!(
+                        sentence,
+                        "{:.0}% of the {} the processes gained over {baseline}.",
+                        100.0 * extra.as_secs_f64() / gain.as_secs_f64(),
+                        duration(*gain)
+                    );
+                }
+            }
+            if let Some(width) = crossover_width {
+                let _ = write!(
+                    sentence,
+                    " From these figures, copying would eat the whole gain from {width:.2} bytes \
+                     a number on (these took {}).",
+                    counted(report.workload.number_width(), "byte", "bytes")
+                );
+            }
+            sentence
+        }
         Finding::TooShort(advice) => too_short(report, advice),
         Finding::ProcessStartCost {
             process,

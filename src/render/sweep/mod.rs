@@ -408,6 +408,7 @@ mod tests {
                             cpu_model: "test cpu".to_owned(),
                             boot_id: "same-machine".to_owned(),
                         }),
+                        transfer: None,
                     })
                     .collect();
             }

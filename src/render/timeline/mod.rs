@@ -119,6 +119,7 @@ pub(crate) mod fixtures {
             host: None,
             ready_ns: None,
             process: None,
+            transfer: None,
         }
     }
 }

@@ -1,0 +1,171 @@
+"""Listing 11-2 handing its numbers back through shared memory: a
+multiprocessing.Pool whose workers write their numbers straight into one
+multiprocessing.shared_memory segment, through a memoryview, where the parent
+reads them in place: nothing is pickled, nothing copied (Python's zero-copy
+memoryview, chapter 10 of the book, across processes).
+
+gilfree feeds this file to `python3 - WORKERS COUNT LOW HIGH SEED numbers NAME`
+on standard input (`python3 processes_shared.py ...` runs it the same) and
+reads the JSON it prints. Worker i draws from random.Random((SEED << 32) + i),
+the same numbers as gilfree's `--rng python`, and writes each as its offset
+from LOW in the fewest bytes that hold HIGH - LOW (1, 2, 4 or 8), at
+i × COUNT in the segment called NAME, which the program makes and removes
+(gilfree removes it too, should the program be killed first).
+"""
+import ctypes
+import json
+import multiprocessing
+import os
+import random
+import sys
+import threading
+import time
+from multiprocessing import shared_memory
+
+# The segment's numbers, as this process and the workers it forks see them.
+view = None
+
+
+def schedstat(tid):
+    """(ns on a CPU, ns waiting for one) of thread `tid` of this process since
+    it started, from the kernel's schedstat, or None where it cannot be read
+    (gilfree then falls back to sampling the threads' states)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat", "rb") as f:
+            on_cpu, waiting = f.read().split()[:2]
+        return int(on_cpu), int(waiting)
+    except (OSError, ValueError):
+        return None
+
+
+def waited(before, after):
+    """The time waited for a CPU between two schedstat readings, or None."""
+    if before is None or after is None:
+        return None
+    return after[1] - before[1]
+
+
+def begin_thread():
+    """The calling thread's clocks now, for end_thread."""
+    tid = threading.get_native_id()
+    return tid, time.monotonic_ns(), schedstat(tid), time.thread_time_ns()
+
+
+def end_thread(begun):
+    """The calling thread's wall, CPU and waiting time since begin_thread:
+    how gilfree accounts for the thread that started the workers and waited
+    for them, apart from the workers."""
+    tid, start_ns, sched_start, cpu_start_ns = begun
+    cpu_ns = time.thread_time_ns() - cpu_start_ns
+    sched_end = schedstat(tid)
+    return {
+        "pid": os.getpid(),
+        "tid": tid,
+        "start_ns": start_ns,
+        "finish_ns": time.monotonic_ns(),
+        "cpu_ns": cpu_ns,
+        "wait_ns": waited(sched_start, sched_end),
+    }
+
+
+def helper_threads(since_ns):
+    """The pool's helper threads in this process (every thread but the
+    calling one), each from `since_ns` — just before the pool started them —
+    to now: wall, CPU and waiting time from their schedstat, which starts at
+    zero with the thread. Read while they are alive; none without schedstat."""
+    me = threading.get_native_id()
+    helpers = []
+    for name in os.listdir("/proc/self/task"):
+        tid = int(name)
+        sched = schedstat(tid) if tid != me else None
+        if sched is not None:
+            helpers.append({
+                "pid": os.getpid(),
+                "tid": tid,
+                "start_ns": since_ns,
+                "finish_ns": time.monotonic_ns(),
+                "cpu_ns": sched[0],
+                "wait_ns": sched[1],
+            })
+    return helpers
+
+
+def die_with_parent():
+    """Pool initializer: a worker is killed when the interpreter dies, however
+    it dies (Linux's PR_SET_PDEATHSIG), so that none computes on as an orphan
+    when gilfree stops the run. Elsewhere it does nothing."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+        except (OSError, AttributeError):
+            pass
+
+
+def draw_into(args):
+    """The worker's numbers, written where the parent reads them."""
+    worker, count, low, high, seed = args
+    tid = threading.get_native_id()
+    start_ns = time.monotonic_ns()  # the same clock as gilfree's
+    sched_start = schedstat(tid)
+    cpu_start_ns = time.thread_time_ns()
+    rng = random.Random((seed << 32) + worker)
+    out = view
+    base = worker * count
+    for i in range(count):
+        out[base + i] = rng.randint(low, high) - low
+    cpu_ns = time.thread_time_ns() - cpu_start_ns
+    sched_end = schedstat(tid)
+    return {
+        "worker": worker,
+        "start_ns": start_ns,
+        "finish_ns": time.monotonic_ns(),
+        "cpu_ns": cpu_ns,
+        "wait_ns": waited(sched_start, sched_end),
+        "pid": os.getpid(),
+        "tid": tid,
+    }
+
+
+def main():
+    global view
+    begun = begin_thread()
+    workers, count, low, high, seed = (int(arg) for arg in sys.argv[1:6])
+    name = sys.argv[7]
+    width = next(w for w in (1, 2, 4, 8) if high - low < 256 ** w)
+    code = {1: "B", 2: "H", 4: "I", 8: "Q"}[width]
+    # The workers inherit the segment's mapping when the Pool forks them.
+    context = multiprocessing.get_context("fork")
+    segment = shared_memory.SharedMemory(
+        name=name, create=True, size=max(1, workers * count * width)
+    )
+    try:
+        view = segment.buf[: workers * count * width].cast(code)
+        tasks = [(worker, count, low, high, seed) for worker in range(workers)]
+        pool_start_ns = time.monotonic_ns()
+        with context.Pool(processes=workers, initializer=die_with_parent) as pool:
+            reports = list(pool.imap_unordered(draw_into, tasks))
+            helpers = helper_threads(pool_start_ns)
+        for report in reports:
+            # Written in place: there when the worker finished.
+            report["delivered_ns"] = report["finish_ns"]
+        for report in reports:
+            base = report["worker"] * count
+            report["sum_start_ns"] = time.monotonic_ns()
+            report["sum"] = count * low + sum(view[base : base + count])
+            report["sum_finish_ns"] = time.monotonic_ns()
+            report["bytes"] = count * width
+        gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+        print(json.dumps({
+            "workers": reports,
+            "gil_enabled": gil_enabled,
+            "coordinators": [end_thread(begun)] + helpers,
+        }))
+    finally:
+        if view is not None:
+            view.release()
+        segment.close()
+        segment.unlink()
+
+
+if __name__ == "__main__":
+    main()
