@@ -118,10 +118,6 @@ impl Sampler {
     /// (not Linux) or no thread can be started: the run is then measured
     /// without.
     pub(crate) fn start(interval: Duration) -> Option<Sampler> {
-        let start = Start {
-            machine: procfs::machine_cpu()?,
-            pressure: procfs::cpu_pressure(),
-        };
         let (stop, stopped) = mpsc::channel();
         // The first look at the tree — listing /proc — happens here, before
         // the run is timed, so that it does not compete with the run's start.
@@ -129,6 +125,12 @@ impl Sampler {
         let (known, _, _) = tree.cpu(Duration::ZERO, true);
         // Thread states only where schedstat cannot say.
         let states = (!schedstat::available()).then(ThreadStates::new);
+        // The machine's side of the window opens after that work of ours,
+        // as close as it can to the run's getrusage.
+        let start = Start {
+            machine: procfs::machine_cpu()?,
+            pressure: procfs::cpu_pressure(),
+        };
         let began = Instant::now();
         let thread = std::thread::Builder::new()
             .name("gilfree-sampler".to_owned())
@@ -156,8 +158,17 @@ impl Sampler {
     pub(crate) fn stop(self) -> Option<Finished> {
         let _ = self.stop.send(());
         let end = self.thread.join().ok()?;
+        // The machine's side of the window closes here, as the run's
+        // getrusage did just before: what the caller does next (unmapping
+        // the buffer a run's numbers came back in takes tens of ms for
+        // 400 MB) is its own, and no other program's.
+        let machine = Start {
+            machine: procfs::machine_cpu()?,
+            pressure: procfs::cpu_pressure(),
+        };
         Some(Finished {
             start: self.start,
+            machine,
             end,
         })
     }
@@ -167,6 +178,8 @@ impl Sampler {
 #[derive(Debug)]
 pub(crate) struct Finished {
     start: Start,
+    /// The machine's CPU when the sampler stopped.
+    machine: Start,
     end: SamplerEnd,
 }
 
@@ -197,6 +210,7 @@ impl Finished {
     pub(crate) fn contention(self, tree_cpu: Duration) -> Option<Contention> {
         let Finished {
             start,
+            machine: stopped,
             end: sampled,
         } = self;
         let (mut intervals, sampler_cpu) = (sampled.intervals, sampled.cpu);
@@ -208,7 +222,7 @@ impl Finished {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         place_missed(&mut intervals, missed, cores);
         let samples = intervals.iter().filter_map(Interval::sample).collect();
-        let end = procfs::machine_cpu()?;
+        let end = stopped.machine;
         let per_second = procfs::ticks_per_second();
         let delta = end.since(&start.machine);
         let busy = procfs::ticks(delta.busy_ticks, per_second);
@@ -216,7 +230,7 @@ impl Finished {
         Some(Contention {
             others_cpu: busy.saturating_sub(tree_cpu),
             steal: procfs::ticks(delta.steal_ticks, per_second),
-            pressure_stalled: match (start.pressure, procfs::cpu_pressure()) {
+            pressure_stalled: match (start.pressure, stopped.pressure) {
                 (Some(before), Some(after)) => Some(after.saturating_sub(before)),
                 _ => None,
             },
