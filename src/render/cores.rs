@@ -19,7 +19,7 @@
 use plotters::prelude::*;
 
 use super::format::duration;
-use super::picture::{HEIGHT, MIN_TEXT_PX, WIDTH, bold, font};
+use super::picture::{HEIGHT, MIN_TEXT_PX, WIDTH, bold, first_fitting, font};
 use crate::backend::{Language, Lock};
 use crate::error::Error;
 use crate::measure::findings::Finding;
@@ -126,32 +126,70 @@ pub fn svg(report: &Report) -> Result<String, Error> {
             .iter()
             .any(|(points, _)| points.iter().any(|&(_, _, others)| !others.is_nan()));
         let sampled = drawn.iter().filter(|(_, sampled)| *sampled).count();
-        let how = match (interval, sampled) {
+        // The longest wording that fits the slide's width.
+        let hows = |short: bool| match (interval, sampled) {
             (Some(every), n) if n == drawn.len() => {
                 format!(" (sampled every {})", duration(every))
             }
+            (Some(every), n) if n > 0 && short => format!(
+                " (every {}; short rows from the workers' clocks)",
+                duration(every)
+            ),
             (Some(every), n) if n > 0 => format!(
                 " (sampled every {}; rows too short for that, from the workers' clocks)",
                 duration(every)
             ),
             _ => " (from the workers' clocks)".to_owned(),
         };
-        foot.draw(&Text::new(
-            format!(
-                "Filled: cores the row's processes kept busy{}.   {}Dashed: the machine's {} \
-                 cores.",
-                how,
-                if others_drawn {
-                    "Grey line: every other program.   "
-                } else {
-                    ""
-                },
-                report.machine.logical_cores
-            ),
-            (24, 10),
-            font(MIN_TEXT_PX),
-        ))
-        .map_err(|e| fail(&e))?;
+        let machine_cores = report.machine.logical_cores;
+        let grey = |long: &'static str, short: &'static str, compact: bool| match (
+            others_drawn,
+            compact,
+        ) {
+            (false, _) => "",
+            (true, false) => long,
+            (true, true) => short,
+        };
+        let candidates: Vec<String> = [(false, false), (true, false), (true, true)]
+            .iter()
+            .map(|&(short, compact)| {
+                let gap = if compact { " " } else { "   " };
+                format!(
+                    "Filled: cores the row's processes kept busy{}.{gap}{}Dashed: the machine's \
+                     {machine_cores} cores.",
+                    hows(short),
+                    grey(
+                        "Grey line: every other program.   ",
+                        "Grey: other programs. ",
+                        compact
+                    ),
+                )
+            })
+            .collect();
+        let mut candidates = candidates;
+        candidates.push(format!(
+            "Filled: cores busy{}. {}Dashed: {machine_cores} cores.",
+            match (interval, sampled) {
+                (Some(every), n) if n == drawn.len() => format!(" (every {})", duration(every)),
+                (Some(every), n) if n > 0 => {
+                    format!(" (every {}; short rows: workers' clocks)", duration(every))
+                }
+                _ => " (workers' clocks)".to_owned(),
+            },
+            if others_drawn {
+                "Grey: other programs. "
+            } else {
+                ""
+            },
+        ));
+        let footer = first_fitting(
+            &candidates,
+            MIN_TEXT_PX,
+            false,
+            f64::from(WIDTH) - 2.0 * 24.0,
+        );
+        foot.draw(&Text::new(footer, (24, 10), font(MIN_TEXT_PX)))
+            .map_err(|e| fail(&e))?;
         let panes = body.split_evenly((1, columns.len().max(1)));
         for (pane, rows) in panes.iter().zip(&columns) {
             let end = rows
@@ -400,7 +438,7 @@ mod tests {
             run.contention = None;
         }
         let picture = svg(&unsampled).unwrap();
-        assert!(!picture.contains("Grey line"), "{picture}");
+        assert!(!picture.contains("Grey"), "{picture}");
         assert!(picture.contains("Dashed: the machine"));
         // Sampled: each run has its series, the other programs' line with it.
         let mut sampled = two_rows();
@@ -415,10 +453,51 @@ mod tests {
                 .collect();
         }
         let picture = svg(&sampled).unwrap();
+        assert!(picture.contains("Grey: other programs."), "{picture}");
+    }
+
+    #[test]
+    fn the_footer_fits_the_slide_when_some_rows_were_too_short_to_sample() {
+        // One row sampled, one rebuilt from its workers' clocks: the longest
+        // wording would run past the right edge.
+        let mut mixed = two_rows();
+        let wall = mixed.results[1].runs[0].wall;
+        for run in mixed.results[1].runs.iter_mut() {
+            run.contention.as_mut().unwrap().samples = (1..=10)
+                .map(|i| Sample {
+                    at: wall.mul_f64(f64::from(i) / 10.0),
+                    tree_cores: 1.0,
+                    others_cores: 0.25,
+                })
+                .collect();
+        }
+        for run in mixed.results[0].runs.iter_mut() {
+            run.contention.as_mut().unwrap().samples.clear();
+            run.started_ns = 0;
+            let wall = run.wall.as_nanos() as u64;
+            run.workers = vec![crate::render::timeline::fixtures::worker(
+                0,
+                0,
+                wall,
+                wall,
+                Vec::new(),
+            )];
+        }
+        let picture = svg(&mixed).unwrap();
+        let doc = roxmltree::Document::parse(&picture).unwrap();
+        let footer = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .find(|t| t.starts_with("Filled:"))
+            .expect("a footer");
         assert!(
-            picture.contains("Grey line: every other program."),
-            "{picture}"
+            footer.contains("workers' clocks") && footer.contains("Grey"),
+            "{footer}"
         );
+        let width = super::super::picture::text_width(footer, MIN_TEXT_PX, false);
+        assert!(width <= f64::from(WIDTH) - 48.0, "{width:.0} px: {footer}");
     }
 
     #[test]
@@ -448,7 +527,7 @@ mod tests {
             picture.contains("(from the workers&apos; clocks)"),
             "{picture}"
         );
-        assert!(!picture.contains("Grey line"), "{picture}");
+        assert!(!picture.contains("Grey"), "{picture}");
         assert!(!picture.contains("(sampled"), "{picture}");
     }
 
