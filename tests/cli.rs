@@ -455,3 +455,34 @@ fn every_generator_runs_on_every_backend_and_names_itself() {
         assert!(!out.contains('✗'), "{arg}: {out}");
     }
 }
+
+/// A sweep without --count sizes its work for the machine, as a run does,
+/// and its first line says so; --count overrides it.
+#[test]
+fn a_sweep_without_a_count_is_sized_for_the_machine_and_says_so() {
+    let output = gilfree(&[
+        "sweep", "-b", "threads", "-w", "2", "--runs", "1", "--seed", "1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("count:    ")
+            && first.contains("numbers per worker, sized for this machine"),
+        "{text}"
+    );
+    let count: u64 = first["count:    ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert!(count >= 1_000_000, "{first}");
+    let given = gilfree(&[
+        "sweep", "-b", "threads", "-w", "2", "--runs", "1", "--seed", "1", "-n", "100k",
+    ]);
+    assert!(given.status.success(), "{}", stderr(&given));
+    assert!(!stdout(&given).contains("sized for this machine"));
+    assert!(stdout(&given).contains("100,000 numbers per worker"));
+}

@@ -289,8 +289,8 @@ pub(crate) struct SweepArgs {
     pub(crate) counts: Vec<u64>,
 
     /// Numbers per worker (weak) or in all (strong); 200M, 200_000_000 …
-    /// [default: 200M; with --python 1M, so that a Python run takes about a
-    /// second]
+    /// [default: sized so that one worker takes about 0.3 s on this machine;
+    /// with --python 1M, so that a Python run takes about a second]
     #[arg(short = 'n', long, value_name = "N", value_parser = parse_count)]
     pub(crate) count: Option<u64>,
 

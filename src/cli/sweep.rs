@@ -10,6 +10,11 @@ use gilfree::output::Output;
 use gilfree::{Backend, BackendKind, Error, Workload};
 
 use super::args::{SWEEP_RUN_DEFAULTS, ScalingArg, SweepArgs};
+
+/// How long a self-sized sweep's one-worker point takes: long enough that
+/// starting threads and processes is lost in it, short enough that the
+/// default 3–10 runs of every point finish in a minute or so.
+const SWEEP_TARGET: std::time::Duration = std::time::Duration::from_millis(300);
 use super::{
     backend_options, build_backends, eprint, interpreter_for, print, progress_bar, seed_of,
     simd_of_env,
@@ -30,13 +35,29 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     workers.push(1);
     workers.sort_unstable();
     workers.dedup();
-    // Long enough at one worker (about 0.1 s with the SIMD kernel) for the
-    // scaling to show; a Python worker draws about a million numbers a second.
-    let count = args.count.unwrap_or(if args.python.is_some() {
-        1_000_000
-    } else {
-        200_000_000
-    });
+    // Without --count, sized for this machine as a run is: the one-worker
+    // point takes about SWEEP_TARGET, long enough for the scaling to show
+    // (a fixed count is milliseconds for the SIMD kernel on one machine and
+    // seconds on another). A Python worker draws about a million numbers a
+    // second: 1M for the Python curves.
+    let sized = match (args.count, args.python.is_some()) {
+        (None, false) => {
+            let spec = args.common.spec(1, 1, seed, simd);
+            let per_number_ns = gilfree::measure::sizing::per_number_ns(&spec)?;
+            // Weak: each worker's count; strong: the count in all — one
+            // worker draws it all either way.
+            Some((
+                gilfree::measure::sizing::count_for(1, per_number_ns, SWEEP_TARGET)
+                    .max(gilfree::measure::sizing::BOOK_COUNT),
+                per_number_ns,
+            ))
+        }
+        _ => None,
+    };
+    let count = args
+        .count
+        .or(sized.map(|(count, _)| count))
+        .unwrap_or(1_000_000);
     let plan = SweepPlan {
         workers,
         scaling: match args.scaling {
@@ -105,8 +126,25 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let result = result?;
     let mut text = String::new();
+    if let Some((count, per_number_ns)) = sized {
+        text.push_str(&format!(
+            "count:    {} numbers {}, sized for this machine: one worker takes about {} (a \
+             number costs {:.2} ns); --count sets it\n",
+            gilfree::render::group_digits(i128::from(count)),
+            match plan.scaling {
+                Scaling::Weak => "per worker",
+                Scaling::Strong => "in all",
+            },
+            gilfree::render::duration(std::time::Duration::from_secs_f64(
+                count as f64 * per_number_ns * 1e-9
+            )),
+            per_number_ns,
+        ));
+    }
     if drawn {
-        text = format!("seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}\n");
+        text.push_str(&format!(
+            "seed {seed} was drawn from the OS; repeat this sweep with --seed {seed}\n"
+        ));
     }
     text.push_str(&gilfree::render::sweep::text(&result));
     // With the plot on standard output, the table goes to standard error so
