@@ -581,7 +581,7 @@ impl Backend for PythonBackend {
     }
 
     /// An estimate, enough to refuse what cannot fit: every list in the
-    /// parent ([`python_number_bytes`] a number); through the pool also
+    /// parent (`python_number_bytes` a number); through the pool also
     /// each worker's list and its pickle (up to 9 bytes a number); shared,
     /// the segment.
     fn returned_memory(&self, workload: &Workload) -> u64 {
