@@ -138,7 +138,6 @@ fn chaos(iterations: usize) {
     let backends: Vec<&str> = gilfree::BackendKind::in_process()
         .map(|k| k.name())
         .collect();
-    let segments_before = shm_segments();
     let started = Instant::now();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for iteration in 0..iterations {
@@ -301,15 +300,18 @@ fn chaos(iterations: usize) {
                 .map(|e| e.unwrap().path())
                 .collect::<Vec<_>>()
         );
-        // No shared memory segment (CPython's shared_memory makes them in
-        // /dev/shm) outlives the run; the anonymous mapping of
-        // process-shared dies with the last process that mapped it.
-        let segments = shm_segments();
-        assert!(
-            segments.is_subset(&segments_before),
-            "{what}: left in /dev/shm: {:?}",
-            segments.difference(&segments_before).collect::<Vec<_>>()
-        );
+        // No shared memory segment of this run outlives it: the Python
+        // rows' `shared_memory` segments are named after the gilfree that
+        // made them (`gilfree-PID-RUN`, in /dev/shm), so other gilfree runs
+        // on the machine meanwhile are not mistaken for this one's; the
+        // anonymous mapping of process-shared dies with the last process
+        // that mapped it.
+        let ours = format!("gilfree-{}-", child.id());
+        let left: Vec<String> = shm_segments()
+            .into_iter()
+            .filter(|name| name.starts_with(&ours))
+            .collect();
+        assert!(left.is_empty(), "{what}: left in /dev/shm: {left:?}");
         assert!(complete_json(&previous), "{what}: the JSON export is torn");
         // The python rows are skipped, with a note, if the probe was the
         // worker hit.
