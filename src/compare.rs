@@ -178,12 +178,17 @@ fn provenance(export: &JsonExport, with_machine: bool) -> String {
 fn describe_workload(export: &JsonExport) -> String {
     let w = &export.workload;
     format!(
-        "{} workers × {} integers in [{}, {}]{}, {}, seed {}",
+        "{} workers × {} integers in [{}, {}]{}{}, {}, seed {}",
         w.workers,
         group_digits(i128::from(w.count)),
         w.low,
         w.high,
         if w.materialize { " (materialized)" } else { "" },
+        if w.returns == "numbers" {
+            " (handed back)"
+        } else {
+            ""
+        },
         w.generator,
         w.seed
     )
@@ -201,7 +206,7 @@ fn plan_words(plan: &json::PlanRecord) -> String {
 
 fn workload_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
     let (a, b) = (&old.workload, &new.workload);
-    let fields: [(&'static str, String, String); 7] = [
+    let fields: [(&'static str, String, String); 8] = [
         (
             "workload.workers",
             a.workers.to_string(),
@@ -221,6 +226,8 @@ fn workload_differences(old: &JsonExport, new: &JsonExport) -> Vec<Difference> {
             a.materialize.to_string(),
             b.materialize.to_string(),
         ),
+        // Sums or every number handed back: a different job.
+        ("workload.returns", a.returns.clone(), b.returns.clone()),
     ];
     fields.into_iter().filter(|(_, x, y)| x != y).collect()
 }

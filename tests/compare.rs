@@ -213,6 +213,35 @@ fn comparing_different_workloads_flags_each_difference() {
 }
 
 #[test]
+fn sums_against_numbers_handed_back_is_named_as_a_different_workload() {
+    let dir = scratch("compare-returns");
+    let args = [
+        "-w",
+        "2",
+        "-n",
+        "20k",
+        "--seed",
+        "9",
+        "--backend",
+        "threads",
+    ];
+    let old = export(&dir.join("old.json"), &args);
+    let new = export(
+        &dir.join("new.json"),
+        &[&args[..], &["--return", "numbers"]].concat(),
+    );
+    let output = compare(&old, &new);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        out.contains("workload.returns        sums → numbers"),
+        "{out}"
+    );
+    assert!(out.contains("in [1, 100] (handed back)"), "{out}");
+    assert!(out.contains("warning: the workloads differ"), "{out}");
+}
+
+#[test]
 fn an_export_whose_sums_disagree_for_the_same_workload_fails_the_comparison() {
     let dir = scratch("compare-tampered");
     let old = export(

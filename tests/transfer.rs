@@ -727,6 +727,15 @@ fn a_count_sweep_shows_each_row_against_sequential_over_the_bytes_handed_back() 
     for bad in [
         &["sweep", "--counts", "1M,x"][..],
         &["sweep", "--counts", "1M", "-w", "1,2"][..],
+        &["sweep", "--counts", "0,1M"][..],
+        &["sweep", "--counts", "1M", "--scaling", "strong"][..],
+        &[
+            "lesson",
+            "--no-python",
+            "--transfer",
+            "--transfer-count",
+            "0",
+        ][..],
     ] {
         let output = gilfree(bad);
         assert_eq!(

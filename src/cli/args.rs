@@ -368,7 +368,7 @@ pub(crate) enum TimelineScaleArg {
     Own,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ScalingArg {
     Weak,
     Strong,
@@ -590,7 +590,8 @@ pub(crate) struct Args {
     /// Numbers each worker draws and sums. Accepts 1000000, 1_000_000 or 1M
     /// (suffixes k, M, G); 1M is the book's count. [default: sized so that
     /// the sequential row takes about 0.4 s on this machine, at least 1M;
-    /// 1M with --python or --materialize]
+    /// 1M with --python or --materialize; 50M with --return numbers, 400 MB
+    /// a run for 8 workers]
     #[arg(short = 'n', long, allow_negative_numbers = true, value_name = "N", value_parser = parse_count)]
     pub(crate) count: Option<u64>,
 

@@ -36,6 +36,14 @@ pub(crate) fn lesson(args: LessonArgs) -> anyhow::Result<ExitCode> {
     // And the second act's, with the memory it needs, before the first.
     let act_two = if args.transfer {
         let count = args.transfer_count.unwrap_or(lesson::TRANSFER_COUNT);
+        if count == 0 {
+            return Err(Error::InvalidOption {
+                option: "transfer-count",
+                value: "0".to_owned(),
+                reason: "the second act hands numbers back: give 1 or more",
+            }
+            .into());
+        }
         let spec = gilfree::WorkloadSpec {
             simd,
             ..lesson::transfer_spec(args.workers, count, args.seed)

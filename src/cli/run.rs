@@ -98,17 +98,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // with CPython's rows, which take it seconds, or with --materialize,
     // whose memory grows with it).
     let book = gilfree::measure::sizing::BOOK_COUNT;
+    let numbers = args.common.returns == super::args::ReturnArg::Numbers;
     let sized = match args.count {
         Some(_) => None,
-        None if args.python.is_some() || args.common.materialize => None,
+        None if args.python.is_some() || args.common.materialize || numbers => None,
         None => Some(gilfree::measure::sizing::size(
             &args.common.spec(workers, book, seed, simd),
         )?),
     };
-    let count = args
-        .count
-        .or(sized.map(|choice| choice.count))
-        .unwrap_or(book);
+    // Numbers handed back cost memory and time in proportion to the count:
+    // the lesson's 50M a worker (400 MB a run for 8 one-byte workers), unless
+    // --python asks for the book's count, which CPython takes seconds over.
+    let count = args.count.or(sized.map(|choice| choice.count)).unwrap_or(
+        if numbers && args.python.is_none() {
+            gilfree::lesson::TRANSFER_COUNT
+        } else {
+            book
+        },
+    );
     let workload =
         Workload::new(args.common.spec(workers, count, seed, simd)).map_err(Error::from)?;
     #[cfg(feature = "fault-injection")]

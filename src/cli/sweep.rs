@@ -205,6 +205,28 @@ fn count_sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
     };
+    if args.scaling == ScalingArg::Strong {
+        return Err(Error::InvalidOption {
+            option: "scaling",
+            value: "strong".to_owned(),
+            reason: "a sweep over --counts keeps the workers and changes the count: there is \
+                     no strong scaling to choose",
+        }
+        .into());
+    }
+    if args.counts.contains(&0) {
+        return Err(Error::InvalidOption {
+            option: "counts",
+            value: args
+                .counts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            reason: "a point of 0 numbers a worker measures nothing: give counts of 1 or more",
+        }
+        .into());
+    }
     let mut counts = args.counts.clone();
     counts.sort_unstable();
     counts.dedup();
