@@ -752,3 +752,53 @@ fn a_count_sweep_shows_each_row_against_sequential_over_the_bytes_handed_back() 
         );
     }
 }
+
+/// The transfer slide with more workers than lanes fit groups them, says
+/// so, and draws every bar; with more rows than fit it keeps the process
+/// rows it compares and names the rows it left out.
+#[test]
+fn the_transfer_slide_groups_many_workers_and_names_the_rows_it_leaves_out() {
+    let dir = scratch("transfer-slide-limits");
+    let many = dir.join("many.svg");
+    let output = gilfree(&[
+        "-b",
+        "threads,process,process-shared",
+        "--return",
+        "numbers",
+        "-w",
+        "64",
+        "-n",
+        "20k",
+        "--runs",
+        "1",
+        "--seed",
+        "1",
+        "--transfer-svg",
+        many.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let texts = crate::pictures::slide_texts(&many);
+    assert!(texts[1].contains("a lane per "), "{texts:?}");
+    let svg = std::fs::read_to_string(&many).unwrap();
+    assert!(!svg.contains("height=\"0\""), "a bar of no height");
+    let rows = dir.join("rows.svg");
+    let output = gilfree(&[
+        "-b",
+        "sequential,gil,threads,channels,rayon,process,process-shared",
+        "--return",
+        "numbers",
+        "-n",
+        "20k",
+        "--runs",
+        "1",
+        "--seed",
+        "1",
+        "--transfer-svg",
+        rows.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let texts = crate::pictures::slide_texts(&rows);
+    assert!(texts.iter().any(|t| t == "process-shared"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "process"), "{texts:?}");
+    assert!(texts[1].contains("not drawn: rayon"), "{texts:?}");
+}

@@ -3,6 +3,7 @@
 
 use plotters::prelude::*;
 
+use crate::backend::WorkerKind;
 use crate::error::Error;
 use crate::measure::{BackendResult, Report, RunMeasurement};
 use crate::render::format::{bytes, bytes_rate, duration, group_digits};
@@ -23,6 +24,8 @@ pub(super) const END: RGBColor = RGBColor(150, 150, 150);
 
 /// The most rows the picture draws: beyond, lanes would be too thin to see.
 pub(super) const MAX_ROWS: usize = 6;
+/// The thinnest lane, in pixels: a bar of 2 between two of 1 of space.
+const MIN_LANE: i32 = 4;
 
 /// "Where the time went, moving included": for one typical run of each row
 /// that handed its numbers back, a lane per worker — drawing, then its
@@ -38,12 +41,35 @@ pub fn svg(report: &Report) -> Result<String, Error> {
         picture: "where the time went",
         problem: err.to_string(),
     };
-    let rows: Vec<(&BackendResult, &RunMeasurement)> = report
+    let candidates: Vec<(&BackendResult, &RunMeasurement)> = report
         .results
         .iter()
         .filter(|r| r.transfer().is_some())
         .filter_map(|r| Some((r, r.typical_run()?.1)))
-        .take(MAX_ROWS)
+        .collect();
+    // At most MAX_ROWS: the rows whose workers are processes first — the
+    // copying and the sharing ones are what the picture compares — then
+    // the others in the table's order; those left out are named.
+    let mut kept = vec![false; candidates.len()];
+    let processes = |r: &BackendResult| r.profile.worker == WorkerKind::Process;
+    for pass in [true, false] {
+        for (i, (r, _)) in candidates.iter().enumerate() {
+            if kept.iter().filter(|k| **k).count() < MAX_ROWS && (!pass || processes(r)) {
+                kept[i] = true;
+            }
+        }
+    }
+    let left_out: Vec<&str> = candidates
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| !**k)
+        .map(|((r, _), _)| r.name())
+        .collect();
+    let rows: Vec<(&BackendResult, &RunMeasurement)> = candidates
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| **k)
+        .map(|(row, _)| *row)
         .collect();
     if rows.is_empty() {
         return Err(fail(
@@ -68,9 +94,28 @@ pub fn svg(report: &Report) -> Result<String, Error> {
             top_left(bold(TITLE_PX), &BLACK),
         ))
         .map_err(|e| fail(&e))?;
+        // Workers share a lane when one each would not fit: `group` a lane.
+        let top_guess = 150;
+        let room_guess =
+            (HEIGHT as i32 - 84 - top_guess - 14 * (rows.len() as i32 - 1)).max(0) as usize;
+        let worker_lanes: usize = rows.iter().map(|(_, run)| run.workers.len()).sum();
+        let lanes_fit = (room_guess / MIN_LANE as usize)
+            .saturating_sub(rows.len())
+            .max(1);
+        let group = worker_lanes.div_ceil(lanes_fit).max(1);
+        let grouped = if group > 1 {
+            format!("; a lane per {group} workers")
+        } else {
+            String::new()
+        };
+        let omitted = if left_out.is_empty() {
+            String::new()
+        } else {
+            format!("; not drawn: {}", join_names(&left_out))
+        };
         let subtitle = [
             format!(
-                "{} × {} numbers of {} ({} a run), one typical run of each row{}",
+                "{} × {} numbers of {} ({} a run), one typical run of each row{}{grouped}{omitted}",
                 w.workers(),
                 group_digits(i128::from(w.count())),
                 counted(w.number_width(), "byte", "bytes"),
@@ -81,7 +126,13 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                 )),
             ),
             format!(
-                "{} × {} numbers, {} a run, a typical run of each row",
+                "{} × {} numbers, {} a run, a typical run of each row{grouped}{omitted}",
+                w.workers(),
+                group_digits(i128::from(w.count())),
+                bytes(w.returned_bytes()),
+            ),
+            format!(
+                "{} × {} numbers, {} a run{grouped}{omitted}",
                 w.workers(),
                 group_digits(i128::from(w.count())),
                 bytes(w.returned_bytes()),
@@ -145,15 +196,19 @@ pub fn svg(report: &Report) -> Result<String, Error> {
         let label_width = 250;
         let (x0, x1) = (left + label_width, right - 8);
         let bottom = HEIGHT as i32 - 84;
-        let lanes: usize = rows.iter().map(|(_, run)| run.workers.len() + 1).sum();
+        let lanes_of = |workers: usize| workers.div_ceil(group) + 1;
+        let lanes: usize = rows
+            .iter()
+            .map(|(_, run)| lanes_of(run.workers.len()))
+            .sum();
         let gap = 14;
         let room = bottom - top - gap * (rows.len() as i32 - 1);
-        let lane = (room / lanes.max(1) as i32).clamp(2, 28);
+        let lane = (room / lanes.max(1) as i32).clamp(MIN_LANE, 28);
         let at_x = |seconds: f64| x0 + ((seconds / end) * f64::from(x1 - x0)).round() as i32;
         let mut y = top;
         for (result, run) in &rows {
             let transfer = result.transfer();
-            let height = lane * (run.workers.len() as i32 + 1);
+            let height = lane * lanes_of(run.workers.len()) as i32;
             // The row's label: its name, its wall time, how it moved.
             area.draw(&Text::new(
                 result.name(),
@@ -186,7 +241,7 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                 Rectangle::new([(a, lane_y + 1), (b, lane_y + lane - 1)], color.filled())
             };
             for (i, worker) in run.workers.iter().enumerate() {
-                let lane_y = y + lane * i as i32;
+                let lane_y = y + lane * (i / group) as i32;
                 area.draw(&bar(
                     since(worker.start_ns),
                     since(worker.finish_ns),
@@ -206,7 +261,7 @@ pub fn svg(report: &Report) -> Result<String, Error> {
                     .map_err(|e| fail(&e))?;
                 }
             }
-            let parent_y = y + lane * run.workers.len() as i32;
+            let parent_y = y + lane * run.workers.len().div_ceil(group) as i32;
             for t in run.workers.iter().filter_map(|w| w.transfer) {
                 if t.sum_finish_ns > t.sum_start_ns {
                     area.draw(&bar(
