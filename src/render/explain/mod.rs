@@ -164,8 +164,8 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
             match lock {
                 Some(Lock::Emulated) => format!(
                     "{name}: its {} were blocked {} of their lives ({shares}): only the thread \
-                     holding the lock computes, so they took turns, and it ran at {} — what the \
-                     book's Python threads do.",
+                     holding the lock computes, so they took turns, as the book's Python threads \
+                     do; it ran at {}.",
                     counted(a.threads, "thread", "threads"),
                     percent(a.shares.blocked),
                     against(report, r),
@@ -207,7 +207,7 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
                 Some(Lock::Emulated) => format!(
                     "{name} kept about one core busy ({:.0}% CPU) although its {workers} threads \
                      could have used {}: only the thread holding the lock computes, so they \
-                     took turns, and it ran at {} — what the book's Python threads do.",
+                     took turns, as the book's Python threads do; it ran at {}.",
                     r.cpu_percent_median(),
                     counted(workers.min(cores), "core", "cores"),
                     against(report, r),
@@ -494,9 +494,10 @@ fn sentence(report: &Report, findings: &Findings, finding: &Finding) -> Option<S
             bytes: moved,
             copies,
         } => format!(
-            "{name} spent longer moving its numbers back than drawing them: {} of numbers, {} \
-             of each byte on the way, {} on the way against {} drawing (each summed over the \
-             workers) — for this row, moving is the work.",
+            "{name}'s numbers spent longer on the way back than its workers spent drawing \
+             them: {} of numbers, {} of each byte, {} on the way (from each worker's finish \
+             until the parent had its numbers, waiting for the parent to read included) \
+             against {} drawing, each summed over the workers.",
             bytes(*moved),
             counted(*copies as usize, "copy", "copies"),
             duration(*moving),

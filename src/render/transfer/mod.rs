@@ -206,8 +206,8 @@ fn title_within(report: &Report, room: f64) -> String {
         .or_else(|| {
             findings.iter().find_map(|f| match f {
                 Finding::MovingDominated { row, .. } => Some(vec![
-                    format!("{row} spent longer moving its numbers back than drawing them"),
-                    format!("{row}: moving outlasted drawing"),
+                    format!("{row}'s numbers spent longer on the way back than being drawn"),
+                    format!("{row}: on the way longer than drawing"),
                 ]),
                 _ => None,
             })
