@@ -107,8 +107,8 @@ pub enum Error {
     /// available (checked before anything runs).
     #[error(
         "{backend} backend: handing back {workers} × {count} numbers of {width} {} needs {} \
-         at once, but {} of memory is available; lower --count or --workers, or give \
-         --return sums",
+         at once, but {} of memory is available; give fewer numbers or workers (--count, \
+         or the lesson's --transfer-count; --workers), or hand back sums",
         if *width == 1 { "byte" } else { "bytes" },
         megabytes(*need),
         megabytes(*available)

@@ -244,7 +244,8 @@ fn a_transfer_that_cannot_fit_in_memory_is_refused_before_anything_runs() {
     );
     assert!(
         err.ends_with(
-            "of memory is available; lower --count or --workers, or give --return sums\n"
+            "of memory is available; give fewer numbers or workers (--count, or the lesson's \
+             --transfer-count; --workers), or hand back sums\n"
         ),
         "{err}"
     );

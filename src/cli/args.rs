@@ -278,7 +278,9 @@ pub(crate) struct SweepArgs {
     /// included, every row's speedup against sequential at that count. With
     /// --return numbers the plot's axis is the bytes each worker hands
     /// back, and where a row stops paying for its copies shows as a curve
-    /// crossing 1×. -w then gives the one worker count [default: 8].
+    /// crossing 1×. -w then gives the one worker count [default: 8]; -n,
+    /// --scaling strong, --python and --export-html belong to the worker
+    /// sweep and are refused with it.
     #[arg(
         long,
         value_name = "N,N,…",
@@ -612,7 +614,8 @@ pub(crate) struct Args {
 
     /// Also run the book's programs in CPython (INTERPRETER, default python3)
     /// as three more rows: python-sequential, python-threads (listing 11-1)
-    /// and python-processes (listing 11-2). With --rng python their sums must
+    /// and python-processes (listing 11-2); with --return numbers a fourth,
+    /// python-processes-shared (shared_memory). With --rng python their sums must
     /// equal the Rust rows'; otherwise they are timed but not comparable.
     /// An interpreter named here must run the programs (else exit 2); without
     /// a name, a missing python3 only skips the rows, with a note.
