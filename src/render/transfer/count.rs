@@ -182,6 +182,9 @@ pub fn count_plot(sweep: &CountSweep) -> Result<String, Error> {
         .iter()
         .flat_map(|(_, s)| s.iter().map(|p| p.0))
         .collect();
+    let mut ticks = xs.clone();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
     let (x_min, x_max) = (
         xs.iter().copied().fold(f64::INFINITY, f64::min),
         xs.iter().copied().fold(0.0, f64::max),
@@ -291,7 +294,12 @@ pub fn count_plot(sweep: &CountSweep) -> Result<String, Error> {
             .margin_bottom(MARGIN / 2)
             .x_label_area_size(64)
             .y_label_area_size(96)
-            .build_cartesian_2d((x_min..x_max).log_scale(), 0.0..top)
+            // A tick at each point measured, and only there: the log
+            // axis's own ticks (1 to 9 in each decade) run into each other.
+            .build_cartesian_2d(
+                (x_min..x_max).log_scale().with_key_points(ticks.clone()),
+                0.0..top,
+            )
             .map_err(|e| fail(&e))?;
         chart
             .configure_mesh()
