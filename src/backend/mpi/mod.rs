@@ -100,6 +100,15 @@ pub const HOST_SUBCOMMAND: &str = "mpi-host";
 /// killed: the supervisor's own grace for the launcher and some room.
 pub const STOP_GRACE: Duration = Duration::from_secs(4);
 
+/// How long the launcher may take to end once the job is over (rank 0's
+/// report arrived, or the launcher noticed a rank fail) before the driver
+/// stops it. mpirun ends within about 0.1 s of that here, its daemons on
+/// three hosts included; but OpenMPI 4.1's mpirun can deadlock in
+/// `PMIx_server_finalize` after a rank was killed (seen here about once in
+/// ten kills on a loaded machine: every rank a zombie, mpirun waiting on a
+/// futex for ever), and without this the run would wait out `--timeout`.
+pub const JOB_OVER_GRACE: Duration = Duration::from_secs(5);
+
 /// The launch deadline when none is given: from the run's start until
 /// every rank has left the start barrier. OpenMPI starts 8 ranks on 3
 /// hosts over ssh in about 0.3–1.2 s here; ssh alone waits minutes for a
@@ -138,6 +147,9 @@ enum StopReason {
     Timeout,
     /// A signal interrupted the runs.
     Signal,
+    /// The job was over, but the launcher had not ended
+    /// [`JOB_OVER_GRACE`] later: what it said stands.
+    Lingered,
 }
 
 /// How the supervisor's wait ended.
@@ -349,15 +361,23 @@ impl MpiBackend {
                 }
             }
             let now = Instant::now();
-            let launching = progress
-                .lock()
-                .map_or(true, |p| p.computing_at.is_none() && p.report_at.is_none());
+            let (launching, job_over_at) = progress.lock().map_or((true, None), |p| {
+                (
+                    p.computing_at.is_none() && p.report_at.is_none(),
+                    p.job_over_at(),
+                )
+            });
+            let lingered = job_over_at.is_some_and(|at| {
+                sys::monotonic_ns().saturating_sub(at) >= JOB_OVER_GRACE.as_nanos() as u64
+            });
             let reason = if children::interrupted().is_some() {
                 Some(StopReason::Signal)
             } else if deadline.is_some_and(|d| now >= d.at) {
                 Some(StopReason::Timeout)
-            } else if launching && now >= launch_deadline {
+            } else if launching && job_over_at.is_none() && now >= launch_deadline {
                 Some(StopReason::Launch)
+            } else if lingered {
+                Some(StopReason::Lingered)
             } else {
                 None
             };
@@ -599,6 +619,11 @@ impl MpiBackend {
             StopReason::Signal => {
                 interrupted().unwrap_or_else(|| self.failure("stopped".to_owned()))
             }
+            StopReason::Lingered => self.failure(format!(
+                "{launcher} had not ended {} after the job was over, and was stopped{}",
+                humantime::format_duration(JOB_OVER_GRACE),
+                failure::explanation(stderr, &[])
+            )),
         }
     }
 }
@@ -716,7 +741,19 @@ impl Backend for MpiBackend {
         }
         let waited = waited?;
         let stderr = String::from_utf8_lossy(&stderr);
-        if let Some(why) = waited.stopped {
+        if waited.stopped == Some(StopReason::Lingered) {
+            // The launcher was stopped only because it outlived the job:
+            // a rank's failure it noticed is the run's error; a complete
+            // report is the run's result.
+            if progress.failure_at.is_some() {
+                return Err(self.launch_failure(
+                    waited.reaped.status,
+                    &stderr,
+                    &progress,
+                    workload.workers(),
+                ));
+            }
+        } else if let Some(why) = waited.stopped {
             return Err(self.stopped(
                 why,
                 deadline,
@@ -726,7 +763,7 @@ impl Backend for MpiBackend {
                 workload.workers(),
             ));
         }
-        if waited.reaped.status != 0 {
+        if waited.reaped.status != 0 && waited.stopped.is_none() {
             return Err(self.launch_failure(
                 waited.reaped.status,
                 &stderr,

@@ -80,6 +80,22 @@ pub(crate) struct LaunchProgress {
     pub(crate) computing_at: Option<u64>,
     /// When rank 0's report line arrived, likewise.
     pub(crate) report_at: Option<u64>,
+    /// When the launcher said a rank had failed ([`is_failure_notice`]),
+    /// likewise: the job is over, and the launcher should end soon after.
+    pub(crate) failure_at: Option<u64>,
+}
+
+/// Whether `line` is the launcher's notice that a rank failed and the job
+/// is over: mpirun's "noticed that process rank N … exited on signal" or
+/// "detected that one or more processes exited with non-zero status", or
+/// srun's "srun: error: HOST: task N: …".
+pub(crate) fn is_failure_notice(line: &str) -> bool {
+    line.contains("noticed that process rank ")
+        || line.contains("detected that one or more processes exited with non-zero status")
+        || line
+            .trim_start()
+            .strip_prefix("srun: error: ")
+            .is_some_and(|rest| rest.contains(": task"))
 }
 
 impl LaunchProgress {
@@ -93,6 +109,8 @@ impl LaunchProgress {
         let line = line.trim_end_matches('\r');
         if line.starts_with(LINE_PREFIX) {
             self.report_at.get_or_insert(now_ns);
+        } else if is_failure_notice(line) {
+            self.failure_at.get_or_insert(now_ns);
         } else if line == COMPUTING_LINE.trim_end() {
             self.computing_at.get_or_insert(now_ns);
         } else if let Some(rest) = line.strip_prefix(STARTED_PREFIX) {
@@ -107,6 +125,15 @@ impl LaunchProgress {
             && !self.hosts_up.iter().any(|h| h == host)
         {
             self.hosts_up.push(host.to_owned());
+        }
+    }
+
+    /// When the job was over, as the launcher's output said: rank 0's report
+    /// arrived, or the launcher noticed a rank fail.
+    pub(crate) fn job_over_at(&self) -> Option<u64> {
+        match (self.report_at, self.failure_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -574,6 +601,38 @@ pub(crate) fn rank_failure(stderr: &str) -> Option<RankFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_job_is_over_at_the_report_or_at_the_launchers_notice_of_a_failure() {
+        let mut progress = LaunchProgress::default();
+        progress.read_line(b"gilfree-mpi-computing", 10);
+        progress.read_line(b"some other program's line about rank 3", 15);
+        assert_eq!(progress.job_over_at(), None);
+        for notice in [
+            "mpirun noticed that process rank 5 with PID 0 on node vm exited on signal 9 (Killed).",
+            "mpirun detected that one or more processes exited with non-zero status, thus causing",
+            "srun: error: node1: task 3: Killed",
+            "srun: error: node1: tasks 0-3: Exited with exit code 1",
+        ] {
+            let mut failed = progress.clone();
+            failed.read_line(notice.as_bytes(), 20);
+            assert_eq!(failed.job_over_at(), Some(20), "{notice}");
+            failed.read_line(notice.as_bytes(), 30);
+            assert_eq!(failed.failure_at, Some(20), "the first notice counts");
+        }
+        for not_a_notice in [
+            "srun: error: Unable to allocate resources: Requested node configuration is not available",
+            "mpirun was unable to launch the specified application",
+        ] {
+            let mut other = progress.clone();
+            other.read_line(not_a_notice.as_bytes(), 20);
+            assert_eq!(other.job_over_at(), None, "{not_a_notice}");
+        }
+        progress.read_line(b"gilfree-mpi-ranks 1 2 3", 40);
+        assert_eq!(progress.job_over_at(), Some(40));
+        progress.read_line(b"srun: error: node1: task 1: Killed", 50);
+        assert_eq!(progress.job_over_at(), Some(40), "the earlier of the two");
+    }
 
     fn record(rank: usize) -> RankRecord {
         RankRecord {
