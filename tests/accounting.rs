@@ -133,14 +133,15 @@ impl Backend for TurnsOnAMutex {
 }
 
 /// Eight threads taking turns on one lock: at any moment one holds it and
-/// runs (or waits for a core), one just woken may be runnable, and the
-/// other six sleep on the futex. Between the first thread's start and the
-/// last one's finish that is at least 6/8 of their lives blocked, less the
-/// moments when fewer than eight were alive (a thread that the unfair
-/// mutex let finish early ends its life, it does not add running time to
-/// the others). Blocked ≥ 0.5 holds with room, on a quiet or a busy
-/// machine: other programs can only turn the holder's running into
-/// waiting.
+/// runs (or waits for a core), those just woken are runnable, and the rest
+/// sleep on the futex. Measured here: blocked 0.64 on a quiet machine,
+/// 0.63–0.73 with one to four busy loops per core, but 0.48 (running 0.18,
+/// waiting 0.34) during a parallel build and a CPython pool: the busier the
+/// machine, the longer each woken thread waits for a core before it finds
+/// the lock taken and sleeps again, so blocked falls with the load, as the
+/// findings' [`TURNS_BLOCKED`] argues. What holds on any machine is what
+/// the findings need: blocked well above that threshold (twice it), and
+/// more of the threads' lives asleep than computing.
 #[test]
 fn threads_taking_turns_on_a_lock_read_as_blocked() {
     let workload = Workload::new(WorkloadSpec {
@@ -158,8 +159,8 @@ fn threads_taking_turns_on_a_lock_read_as_blocked() {
     assert_eq!(accounting.threads, 8);
     assert_eq!(row.accounting_source(), Some(AccountingSource::Schedstat));
     let s = accounting.shares().unwrap();
-    assert!(s.blocked >= 0.5, "{s:?}");
-    assert!(s.blocked > s.running + s.waiting, "{s:?}");
+    assert!(s.blocked >= 2.0 * TURNS_BLOCKED, "{s:?}");
+    assert!(s.blocked > s.running, "{s:?}");
     // The parts are the reports' own readings, capped at each life.
     let running: u64 = row
         .runs
