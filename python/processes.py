@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -62,10 +63,18 @@ def end_thread(begun):
     }
 
 
-def die_with_parent():
+# Which pool process draws for each worker (its pid, 0 before one took the
+# task), shared with the pool: how a pool process that dies is named.
+taken = None
+
+
+def init_worker(table):
     """Pool initializer: a worker is killed when the interpreter dies, however
     it dies (Linux's PR_SET_PDEATHSIG), so that none computes on as an orphan
-    when gilfree stops the run. Not in the book; elsewhere it does nothing."""
+    when gilfree stops the run; and it notes its tasks in `table`. Not in the
+    book; elsewhere the first does nothing."""
+    global taken
+    taken = table
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
@@ -73,7 +82,59 @@ def die_with_parent():
             pass
 
 
+def stop_if_a_process_died(pool, processes, table, cleanup):
+    """Ends the program (status 1, the worker named on standard error) when
+    one of the pool's processes has ended while results are awaited: the Pool
+    would start another in its place and wait for ever for the lost task.
+    Not through `pool.terminate()`, which waits for a lock the dead process
+    may have held: the pool's processes are killed, `cleanup` runs, and the
+    interpreter exits at once."""
+    for process in processes:
+        code = process.exitcode
+        if code is None:
+            continue
+        owners = [w for w, pid in enumerate(table) if pid == process.pid]
+        if owners:
+            who = f"worker {owners[0]} (pool process {process.pid})"
+        else:
+            who = f"pool process {process.pid}, before it took a worker's task,"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown"
+            what = f"was killed by signal {-code} ({name})"
+        else:
+            what = f"exited with status {code}"
+        sys.stderr.write(f"{who} {what}; its task is lost, so the Pool was stopped\n")
+        sys.stderr.flush()
+        for other in processes + list(getattr(pool, "_pool", [])):
+            try:
+                other.kill()
+            except (OSError, ValueError):
+                pass
+        if cleanup is not None:
+            cleanup()
+        os._exit(1)
+
+
+def watched(pool, table, wait, cleanup=None):
+    """`wait(timeout)`'s result (a pool result's get, an iterator's next),
+    checking every 50 ms that no pool process died meanwhile (`cleanup` runs
+    before the program ends if one did). `_pool`, the
+    Pool's processes, is private but has been there since Python 2.6; without
+    it, gilfree's --timeout still ends a lost run."""
+    processes = list(getattr(pool, "_pool", []))
+    while True:
+        try:
+            return wait(0.05)
+        except multiprocessing.TimeoutError:
+            stop_if_a_process_died(pool, processes, table, cleanup)
+
+
 def compute(worker, count, low, high, seed, hand_back=False):
+    if taken is not None:
+        taken[worker] = os.getpid()
     tid = threading.get_native_id()
     start_ns = time.monotonic_ns()  # the same clock as gilfree's
     sched_start = schedstat(tid)
@@ -155,12 +216,15 @@ def main():
     tasks = [(worker, count, low, high, seed) for worker in range(workers)]
     handed = []
     pipe_bytes = None
+    table = context.Array("q", workers, lock=False)
     pool_start_ns = time.monotonic_ns()
-    with context.Pool(processes=workers, initializer=die_with_parent) as pool:
+    with context.Pool(processes=workers, initializer=init_worker, initargs=(table,)) as pool:
         if numbers:
             # Each list arrives pickled, as it is ready.
             before = bytes_read()
-            for report, drawn in pool.imap_unordered(hand_back, tasks):
+            arriving = pool.imap_unordered(hand_back, tasks)
+            for _ in tasks:
+                report, drawn = watched(pool, table, arriving.next)
                 report["delivered_ns"] = time.monotonic_ns()
                 handed.append((report, drawn))
             after = bytes_read()
@@ -168,7 +232,7 @@ def main():
                 pipe_bytes = after - before
             results = [report for report, _ in handed]
         else:
-            results = pool.starmap(compute, tasks)
+            results = watched(pool, table, pool.starmap_async(compute, tasks).get)
         helpers = helper_threads(pool_start_ns)
     for report, drawn in handed:
         report["sum_start_ns"] = time.monotonic_ns()

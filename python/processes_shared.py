@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -90,10 +91,18 @@ def helper_threads(since_ns):
     return helpers
 
 
-def die_with_parent():
+# Which pool process draws for each worker (its pid, 0 before one took the
+# task), shared with the pool: how a pool process that dies is named.
+taken = None
+
+
+def init_worker(table):
     """Pool initializer: a worker is killed when the interpreter dies, however
     it dies (Linux's PR_SET_PDEATHSIG), so that none computes on as an orphan
-    when gilfree stops the run. Elsewhere it does nothing."""
+    when gilfree stops the run; and it notes its tasks in `table`. Not in the
+    book; elsewhere the first does nothing."""
+    global taken
+    taken = table
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
@@ -101,9 +110,61 @@ def die_with_parent():
             pass
 
 
+def stop_if_a_process_died(pool, processes, table, cleanup):
+    """Ends the program (status 1, the worker named on standard error) when
+    one of the pool's processes has ended while results are awaited: the Pool
+    would start another in its place and wait for ever for the lost task.
+    Not through `pool.terminate()`, which waits for a lock the dead process
+    may have held: the pool's processes are killed, `cleanup` runs, and the
+    interpreter exits at once."""
+    for process in processes:
+        code = process.exitcode
+        if code is None:
+            continue
+        owners = [w for w, pid in enumerate(table) if pid == process.pid]
+        if owners:
+            who = f"worker {owners[0]} (pool process {process.pid})"
+        else:
+            who = f"pool process {process.pid}, before it took a worker's task,"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown"
+            what = f"was killed by signal {-code} ({name})"
+        else:
+            what = f"exited with status {code}"
+        sys.stderr.write(f"{who} {what}; its task is lost, so the Pool was stopped\n")
+        sys.stderr.flush()
+        for other in processes + list(getattr(pool, "_pool", [])):
+            try:
+                other.kill()
+            except (OSError, ValueError):
+                pass
+        if cleanup is not None:
+            cleanup()
+        os._exit(1)
+
+
+def watched(pool, table, wait, cleanup=None):
+    """`wait(timeout)`'s result (a pool result's get, an iterator's next),
+    checking every 50 ms that no pool process died meanwhile (`cleanup` runs
+    before the program ends if one did). `_pool`, the
+    Pool's processes, is private but has been there since Python 2.6; without
+    it, gilfree's --timeout still ends a lost run."""
+    processes = list(getattr(pool, "_pool", []))
+    while True:
+        try:
+            return wait(0.05)
+        except multiprocessing.TimeoutError:
+            stop_if_a_process_died(pool, processes, table, cleanup)
+
+
 def draw_into(args):
     """The worker's numbers, written where the parent reads them."""
     worker, count, low, high, seed = args
+    if taken is not None:
+        taken[worker] = os.getpid()
     tid = threading.get_native_id()
     start_ns = time.monotonic_ns()  # the same clock as gilfree's
     sched_start = schedstat(tid)
@@ -141,9 +202,11 @@ def main():
     try:
         view = segment.buf[: workers * count * width].cast(code)
         tasks = [(worker, count, low, high, seed) for worker in range(workers)]
+        table = context.Array("q", workers, lock=False)
         pool_start_ns = time.monotonic_ns()
-        with context.Pool(processes=workers, initializer=die_with_parent) as pool:
-            reports = list(pool.imap_unordered(draw_into, tasks))
+        with context.Pool(processes=workers, initializer=init_worker, initargs=(table,)) as pool:
+            arriving = pool.imap_unordered(draw_into, tasks)
+            reports = [watched(pool, table, arriving.next, segment.unlink) for _ in tasks]
             helpers = helper_threads(pool_start_ns)
         for report in reports:
             # Written in place: there when the worker finished.
