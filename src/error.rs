@@ -106,9 +106,11 @@ pub enum Error {
     /// The numbers the workers would hand back do not fit in the memory
     /// available (checked before anything runs).
     #[error(
-        "{backend} backend: handing back {workers} × {count} numbers of {width} {} needs {} \
+        "{backend} backend: handing back {} × {} numbers of {width} {} needs {} \
          at once, but {} of memory is available; give fewer numbers or workers (--count, \
          or the lesson's --transfer-count; --workers), or hand back sums",
+        crate::text::group_digits(*workers as i128),
+        crate::text::group_digits(*count as i128),
         if *width == 1 { "byte" } else { "bytes" },
         megabytes(*need),
         megabytes(*available)

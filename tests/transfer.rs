@@ -237,7 +237,7 @@ fn a_transfer_that_cannot_fit_in_memory_is_refused_before_anything_runs() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with(
-            "error: sequential backend: handing back 8 × 1000000000000 numbers of 1 byte needs \
+            "error: sequential backend: handing back 8 × 1,000,000,000,000 numbers of 1 byte needs \
              8000.0 GB at once, but "
         ),
         "{err}"

@@ -432,8 +432,11 @@ pub enum WorkloadError {
 
     /// The numbers handed back would not fit the address space.
     #[error(
-        "{workers} workers × {count} numbers of {width} bytes each cannot be handed back: \
-         they do not fit in the address space"
+        "{} workers × {} numbers of {width} {} each cannot be handed back: they do not fit \
+         in the address space",
+        crate::text::group_digits(*workers as i128),
+        crate::text::group_digits(*count as i128),
+        crate::text::plural(*width, "byte", "bytes")
     )]
     ReturnTooLarge {
         /// The worker count.
