@@ -196,29 +196,10 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
         .spawn()
         .unwrap();
     // Wait until the pool's workers exist (the third Python row): an
-    // interpreter, child of gilfree, with children of its own. If gilfree
-    // ends first — it failed, or finished before the pool was seen — say so
-    // with what it printed, rather than wait for a pool that cannot come.
-    let started = std::time::Instant::now();
-    let (interpreter, pool) = loop {
-        let found = children_of(child.id()).into_iter().find_map(|interpreter| {
-            let pool = children_of(interpreter);
-            (pool.len() >= 2).then_some((interpreter, pool))
-        });
-        if let Some(found) = found {
-            break found;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-            panic!("gilfree ended ({status}) before its Python pool was seen:\n{err}");
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "gilfree runs, but no pool appeared in 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    // interpreter, child of gilfree, with children of its own.
+    let (interpreter, pool) = wait_for_pool(&mut child, |interpreter, pool| {
+        (pool.len() >= 2).then_some((interpreter, pool))
+    });
     // SAFETY: signalling our own child, not yet waited for.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let status = child.wait().unwrap();
@@ -229,8 +210,13 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
         err,
         "gilfree: interrupted by SIGTERM; stopped and reaped 1 worker process\n"
     );
-    // Killed with its process group: no interpreter or pool worker runs on
-    // (a killed process may take a moment to go on a busy machine).
+    // Killed with its process group: no interpreter or pool worker runs on.
+    assert_all_end(interpreter, &pool, "sigterm");
+}
+
+/// Waits (at most 60 s: a killed process may take a moment to go on a busy
+/// machine) until neither `interpreter` nor any of `pool` runs.
+fn assert_all_end(interpreter: u32, pool: &[u32], what: &str) {
     let started = std::time::Instant::now();
     loop {
         let left: Vec<u32> = std::iter::once(interpreter)
@@ -238,11 +224,39 @@ fn sigterm_during_the_python_pool_stops_the_interpreter_and_its_workers() {
             .filter(|&pid| process_runs(pid))
             .collect();
         if left.is_empty() {
-            break;
+            return;
         }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
-            "left running: {left:?}"
+            "{what}: left running: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Polls gilfree's children until `found` picks one (an interpreter, given
+/// its own children), within 120 s; if gilfree ends first — it failed, or
+/// finished before the pool was seen — says so with what it printed.
+fn wait_for_pool<T>(
+    gilfree: &mut std::process::Child,
+    found: impl Fn(u32, Vec<u32>) -> Option<T>,
+) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        let pick = children_of(gilfree.id())
+            .into_iter()
+            .find_map(|interpreter| found(interpreter, children_of(interpreter)));
+        if let Some(pick) = pick {
+            return pick;
+        }
+        if let Some(status) = gilfree.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut gilfree.stderr.take().unwrap(), &mut err).unwrap();
+            panic!("gilfree ended ({status}) before its Python pool was seen:\n{err}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "gilfree runs, but no pool appeared in 120 s"
         );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
@@ -304,27 +318,10 @@ fn a_killed_pool_worker_fails_the_run_at_once_and_is_named() {
             shared == (row == "python-processes-shared")
         };
         // A pool process that has computed for 0.1 s has taken its task.
-        let started = std::time::Instant::now();
-        let (interpreter, pool, victim) = loop {
-            let found = children_of(child.id()).into_iter().find_map(|interpreter| {
-                let pool = children_of(interpreter);
-                let victim = pool.iter().copied().find(|&p| cpu_ticks(p) >= 10)?;
-                (pool.len() >= 2 && is_row(interpreter)).then_some((interpreter, pool, victim))
-            });
-            if let Some(found) = found {
-                break found;
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-                panic!("{row}: gilfree ended ({status}) before its pool computed:\n{err}");
-            }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(120),
-                "{row}: no pool computing after 120 s"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        };
+        let (interpreter, pool, victim) = wait_for_pool(&mut child, |interpreter, pool| {
+            let victim = pool.iter().copied().find(|&p| cpu_ticks(p) >= 10)?;
+            (pool.len() >= 2 && is_row(interpreter)).then_some((interpreter, pool, victim))
+        });
         // SAFETY: a grandchild of this test that has not been reaped by its
         // parent (it is computing); a stale pid would be reported below.
         unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) };
@@ -346,21 +343,7 @@ fn a_killed_pool_worker_fails_the_run_at_once_and_is_named() {
         // Timing is not asserted, but a lost task waited out --timeout (3
         // minutes here) before.
         assert!(took < std::time::Duration::from_secs(60), "{row}: {took:?}");
-        let started = std::time::Instant::now();
-        loop {
-            let left: Vec<u32> = std::iter::once(interpreter)
-                .chain(pool.iter().copied())
-                .filter(|&pid| process_runs(pid))
-                .collect();
-            if left.is_empty() {
-                break;
-            }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
-                "{row}: left running: {left:?}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        assert_all_end(interpreter, &pool, row);
         let prefix = format!("gilfree-{}-", child.id());
         let segments: Vec<_> = std::fs::read_dir("/dev/shm")
             .map(|dir| {
