@@ -107,6 +107,8 @@ pub const STOP_GRACE: Duration = Duration::from_secs(4);
 /// `PMIx_server_finalize` after a rank was killed (seen here about once in
 /// ten kills on a loaded machine: every rank a zombie, mpirun waiting on a
 /// futex for ever), and without this the run would wait out `--timeout`.
+/// After a rank's failure the run fails with that rank; after a complete
+/// report it fails too, saying why, since its wall would hold the wait.
 pub const JOB_OVER_GRACE: Duration = Duration::from_secs(5);
 
 /// The launch deadline when none is given: from the run's start until
@@ -148,7 +150,9 @@ enum StopReason {
     /// A signal interrupted the runs.
     Signal,
     /// The job was over, but the launcher had not ended
-    /// [`JOB_OVER_GRACE`] later: what it said stands.
+    /// [`JOB_OVER_GRACE`] later: a failure it noticed is the error; after
+    /// a complete report the run is not counted (its wall would hold the
+    /// wait).
     Lingered,
 }
 
@@ -619,10 +623,13 @@ impl MpiBackend {
             StopReason::Signal => {
                 interrupted().unwrap_or_else(|| self.failure("stopped".to_owned()))
             }
+            // Only with a complete report: its sums are right, but the run's
+            // wall would hold the wait, a figure no table should show.
             StopReason::Lingered => self.failure(format!(
-                "{launcher} had not ended {} after the job was over, and was stopped{}",
+                "{launcher} had not ended {} after rank 0's report arrived, and was stopped; \
+                 the run's wall time would include that wait, so the run is not counted \
+                 (run again)",
                 humantime::format_duration(JOB_OVER_GRACE),
-                failure::explanation(stderr, &[])
             )),
         }
     }
@@ -741,19 +748,17 @@ impl Backend for MpiBackend {
         }
         let waited = waited?;
         let stderr = String::from_utf8_lossy(&stderr);
-        if waited.stopped == Some(StopReason::Lingered) {
-            // The launcher was stopped only because it outlived the job:
-            // a rank's failure it noticed is the run's error; a complete
-            // report is the run's result.
-            if progress.failure_at.is_some() {
-                return Err(self.launch_failure(
-                    waited.reaped.status,
-                    &stderr,
-                    &progress,
-                    workload.workers(),
-                ));
-            }
-        } else if let Some(why) = waited.stopped {
+        if waited.stopped == Some(StopReason::Lingered) && progress.failure_at.is_some() {
+            // The launcher was stopped because it outlived the job: the
+            // rank's failure it noticed is the run's error.
+            return Err(self.launch_failure(
+                waited.reaped.status,
+                &stderr,
+                &progress,
+                workload.workers(),
+            ));
+        }
+        if let Some(why) = waited.stopped {
             return Err(self.stopped(
                 why,
                 deadline,
@@ -763,7 +768,7 @@ impl Backend for MpiBackend {
                 workload.workers(),
             ));
         }
-        if waited.reaped.status != 0 && waited.stopped.is_none() {
+        if waited.reaped.status != 0 {
             return Err(self.launch_failure(
                 waited.reaped.status,
                 &stderr,
