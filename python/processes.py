@@ -82,54 +82,69 @@ def init_worker(table):
             pass
 
 
-def stop_if_a_process_died(pool, processes, table, cleanup):
-    """Ends the program (status 1, the worker named on standard error) when
-    one of the pool's processes has ended while results are awaited: the Pool
-    would start another in its place and wait for ever for the lost task.
-    Not through `pool.terminate()`, which waits for a lock the dead process
-    may have held: the pool's processes are killed, `cleanup` runs, and the
-    interpreter exits at once."""
-    for process in processes:
-        code = process.exitcode
-        if code is None:
-            continue
-        owners = [w for w, pid in enumerate(table) if pid == process.pid]
-        if owners:
-            who = f"worker {owners[0]} (pool process {process.pid})"
-        else:
-            who = f"pool process {process.pid}, before it took a worker's task,"
-        if code < 0:
+def describe(process, table):
+    """A pool process that has ended: which worker's task it had (from
+    `table`), and how it ended."""
+    owners = [w for w, pid in enumerate(table) if pid == process.pid]
+    if owners:
+        who = f"worker {owners[0]} (pool process {process.pid})"
+    else:
+        who = f"pool process {process.pid}, before it took a worker's task,"
+    code = process.exitcode
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "unknown"
+        return f"{who} was killed by signal {-code} ({name})"
+    return f"{who} exited with status {code}"
+
+
+class Watch:
+    """Waits for a Pool's results while watching its processes: the Pool
+    would start another in place of one that died and wait for ever for the
+    task it had. When one has died, the program names it on standard error,
+    kills the pool (not through `pool.terminate()`, which waits for a lock
+    the dead process may have held), runs `cleanup` and exits 1 at once.
+    `_pool`, the Pool's processes, is private but has been there since
+    Python 2.6; without it, gilfree's --timeout still ends a lost run."""
+
+    def __init__(self, pool, table, cleanup=None):
+        self.pool = pool
+        self.table = table
+        self.cleanup = cleanup
+        # Every process the pool has had: a replacement started between two
+        # looks cannot hide the death it replaced.
+        self.processes = []
+
+    def result(self, wait):
+        """`wait(timeout)`'s result (a pool result's get, an iterator's
+        next), looking at the pool's processes every 50 ms meanwhile."""
+        while True:
+            self.stop_if_a_process_died()
             try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = "unknown"
-            what = f"was killed by signal {-code} ({name})"
-        else:
-            what = f"exited with status {code}"
-        sys.stderr.write(f"{who} {what}; its task is lost, so the Pool was stopped\n")
+                return wait(0.05)
+            except multiprocessing.TimeoutError:
+                pass
+
+    def stop_if_a_process_died(self):
+        for process in getattr(self.pool, "_pool", []):
+            if process not in self.processes:
+                self.processes.append(process)
+        dead = [process for process in self.processes if process.exitcode is not None]
+        if not dead:
+            return
+        said = " and ".join(describe(process, self.table) for process in dead)
+        sys.stderr.write(f"{said} during the run, so the Pool was stopped\n")
         sys.stderr.flush()
-        for other in processes + list(getattr(pool, "_pool", [])):
+        for process in self.processes + list(getattr(self.pool, "_pool", [])):
             try:
-                other.kill()
+                process.kill()
             except (OSError, ValueError):
                 pass
-        if cleanup is not None:
-            cleanup()
+        if self.cleanup is not None:
+            self.cleanup()
         os._exit(1)
-
-
-def watched(pool, table, wait, cleanup=None):
-    """`wait(timeout)`'s result (a pool result's get, an iterator's next),
-    checking every 50 ms that no pool process died meanwhile (`cleanup` runs
-    before the program ends if one did). `_pool`, the
-    Pool's processes, is private but has been there since Python 2.6; without
-    it, gilfree's --timeout still ends a lost run."""
-    processes = list(getattr(pool, "_pool", []))
-    while True:
-        try:
-            return wait(0.05)
-        except multiprocessing.TimeoutError:
-            stop_if_a_process_died(pool, processes, table, cleanup)
 
 
 def compute(worker, count, low, high, seed, hand_back=False):
@@ -222,9 +237,10 @@ def main():
         if numbers:
             # Each list arrives pickled, as it is ready.
             before = bytes_read()
+            watch = Watch(pool, table)
             arriving = pool.imap_unordered(hand_back, tasks)
             for _ in tasks:
-                report, drawn = watched(pool, table, arriving.next)
+                report, drawn = watch.result(arriving.next)
                 report["delivered_ns"] = time.monotonic_ns()
                 handed.append((report, drawn))
             after = bytes_read()
@@ -232,7 +248,7 @@ def main():
                 pipe_bytes = after - before
             results = [report for report, _ in handed]
         else:
-            results = watched(pool, table, pool.starmap_async(compute, tasks).get)
+            results = Watch(pool, table).result(pool.starmap_async(compute, tasks).get)
         helpers = helper_threads(pool_start_ns)
     for report, drawn in handed:
         report["sum_start_ns"] = time.monotonic_ns()

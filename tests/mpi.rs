@@ -472,6 +472,20 @@ fn a_launcher_that_outlives_its_job_is_stopped_within_seconds() {
     );
     assert!(started.elapsed() < Duration::from_secs(30), "{err}");
     assert!(lingerers().is_empty(), "the lingering launcher was left");
+
+    // A notice of a rank the run does not have names no worker: the
+    // launcher's words are quoted as they are.
+    let notice = "mpirun noticed that process rank 7 with PID 0 on node far-host exited on \
+                  signal 9 (Killed).";
+    let launcher = format!("sh -c 'echo \"{notice}\" >&2; exec sleep 6001' sh");
+    let err = expect_one_line_error(
+        "a notice of a rank beyond --workers",
+        mpi_command(&tmp, 2043, &["-w", "2", "--mpirun", &launcher]),
+        &tmp,
+        "noticed that process rank 7",
+    );
+    assert!(!err.contains("worker 7"), "{err}");
+    assert!(lingerers().is_empty(), "the lingering launcher was left");
 }
 
 /// One failing run: exit 1 and exactly one line, `error: mpi backend: …`

@@ -335,8 +335,8 @@ fn a_killed_pool_worker_fails_the_run_at_once_and_is_named() {
         let named = (0..2).any(|worker| {
             err.starts_with(&format!(
                 "error: {row} backend: the Python program exited with status 1: worker {worker} \
-                 (pool process {victim}) was killed by signal 9 (SIGKILL); its task is lost, so \
-                 the Pool was stopped"
+                 (pool process {victim}) was killed by signal 9 (SIGKILL) during the run, so the \
+                 Pool was stopped"
             ))
         });
         assert!(named, "{row}: {err}");

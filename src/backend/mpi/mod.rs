@@ -438,7 +438,11 @@ impl MpiBackend {
                 self.launcher_name()
             ));
         }
-        let rank = record::rank_failure(stderr).or_else(|| failure::srun_task_failure(stderr));
+        // A rank the run does not have is no worker to name: the launcher's
+        // words are then quoted as they are.
+        let rank = record::rank_failure(stderr)
+            .or_else(|| failure::srun_task_failure(stderr))
+            .filter(|rank| rank.rank < workers);
         if let Some(rank) = rank {
             let host = rank
                 .host
