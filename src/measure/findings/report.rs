@@ -600,8 +600,6 @@ impl Report {
     }
 }
 
-/// Cores `result`'s workers wanted (up to `usable`) but did not run on, on
-/// average while they computed ([`Report`]'s `lost_to_others`).
 /// The share of its cores a row's workers must have waited out, on a run
 /// /proc/stat could not read (no sampler, or runs shorter than its tick), to
 /// be read as other programs' doing: on a quiet machine 23 ms lesson rows
@@ -609,6 +607,8 @@ impl Report {
 /// and a busy machine takes half or more.
 pub(super) const UNCONFIRMED_WAITING: f64 = 0.25;
 
+/// Cores `result`'s workers wanted (up to `usable`) but did not run on, on
+/// average while they computed ([`Report`]'s `lost_to_others`).
 pub(super) fn lost_cores(result: &BackendResult, usable: usize) -> Option<f64> {
     let accounting = result.time_accounting()?;
     let span: f64 = result
