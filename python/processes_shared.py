@@ -165,7 +165,7 @@ class Watch:
         said = " and ".join(describe(process, self.table) for process in dead)
         sys.stderr.write(f"{said} during the run, so the Pool was stopped\n")
         sys.stderr.flush()
-        for process in self.processes + list(getattr(self.pool, "_pool", [])):
+        for process in self.processes:
             try:
                 process.kill()
             except (OSError, ValueError):
