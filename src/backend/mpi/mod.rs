@@ -365,12 +365,11 @@ impl MpiBackend {
                 }
             }
             let now = Instant::now();
-            let (launching, job_over_at) = progress.lock().map_or((true, None), |p| {
-                (
-                    p.computing_at.is_none() && p.report_at.is_none(),
-                    p.job_over_at(),
-                )
-            });
+            let (computing_at, job_over_at) = progress
+                .lock()
+                .map_or((None, None), |p| (p.computing_at, p.job_over_at()));
+            // Still launching: nothing said the ranks compute, or the job ended.
+            let launching = computing_at.is_none() && job_over_at.is_none();
             let lingered = job_over_at.is_some_and(|at| {
                 sys::monotonic_ns().saturating_sub(at) >= JOB_OVER_GRACE.as_nanos() as u64
             });
@@ -378,7 +377,7 @@ impl MpiBackend {
                 Some(StopReason::Signal)
             } else if deadline.is_some_and(|d| now >= d.at) {
                 Some(StopReason::Timeout)
-            } else if launching && job_over_at.is_none() && now >= launch_deadline {
+            } else if launching && now >= launch_deadline {
                 Some(StopReason::Launch)
             } else if lingered {
                 Some(StopReason::Lingered)
@@ -627,7 +626,12 @@ impl MpiBackend {
             StopReason::Signal => {
                 interrupted().unwrap_or_else(|| self.failure("stopped".to_owned()))
             }
-            // Only with a complete report: its sums are right, but the run's
+            // The launcher outlived the job: the rank's failure it noticed
+            // is the run's error.
+            StopReason::Lingered if progress.failure_at.is_some() => {
+                self.launch_failure(waited.reaped.status, stderr, progress, workers)
+            }
+            // After a complete report: its sums are right, but the run's
             // wall would hold the wait, a figure no table should show.
             StopReason::Lingered => self.failure(format!(
                 "{launcher} had not ended {} after rank 0's report arrived, and was stopped; \
@@ -752,16 +756,6 @@ impl Backend for MpiBackend {
         }
         let waited = waited?;
         let stderr = String::from_utf8_lossy(&stderr);
-        if waited.stopped == Some(StopReason::Lingered) && progress.failure_at.is_some() {
-            // The launcher was stopped because it outlived the job: the
-            // rank's failure it noticed is the run's error.
-            return Err(self.launch_failure(
-                waited.reaped.status,
-                &stderr,
-                &progress,
-                workload.workers(),
-            ));
-        }
         if let Some(why) = waited.stopped {
             return Err(self.stopped(
                 why,
